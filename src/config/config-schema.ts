@@ -1,0 +1,122 @@
+import { z } from 'zod';
+
+/** Contract section 3, plus additive extensions (documented in README "Configuration"). */
+
+const slackId = (prefix: string, what: string) =>
+  z.string().regex(new RegExp(`^${prefix}[A-Z0-9]{2,}$`), `expected a Slack ${what} id starting with ${prefix}`);
+const channelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'expected a Slack channel id such as C0123ABCD');
+const dagId = z.string().regex(/^[A-Za-z0-9_.-]{1,250}$/, 'expected an Airflow DAG id (letters, digits, _ . -)');
+const endpointName = z.string().regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'expected a SageMaker endpoint name');
+
+export const principalsSchema = z.strictObject({
+  users: z.array(slackId('[UW]', 'user')).default([]),
+  usergroups: z.array(slackId('S', 'user group')).default([]),
+});
+export type Principals = z.infer<typeof principalsSchema>;
+
+const modelSchema = z.strictObject({
+  channel: channelId.optional(),
+  trainingDag: dagId.optional(),
+  deploymentDag: dagId.optional(),
+  endpoint: endpointName.optional(),
+  primaryMetric: z.string().min(1).optional(),
+  metrics: z.record(z.string().min(1), z.enum(['maximize', 'minimize'])).default({}),
+  approvers: principalsSchema.optional(),
+  operators: principalsSchema.optional(),
+  requiredApprovals: z.number().int().min(1).max(10).default(1),
+});
+export type ModelConfig = z.infer<typeof modelSchema>;
+
+const triggerSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('lambda'), functionName: z.string().min(1) }),
+  z.strictObject({ kind: z.literal('mwaa'), environment: z.string().min(1) }),
+]);
+export type TriggerConfig = z.infer<typeof triggerSchema>;
+
+export const fileConfigSchema = z
+  .strictObject({
+    slack: z
+      .strictObject({ defaultChannel: channelId.optional(), alertChannel: channelId.optional() })
+      .default({}),
+    approvers: principalsSchema.default({ users: [], usergroups: [] }),
+    operators: principalsSchema.default({ users: [], usergroups: [] }),
+    trigger: triggerSchema.optional(),
+    sns: z
+      .strictObject({
+        topicArns: z
+          .array(z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/, 'expected an SNS topic ARN'))
+          .default([]),
+      })
+      .default({ topicArns: [] }),
+    models: z.record(z.string().regex(/^[a-z0-9][a-z0-9-_]{0,99}$/, 'model names are lowercase letters, digits, - and _'), modelSchema).default({}),
+    // Extensions (not in contract v1; all optional with the defaults below).
+    approvals: z
+      .strictObject({
+        /** Forbid approving a run that the same user started. */
+        forbidSelfApproval: z.boolean().default(true),
+        usergroupCacheSeconds: z.number().int().min(0).max(3600).default(60),
+      })
+      .default({ forbidSelfApproval: true, usergroupCacheSeconds: 60 }),
+    deployments: z
+      .strictObject({ lockTimeoutMinutes: z.number().int().min(1).max(24 * 60).default(60) })
+      .default({ lockTimeoutMinutes: 60 }),
+    training: z
+      .strictObject({ duplicateWindowMinutes: z.number().int().min(0).max(7 * 24 * 60).default(120) })
+      .default({ duplicateWindowMinutes: 120 }),
+    alerts: z
+      .strictObject({ groupWindowMinutes: z.number().int().min(0).max(24 * 60).default(10) })
+      .default({ groupWindowMinutes: 10 }),
+    watchdog: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        staleAfterMinutes: z.number().int().min(1).max(7 * 24 * 60).default(120),
+        intervalSeconds: z.number().int().min(10).max(3600).default(60),
+      })
+      .default({ enabled: true, staleAfterMinutes: 120, intervalSeconds: 60 }),
+  })
+  .superRefine((config, ctx) => {
+    for (const [name, model] of Object.entries(config.models)) {
+      if (model.primaryMetric !== undefined && Object.keys(model.metrics).length > 0 && !(model.primaryMetric in model.metrics)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['models', name, 'primaryMetric'],
+          message: `"${model.primaryMetric}" is not one of this model's metrics (${Object.keys(model.metrics).join(', ')})`,
+        });
+      }
+    }
+  });
+export type FileConfig = z.infer<typeof fileConfigSchema>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const envSchema = z
+  .object({
+    SLACK_BOT_TOKEN: z.string({ error: 'is required (the bot token, xoxb-…)' }).regex(/^xox[bp]-\S+$/, 'expected a bot token starting with xoxb-'),
+    SLACK_SIGNING_SECRET: z.string().min(1, 'must not be empty').optional(),
+    SLACK_APP_TOKEN: z.string().regex(/^xapp-\S+$/, 'expected an app-level token starting with xapp-').optional(),
+    SLACK_API_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
+    PORT: z.coerce.number({ error: 'expected a port number' }).int().min(0).max(65535).default(3000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'expected redis://host:port/db or rediss://…' }).optional(),
+    MLOPS_CONFIG: z.string().min(1).default('./mlops.config.yml'),
+    PIPELINE_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    LOG_LEVEL: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.SLACK_APP_TOKEN === undefined && env.SLACK_SIGNING_SECRET === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SLACK_SIGNING_SECRET'],
+        message: 'is required in HTTP mode (set it, or set SLACK_APP_TOKEN for Socket Mode)',
+      });
+    }
+  });
+export type EnvConfig = z.infer<typeof envSchema>;
+
+export interface Config {
+  env: EnvConfig;
+  file: FileConfig;
+  /** False when no config file was found (empty configuration, warned at startup). */
+  fileFound: boolean;
+  configPath: string;
+}

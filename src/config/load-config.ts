@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { envSchema, fileConfigSchema, type Config } from './config-schema';
+
+export type LoadConfigResult = { ok: true; config: Config; warnings: string[] } | { ok: false; problems: string[] };
+
+type ReadFile = (path: string) => string | undefined;
+
+const readFileIfExists: ReadFile = (path) => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+};
+
+function describe(prefix: string, issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.map((issue) => {
+    const path = issue.path.map(String).join('.');
+    const where = prefix === 'env' ? path || '(environment)' : `${prefix}: ${path || '(top level)'}`;
+    let message = issue.message;
+    if (issue.code === 'unrecognized_keys') message = `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')} (check the spelling; see mlops.config.example.yml)`;
+    return `${where}: ${message}`;
+  });
+}
+
+/**
+ * Parses the environment and the YAML config file once, reporting every problem at once.
+ * The only reader of process.env is src/main.ts, which passes it here.
+ */
+export function loadConfig(rawEnv: NodeJS.ProcessEnv, readFile: ReadFile = readFileIfExists): LoadConfigResult {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const env = envSchema.safeParse(rawEnv);
+  if (!env.success) problems.push(...describe('env', env.error.issues));
+
+  const configPath = (typeof rawEnv.MLOPS_CONFIG === 'string' && rawEnv.MLOPS_CONFIG) || './mlops.config.yml';
+  let text: string | undefined;
+  try {
+    text = readFile(configPath);
+  } catch (error) {
+    problems.push(`MLOPS_CONFIG: cannot read ${configPath}: ${(error as Error).message}`);
+  }
+  let fileValue: unknown = {};
+  if (text === undefined) {
+    if (rawEnv.MLOPS_CONFIG !== undefined) problems.push(`MLOPS_CONFIG: file ${configPath} does not exist`);
+    else warnings.push(`no config file at ${configPath}: running with an empty configuration (copy mlops.config.example.yml to start)`);
+  } else {
+    const doc = parseDocument(text, { uniqueKeys: true });
+    if (doc.errors.length > 0) {
+      for (const err of doc.errors) problems.push(`${configPath}: line ${err.linePos?.[0].line ?? '?'}: ${err.message.split('\n')[0]}`);
+    } else {
+      fileValue = doc.toJS() ?? {};
+    }
+  }
+  const file = fileConfigSchema.safeParse(fileValue);
+  if (!file.success) problems.push(...describe(configPath, file.error.issues));
+
+  if (problems.length > 0 || !env.success || !file.success) return { ok: false, problems };
+  if (env.data.REDIS_URL === undefined) {
+    warnings.push('REDIS_URL is not set: using the in-memory store, which is for ONE replica only and loses state on restart');
+  }
+  return { ok: true, config: { env: env.data, file: file.data, fileFound: text !== undefined, configPath }, warnings };
+}

@@ -1,0 +1,60 @@
+/** Ports the core and services depend on; adapters live in src/aws, src/store, src/slack. */
+
+export interface Clock {
+  now(): Date;
+}
+export const systemClock: Clock = { now: () => new Date() };
+
+export interface DagTriggerRequest {
+  dagId: string;
+  dagRunId: string;
+  conf: Record<string, unknown>;
+}
+export interface DagTriggerResult {
+  dagRunId: string;
+  state: string;
+  /** True when the run id already existed (MWAA 409, or the Lambda said so): idempotent success. */
+  alreadyTriggered: boolean;
+}
+export type DagRunState = 'queued' | 'running' | 'success' | 'failed' | 'unknown';
+
+/**
+ * Starts DAG runs (contract section 6). Failures reject with MlopsError codes TriggerFailed,
+ * AwsAccessDenied, AwsThrottled, AwsTimeout or AwsFailed, with a plain-words message.
+ */
+export interface DagTrigger {
+  readonly kind: 'lambda' | 'mwaa';
+  trigger(request: DagTriggerRequest): Promise<DagTriggerResult>;
+  /** State of a run, for the watchdog. */
+  runState(dagId: string, dagRunId: string): Promise<{ state: DagRunState; raw?: string }>;
+}
+
+export interface EndpointVariant {
+  variantName: string;
+  modelName?: string;
+  instanceType?: string;
+  instanceCount?: number;
+  weight?: number;
+}
+export interface EndpointDescription {
+  name: string;
+  status: string;
+  failureReason?: string;
+  lastModified?: Date;
+  createdAt?: Date;
+  endpointConfigName?: string;
+  variants: EndpointVariant[];
+}
+export interface MetricSeries {
+  id: string;
+  label: string;
+  unit: string;
+  /** Oldest first. */
+  points: { at: Date; value: number }[];
+}
+/** SageMaker + CloudWatch, read-only (the `status` command, the Home tab). */
+export interface EndpointInspector {
+  describeEndpoint(name: string): Promise<EndpointDescription>;
+  /** Invocations, ModelLatency avg/p99 (ms), 4XX, 5XX, CPU, memory over the window, one GetMetricData call. */
+  endpointMetrics(endpoint: string, variants: readonly string[], from: Date, to: Date): Promise<MetricSeries[]>;
+}

@@ -1,0 +1,51 @@
+/**
+ * The store port. Two adapters implement it (src/store/redis-store.ts, src/store/memory-store.ts)
+ * and one contract suite (test/store/store-contract.test.ts) runs against both.
+ * Values are strings; callers serialise. Every method is atomic on its own.
+ * Any method may reject with MlopsError(StoreUnavailable) when the backend does not answer.
+ */
+export interface Store {
+  readonly kind: 'redis' | 'memory';
+  ping(): Promise<void>;
+
+  get(key: string): Promise<string | null>;
+  getMany(keys: readonly string[]): Promise<(string | null)[]>;
+  set(key: string, value: string, ttlMs?: number): Promise<void>;
+  /** SET NX (PX ttl). True when this call created the key: dedup and locks. */
+  setIfAbsent(key: string, value: string, ttlMs?: number): Promise<boolean>;
+  /**
+   * Writes `next` only if the current value equals `expected` (null: the key must be absent).
+   * True when written. The basis of every state transition.
+   */
+  compareAndSet(key: string, expected: string | null, next: string, ttlMs?: number): Promise<boolean>;
+  /** Deletes only if the value still equals `expected` (lock release). */
+  deleteIfEquals(key: string, expected: string): Promise<boolean>;
+  delete(key: string): Promise<void>;
+  /** Atomic counter; returns the new value. */
+  increment(key: string, ttlMs?: number): Promise<number>;
+
+  /** Appends at the tail and trims the head so that at most `maxLength` newest items stay. */
+  pushBounded(key: string, value: string, maxLength: number): Promise<void>;
+  /** Appends at the tail, unbounded (queues). */
+  push(key: string, value: string): Promise<void>;
+  /** Inclusive range, negative indexes from the tail (LRANGE semantics). */
+  listRange(key: string, start: number, stop: number): Promise<string[]>;
+  listLength(key: string): Promise<number>;
+  /** Removes every occurrence of `value`; returns how many. */
+  listRemove(key: string, value: string): Promise<number>;
+  /** Atomically moves the head of `from` to the tail of `to` (reliable queue claim). */
+  moveHead(from: string, to: string): Promise<string | null>;
+
+  setAdd(key: string, member: string): Promise<void>;
+  setRemove(key: string, member: string): Promise<void>;
+  setMembers(key: string): Promise<string[]>;
+
+  /**
+   * Atomically: if `uniqueKey` is absent, set it to `value` (with TTL) and push `queueItem` to the
+   * tail of `queueKey`; returns true. Otherwise changes nothing and returns false.
+   * Dedup and durable recording in one step, so a crash cannot record without queueing.
+   */
+  recordUnique(uniqueKey: string, value: string, ttlMs: number, queueKey: string, queueItem: string): Promise<boolean>;
+
+  close(): Promise<void>;
+}
