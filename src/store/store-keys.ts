@@ -1,0 +1,52 @@
+/**
+ * Every store key the bot uses, named in one place. Adapters add the deployment's key prefix
+ * (`mlops:` by default), so these are relative names.
+ */
+export const storeKeys = {
+  /** Dedup marker + body of a recorded pipeline event (TTL: EVENT_TTL_MS). */
+  event: (eventId: string) => `event:${eventId}`,
+  /** Queue of recorded event ids waiting for delivery to Slack (the durable outbox). */
+  inbox: () => 'inbox',
+  /** Ids claimed by a delivery worker and not yet finished (crash recovery). */
+  inboxProcessing: () => 'inbox:processing',
+  /** Per-channel queue of Slack posts waiting for their pacing slot. */
+  channelOutbox: (channel: string) => `outbox:${channel}`,
+  /** State of one delivery (exactly-once bookkeeping). */
+  delivery: (deliveryId: string) => `delivery:${deliveryId}`,
+  /** Run → top-level Slack message and current stage. */
+  run: (runKey: string) => `run:${runKey}`,
+  /** Runs without an outcome yet, watched by the watchdog. */
+  openRuns: () => 'runs:open',
+  /** Candidate record (JSON), changed only by compare-and-set. */
+  candidate: (candidateId: string) => `candidate:${candidateId}`,
+  /** Candidate ids of a model (set), for superseding and `models`. */
+  modelCandidates: (model: string) => `model:${model}:candidates`,
+  /** Production baseline of a model: the last version that reached deployment.succeeded. */
+  production: (model: string) => `model:${model}:production`,
+  /** Deployed versions, oldest first, bounded (rollback targets). */
+  deployHistory: (model: string) => `model:${model}:deployed`,
+  /** Last failure of a model (for `models` and the Home tab). */
+  lastFailure: (model: string) => `model:${model}:last-failure`,
+  /** Latest requested training run of a model (duplicate `train` guard). */
+  trainingRequest: (model: string) => `model:${model}:training-request`,
+  /** Audit log of decisions, per model, bounded. */
+  audit: (model: string) => `audit:${model}`,
+  /** Audit log across models, bounded (Home tab). */
+  auditAll: () => 'audit:all',
+  /** Per-endpoint deploy lock (value: JSON holder). */
+  endpointLock: (endpoint: string) => `lock:endpoint:${endpoint}`,
+  /** Alert grouping window of a model + DAG. */
+  alertGroup: (model: string, dagId: string) => `alert:${model}:${dagId}`,
+  /** Cached members of a Slack user group. */
+  usergroupMembers: (usergroupId: string) => `usergroup:${usergroupId}`,
+  /** Leader lease of a background job across replicas. */
+  lease: (job: string) => `lease:${job}`,
+  /** SNS message dedup. */
+  snsMessage: (messageId: string) => `sns:${messageId}`,
+  /** Slack interaction dedup (Events API retries, double submits). */
+  slackDedup: (id: string) => `slack:seen:${id}`,
+} as const;
+
+export const DEFAULT_KEY_PREFIX = 'mlops:';
+/** Events are remembered for dedup for 7 days: far past any sender's retry window. */
+export const EVENT_TTL_MS = 7 * 24 * 60 * 60 * 1000;
