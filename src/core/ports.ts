@@ -52,8 +52,30 @@ export interface MetricSeries {
   /** Oldest first. */
   points: { at: Date; value: number }[];
 }
-/** SageMaker + CloudWatch, read-only (the `status` command, the Home tab). */
+export interface TrainingJobSummary {
+  name: string;
+  status: string;
+  secondaryStatus?: string;
+  failureReason?: string;
+  startedAt?: Date;
+  endedAt?: Date;
+  billableSeconds?: number;
+  instanceType?: string;
+  instanceCount?: number;
+  /** FinalMetricDataList, by metric name. */
+  finalMetrics: Record<string, number>;
+}
+export interface SagemakerModelSummary {
+  name: string;
+  createdAt?: Date;
+}
+
+/** SageMaker + CloudWatch, read-only (`status`, `models`, the Home tab, training messages). */
 export interface EndpointInspector {
+  /** DescribeTrainingJob: duration, instance and final metrics of a training job. */
+  describeTrainingJob(name: string): Promise<TrainingJobSummary>;
+  /** ListModels (NameContains, newest first, at most `limit`): the model versions SageMaker knows. */
+  listModels(nameContains: string, limit?: number): Promise<SagemakerModelSummary[]>;
   describeEndpoint(name: string): Promise<EndpointDescription>;
   /** Invocations, ModelLatency avg/p99 (ms), 4XX, 5XX, CPU, memory over the window, one GetMetricData call. */
   endpointMetrics(endpoint: string, variants: readonly string[], from: Date, to: Date): Promise<MetricSeries[]>;
