@@ -35,6 +35,10 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv, readFile: ReadFile = readF
   const warnings: string[] = [];
   const env = envSchema.safeParse(rawEnv);
   if (!env.success) problems.push(...describe('env', env.error.issues));
+  // Checked apart from the schema so it is reported even when other variables are bad too.
+  if (!nonEmpty(rawEnv.SLACK_APP_TOKEN) && !nonEmpty(rawEnv.SLACK_SIGNING_SECRET)) {
+    problems.push('SLACK_SIGNING_SECRET: is required in HTTP mode (set it, or set SLACK_APP_TOKEN for Socket Mode)');
+  }
 
   const configPath = (typeof rawEnv.MLOPS_CONFIG === 'string' && rawEnv.MLOPS_CONFIG) || './mlops.config.yml';
   let text: string | undefined;
@@ -63,4 +67,8 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv, readFile: ReadFile = readF
     warnings.push('REDIS_URL is not set: using the in-memory store, which is for ONE replica only and loses state on restart');
   }
   return { ok: true, config: { env: env.data, file: file.data, fileFound: text !== undefined, configPath }, warnings };
+}
+
+function nonEmpty(value: string | undefined): boolean {
+  return value !== undefined && value !== '';
 }

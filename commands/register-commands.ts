@@ -1,0 +1,93 @@
+import type { App } from '@slack/bolt';
+import type { BotDeps } from '../src/bot-deps';
+import { isMlopsError } from '../src/core/errors';
+import { didYouMean, parseCommandLine, type CommandLine } from '../src/core/parse-command-line';
+import { SLASH_COMMAND } from '../src/slack/slack-ids';
+import { errorView } from '../views/error-view';
+import { helpView } from '../views/help-view';
+import type { CommandReply, CommandSpec } from './command-spec';
+import { commandRegistry } from './command-registry';
+
+/**
+ * `/mlops`: ack at once (Slack allows 3 s), then run the subcommand, which answers through
+ * response_url. Help and parse errors are answered in the ack itself: no extra round trip.
+ */
+export function registerCommands(app: App, deps: BotDeps, specs: CommandSpec[] = commandRegistry()): void {
+  const byName = new Map(specs.map((s) => [s.name, s]));
+  app.command(SLASH_COMMAND, async ({ command, ack, respond, context }) => {
+    const started = process.hrtime.bigint();
+    const log = deps.logger.child({ requestId: context['requestId'], slackUser: command.user_id, channel: command.channel_id, command: 'mlops' });
+    let line: CommandLine;
+    try {
+      line = parseCommandLine(command.text ?? '');
+    } catch (error) {
+      await ack(toAck(errorView({ message: isMlopsError(error) ? error.message : 'could not read the command', hint: `Try \`${SLASH_COMMAND} help\`.` })));
+      observe('parse_error');
+      return;
+    }
+    const name = line.subcommand ?? 'help';
+    const spec = byName.get(name);
+    if (spec === undefined) {
+      await ack(
+        toAck(helpView({ command: SLASH_COMMAND, entries: specs, unknown: name, ...optional('suggestion', didYouMean(name, [...byName.keys()])) })),
+      );
+      log.info({ subcommand: name }, 'unknown /mlops subcommand');
+      observe('unknown');
+      return;
+    }
+    if (spec.name === 'help') {
+      // Answer help inside the ack: instant and no response_url round trip.
+      let reply: CommandReply | undefined;
+      await spec.run({ ...baseContext(), respond: async (r) => void (reply = r) });
+      await ack(reply !== undefined ? toAck(reply) : undefined);
+      observe('ok');
+      return;
+    }
+    await ack();
+    deps.metrics.slackAckDuration.observe({ kind: 'command', name }, Number(process.hrtime.bigint() - started) / 1e9);
+    try {
+      await spec.run(baseContext());
+      observe('ok', false);
+    } catch (error) {
+      log.error({ err: error, subcommand: name }, '/mlops subcommand failed');
+      const message = isMlopsError(error) ? error.message : 'something went wrong on our side; the error is logged';
+      await respond({ response_type: 'ephemeral', ...errorView({ message }) }).catch((e: unknown) => log.error({ err: e }, 'could not answer the user'));
+      observe('error', false);
+    }
+
+    function baseContext() {
+      return {
+        line,
+        userId: command.user_id,
+        channelId: command.channel_id,
+        triggerId: command.trigger_id,
+        responseUrl: command.response_url,
+        respond: async (reply: CommandReply) => {
+          await respond({
+            text: reply.text,
+            ...(reply.blocks !== undefined ? { blocks: reply.blocks } : {}),
+            response_type: reply.responseType ?? 'ephemeral',
+            ...(reply.replaceOriginal !== undefined ? { replace_original: reply.replaceOriginal } : {}),
+          });
+        },
+        deps,
+        log: log.child({ subcommand: name }),
+      };
+    }
+    function observe(outcome: string, acked = true) {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      if (acked) deps.metrics.slackAckDuration.observe({ kind: 'command', name }, seconds);
+      deps.metrics.slackRequests.inc({ kind: 'command', name, outcome });
+      if (!acked) deps.metrics.slackHandlerDuration.observe({ kind: 'command', name }, seconds);
+    }
+  });
+}
+
+function toAck(reply: CommandReply | { text: string; blocks?: unknown[] }) {
+  const r = reply as CommandReply;
+  return { text: r.text, ...(r.blocks !== undefined ? { blocks: r.blocks } : {}), response_type: r.responseType ?? 'ephemeral' } as const;
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}

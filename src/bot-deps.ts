@@ -1,0 +1,24 @@
+import type { WebClient } from '@slack/web-api';
+import type { Config } from './config/config-schema';
+import type { Clock, DagTrigger, EndpointInspector } from './core/ports';
+import type { Store } from './core/store';
+import type { RecordEvent } from './delivery/record-event';
+import type { Logger } from './observability/create-logger';
+import type { Metrics } from './observability/create-metrics';
+
+/** Everything listeners and services need, built once by createBot and passed in (no module state). */
+export interface BotDeps {
+  config: Config;
+  store: Store;
+  logger: Logger;
+  metrics: Metrics;
+  clock: Clock;
+  /** Interactive Web API client (Bolt's). */
+  slack: WebClient;
+  /** Background delivery client: 429s come back at once (see create-slack-app.ts). */
+  deliveryClient: WebClient;
+  /** Undefined when the config file has no `trigger` section. */
+  trigger?: DagTrigger;
+  inspector?: EndpointInspector;
+  recordEvent: RecordEvent;
+}

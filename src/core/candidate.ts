@@ -1,0 +1,57 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * A candidate is one evaluated model version that may be deployed. Created from an
+ * `evaluation.completed` event (or a `/mlops deploy|rollback` command), acted on by the
+ * Deploy / Reject buttons. Stored as JSON under storeKeys.candidate(id) and changed only by
+ * compare-and-set, so every transition is atomic across replicas.
+ */
+export const CANDIDATE_STATES = ['pending', 'approved', 'deploying', 'deployed', 'deploy_failed', 'rejected', 'superseded'] as const;
+export type CandidateState = (typeof CANDIDATE_STATES)[number];
+
+export interface Approval {
+  userId: string;
+  at: string; // ISO time
+}
+
+export interface Candidate {
+  id: string;
+  model: string;
+  version: string;
+  state: CandidateState;
+  /** Why this candidate exists: an evaluation, or a deploy/rollback command. */
+  origin: 'evaluation' | 'deploy-command' | 'rollback-command';
+  metrics: Record<string, number>;
+  confusionMatrix?: { labels: string[]; matrix: number[][] };
+  endpoint?: string;
+  trainingJob?: string;
+  run?: { dagId?: string; runId?: string; url?: string };
+  /** Slack user who started the run (self-approval rule), when known. */
+  startedBy?: string;
+  /** The message that shows this candidate and its buttons. */
+  message?: { channel: string; ts: string };
+  requiredApprovals: number;
+  approvals: Approval[];
+  /** Deployment attempts so far; part of the deterministic dag_run_id. */
+  attempt: number;
+  dagRunId?: string;
+  decidedBy?: string;
+  decidedAt?: string;
+  rejectReason?: string;
+  failureReason?: string;
+  createdAt: string;
+  updatedAt: string;
+  /** Monotonic revision, bumped by every transition (makes CAS values unique). */
+  rev: number;
+}
+
+/** Airflow run ids allow only `[A-Za-z0-9_.~:+-]`; candidate ids are built to fit. */
+export function candidateIdFor(model: string, version: string, sourceId: string): string {
+  const digest = createHash('sha256').update(sourceId).digest('hex').slice(0, 10);
+  return `${model}_${version}_${digest}`.replace(/[^A-Za-z0-9_.~:+-]/g, '-');
+}
+
+/** The deterministic deployment run id: a retried trigger of the same attempt is the same run. */
+export function deploymentRunIdFor(candidateId: string, attempt: number): string {
+  return `mlops_deploy__${candidateId}__${attempt}`;
+}

@@ -1,0 +1,26 @@
+import type { FileConfig } from '../config/config-schema';
+import type { PipelineEvent } from './pipeline-event';
+
+export type EventRoute =
+  | { ok: true; channels: string[]; modelChannel: string; known: boolean }
+  | { ok: false; missing: string };
+
+/**
+ * Where an event is posted: its model's channel, else slack.defaultChannel; every `*.failed`
+ * event also goes to slack.alertChannel. An event with nowhere to go is refused (contract 3).
+ */
+export function routeEvent(event: Pick<PipelineEvent, 'model' | 'type'>, config: FileConfig): EventRoute {
+  const model = config.models[event.model];
+  const modelChannel = model?.channel ?? config.slack.defaultChannel;
+  if (modelChannel === undefined) {
+    const missing =
+      model === undefined
+        ? `slack.defaultChannel (model "${event.model}" is not configured)`
+        : `models.${event.model}.channel or slack.defaultChannel`;
+    return { ok: false, missing };
+  }
+  const channels = [modelChannel];
+  const alert = config.slack.alertChannel;
+  if (event.type.endsWith('.failed') && alert !== undefined && alert !== modelChannel) channels.push(alert);
+  return { ok: true, channels, modelChannel, known: model !== undefined };
+}

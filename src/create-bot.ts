@@ -1,0 +1,141 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { BotDeps } from './bot-deps';
+import type { Config } from './config/config-schema';
+import { systemClock, type Clock, type DagTrigger, type EndpointInspector } from './core/ports';
+import type { Store } from './core/store';
+import { createEventRecorder, type RecordedEvent } from './delivery/record-event';
+import { createHttpServer, type HttpRoute } from './http/create-http-server';
+import { healthRoutes } from './http/health-routes';
+import { PIPELINE_HOOK_PATH, pipelineHookRoute } from './http/pipeline-hook-route';
+import { requestContext } from './http/request-context';
+import { createLogger, type Logger } from './observability/create-logger';
+import { createMetrics } from './observability/create-metrics';
+import { registerListeners } from './listeners/register-listeners';
+import { createSlackApp, SLACK_EVENTS_PATH } from './slack/create-slack-app';
+import { createStore } from './store/create-store';
+import { DEFAULT_KEY_PREFIX } from './store/store-keys';
+import type { AwsClientsOptions } from './aws/aws-clients';
+import { createAwsPorts } from './aws/create-aws-ports';
+
+export interface BotOptions {
+  config: Config;
+  logger?: Logger;
+  /** Tests and benchmarks swap ports here; production builds them from config. */
+  overrides?: {
+    store?: Store;
+    clock?: Clock;
+    trigger?: DagTrigger;
+    inspector?: EndpointInspector;
+    keyPrefix?: string;
+    /** Explicit AWS client settings (loopback fakes) instead of the SDK's environment configuration. */
+    aws?: AwsClientsOptions;
+  };
+}
+
+export interface Bot {
+  deps: BotDeps;
+  server: Server;
+  /** Resolves with the bound port. */
+  start(): Promise<number>;
+  /** Graceful stop per contract 1: refuse new requests, finish in-flight work (<= timeoutMs), close the store. */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+/** The composition root: builds every adapter once and wires them into Bolt and the routes. */
+export function createBot(options: BotOptions): Bot {
+  const { config } = options;
+  const secrets = [config.env.SLACK_BOT_TOKEN, config.env.SLACK_SIGNING_SECRET, config.env.SLACK_APP_TOKEN, config.env.PIPELINE_WEBHOOK_SECRET].filter(
+    (s): s is string => s !== undefined,
+  );
+  const logger = options.logger ?? createLogger({ level: config.env.LOG_LEVEL, secrets });
+  const metrics = createMetrics();
+  const clock = options.overrides?.clock ?? systemClock;
+  const store =
+    options.overrides?.store ??
+    createStore({
+      ...(config.env.REDIS_URL !== undefined ? { redisUrl: config.env.REDIS_URL } : {}),
+      keyPrefix: options.overrides?.keyPrefix ?? DEFAULT_KEY_PREFIX,
+      logger: logger.child({ component: 'store' }),
+    });
+  const slack = createSlackApp({
+    env: config.env,
+    logger,
+    customPropertiesExtractor: (req) => ({ requestId: requestContext(req, logger).requestId }),
+  });
+  const aws = createAwsPorts(config, options.overrides);
+  const onRecorded: ((r: RecordedEvent) => void)[] = [];
+  const deps: BotDeps = {
+    config,
+    store,
+    logger,
+    metrics,
+    clock,
+    slack: slack.app.client,
+    deliveryClient: slack.deliveryClient,
+    ...(aws.trigger !== undefined ? { trigger: aws.trigger } : {}),
+    ...(aws.inspector !== undefined ? { inspector: aws.inspector } : {}),
+    recordEvent: createEventRecorder({ store, onRecorded: (r) => onRecorded.forEach((fn) => fn(r)) }),
+  };
+
+  let shuttingDown = false;
+  const { jobs, routes: extraRoutes } = registerListeners(slack.app, deps, { onRecorded });
+  const routes: HttpRoute[] = [
+    ...healthRoutes({ store, metrics, isShuttingDown: () => shuttingDown }),
+    {
+      path: PIPELINE_HOOK_PATH,
+      method: 'POST',
+      handler: pipelineHookRoute({
+        secret: config.env.PIPELINE_WEBHOOK_SECRET,
+        config: config.file,
+        recordEvent: deps.recordEvent,
+        clock,
+        logger,
+        metrics,
+      }),
+    },
+    ...extraRoutes,
+  ];
+  const server = createHttpServer({
+    routes,
+    ...(slack.httpListener !== undefined ? { slackListener: slack.httpListener } : {}),
+    slackPath: SLACK_EVENTS_PATH,
+    logger,
+    metrics,
+  });
+
+  return {
+    deps,
+    server,
+    start: async () => {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.env.PORT, config.env.HOST, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      await slack.start();
+      for (const job of jobs) job.start();
+      const port = (server.address() as AddressInfo).port;
+      logger.info({ port, host: config.env.HOST, store: store.kind, socketMode: slack.socketMode, models: Object.keys(config.file.models) }, 'mlops-chatops is listening');
+      return port;
+    },
+    stop: async (timeoutMs = SHUTDOWN_TIMEOUT_MS) => {
+      if (shuttingDown) return;
+      shuttingDown = true;
+      const deadline = Date.now() + timeoutMs;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await Promise.race([
+        Promise.all([closed, slack.stop(), ...jobs.map((j) => j.stop())]),
+        new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now() - 500)).unref()),
+      ]);
+      server.closeAllConnections();
+      await store.close().catch((error: unknown) => logger.warn({ err: error }, 'store did not close cleanly'));
+      logger.info('mlops-chatops stopped');
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FileConfig } from '../config/config-schema';
+import { ErrorCode, isMlopsError } from '../core/errors';
+import { parsePipelineEvent } from '../core/pipeline-event';
+import type { Clock } from '../core/ports';
+import { routeEvent } from '../core/route-event';
+import type { RecordEvent } from '../delivery/record-event';
+import type { Logger } from '../observability/create-logger';
+import type { Metrics } from '../observability/create-metrics';
+import { readBody } from './read-body';
+import { sendJson } from './send-json';
+import { verifyHmacSignature } from './verify-hmac-signature';
+
+export const PIPELINE_HOOK_PATH = '/hooks/pipeline';
+
+/**
+ * POST /hooks/pipeline (contract 5.1, 4): verify, validate, route-check, record, answer.
+ * Bolt's customRoutes are not signature-checked, so this route checks its own requests.
+ */
+export function pipelineHookRoute(deps: {
+  secret: string | undefined;
+  config: FileConfig;
+  recordEvent: RecordEvent;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+}) {
+  return async (req: IncomingMessage, res: ServerResponse, log: Logger): Promise<void> => {
+    const count = (type: string, result: string) => deps.metrics.eventsReceived.inc({ source: 'hook', type, result });
+    if (deps.secret === undefined) {
+      log.error('pipeline hook called but PIPELINE_WEBHOOK_SECRET is not set');
+      sendJson(res, 503, { error: ErrorCode.ConfigInvalid, message: 'PIPELINE_WEBHOOK_SECRET is not set on the bot; ask its operator' });
+      return;
+    }
+    let rawBody: Buffer;
+    try {
+      rawBody = await readBody(req);
+    } catch (error) {
+      const tooLarge = isMlopsError(error, ErrorCode.BodyTooLarge);
+      count('unknown', tooLarge ? 'too_large' : 'invalid');
+      sendJson(res, tooLarge ? 413 : 400, { error: (error as { code?: string }).code, message: (error as Error).message }, { connection: 'close' });
+      return;
+    }
+    const check = verifyHmacSignature({
+      secret: deps.secret,
+      timestamp: header(req, 'x-mlops-request-timestamp'),
+      signature: header(req, 'x-mlops-signature'),
+      rawBody,
+      nowSeconds: Math.floor(deps.clock.now().getTime() / 1000),
+    });
+    if (!check.ok) {
+      count('unknown', 'unauthorized');
+      log.warn({ reason: check.reason }, 'pipeline hook: signature refused');
+      sendJson(res, 401, { error: ErrorCode.SignatureInvalid, message: check.reason });
+      return;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(rawBody.toString('utf8'));
+    } catch {
+      count('unknown', 'invalid');
+      sendJson(res, 400, { error: ErrorCode.EventInvalid, problems: ['(body): not valid JSON'] });
+      return;
+    }
+    const parsed = parsePipelineEvent(json);
+    if (!parsed.ok) {
+      count('unknown', 'invalid');
+      log.info({ problems: parsed.problems }, 'pipeline hook: invalid event');
+      sendJson(res, 400, { error: ErrorCode.EventInvalid, problems: parsed.problems });
+      return;
+    }
+    const event = parsed.value;
+    const eventLog = log.child({ eventId: event.id, eventType: event.type, model: event.model, version: event.version, runId: event.run?.runId });
+    const route = routeEvent(event, deps.config);
+    if (!route.ok) {
+      count(event.type, 'unroutable');
+      eventLog.warn({ missing: route.missing }, 'pipeline hook: event has no channel');
+      sendJson(res, 422, { error: ErrorCode.EventUnroutable, message: `no Slack channel for this event: set ${route.missing}`, missing: route.missing });
+      return;
+    }
+    try {
+      const outcome = await deps.recordEvent(event, 'hook', deps.clock.now());
+      count(event.type, outcome);
+      if (outcome === 'duplicate') {
+        eventLog.info('pipeline event already recorded (duplicate)');
+        sendJson(res, 200, { duplicate: true, id: event.id });
+        return;
+      }
+      eventLog.info({ channels: route.channels }, 'pipeline event recorded');
+      sendJson(res, 202, { accepted: true, id: event.id });
+    } catch (error) {
+      count(event.type, 'unavailable');
+      eventLog.error({ err: error }, 'pipeline event could not be recorded');
+      sendJson(res, 503, { error: ErrorCode.StoreUnavailable, message: 'the event could not be recorded; retry later' }, { 'retry-after': '5' });
+    }
+  };
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,44 @@
+import { loadConfig } from './config/load-config';
+import { createBot } from './create-bot';
+import { createLogger } from './observability/create-logger';
+
+/** Entry point: the only place that reads process.env. */
+async function main(): Promise<void> {
+  const loaded = loadConfig(process.env);
+  if (!loaded.ok) {
+    process.stderr.write(`mlops-chatops: configuration is invalid (${loaded.problems.length} problem${loaded.problems.length === 1 ? '' : 's'}):\n`);
+    for (const line of loaded.problems) process.stderr.write(`  - ${line}\n`);
+    process.exit(1);
+  }
+  const { config } = loaded;
+  const secrets = [config.env.SLACK_BOT_TOKEN, config.env.SLACK_SIGNING_SECRET, config.env.SLACK_APP_TOKEN, config.env.PIPELINE_WEBHOOK_SECRET].filter(
+    (s): s is string => s !== undefined,
+  );
+  const logger = createLogger({ level: config.env.LOG_LEVEL, secrets });
+  for (const warning of loaded.warnings) logger.warn(warning);
+  const bot = createBot({ config, logger });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    bot.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
+  try {
+    await bot.start();
+  } catch (error) {
+    logger.fatal({ err: error }, 'could not start');
+    process.exit(1);
+  }
+}
+
+void main();

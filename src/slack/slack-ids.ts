@@ -1,0 +1,29 @@
+/** Every Slack identifier the bot registers, named in one place (checked against manifest.yml). */
+export const SLASH_COMMAND = '/mlops';
+
+export const ActionId = {
+  Deploy: 'mlops_deploy',
+  Reject: 'mlops_reject',
+  Rollback: 'mlops_rollback',
+  CancelDeploy: 'mlops_cancel_deploy',
+  ConfirmTrain: 'mlops_confirm_train',
+  CancelTrain: 'mlops_cancel_train',
+  OpenLink: 'mlops_open_link',
+} as const;
+export type ActionId = (typeof ActionId)[keyof typeof ActionId];
+
+export const CallbackId = {
+  RejectModal: 'mlops_reject_modal',
+} as const;
+
+export const BlockId = {
+  RejectReason: 'mlops_reject_reason',
+} as const;
+export const InputActionId = {
+  RejectReason: 'reason',
+} as const;
+
+/** Events API subscriptions. */
+export const SlackEvent = {
+  AppHomeOpened: 'app_home_opened',
+} as const;

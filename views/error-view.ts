@@ -1,0 +1,13 @@
+import { escapeMrkdwn, truncate, type SlackMessage } from './slack-message';
+
+/** A short ephemeral error: what went wrong, and what to do about it. */
+export function errorView(input: { message: string; hint?: string }): SlackMessage {
+  const body = `:warning: ${escapeMrkdwn(truncate(input.message, 2500))}`;
+  return {
+    text: input.hint !== undefined ? `${input.message} ${input.hint}` : input.message,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: body } },
+      ...(input.hint !== undefined ? [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: input.hint }] }] : []),
+    ],
+  };
+}

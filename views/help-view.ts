@@ -1,0 +1,50 @@
+import { escapeMrkdwn, type SlackMessage } from './slack-message';
+
+export interface HelpEntry {
+  name: string;
+  usage: string;
+  summary: string;
+  example: string;
+  details?: string;
+}
+
+export interface HelpViewInput {
+  command: string; // '/mlops'
+  entries: readonly HelpEntry[];
+  /** Set when the user typed something unknown. */
+  unknown?: string;
+  suggestion?: string;
+  /** `help <subcommand>`: show only this entry, with details. */
+  focus?: string;
+}
+
+/** Help for `/mlops` (ephemeral): every subcommand with its arguments and an example. */
+export function helpView(input: HelpViewInput): SlackMessage {
+  const { command } = input;
+  const focused = input.focus !== undefined ? input.entries.find((e) => e.name === input.focus) : undefined;
+  const lines: string[] = [];
+  let intro = `*${command}* runs your ML pipeline from Slack. Subcommands:`;
+  if (input.unknown !== undefined) {
+    intro = `\`${escapeMrkdwn(input.unknown)}\` is not a ${command} subcommand.`;
+    if (input.suggestion !== undefined) intro += ` Did you mean \`${command} ${input.suggestion}\`?`;
+  }
+  if (focused !== undefined) {
+    const text = [
+      `*\`${command} ${focused.usage}\`*`,
+      focused.summary,
+      ...(focused.details !== undefined ? [focused.details] : []),
+      `Example: \`${command} ${focused.example}\``,
+    ].join('\n');
+    return { text: `${command} ${focused.usage}: ${focused.summary}`, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+  }
+  for (const entry of input.entries) lines.push(`• \`${command} ${entry.usage}\` — ${entry.summary}`);
+  const fallback = `${input.unknown !== undefined ? intro + ' ' : ''}${command} subcommands: ${input.entries.map((e) => e.name).join(', ')}`;
+  return {
+    text: fallback,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: intro } },
+      { type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `\`${command} help <subcommand>\` shows details and an example.` }] },
+    ],
+  };
+}

@@ -1,0 +1,36 @@
+import type { KnownBlock } from '@slack/types';
+
+export type { KnownBlock };
+
+/** What every view returns: fallback text (notifications, screen readers) plus blocks. */
+export interface SlackMessage {
+  text: string;
+  blocks: KnownBlock[];
+}
+
+/** Slack limits (PLATFORM-FACTS): keep views inside them. */
+export const SlackLimits = {
+  blocksPerMessage: 50,
+  blocksPerView: 100,
+  sectionText: 3000,
+  fieldText: 2000,
+  fieldsPerSection: 10,
+  buttonText: 75,
+  modalTitle: 24,
+  privateMetadata: 3000,
+  messageText: 40000,
+  contextElements: 10,
+} as const;
+
+/** Cuts text to `max` characters on a clean boundary, with an ellipsis marker. */
+export function truncate(text: string, max: number, marker = '…'): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max - marker.length);
+  const lastBreak = Math.max(cut.lastIndexOf('\n'), cut.lastIndexOf(' '));
+  return (lastBreak > max * 0.8 ? cut.slice(0, lastBreak) : cut) + marker;
+}
+
+/** Escapes the three characters Slack mrkdwn treats as control characters. */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
