@@ -5,6 +5,11 @@ import type { Store } from './core/store';
 import type { RecordEvent } from './delivery/record-event';
 import type { Logger } from './observability/create-logger';
 import type { Metrics } from './observability/create-metrics';
+import type { AuditLog } from './services/audit-log';
+import type { CandidateRepository } from './services/candidate-repository';
+import type { PrincipalResolver } from './services/principal-resolver';
+import type { ProductionRegistry } from './services/production-registry';
+import type { RunRegistry } from './services/run-registry';
 
 /** Everything listeners and services need, built once by createBot and passed in (no module state). */
 export interface BotDeps {
@@ -21,4 +26,9 @@ export interface BotDeps {
   trigger?: DagTrigger;
   inspector?: EndpointInspector;
   recordEvent: RecordEvent;
+  candidates: CandidateRepository;
+  production: ProductionRegistry;
+  audit: AuditLog;
+  runs: RunRegistry;
+  principals: PrincipalResolver;
 }

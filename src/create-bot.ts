@@ -13,6 +13,11 @@ import { createLogger, type Logger } from './observability/create-logger';
 import { createMetrics } from './observability/create-metrics';
 import { registerListeners } from './listeners/register-listeners';
 import { createSlackApp, SLACK_EVENTS_PATH } from './slack/create-slack-app';
+import { createAuditLog } from './services/audit-log';
+import { createCandidateRepository } from './services/candidate-repository';
+import { createPrincipalResolver } from './services/principal-resolver';
+import { createProductionRegistry } from './services/production-registry';
+import { createRunRegistry } from './services/run-registry';
 import { createStore } from './store/create-store';
 import { DEFAULT_KEY_PREFIX } from './store/store-keys';
 import type { AwsClientsOptions } from './aws/aws-clients';
@@ -78,6 +83,16 @@ export function createBot(options: BotOptions): Bot {
     ...(aws.trigger !== undefined ? { trigger: aws.trigger } : {}),
     ...(aws.inspector !== undefined ? { inspector: aws.inspector } : {}),
     recordEvent: createEventRecorder({ store, onRecorded: (r) => onRecorded.forEach((fn) => fn(r)) }),
+    candidates: createCandidateRepository(store),
+    production: createProductionRegistry(store),
+    audit: createAuditLog(store),
+    runs: createRunRegistry(store),
+    principals: createPrincipalResolver({
+      store,
+      slack: slack.app.client,
+      cacheSeconds: config.file.approvals.usergroupCacheSeconds,
+      logger: logger.child({ component: 'principals' }),
+    }),
   };
 
   let shuttingDown = false;

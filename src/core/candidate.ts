@@ -26,6 +26,14 @@ export interface Candidate {
   endpoint?: string;
   trainingJob?: string;
   run?: { dagId?: string; runId?: string; url?: string };
+  lineage?: { commit?: string; image?: string; data?: string };
+  links?: Record<string, string>;
+  /** When the evaluation happened (event timestamp). */
+  evaluatedAt?: string;
+  /** The pipeline event that created it, when any. */
+  sourceEventId?: string;
+  /** For rollback candidates: the version being replaced. */
+  replacesVersion?: string;
   /** Slack user who started the run (self-approval rule), when known. */
   startedBy?: string;
   /** The message that shows this candidate and its buttons. */

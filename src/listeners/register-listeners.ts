@@ -1,9 +1,17 @@
 import type { App } from '@slack/bolt';
 import { registerCommands } from '../../commands/register-commands';
-import type { BotDeps } from '../bot-deps';
 import type { BackgroundJob } from '../background-job';
+import type { BotDeps } from '../bot-deps';
+import type { PipelineEventHook } from '../delivery/pipeline-event-hook';
 import type { RecordedEvent } from '../delivery/record-event';
 import type { HttpRoute } from '../http/create-http-server';
+import { registerDelivery } from '../delivery/register-delivery';
+import { deploymentOutcomeHook } from '../services/deployment-outcome-hook';
+import { productionBaselineHook } from '../services/production-baseline-hook';
+import { registerWatchdog } from '../watchdog/register-watchdog';
+import { registerActions } from './actions/register-actions';
+import { registerEvents } from './events/register-events';
+import { registerViewSubmissions } from './view-submissions/register-view-submissions';
 
 export interface ListenerWiring {
   /** Subscribers to "an event was just recorded" (wake the delivery worker). */
@@ -11,12 +19,16 @@ export interface ListenerWiring {
 }
 
 /**
- * Registers every Slack listener (commands, actions, view submissions, events), each folder
- * registering its own, and returns the background jobs and extra HTTP routes they bring.
+ * Registers every Slack listener, each kind's folder registering its own, and returns the
+ * background jobs and extra HTTP routes the features bring.
  */
-export function registerListeners(app: App, deps: BotDeps, _wiring: ListenerWiring): { jobs: BackgroundJob[]; routes: HttpRoute[] } {
-  const jobs: BackgroundJob[] = [];
-  const routes: HttpRoute[] = [];
+export function registerListeners(app: App, deps: BotDeps, wiring: ListenerWiring): { jobs: BackgroundJob[]; routes: HttpRoute[] } {
+  // Baseline first: the outcome hook and the messages rely on it.
+  const eventHooks: PipelineEventHook[] = [productionBaselineHook(deps), deploymentOutcomeHook(deps)];
   registerCommands(app, deps);
-  return { jobs, routes };
+  registerActions(app, deps);
+  registerViewSubmissions(app, deps);
+  registerEvents(app, deps);
+  const delivery = registerDelivery(deps, { onRecorded: wiring.onRecorded, eventHooks });
+  return { jobs: [...delivery.jobs, ...registerWatchdog(deps)], routes: delivery.routes };
 }

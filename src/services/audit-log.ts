@@ -1,0 +1,47 @@
+import type { Store } from '../core/store';
+import { storeKeys } from '../store/store-keys';
+
+export type AuditAction =
+  | 'approved'
+  | 'rejected'
+  | 'deploy_triggered'
+  | 'trigger_failed'
+  | 'deployed'
+  | 'deploy_failed'
+  | 'rolled_back'
+  | 'superseded'
+  | 'training_requested';
+
+export interface AuditEntry {
+  at: string;
+  model: string;
+  version?: string;
+  candidateId?: string;
+  action: AuditAction;
+  /** Slack user id, or 'pipeline' for outcomes reported by the pipeline. */
+  actor: string;
+  dagRunId?: string;
+  detail?: string;
+  primaryMetric?: { name: string; value: number };
+}
+
+const MAX_PER_MODEL = 500;
+const MAX_ALL = 1000;
+
+/** Append-only audit of every decision; feeds `/mlops history` and the Home tab. */
+export function createAuditLog(store: Store) {
+  return {
+    async append(entry: AuditEntry): Promise<void> {
+      const raw = JSON.stringify(entry);
+      await store.pushBounded(storeKeys.audit(entry.model), raw, MAX_PER_MODEL);
+      await store.pushBounded(storeKeys.auditAll(), raw, MAX_ALL);
+    },
+    /** The newest `limit` entries of a model (or of all models), newest first. */
+    async recent(model: string | undefined, limit: number): Promise<AuditEntry[]> {
+      const key = model === undefined ? storeKeys.auditAll() : storeKeys.audit(model);
+      const raws = await store.listRange(key, -limit, -1);
+      return raws.map((r) => JSON.parse(r) as AuditEntry).reverse();
+    },
+  };
+}
+export type AuditLog = ReturnType<typeof createAuditLog>;

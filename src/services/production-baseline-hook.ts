@@ -1,0 +1,26 @@
+import type { PipelineEventHook } from '../delivery/pipeline-event-hook';
+import type { CandidateRepository } from './candidate-repository';
+import type { ProductionRegistry } from './production-registry';
+
+/**
+ * deployment.succeeded makes its version the model's production baseline: the metrics come
+ * from the event when given, else from the candidate of that version. Idempotent: recording
+ * the same version twice changes nothing.
+ */
+export function productionBaselineHook(deps: { candidates: CandidateRepository; production: ProductionRegistry }): PipelineEventHook {
+  return async (event) => {
+    if (event.type !== 'deployment.succeeded' || event.version === undefined) return;
+    const current = await deps.production.current(event.model);
+    if (current?.version === event.version) return;
+    const candidate = (await deps.candidates.listByModel(event.model)).filter((c) => c.version === event.version).at(-1);
+    await deps.production.recordDeployed({
+      model: event.model,
+      version: event.version,
+      ...(candidate !== undefined ? { candidateId: candidate.id } : {}),
+      metrics: event.metrics ?? candidate?.metrics ?? {},
+      ...(event.endpoint !== undefined ? { endpoint: event.endpoint } : candidate?.endpoint !== undefined ? { endpoint: candidate.endpoint } : {}),
+      deployedAt: event.timestamp,
+      ...(candidate !== undefined && candidate.approvals.length > 0 ? { approvedBy: candidate.approvals.map((a) => a.userId) } : {}),
+    });
+  };
+}
