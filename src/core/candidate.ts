@@ -32,6 +32,10 @@ export interface Candidate {
   evaluatedAt?: string;
   /** The pipeline event that created it, when any. */
   sourceEventId?: string;
+  /** Who asked for it with `/mlops deploy|rollback` (command candidates). */
+  requestedBy?: string;
+  /** The version that superseded it. */
+  supersededBy?: string;
   /** For rollback candidates: the version being replaced. */
   replacesVersion?: string;
   /** Slack user who started the run (self-approval rule), when known. */

@@ -1,0 +1,16 @@
+/** Aligns rows into a monospace table (first column left-aligned, the others right-aligned). */
+export function monospaceTable(rows: readonly (readonly string[])[]): string {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, [...cell].length)));
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => {
+          const pad = ' '.repeat((widths[i] ?? 0) - [...cell].length);
+          return i === 0 ? cell + pad : pad + cell;
+        })
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
