@@ -10,9 +10,12 @@ import {
 } from '../src/core/metric-comparison';
 import type { ProductionRecord } from '../src/core/production-record';
 import { ActionId } from '../src/slack/slack-ids';
+import { breakFences, escapeTruncate } from './escape-truncate';
 import { monospaceTable } from './monospace-table';
+import { slackLink } from './slack-link';
 import { escapeMrkdwn, SlackLimits, truncate, type KnownBlock, type SlackMessage } from './slack-message';
 import { slackDate } from './slack-date';
+import { inlineCode } from './inline-code';
 
 export interface CandidateMessageInput {
   candidate: Candidate;
@@ -49,31 +52,33 @@ export function candidateMessageView(input: CandidateMessageInput): SlackMessage
   blocks.push({ type: 'header', text: { type: 'plain_text', text: truncate(title, 150), emoji: true } });
 
   const fields: { type: 'mrkdwn'; text: string }[] = [
-    { type: 'mrkdwn', text: `*Model*\n${escapeMrkdwn(c.model)}` },
-    { type: 'mrkdwn', text: `*Version*\n${escapeMrkdwn(c.version)}` },
+    { type: 'mrkdwn', text: `*Model*\n${escapeTruncate(c.model, 500)}` },
+    { type: 'mrkdwn', text: `*Version*\n${escapeTruncate(c.version, 500)}` },
   ];
-  if (c.trainingJob !== undefined) fields.push({ type: 'mrkdwn', text: `*Training job*\n\`${escapeMrkdwn(truncate(c.trainingJob, 200))}\`` });
-  if (c.endpoint !== undefined) fields.push({ type: 'mrkdwn', text: `*Endpoint*\n${escapeMrkdwn(c.endpoint)}` });
+  if (c.trainingJob !== undefined) fields.push({ type: 'mrkdwn', text: `*Training job*\n${inlineCode(c.trainingJob, 1000)}` });
+  if (c.endpoint !== undefined) fields.push({ type: 'mrkdwn', text: `*Endpoint*\n${escapeTruncate(c.endpoint, 500)}` });
   if (c.evaluatedAt !== undefined) fields.push({ type: 'mrkdwn', text: `*Evaluated*\n${slackDate(c.evaluatedAt)}` });
   if (c.requestedBy !== undefined) fields.push({ type: 'mrkdwn', text: `*Requested by*\n<@${c.requestedBy}>` });
   blocks.push({ type: 'section', fields: fields.slice(0, SlackLimits.fieldsPerSection) });
 
   const verdictIcon = { better: ':large_green_circle:', worse: ':red_circle:', same: ':white_circle:', 'no-baseline': ':new:', 'no-primary': ':grey_question:' }[verdict.kind];
-  blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `${verdictIcon} ${escapeMrkdwn(verdict.text)}` } });
+  blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `${verdictIcon} ${escapeTruncate(verdict.text, 2900)}` } });
 
   if (rows.length > 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: metricsTable(rows, input.production?.version) } });
   if (c.confusionMatrix !== undefined) {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: confusionMatrixTable(c.confusionMatrix) } });
   }
 
+  // One element per item: a context element holds at most 3,000 characters and links can be long.
   const context: string[] = [];
-  if (c.lineage?.commit !== undefined) context.push(`commit \`${escapeMrkdwn(truncate(c.lineage.commit, 40))}\``);
-  if (c.lineage?.image !== undefined) context.push(`image \`${escapeMrkdwn(truncate(c.lineage.image, 300))}\``);
-  if (c.lineage?.data !== undefined) context.push(`data \`${escapeMrkdwn(truncate(c.lineage.data, 300))}\``);
-  const links: string[] = [];
-  if (c.run?.url !== undefined) links.push(link(c.run.url, 'run'));
-  for (const [name, url] of Object.entries(c.links ?? {}).slice(0, 5)) links.push(link(url, name));
-  if (links.length > 0) context.push(links.join(' · '));
+  if (c.lineage?.commit !== undefined) context.push(`commit ${inlineCode(c.lineage.commit, 40)}`);
+  if (c.lineage?.image !== undefined) context.push(`image ${inlineCode(c.lineage.image, 300)}`);
+  if (c.lineage?.data !== undefined) context.push(`data ${inlineCode(c.lineage.data, 300)}`);
+  const linkTargets: [string, string][] = [...(c.run?.url !== undefined ? [[c.run.url, 'run'] as [string, string]] : []), ...Object.entries(c.links ?? {}).map(([name, url]): [string, string] => [url, name])];
+  for (const [url, label] of linkTargets) {
+    const shown = slackLink(url, label);
+    if (shown !== undefined && context.length < SlackLimits.contextElements) context.push(shown);
+  }
   if (context.length > 0) {
     blocks.push({ type: 'context', elements: context.slice(0, SlackLimits.contextElements).map((text) => ({ type: 'mrkdwn' as const, text })) });
   }
@@ -81,7 +86,7 @@ export function candidateMessageView(input: CandidateMessageInput): SlackMessage
   blocks.push({ type: 'divider' });
   blocks.push({ type: 'section', text: { type: 'mrkdwn', text: decisionText(input) } });
   if (input.notice !== undefined) {
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `:warning: ${escapeMrkdwn(truncate(input.notice, 2000))}` }] });
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `:warning: ${escapeTruncate(input.notice, 2000)}` }] });
   }
   const actions = actionButtons(input);
   if (actions.length > 0) blocks.push({ type: 'actions', block_id: CANDIDATE_ACTIONS_BLOCK, elements: actions });
@@ -91,33 +96,42 @@ export function candidateMessageView(input: CandidateMessageInput): SlackMessage
 
 function metricsTable(rows: readonly MetricRow[], productionVersion: string | undefined): string {
   const hasBaseline = productionVersion !== undefined && rows.some((r) => r.production !== undefined);
-  const shown = rows.slice(0, MAX_METRIC_ROWS);
-  const table = [
-    hasBaseline ? ['metric', 'candidate', truncate(productionVersion ?? 'prod', 12), 'delta', ''] : ['metric', 'candidate'],
-    ...shown.map((r) => {
-      const name = truncate(metricLabel(r.name), 24);
-      if (!hasBaseline) return [name, formatMetric(r.value)];
-      const mark = r.assessment === 'better' ? '▲ better' : r.assessment === 'worse' ? '▼ worse' : r.assessment === 'same' ? '= same' : '';
-      return [name, formatMetric(r.value), r.production !== undefined ? formatMetric(r.production) : '–', r.delta !== undefined ? formatDelta(r.delta) : '', mark];
-    }),
-  ];
-  const more = rows.length > shown.length ? `\n… and ${rows.length - shown.length} more metrics` : '';
-  return truncate(`*Metrics*\n\`\`\`${monospaceTable(table)}\`\`\`${more}`, SlackLimits.sectionText);
+  const header = hasBaseline ? ['metric', 'candidate', truncate(productionVersion ?? 'prod', 12), 'delta', ''] : ['metric', 'candidate'];
+  const body = rows.slice(0, MAX_METRIC_ROWS).map((r) => {
+    const name = truncate(metricLabel(r.name), 24);
+    if (!hasBaseline) return [name, formatMetric(r.value)];
+    const mark = r.assessment === 'better' ? '▲ better' : r.assessment === 'worse' ? '▼ worse' : r.assessment === 'same' ? '= same' : '';
+    return [name, formatMetric(r.value), r.production !== undefined ? formatMetric(r.production) : '–', r.delta !== undefined ? formatDelta(r.delta) : '', mark];
+  });
+  // Drop rows until the table fits a section whole: a cut table would lose its closing fence.
+  for (let shown = body.length; shown >= 0; shown--) {
+    const table = escapeMrkdwn(breakFences(monospaceTable([header, ...body.slice(0, shown)])));
+    const more = rows.length > shown ? `\n… and ${rows.length - shown} more metrics` : '';
+    const text = `*Metrics*\n\`\`\`${table}\`\`\`${more}`;
+    if (text.length <= SlackLimits.sectionText) return text;
+  }
+  return `*Metrics*\n${rows.length} metrics (too wide to show)`;
 }
 
 function confusionMatrixTable(cm: { labels: string[]; matrix: number[][] }): string {
-  const n = Math.min(cm.labels.length, MAX_MATRIX_LABELS);
-  const labels = cm.labels.slice(0, n).map((l) => truncate(l, 16));
-  const rows = [['actual \\ predicted', ...labels], ...labels.map((label, i) => [label, ...(cm.matrix[i] ?? []).slice(0, n).map((v) => String(v))])];
-  const note = cm.labels.length > n ? `\n(first ${n} of ${cm.labels.length} labels)` : '';
-  return truncate(`*Confusion matrix*\n\`\`\`${monospaceTable(rows)}\`\`\`${note}`, SlackLimits.sectionText);
+  const cell = (v: number | undefined) => (v === undefined ? '' : Number.isInteger(v) ? String(v) : formatMetric(v));
+  // Fewer labels until the table fits a section whole.
+  for (let n = Math.min(cm.labels.length, MAX_MATRIX_LABELS); n >= 1; n--) {
+    const labels = cm.labels.slice(0, n).map((l) => truncate(l, 16));
+    const rows = [['actual \\ predicted', ...labels], ...labels.map((label, i) => [label, ...(cm.matrix[i] ?? []).slice(0, n).map(cell)])];
+    const note = cm.labels.length > n ? `\n(first ${n} of ${cm.labels.length} labels)` : '';
+    const text = `*Confusion matrix*\n\`\`\`${escapeMrkdwn(breakFences(monospaceTable(rows)))}\`\`\`${note}`;
+    if (text.length <= SlackLimits.sectionText) return text;
+  }
+  return `*Confusion matrix*\n${cm.labels.length} labels (too wide to show)`;
 }
 
 function decisionText(input: CandidateMessageInput): string {
   const c = input.candidate;
   const approvers = c.approvals.map((a) => `<@${a.userId}>`).join(', ');
   const when = c.decidedAt !== undefined ? ` ${slackDate(c.decidedAt)}` : '';
-  const target = c.endpoint ?? 'its endpoint';
+  const target = escapeTruncate(c.endpoint ?? 'its endpoint', 100);
+  const version = escapeTruncate(c.version, 100);
   switch (c.state) {
     case 'pending':
       if (c.approvals.length > 0) return `:hourglass_flowing_sand: ${c.approvals.length} of ${c.requiredApprovals} approvals: ${approvers}`;
@@ -126,15 +140,15 @@ function decisionText(input: CandidateMessageInput): string {
         : `:hourglass_flowing_sand: Waiting for a decision: deploy to ${target}?`;
     case 'approved':
     case 'deploying':
-      return `:rocket: Deploying ${c.version} to ${target}: approved by ${approvers || 'nobody'}${when}${c.dagRunId !== undefined ? ` (run \`${c.dagRunId}\`)` : ''}`;
+      return `:rocket: Deploying ${version} to ${target}: approved by ${approvers || 'nobody'}${when}${c.dagRunId !== undefined ? ` (run \`${c.dagRunId}\`)` : ''}`;
     case 'deployed':
-      return `:white_check_mark: ${c.version} is live on ${target}: approved by ${approvers || 'nobody'}${when}`;
+      return `:white_check_mark: ${version} is live on ${target}: approved by ${approvers || 'nobody'}${when}`;
     case 'deploy_failed':
-      return `:x: Deployment of ${c.version} to ${target} failed${c.failureReason !== undefined ? `: ${escapeMrkdwn(truncate(c.failureReason, 1500))}` : ''}`;
+      return `:x: Deployment of ${version} to ${target} failed${c.failureReason !== undefined ? `: ${escapeTruncate(c.failureReason, 1500)}` : ''}`;
     case 'rejected':
-      return `:no_entry: ${c.origin === 'evaluation' ? 'Rejected' : 'Cancelled'} by ${c.decidedBy !== undefined ? `<@${c.decidedBy}>` : 'someone'}${when}${c.rejectReason !== undefined ? `: “${escapeMrkdwn(truncate(c.rejectReason, 1500))}”` : ''}`;
+      return `:no_entry: ${c.origin === 'evaluation' ? 'Rejected' : 'Cancelled'} by ${c.decidedBy !== undefined ? `<@${c.decidedBy}>` : 'someone'}${when}${c.rejectReason !== undefined ? `: “${escapeTruncate(c.rejectReason, 1500)}”` : ''}`;
     case 'superseded':
-      return `:fast_forward: Superseded${c.supersededBy !== undefined ? ` by ${escapeMrkdwn(c.supersededBy)}` : ''}: a newer version was deployed.`;
+      return `:fast_forward: Superseded${c.supersededBy !== undefined ? ` by ${escapeTruncate(c.supersededBy, 100)}` : ''}: a newer version was deployed.`;
   }
 }
 
@@ -167,7 +181,7 @@ function actionButtons(input: CandidateMessageInput) {
         value: c.id,
         confirm: {
           title: { type: 'plain_text' as const, text: 'Roll back?' },
-          text: { type: 'mrkdwn' as const, text: `Redeploy ${escapeMrkdwn(input.rollbackTo)} to ${escapeMrkdwn(c.endpoint ?? 'the endpoint')}?` },
+          text: { type: 'mrkdwn' as const, text: `Redeploy ${escapeTruncate(input.rollbackTo, 100)} to ${escapeTruncate(c.endpoint ?? 'the endpoint', 100)}?` },
           confirm: { type: 'plain_text' as const, text: 'Roll back' },
           deny: { type: 'plain_text' as const, text: 'Cancel' },
         },
@@ -175,7 +189,7 @@ function actionButtons(input: CandidateMessageInput) {
     ];
   }
   if (c.state !== 'pending') return [];
-  const dag = input.deploymentDag !== undefined ? ` This triggers \`${escapeMrkdwn(input.deploymentDag)}\`` : '';
+  const dag = input.deploymentDag !== undefined ? ` This triggers ${inlineCode(input.deploymentDag, 100)}` : '';
   const deploy = {
     type: 'button' as const,
     action_id: ActionId.Deploy,
@@ -186,7 +200,7 @@ function actionButtons(input: CandidateMessageInput) {
       title: { type: 'plain_text' as const, text: truncate(`Deploy ${c.version}?`, SlackLimits.modalTitle) },
       text: {
         type: 'mrkdwn' as const,
-        text: truncate(`Deploy ${escapeMrkdwn(c.model)} ${escapeMrkdwn(c.version)} to ${escapeMrkdwn(c.endpoint ?? 'its endpoint')}?${dag}${dag ? '.' : ''}`, 300),
+        text: `Deploy ${escapeTruncate(c.model, 60)} ${escapeTruncate(c.version, 30)} to ${escapeTruncate(c.endpoint ?? 'its endpoint', 63)}?${dag}${dag ? '.' : ''}`,
       },
       confirm: { type: 'plain_text' as const, text: 'Deploy' },
       deny: { type: 'plain_text' as const, text: 'Not now' },
@@ -198,8 +212,4 @@ function actionButtons(input: CandidateMessageInput) {
       ? { type: 'button' as const, action_id: ActionId.Reject, style: 'danger' as const, text: { type: 'plain_text' as const, text: 'Reject' }, value: c.id }
       : { type: 'button' as const, action_id: ActionId.CancelDeploy, text: { type: 'plain_text' as const, text: 'Cancel' }, value: c.id };
   return [deploy, second];
-}
-
-function link(url: string, label: string): string {
-  return `<${url.replace(/[<>|]/g, encodeURIComponent)}|${escapeMrkdwn(label)}>`;
 }

@@ -23,14 +23,15 @@ export function compareMetrics(
   production: Readonly<Record<string, number>> | undefined,
   directions: Readonly<Record<string, MetricDirection>>,
 ): MetricRow[] {
-  const configured = Object.keys(directions).filter((name) => name in candidate);
+  // Own properties only: a metric called "constructor" or "toString" is a metric, not Object's.
+  const configured = Object.keys(directions).filter((name) => Object.hasOwn(candidate, name));
   const others = Object.keys(candidate)
-    .filter((name) => !(name in directions))
+    .filter((name) => !Object.hasOwn(directions, name))
     .sort();
   return [...configured, ...others].map((name) => {
     const value = candidate[name] ?? Number.NaN;
-    const direction = directions[name];
-    const base = production?.[name];
+    const direction = Object.hasOwn(directions, name) ? directions[name] : undefined;
+    const base = production !== undefined && Object.hasOwn(production, name) ? production[name] : undefined;
     if (base === undefined) return { name, value, ...(direction !== undefined ? { direction } : {}), assessment: 'unknown' as const };
     const delta = value - base;
     const same = Math.abs(delta) <= SAME_EPSILON * Math.max(1, Math.abs(base));
@@ -50,6 +51,7 @@ export interface Verdict {
 export function primaryVerdict(rows: readonly MetricRow[], primary: string | undefined, productionVersion: string | undefined): Verdict {
   if (productionVersion === undefined) return { kind: 'no-baseline', text: 'no version in production yet: nothing to compare with' };
   const row = primary !== undefined ? rows.find((r) => r.name === primary) : undefined;
+  if (row !== undefined && !Number.isFinite(row.value)) return { kind: 'no-primary', text: `${metricLabel(row.name)} of the candidate is not a number` };
   if (row === undefined || primary === undefined) {
     return { kind: 'no-primary', text: `compared with ${productionVersion} in production${primary !== undefined ? ` (primary metric ${metricLabel(primary)} missing)` : ' (no primary metric configured)'}` };
   }
@@ -69,9 +71,12 @@ export function primaryVerdict(rows: readonly MetricRow[], primary: string | und
   }
 }
 
-/** Short metric names read as acronyms (f1 → F1, mse → MSE, auc → AUC); longer ones stay as given. */
+/** Four-letter metric names that are acronyms; other four-letter names (loss, time) are words. */
+const ACRONYMS = new Set(['rmse', 'mape', 'wape', 'ndcg', 'bleu', 'smape', 'auroc', 'auprc', 'rmsle', 'msle']);
+
+/** Short metric names read as acronyms (f1 → F1, mse → MSE, auc → AUC, rmse → RMSE); words stay as given (loss). */
 export function metricLabel(name: string): string {
-  return name.length <= 4 && /^[a-z0-9_]+$/.test(name) ? name.toUpperCase() : name;
+  return (name.length <= 3 && /^[a-z0-9_]+$/.test(name)) || ACRONYMS.has(name) ? name.toUpperCase() : name;
 }
 
 /** Up to 4 significant decimals, no trailing zeros: 0.91, 0.041, 1234.5, 1.2e-7. */

@@ -1,0 +1,9 @@
+import type { RecordedItem } from './delivery-record';
+import { isRecordedAlarm } from './delivery-record';
+import { storeKeys } from '../store/store-keys';
+
+/** Failures group by model + DAG; alarms by model + alarm name. */
+export function alertGroupKeyOf(item: RecordedItem): string {
+  if (isRecordedAlarm(item)) return storeKeys.alertGroup(item.alarm.model ?? '-', `alarm:${item.alarm.alarmName}`);
+  return storeKeys.alertGroup(item.event.model, item.event.run?.dagId ?? '-');
+}

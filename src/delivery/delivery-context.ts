@@ -1,0 +1,28 @@
+import type { WebClient } from '@slack/web-api';
+import type { Config } from '../config/config-schema';
+import type { Clock, EndpointInspector } from '../core/ports';
+import type { Store } from '../core/store';
+import type { Logger } from '../observability/create-logger';
+import type { Metrics } from '../observability/create-metrics';
+import type { CandidateRepository } from '../services/candidate-repository';
+import type { ProductionRegistry } from '../services/production-registry';
+import type { RunRegistry } from '../services/run-registry';
+import type { PipelineEventHook } from './pipeline-event-hook';
+
+/** What the outbox planner and sender need (a slice of BotDeps, plus the delivery client). */
+export interface DeliveryContext {
+  config: Config;
+  store: Store;
+  logger: Logger;
+  metrics: Metrics;
+  clock: Clock;
+  client: WebClient;
+  runs: RunRegistry;
+  candidates: CandidateRepository;
+  production: ProductionRegistry;
+  inspector?: EndpointInspector;
+  hooks: readonly PipelineEventHook[];
+}
+
+/** Delivery records and their run/alert bookkeeping live as long as recorded events. */
+export const DELIVERY_TTL_MS = 7 * 24 * 60 * 60 * 1000;

@@ -1,0 +1,89 @@
+import type { AlarmAlert } from '../core/alarm-alert';
+import type { ProductionRecord } from '../core/production-record';
+import type { RecordedEvent } from './record-event';
+
+/** An alarm recorded for delivery (storeKeys.event(id), queued like a pipeline event). */
+export interface RecordedAlarm {
+  kind: 'alarm';
+  alarm: AlarmAlert;
+  source: 'sns';
+  receivedAt: string;
+}
+export type RecordedItem = RecordedEvent | RecordedAlarm;
+
+export function isRecordedAlarm(item: RecordedItem): item is RecordedAlarm {
+  return (item as RecordedAlarm).kind === 'alarm';
+}
+
+/**
+ * Where a message goes, decided once (at the first attempt) and kept, so that a retry or a
+ * crash recovery looks for the message where it was sent and posts it there again if needed.
+ * - top: a new top-level message; `root` says what it becomes (the thread root of a run, of
+ *   an alert group, a candidate's evaluation message, or nothing in particular).
+ * - reply: in the thread of `threadTs`; `update` says which root to re-render afterwards.
+ */
+export type Placement =
+  | { kind: 'top'; root: 'run' | 'alert' | 'candidate' | 'plain'; runKey?: string; groupKey?: string }
+  | {
+      kind: 'reply';
+      threadTs: string;
+      update?: { kind: 'run'; runKey: string } | { kind: 'alert'; groupKey: string };
+      /** Make the event's own run thread here too (deployment runs under their candidate). */
+      linkRunKey?: string;
+      broadcast?: boolean;
+    };
+
+/** What AWS added to a message, fetched once at the first attempt. */
+export interface Enrichment {
+  job?: { status?: string; startedAt?: string; endedAt?: string; billableSeconds?: number; instanceType?: string; instanceCount?: number };
+  endpoint?: { status?: string; variants: { name: string; modelName?: string; instanceType?: string; instanceCount?: number; weight?: number }[] };
+}
+
+/**
+ * One Slack message to deliver exactly once: storeKeys.delivery(id), queued by id in
+ * storeKeys.channelOutbox(channel). States:
+ * queued → sending (claimed, the post may or may not have happened) → posted (Slack answered
+ * with its ts; bookkeeping pending) → done. Or failed (permanent error or retries exhausted).
+ */
+export interface DeliveryRecord {
+  id: string;
+  /** The recorded item (pipeline event or alarm) this message is about. */
+  eventId: string;
+  eventType: string;
+  /** For logs: the model, version and run the message is about. */
+  model?: string;
+  version?: string;
+  runId?: string;
+  channel: string;
+  /** `main`: the item's message; `error-detail`: the full text of a long error, in the main message's thread. */
+  role: 'main' | 'error-detail';
+  /** The delivery this one threads under (error-detail). */
+  parentId?: string;
+  /** Counted in eventsPosted / eventsFailed (one per item: its first channel's main message). */
+  primary: boolean;
+  /** The route's model channel (failures posted elsewhere point to it). */
+  modelChannel?: string;
+  /** evaluation.completed: the candidate shown and the production baseline when the event was processed. */
+  candidateId?: string;
+  production?: ProductionRecord | null;
+  state: 'queued' | 'sending' | 'posted' | 'done' | 'failed';
+  attempts: number;
+  /** When the last attempt was claimed (ISO), and by which worker. */
+  attemptAt?: string;
+  owner?: string;
+  placement?: Placement;
+  enrichment?: Enrichment;
+  /** Files upload (very long errors): the file name carries the delivery id for recovery. */
+  filename?: string;
+  ts?: string;
+  error?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The delivery id Slack sees in the message metadata (event_payload.delivery_id). */
+export const DELIVERY_METADATA_TYPE = 'mlops_delivery';
+
+export function deliveryIdFor(eventId: string, channel: string, role: DeliveryRecord['role']): string {
+  return `${eventId}|${channel}|${role}`;
+}

@@ -1,0 +1,264 @@
+import { randomUUID } from 'node:crypto';
+import type { BackgroundJob } from '../background-job';
+import { ErrorCode, isMlopsError } from '../core/errors';
+import { storeKeys } from '../store/store-keys';
+import { ChannelPacer } from './channel-pacer';
+import type { DeliveryContext } from './delivery-context';
+import type { DeliveryRecord } from './delivery-record';
+import { createDeliveryLease } from './delivery-lease';
+import { loadRecordedItem } from './load-recorded-item';
+import { planRecordedItem } from './plan-recorded-item';
+import { processDelivery, type SenderState } from './send-delivery';
+
+export interface DeliveryWorkerOptions {
+  /** How often the outbox is polled (events recorded by other replicas, timers lost). */
+  pollMs?: number;
+  /** Gap between two posts to one channel (Slack: about one per second). */
+  postIntervalMs?: number;
+  leaseTtlMs?: number;
+  /** How long stop() waits for calls in flight before giving up on them (they are recovered later). */
+  stopWaitMs?: number;
+}
+
+const DEFAULTS = { pollMs: 500, postIntervalMs: 1000, leaseTtlMs: 15_000, stopWaitMs: 3000 };
+const MAX_PLAN_FAILURES = 3;
+/** Channels are re-listed and gauges refreshed every this many polls. */
+const SWEEP_EVERY = 4;
+
+/**
+ * The outbox worker. One replica at a time (the lease holder) works:
+ * 1. Planner: claims recorded ids from storeKeys.inbox() into storeKeys.inboxProcessing() with
+ *    moveHead, plans each (planRecordedItem: hooks, run stage, candidate, queued deliveries),
+ *    then removes it. Ids left in processing by a crash are planned again (idempotent) first.
+ * 2. One drain per channel: processes storeKeys.channelOutbox(channel) head first, so a run's
+ *    messages keep their order; a channel waiting for its pace or a 429 holds only itself.
+ * Woken by each recorded event (same replica), by timers, and by a poll.
+ */
+export function createDeliveryWorker(ctx: DeliveryContext, options: DeliveryWorkerOptions = {}) {
+  const opts = { ...DEFAULTS, ...options };
+  const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
+  const lease = createDeliveryLease(ctx.store, owner, opts.leaseTtlMs);
+  const log = ctx.logger.child({ component: 'delivery', owner });
+  const st: SenderState = { owner, pacer: new ChannelPacer(opts.postIntervalMs), settled: new Set(), updateBlockedUntil: 0, rootUpdateFailures: new Map() };
+  let leader = false;
+  let stopping = false;
+  let started = false;
+  let poll: NodeJS.Timeout | undefined;
+  let ticking: Promise<void> | undefined;
+  let ticks = 0;
+  let planning: Promise<void> | undefined;
+  let planAgain = false;
+  const planFailures = new Map<string, number>();
+  const channels = new Map<string, { running?: Promise<void>; again: boolean; timer?: NodeJS.Timeout; timerAt?: number }>();
+
+  const active = () => started && !stopping && leader && lease.fresh(2000);
+
+  function tick(): void {
+    if (ticking !== undefined || stopping) return;
+    ticking = (async () => {
+      try {
+        const held = await lease.acquire();
+        if (stopping) {
+          // stop() ran meanwhile and released the lease: do not keep what this renewal took back.
+          if (held) await lease.release();
+          return;
+        }
+        if (held && !leader) {
+          leader = true;
+          log.info('delivery: this replica now delivers the outbox');
+          kickPlanner();
+          await kickAllChannels();
+        } else if (!held && leader) {
+          leader = false;
+          log.warn('delivery: lost the outbox lease to another replica');
+        }
+      } catch (error) {
+        log.warn({ err: error }, 'delivery: could not renew the outbox lease');
+        if (leader && !lease.fresh(2000)) leader = false;
+      }
+      if (!active()) return;
+      kickPlanner();
+      if (++ticks % SWEEP_EVERY === 0) {
+        await kickAllChannels().catch((error: unknown) => log.warn({ err: error }, 'delivery: could not list outbox channels'));
+        await updateGauges().catch(() => undefined);
+      }
+    })().finally(() => {
+      ticking = undefined;
+    });
+  }
+
+  function kickPlanner(): void {
+    if (!active()) return;
+    if (planning !== undefined) {
+      planAgain = true;
+      return;
+    }
+    planning = runPlanner()
+      .catch((error: unknown) => log.error({ err: error }, 'delivery: planning failed; will retry'))
+      .finally(() => {
+        planning = undefined;
+        if (planAgain) {
+          planAgain = false;
+          kickPlanner();
+        }
+      });
+  }
+
+  async function runPlanner(): Promise<void> {
+    // Leftovers first (claimed by a worker that stopped or failed mid-way): they are older.
+    const leftovers = await ctx.store.listRange(storeKeys.inboxProcessing(), 0, 99);
+    for (const id of leftovers) {
+      if (!active()) return;
+      await planOne(id);
+    }
+    while (active()) {
+      const id = await ctx.store.moveHead(storeKeys.inbox(), storeKeys.inboxProcessing());
+      if (id === null) return;
+      await planOne(id);
+    }
+  }
+
+  async function planOne(id: string): Promise<void> {
+    let touched: string[] = [];
+    try {
+      touched = await planRecordedItem(ctx, id);
+      planFailures.delete(id);
+    } catch (error) {
+      // The store is down: the id stays claimed and is planned again. Anything else is a bug
+      // with this item: retried a few times, then logged and counted, never retried forever.
+      if (isMlopsError(error, ErrorCode.StoreUnavailable)) throw error;
+      const failures = (planFailures.get(id) ?? 0) + 1;
+      planFailures.set(id, failures);
+      if (failures < MAX_PLAN_FAILURES) throw error;
+      planFailures.delete(id);
+      log.error({ err: error, eventId: id }, 'delivery: this event cannot be planned; giving up on it');
+      ctx.metrics.eventsFailed.inc({ type: 'unknown' });
+    }
+    await ctx.store.listRemove(storeKeys.inboxProcessing(), id);
+    for (const channel of touched) kickChannel(channel);
+  }
+
+  async function kickAllChannels(): Promise<void> {
+    for (const channel of await ctx.store.setMembers(storeKeys.outboxChannels())) kickChannel(channel);
+  }
+
+  function kickChannel(channel: string): void {
+    if (!active()) return;
+    let state = channels.get(channel);
+    if (state === undefined) {
+      state = { again: false };
+      channels.set(channel, state);
+    }
+    if (state.running !== undefined) {
+      state.again = true;
+      return;
+    }
+    const s = state;
+    s.running = drain(channel)
+      .catch((error: unknown) => {
+        log.error({ err: error, channel }, 'delivery: channel drain failed; will retry');
+        wakeAt(channel, Date.now() + 2000);
+      })
+      .finally(() => {
+        s.running = undefined;
+        if (s.again) {
+          s.again = false;
+          kickChannel(channel);
+        }
+      });
+  }
+
+  function wakeAt(channel: string, atMs: number): void {
+    const state = channels.get(channel);
+    if (state === undefined || stopping) return;
+    if (state.timer !== undefined && state.timerAt !== undefined && state.timerAt <= atMs) return;
+    if (state.timer !== undefined) clearTimeout(state.timer);
+    state.timerAt = atMs;
+    state.timer = setTimeout(() => {
+      state.timer = undefined;
+      state.timerAt = undefined;
+      kickChannel(channel);
+    }, Math.max(0, atMs - Date.now()));
+    state.timer.unref();
+  }
+
+  async function drain(channel: string): Promise<void> {
+    const queue = storeKeys.channelOutbox(channel);
+    while (active()) {
+      const [id] = await ctx.store.listRange(queue, 0, 0);
+      if (id === undefined) return;
+      const result = await processDelivery(ctx, st, id);
+      if (result.kind === 'wait') {
+        wakeAt(channel, result.untilMs);
+        return;
+      }
+      await ctx.store.listRemove(queue, id);
+    }
+  }
+
+  /** mlops_outbox_depth and mlops_outbox_oldest_age_seconds, as seen by the working replica. */
+  async function updateGauges(): Promise<void> {
+    const now = Date.now();
+    let depth = (await ctx.store.listLength(storeKeys.inbox())) + (await ctx.store.listLength(storeKeys.inboxProcessing()));
+    let oldest = now;
+    for (const listKey of [storeKeys.inboxProcessing(), storeKeys.inbox()]) {
+      const [id] = await ctx.store.listRange(listKey, 0, 0);
+      const item = id !== undefined ? await loadRecordedItem(ctx.store, id) : undefined;
+      if (item !== undefined) oldest = Math.min(oldest, Date.parse(item.receivedAt) || now);
+    }
+    for (const channel of await ctx.store.setMembers(storeKeys.outboxChannels())) {
+      const queue = storeKeys.channelOutbox(channel);
+      depth += await ctx.store.listLength(queue);
+      const [id] = await ctx.store.listRange(queue, 0, 0);
+      const raw = id !== undefined ? await ctx.store.get(storeKeys.delivery(id)) : null;
+      if (raw !== null) oldest = Math.min(oldest, Date.parse((JSON.parse(raw) as DeliveryRecord).createdAt) || now);
+    }
+    ctx.metrics.outboxDepth.set(depth);
+    ctx.metrics.outboxOldestAge.set(Math.max(0, (now - oldest) / 1000));
+  }
+
+  const job: BackgroundJob = {
+    name: 'delivery',
+    start() {
+      if (started) return;
+      started = true;
+      stopping = false;
+      tick();
+      poll = setInterval(tick, opts.pollMs);
+      poll.unref();
+    },
+    async stop() {
+      if (!started || stopping) return;
+      stopping = true;
+      if (poll !== undefined) clearInterval(poll);
+      for (const state of channels.values()) if (state.timer !== undefined) clearTimeout(state.timer);
+      // Hand over at once, before waiting: an attempt of ours still in flight is covered by the
+      // in-flight grace of send-delivery (a successor looks for it in Slack before posting again),
+      // and every write of ours after this point is a compare-and-set that cannot undo its work.
+      if (leader) await lease.release().catch((error: unknown) => log.warn({ err: error }, 'delivery: could not release the outbox lease'));
+      leader = false;
+      const busy = [ticking, planning, ...[...channels.values()].map((s) => s.running)].filter((p): p is Promise<void> => p !== undefined);
+      let timer: NodeJS.Timeout | undefined;
+      const gaveUp = await Promise.race([
+        Promise.allSettled(busy).then(() => false),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(true), opts.stopWaitMs);
+          timer.unref();
+        }),
+      ]);
+      clearTimeout(timer);
+      if (gaveUp) log.warn('delivery: stopped with Slack calls still in flight; they are checked in Slack before any retry');
+    },
+  };
+
+  return {
+    job,
+    /** A new event was recorded on this replica: plan it now rather than at the next poll. */
+    wake(): void {
+      kickPlanner();
+    },
+    /** For tests and the benchmark. */
+    isLeader: () => leader,
+  };
+}
+export type DeliveryWorker = ReturnType<typeof createDeliveryWorker>;

@@ -1,0 +1,228 @@
+import { candidateIdFor, type Candidate } from '../core/candidate';
+import { ErrorCode, isMlopsError } from '../core/errors';
+import { runKeyOf, type PipelineEvent } from '../core/pipeline-event';
+import { routeEvent } from '../core/route-event';
+import { runOutcomeFor, runStageFor } from '../core/run-stage';
+import type { Logger } from '../observability/create-logger';
+import { storeKeys } from '../store/store-keys';
+import { needsFullErrorText } from '../../views/failure-alert-view';
+import type { DeliveryContext } from './delivery-context';
+import { DELIVERY_TTL_MS } from './delivery-context';
+import { deliveryIdFor, isRecordedAlarm, type DeliveryRecord, type RecordedAlarm } from './delivery-record';
+import type { RecordedEvent } from './record-event';
+import { findDeploymentCandidate } from './find-deployment-candidate';
+import { loadRecordedItem } from './load-recorded-item';
+
+/** Kept 30 days like runs: `/mlops models` shows the last failure of each model. */
+const LAST_FAILURE_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+
+/**
+ * Turns one recorded item into queued deliveries, idempotently (it runs again after a crash):
+ * runs the pipeline hooks, keeps the run's stage, creates the candidate of an evaluation,
+ * records the model's last failure, then queues one delivery per channel (plus the full error
+ * text of a long failure) with deterministic ids through recordUnique, so re-planning never
+ * queues a message twice. Returns the channels that got work.
+ * Rejects only when the store fails (the item stays claimed and is planned again).
+ */
+export async function planRecordedItem(ctx: DeliveryContext, id: string): Promise<string[]> {
+  const item = await loadRecordedItem(ctx.store, id);
+  if (item === undefined) {
+    ctx.logger.warn({ eventId: id }, 'delivery: recorded event is gone (expired?); nothing to deliver');
+    return [];
+  }
+  return isRecordedAlarm(item) ? planAlarm(ctx, id, item) : planEvent(ctx, item);
+}
+
+async function planEvent(ctx: DeliveryContext, recorded: RecordedEvent): Promise<string[]> {
+  const { event } = recorded;
+  const log = ctx.logger.child({ eventId: event.id, eventType: event.type, model: event.model, version: event.version, runId: event.run?.runId });
+  for (const [index, hook] of ctx.hooks.entries()) {
+    try {
+      await hook(event);
+    } catch (error) {
+      // A store outage stops planning (retried); a broken hook must not keep the message from Slack.
+      if (isMlopsError(error, ErrorCode.StoreUnavailable)) throw error;
+      log.error({ err: error, hook: index }, 'delivery: a pipeline event hook failed; delivering anyway');
+    }
+  }
+  const route = routeEvent(event, ctx.config.file);
+  if (!route.ok) {
+    log.error({ missing: route.missing }, 'delivery: the event has no channel any more (configuration changed?); not delivered');
+    ctx.metrics.eventsFailed.inc({ type: event.type });
+    return [];
+  }
+  await recordRunStage(ctx, event);
+  if (event.type.endsWith('.failed')) await recordLastFailure(ctx, event.model, {
+    at: event.timestamp,
+    type: event.type,
+    ...(event.error?.task !== undefined ? { task: event.error.task } : {}),
+    message: (event.error?.message ?? 'failed').slice(0, 2000),
+    ...(event.error?.logUrl !== undefined ? { logUrl: event.error.logUrl } : {}),
+    ...(event.run?.runId !== undefined ? { runId: event.run.runId } : {}),
+  });
+  let candidateId: string | undefined;
+  let production: DeliveryRecord['production'];
+  if (event.type === 'evaluation.completed') {
+    candidateId = await createCandidate(ctx, event, log);
+    // The baseline as it was when the evaluation arrived, not when Slack got around to it.
+    production = (await ctx.production.current(event.model)) ?? null;
+  }
+  const now = ctx.clock.now().toISOString();
+  const records: DeliveryRecord[] = [];
+  route.channels.forEach((channel, i) => {
+    const base = {
+      eventId: event.id,
+      eventType: event.type,
+      model: event.model,
+      ...(event.version !== undefined ? { version: event.version } : {}),
+      ...(event.run?.runId !== undefined ? { runId: event.run.runId } : {}),
+      channel,
+      modelChannel: route.modelChannel,
+      state: 'queued' as const,
+      attempts: 0,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const main: DeliveryRecord = {
+      ...base,
+      id: deliveryIdFor(event.id, channel, 'main'),
+      role: 'main',
+      primary: i === 0,
+      ...(candidateId !== undefined && channel === route.modelChannel ? { candidateId, production: production ?? null } : {}),
+    };
+    records.push(main);
+    if (event.type.endsWith('.failed') && event.error !== undefined && needsFullErrorText(event.error.message)) {
+      records.push({ ...base, id: deliveryIdFor(event.id, channel, 'error-detail'), role: 'error-detail', parentId: main.id, primary: false });
+    }
+  });
+  await enqueue(ctx, records);
+  return route.channels;
+}
+
+async function planAlarm(ctx: DeliveryContext, id: string, recorded: RecordedAlarm): Promise<string[]> {
+  const { alarm } = recorded;
+  const { slack, models } = ctx.config.file;
+  const modelChannel = alarm.model !== undefined ? (models[alarm.model]?.channel ?? slack.defaultChannel) : undefined;
+  const channels = [...new Set([modelChannel, slack.alertChannel ?? (modelChannel === undefined ? slack.defaultChannel : undefined)])].filter(
+    (c): c is string => c !== undefined,
+  );
+  const log = ctx.logger.child({ eventId: id, alarm: alarm.alarmName, model: alarm.model });
+  if (channels.length === 0) {
+    log.error('delivery: no channel for this alarm (set slack.alertChannel); not delivered');
+    ctx.metrics.eventsFailed.inc({ type: 'alarm' });
+    return [];
+  }
+  if (alarm.state === 'ALARM' && alarm.model !== undefined) {
+    await recordLastFailure(ctx, alarm.model, { at: alarm.changedAt, type: 'alarm', task: `CloudWatch alarm ${alarm.alarmName}`.slice(0, 250), message: alarm.reason.slice(0, 2000) });
+  }
+  const now = ctx.clock.now().toISOString();
+  await enqueue(
+    ctx,
+    channels.map((channel, i) => ({
+      id: deliveryIdFor(id, channel, 'main'),
+      eventId: id,
+      eventType: 'alarm',
+      ...(alarm.model !== undefined ? { model: alarm.model } : {}),
+      channel,
+      ...(modelChannel !== undefined ? { modelChannel } : {}),
+      role: 'main' as const,
+      primary: i === 0,
+      state: 'queued' as const,
+      attempts: 0,
+      createdAt: now,
+      updatedAt: now,
+    })),
+  );
+  return channels;
+}
+
+/** Queued in plan order per channel; a record that exists already is not queued again. */
+async function enqueue(ctx: DeliveryContext, records: readonly DeliveryRecord[]): Promise<void> {
+  for (const record of records) {
+    await ctx.store.recordUnique(storeKeys.delivery(record.id), JSON.stringify(record), DELIVERY_TTL_MS, storeKeys.channelOutbox(record.channel), record.id);
+    // After the push, so that a channel is always listed once it has work (a re-plan adds it again).
+    await ctx.store.setAdd(storeKeys.outboxChannels(), record.channel);
+  }
+}
+
+/**
+ * The run's stage after this event; the run record is created by its first event (or by
+ * `/mlops train`). A deployment of a candidate also moves the stage of the training run that
+ * produced it, whose top message shows deploying / live / failed.
+ */
+async function recordRunStage(ctx: DeliveryContext, event: PipelineEvent): Promise<void> {
+  const runKey = runKeyOf(event);
+  const stage = runStageFor(event.type);
+  const outcome = runOutcomeFor(event.type);
+  const now = ctx.clock.now().toISOString();
+  const { created } = await ctx.runs.createIfAbsent({
+    runKey,
+    model: event.model,
+    ...(event.run?.dagId !== undefined ? { dagId: event.run.dagId } : {}),
+    ...(event.run?.runId !== undefined ? { runId: event.run.runId } : {}),
+    stage,
+    ...(event.requestedBy !== undefined ? { startedBy: event.requestedBy } : {}),
+    startedAt: event.timestamp,
+    updatedAt: now,
+    ...(outcome !== undefined ? { outcome } : {}),
+  });
+  if (!created) {
+    await ctx.runs.update(runKey, (r) =>
+      r.stage === stage && (outcome === undefined || r.outcome === outcome)
+        ? undefined
+        : { ...r, stage, updatedAt: now, ...(outcome !== undefined ? { outcome } : {}), ...(r.dagId === undefined && event.run?.dagId !== undefined ? { dagId: event.run.dagId } : {}) },
+    );
+  }
+  if (event.type.startsWith('deployment.')) {
+    const candidate = await findDeploymentCandidate(ctx.candidates, event);
+    const trainingRunId = candidate?.run?.runId;
+    if (trainingRunId !== undefined && `run:${trainingRunId}` !== runKey) {
+      await ctx.runs.update(`run:${trainingRunId}`, (r) => (r.stage === stage ? undefined : { ...r, stage, updatedAt: now }));
+    }
+  }
+}
+
+async function createCandidate(ctx: DeliveryContext, event: PipelineEvent, log: Logger): Promise<string> {
+  const id = candidateIdFor(event.model, event.version ?? '0.0.0', event.id);
+  const model = ctx.config.file.models[event.model];
+  const run = await ctx.runs.get(runKeyOf(event));
+  const startedBy = run?.startedBy ?? event.requestedBy;
+  const endpoint = event.endpoint ?? model?.endpoint;
+  const now = ctx.clock.now().toISOString();
+  const candidate: Candidate = {
+    id,
+    model: event.model,
+    version: event.version ?? '0.0.0',
+    state: 'pending',
+    origin: 'evaluation',
+    metrics: event.metrics ?? {},
+    ...(event.confusionMatrix !== undefined ? { confusionMatrix: event.confusionMatrix } : {}),
+    ...(endpoint !== undefined ? { endpoint } : {}),
+    ...(event.trainingJob !== undefined ? { trainingJob: event.trainingJob } : {}),
+    ...(event.run !== undefined ? { run: pick(event.run) } : {}),
+    ...(event.lineage !== undefined ? { lineage: pick(event.lineage) } : {}),
+    ...(event.links !== undefined ? { links: event.links } : {}),
+    evaluatedAt: event.timestamp,
+    sourceEventId: event.id,
+    ...(startedBy !== undefined ? { startedBy } : {}),
+    requiredApprovals: model?.requiredApprovals ?? 1,
+    approvals: [],
+    attempt: 0,
+    createdAt: now,
+    updatedAt: now,
+    rev: 0,
+  };
+  if (await ctx.candidates.create(candidate)) log.info({ candidateId: id }, 'delivery: candidate created');
+  return id;
+}
+
+/** The known string fields only (events keep unknown fields; candidates should not). */
+function pick<T extends Record<string, unknown>>(value: T): { [K in keyof T]?: string } {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(value)) if (typeof v === 'string' && ['dagId', 'runId', 'url', 'commit', 'image', 'data'].includes(k)) out[k] = v;
+  return out as { [K in keyof T]?: string };
+}
+
+async function recordLastFailure(ctx: DeliveryContext, model: string, failure: { at: string; type: string; task?: string; message: string; logUrl?: string; runId?: string }): Promise<void> {
+  await ctx.store.set(storeKeys.lastFailure(model), JSON.stringify(failure), LAST_FAILURE_TTL_MS);
+}

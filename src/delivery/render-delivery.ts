@@ -1,0 +1,158 @@
+import type { AlertGroup } from '../core/alert-group';
+import { runKeyOf } from '../core/pipeline-event';
+import { routeEvent } from '../core/route-event';
+import { storeKeys } from '../store/store-keys';
+import { alarmAlertView } from '../../views/alarm-alert-view';
+import { candidateMessageView } from '../../views/candidate-message-view';
+import { deploymentEventView } from '../../views/deployment-event-view';
+import { errorDetailFitsInline, errorDetailView } from '../../views/error-detail-view';
+import { failureAlertView } from '../../views/failure-alert-view';
+import { runTopMessageView } from '../../views/run-top-message-view';
+import type { SlackMessage } from '../../views/slack-message';
+import { trainingStartedView } from '../../views/training-started-view';
+import { trainingSucceededView } from '../../views/training-succeeded-view';
+import type { DeliveryContext } from './delivery-context';
+import { isRecordedAlarm, type DeliveryRecord, type Enrichment, type Placement, type RecordedItem } from './delivery-record';
+import { loadRecordedItem } from './load-recorded-item';
+
+export type Rendered =
+  | { kind: 'message'; message: SlackMessage }
+  | { kind: 'file'; content: string; title: string; comment: string }
+  | { kind: 'fail'; reason: string };
+
+/** The message of a delivery at its placement (pure views fed from the store). */
+export async function renderDelivery(ctx: DeliveryContext, d: DeliveryRecord, item: RecordedItem, placement: Placement, enrichment: Enrichment | undefined): Promise<Rendered> {
+  if (d.role === 'error-detail') {
+    if (isRecordedAlarm(item) || item.event.error === undefined) return { kind: 'fail', reason: 'no error text' };
+    const { event } = item;
+    const title = `Full error of ${event.model}${event.version !== undefined ? ` ${event.version}` : ''} ${event.type}${event.error?.task !== undefined ? ` (task ${event.error.task})` : ''}`;
+    const text = event.error?.message ?? '';
+    if (!errorDetailFitsInline(text)) return { kind: 'file', content: text, title, comment: `${title}: ${text.length} characters, attached.` };
+    return { kind: 'message', message: errorDetailView({ title, text }) };
+  }
+  let opts: BodyOptions = {};
+  if (placement.kind === 'top' && placement.root === 'alert') opts = { count: 1 };
+  if (placement.kind === 'reply' && placement.update?.kind === 'alert') {
+    const raw = await ctx.store.get(placement.update.groupKey);
+    const entry = raw === null ? undefined : (JSON.parse(raw) as AlertGroup).channels[d.channel];
+    if (entry !== undefined) opts = { occurrence: entry.count + (entry.ids.includes(d.eventId) ? 0 : 1) };
+  }
+  const body = await renderBody(ctx, d, item, enrichment, opts);
+  if (body.kind !== 'message') return body;
+  if (placement.kind === 'top' && placement.root === 'run' && placement.runKey !== undefined) {
+    const run = await ctx.runs.get(placement.runKey);
+    if (run !== undefined) return { kind: 'message', message: runTopMessageView({ stage: run.stage, body: body.message, run: { dagId: run.dagId, runId: run.runId } }) };
+  }
+  return body;
+}
+
+interface BodyOptions {
+  count?: number;
+  occurrence?: number;
+}
+
+/** The item's own message, without thread-root decorations. */
+async function renderBody(ctx: DeliveryContext, d: Pick<DeliveryRecord, 'channel' | 'modelChannel' | 'candidateId' | 'production'>, item: RecordedItem, enrichment: Enrichment | undefined, opts: BodyOptions): Promise<Rendered> {
+  const windowMinutes = ctx.config.file.alerts.groupWindowMinutes;
+  const modelChannel = d.modelChannel !== undefined && d.modelChannel !== d.channel ? { modelChannel: d.modelChannel } : {};
+  if (isRecordedAlarm(item)) {
+    return { kind: 'message', message: alarmAlertView({ alarm: item.alarm, windowMinutes, ...modelChannel, ...(opts.count !== undefined ? { count: opts.count } : {}) }) };
+  }
+  const { event } = item;
+  const model = ctx.config.file.models[event.model];
+  switch (event.type) {
+    case 'training.started': {
+      const run = await ctx.runs.get(runKeyOf(event));
+      const startedBy = run?.startedBy ?? event.requestedBy;
+      return { kind: 'message', message: trainingStartedView({ event, ...(startedBy !== undefined ? { startedBy } : {}) }) };
+    }
+    case 'training.succeeded': {
+      const run = await ctx.runs.get(runKeyOf(event));
+      const runStartedAt = run !== undefined && Date.parse(run.startedAt) < Date.parse(event.timestamp) ? { runStartedAt: run.startedAt } : {};
+      return { kind: 'message', message: trainingSucceededView({ event, ...(enrichment?.job !== undefined ? { job: enrichment.job } : {}), ...runStartedAt }) };
+    }
+    case 'training.failed':
+    case 'deployment.failed':
+      return {
+        kind: 'message',
+        message: failureAlertView({ event, windowMinutes, ...modelChannel, ...(opts.count !== undefined ? { count: opts.count } : {}), ...(opts.occurrence !== undefined ? { occurrence: opts.occurrence } : {}) }),
+      };
+    case 'evaluation.completed': {
+      const candidate = d.candidateId !== undefined ? await ctx.candidates.get(d.candidateId) : undefined;
+      if (candidate === undefined) return { kind: 'fail', reason: `candidate ${d.candidateId ?? '(none)'} is not known` };
+      return {
+        kind: 'message',
+        message: candidateMessageView({
+          candidate,
+          ...(d.production !== undefined && d.production !== null ? { production: d.production } : {}),
+          metricDirections: model?.metrics ?? {},
+          ...(model?.primaryMetric !== undefined ? { primaryMetric: model.primaryMetric } : {}),
+          ...(model?.deploymentDag !== undefined ? { deploymentDag: model.deploymentDag } : {}),
+        }),
+      };
+    }
+    case 'deployment.started':
+    case 'deployment.succeeded': {
+      const endpoint = event.endpoint ?? model?.endpoint;
+      return {
+        kind: 'message',
+        message: deploymentEventView({ event, ...(endpoint !== undefined ? { endpoint } : {}), ...(enrichment?.endpoint !== undefined ? { details: enrichment.endpoint } : {}) }),
+      };
+    }
+  }
+}
+
+/** A thread root re-rendered after a reply: the run's top message with its stage, or an alert with its count. */
+export async function renderRootUpdate(
+  ctx: DeliveryContext,
+  update: NonNullable<Extract<Placement, { kind: 'reply' }>['update']>,
+  channel: string,
+): Promise<{ channel: string; ts: string; message: SlackMessage } | undefined> {
+  if (update.kind === 'run') {
+    let runKey = update.runKey;
+    let raw = await ctx.store.get(storeKeys.runMessage(runKey));
+    const alias = raw === null ? undefined : (JSON.parse(raw) as RunMessage).alias;
+    if (alias !== undefined) {
+      runKey = alias;
+      raw = await ctx.store.get(storeKeys.runMessage(runKey));
+    }
+    if (raw === null) return undefined; // not a message the outbox posted (e.g. `/mlops train`'s reply): left alone
+    const root = JSON.parse(raw) as RunMessage;
+    if (root.channel === undefined || root.ts === undefined || root.eventId === undefined) return undefined;
+    const [run, item, firstRaw] = await Promise.all([
+      ctx.runs.get(runKey),
+      loadRecordedItem(ctx.store, root.eventId),
+      root.deliveryId !== undefined ? ctx.store.get(storeKeys.delivery(root.deliveryId)) : Promise.resolve(null),
+    ]);
+    if (run === undefined || item === undefined) return undefined;
+    const first = firstRaw === null ? undefined : (JSON.parse(firstRaw) as DeliveryRecord);
+    const body = await renderBody(ctx, { channel: root.channel, ...(first?.modelChannel !== undefined ? { modelChannel: first.modelChannel } : {}) }, item, first?.enrichment, {});
+    if (body.kind !== 'message') return undefined;
+    return { channel: root.channel, ts: root.ts, message: runTopMessageView({ stage: run.stage, body: body.message, run: { dagId: run.dagId, runId: run.runId } }) };
+  }
+  const raw = await ctx.store.get(update.groupKey);
+  const entry = raw === null ? undefined : (JSON.parse(raw) as AlertGroup).channels[channel];
+  if (entry?.ts === undefined) return undefined;
+  const item = await loadRecordedItem(ctx.store, entry.firstId);
+  if (item === undefined) return undefined;
+  const modelChannel = modelChannelOf(ctx, item);
+  const body = await renderBody(ctx, { channel, ...(modelChannel !== undefined ? { modelChannel } : {}) }, item, undefined, { count: entry.count });
+  return body.kind === 'message' ? { channel, ts: entry.ts, message: body.message } : undefined;
+}
+
+/** The channel an item's model posts to (the alert channel's messages point to it). */
+function modelChannelOf(ctx: DeliveryContext, item: RecordedItem): string | undefined {
+  const { models, slack } = ctx.config.file;
+  if (isRecordedAlarm(item)) return item.alarm.model !== undefined ? (models[item.alarm.model]?.channel ?? slack.defaultChannel) : undefined;
+  const route = routeEvent(item.event, ctx.config.file);
+  return route.ok ? route.modelChannel : undefined;
+}
+
+/** storeKeys.runMessage: the run top message the outbox posted, or an alias to the run whose thread a run joined. */
+export interface RunMessage {
+  channel?: string;
+  ts?: string;
+  eventId?: string;
+  deliveryId?: string;
+  alias?: string;
+}

@@ -1,0 +1,319 @@
+import { createHash } from 'node:crypto';
+import { countInAlertGroup, openAlertGroup, type AlertGroup } from '../core/alert-group';
+import { runKeyOf } from '../core/pipeline-event';
+import type { Logger } from '../observability/create-logger';
+import { storeKeys } from '../store/store-keys';
+import { callSlack, type SlackOutcome } from './call-slack';
+import type { ChannelPacer } from './channel-pacer';
+import { DELIVERY_SLACK_TIMEOUT_MS } from './create-delivery-slack-client';
+import { decidePlacement } from './decide-placement';
+import { DELIVERY_TTL_MS, type DeliveryContext } from './delivery-context';
+import { DELIVERY_METADATA_TYPE, isRecordedAlarm, type DeliveryRecord, type Placement, type RecordedItem } from './delivery-record';
+import { enrichDelivery } from './enrich-delivery';
+import { findPostedMessage } from './find-posted-message';
+import { loadRecordedItem } from './load-recorded-item';
+import { renderDelivery, renderRootUpdate, type Rendered, type RunMessage } from './render-delivery';
+import { updateJson } from './update-json';
+
+/** Attempts of one message before it is given up (logged, counted in mlops_events_failed_total). */
+export const MAX_DELIVERY_ATTEMPTS = 8;
+/** An attempt of another worker may still be on the wire until its client gives up, plus a margin. */
+const IN_FLIGHT_GRACE_MS = DELIVERY_SLACK_TIMEOUT_MS + 2000;
+const MAX_ROOT_UPDATE_FAILURES = 4;
+/** Settled attempts remembered (oldest forgotten first: forgetting one only costs a grace wait). */
+const MAX_SETTLED = 10_000;
+
+/** Per-process state of the sender (one per worker). */
+export interface SenderState {
+  /** This worker's id, written into claimed deliveries. */
+  owner: string;
+  pacer: ChannelPacer;
+  /** `<id>#<attempt>` of attempts whose Slack call has returned: nothing of ours is on the wire for them. */
+  settled: Set<string>;
+  /** chat.update is rate limited per workspace, not per channel. */
+  updateBlockedUntil: number;
+  rootUpdateFailures: Map<string, number>;
+}
+
+export type StepResult = { kind: 'next' } | { kind: 'wait'; untilMs: number };
+
+const NEXT: StepResult = { kind: 'next' };
+const waitUntil = (untilMs: number): StepResult => ({ kind: 'wait', untilMs });
+const backoffMs = (attempts: number) => Math.min(60_000, 1000 * 2 ** Math.max(0, attempts - 1));
+
+/**
+ * Advances one delivery as far as it can go now, exactly once:
+ * - queued: decide where it goes, render, claim it (compare-and-set to `sending` with the
+ *   attempt time), post with `metadata.event_payload.delivery_id`, record the ts (`posted`).
+ * - sending (an attempt whose outcome is unknown: crash, timeout, 5xx): once no attempt can
+ *   still be on the wire, look for the delivery id in Slack; found → posted, else post again.
+ * - posted: bookkeeping (run thread, alert group, candidate message) and the thread root's
+ *   update, all idempotent; then done.
+ * 429 → back to queued, that channel waits Retry-After. Permanent errors → failed, logged, counted.
+ * Returns `next` when the delivery is finished (done or failed) and `wait` otherwise.
+ */
+export async function processDelivery(ctx: DeliveryContext, st: SenderState, id: string): Promise<StepResult> {
+  const key = storeKeys.delivery(id);
+  for (let round = 0; round < 10; round++) {
+    const raw = await ctx.store.get(key);
+    if (raw === null) {
+      ctx.logger.warn({ deliveryId: id }, 'delivery: record is gone (expired?); dropped from the queue');
+      return NEXT;
+    }
+    const d = JSON.parse(raw) as DeliveryRecord;
+    const log = ctx.logger.child({ deliveryId: id, eventId: d.eventId, eventType: d.eventType, model: d.model, version: d.version, runId: d.runId, channel: d.channel });
+    if (d.state === 'done' || d.state === 'failed') return NEXT;
+    if (d.state === 'posted') {
+      const result = await finish(ctx, st, raw, d, log);
+      if (result === 'conflict') continue;
+      return result;
+    }
+    if (d.state === 'sending') {
+      const attemptMs = Date.parse(d.attemptAt ?? '') || 0;
+      const settled = d.owner === st.owner && st.settled.has(`${d.id}#${d.attempts}`);
+      if (!settled && Date.now() < attemptMs + IN_FLIGHT_GRACE_MS) return waitUntil(attemptMs + IN_FLIGHT_GRACE_MS);
+      const threadTs = d.placement?.kind === 'reply' ? d.placement.threadTs : undefined;
+      const found = await findPostedMessage(ctx.client, ctx.metrics, {
+        channel: d.channel,
+        deliveryId: d.id,
+        attemptAt: d.attemptAt ?? new Date(0).toISOString(),
+        ...(threadTs !== undefined ? { threadTs } : {}),
+        ...(d.filename !== undefined ? { filename: d.filename } : {}),
+      });
+      if ('error' in found) {
+        if (found.error.kind === 'permanent') {
+          if (await fail(ctx, raw, d, `could not check whether it was posted: ${found.error.error}`, log)) return NEXT;
+          continue;
+        }
+        log.warn({ error: found.error.error }, 'delivery: could not check Slack for an earlier attempt; will retry');
+        return waitUntil(Date.now() + (found.error.kind === 'ratelimited' ? found.error.retryAfterMs : backoffMs(d.attempts)));
+      }
+      if (found.found) {
+        log.info({ ts: found.ts }, 'delivery: an earlier attempt had posted it; not posting again');
+        const posted: DeliveryRecord = { ...d, state: 'posted', ts: found.ts, updatedAt: new Date().toISOString() };
+        if (!(await ctx.store.compareAndSet(key, raw, JSON.stringify(posted), DELIVERY_TTL_MS))) continue;
+        const result = await finish(ctx, st, JSON.stringify(posted), posted, log);
+        if (result === 'conflict') continue;
+        return result;
+      }
+    }
+    const result = await attempt(ctx, st, raw, d, log);
+    if (result === 'conflict') continue;
+    return result;
+  }
+  return waitUntil(Date.now() + 1000);
+}
+
+async function attempt(ctx: DeliveryContext, st: SenderState, raw: string, d: DeliveryRecord, log: Logger): Promise<StepResult | 'conflict'> {
+  if (d.attempts >= MAX_DELIVERY_ATTEMPTS) {
+    return (await fail(ctx, raw, d, `gave up after ${d.attempts} attempts (last error: ${d.error ?? 'none'})`, log)) ? NEXT : 'conflict';
+  }
+  const readyAt = st.pacer.readyAt(d.channel);
+  if (Date.now() < readyAt) return waitUntil(readyAt);
+  const item = await loadRecordedItem(ctx.store, d.eventId);
+  if (item === undefined) return (await fail(ctx, raw, d, 'its recorded event is gone (expired)', log)) ? NEXT : 'conflict';
+
+  let placement = d.placement;
+  let enrichment = d.enrichment;
+  if (placement === undefined) {
+    const decision = await decidePlacement(ctx, d, item);
+    if (!decision.ok) {
+      if ('wait' in decision) return waitUntil(Date.now() + 500);
+      return (await fail(ctx, raw, d, decision.fail, log)) ? NEXT : 'conflict';
+    }
+    placement = decision.placement;
+    enrichment = await enrichDelivery(ctx, d, item);
+  }
+  const rendered = await renderDelivery(ctx, d, item, placement, enrichment);
+  if (rendered.kind === 'fail') return (await fail(ctx, raw, d, rendered.reason, log)) ? NEXT : 'conflict';
+
+  const claimed: DeliveryRecord = {
+    ...d,
+    state: 'sending',
+    attempts: d.attempts + 1,
+    attemptAt: new Date().toISOString(),
+    owner: st.owner,
+    placement,
+    ...(enrichment !== undefined ? { enrichment } : {}),
+    ...(rendered.kind === 'file' ? { filename: `error-${createHash('sha256').update(d.id).digest('hex').slice(0, 16)}.txt` } : {}),
+    updatedAt: new Date().toISOString(),
+  };
+  const claimedRaw = JSON.stringify(claimed);
+  const key = storeKeys.delivery(d.id);
+  if (!(await ctx.store.compareAndSet(key, raw, claimedRaw, DELIVERY_TTL_MS))) return 'conflict';
+
+  const outcome = await post(ctx, claimed, placement, rendered);
+  const now = Date.now();
+  st.settled.add(`${claimed.id}#${claimed.attempts}`);
+  if (st.settled.size > MAX_SETTLED) for (const key of st.settled) if (st.settled.delete(key) && st.settled.size <= MAX_SETTLED / 2) break;
+  st.pacer.posted(d.channel, now);
+  if (outcome.ok) {
+    const ts = typeof outcome.data['ts'] === 'string' ? outcome.data['ts'] : placement.kind === 'reply' ? placement.threadTs : '';
+    const posted: DeliveryRecord = { ...claimed, state: 'posted', ts, updatedAt: new Date().toISOString() };
+    delete posted.error;
+    if (!(await ctx.store.compareAndSet(key, claimedRaw, JSON.stringify(posted), DELIVERY_TTL_MS))) return 'conflict';
+    log.debug({ ts, attempt: claimed.attempts }, 'delivery: posted');
+    const result = await finish(ctx, st, JSON.stringify(posted), posted, log);
+    return result;
+  }
+  if (outcome.kind === 'ratelimited') {
+    // Certainly not posted: queued again, and only this channel waits.
+    st.pacer.blockUntil(d.channel, now + outcome.retryAfterMs);
+    log.warn({ retryAfterMs: outcome.retryAfterMs }, 'delivery: Slack rate limited this channel; waiting Retry-After');
+    const requeued: DeliveryRecord = { ...claimed, state: 'queued', attempts: d.attempts, error: 'ratelimited', updatedAt: new Date().toISOString() };
+    if (!(await ctx.store.compareAndSet(key, claimedRaw, JSON.stringify(requeued), DELIVERY_TTL_MS))) return 'conflict';
+    return waitUntil(now + outcome.retryAfterMs);
+  }
+  if (outcome.kind === 'transient') {
+    // Maybe posted: stays `sending`; the next attempt first looks for it in Slack.
+    const wait = backoffMs(claimed.attempts);
+    st.pacer.blockUntil(d.channel, now + wait);
+    log.warn({ error: outcome.error, attempt: claimed.attempts, retryInMs: wait }, 'delivery: Slack did not confirm the post; will check and retry');
+    const noted: DeliveryRecord = { ...claimed, error: outcome.error, updatedAt: new Date().toISOString() };
+    if (!(await ctx.store.compareAndSet(key, claimedRaw, JSON.stringify(noted), DELIVERY_TTL_MS))) return 'conflict';
+    return waitUntil(now + wait);
+  }
+  return (await fail(ctx, claimedRaw, claimed, `Slack refused it: ${outcome.error}`, log)) ? NEXT : 'conflict';
+}
+
+async function post(ctx: DeliveryContext, d: DeliveryRecord, placement: Placement, rendered: Exclude<Rendered, { kind: 'fail' }>): Promise<SlackOutcome> {
+  const thread = placement.kind === 'reply' ? { thread_ts: placement.threadTs, ...(placement.broadcast === true ? { reply_broadcast: true } : {}) } : {};
+  if (rendered.kind === 'file') {
+    return callSlack(
+      ctx.client,
+      'files.uploadV2',
+      { channel_id: d.channel, content: rendered.content, filename: d.filename, title: rendered.title, initial_comment: rendered.comment, ...thread },
+      ctx.metrics,
+    );
+  }
+  return callSlack(
+    ctx.client,
+    'chat.postMessage',
+    {
+      channel: d.channel,
+      text: rendered.message.text,
+      blocks: rendered.message.blocks,
+      unfurl_links: false,
+      unfurl_media: false,
+      metadata: { event_type: DELIVERY_METADATA_TYPE, event_payload: { delivery_id: d.id } },
+      ...thread,
+    },
+    ctx.metrics,
+  );
+}
+
+/** Bookkeeping after a post (idempotent, so a recovery can run it again), then done. */
+async function finish(ctx: DeliveryContext, st: SenderState, raw: string, d: DeliveryRecord, log: Logger): Promise<StepResult | 'conflict'> {
+  const placement = d.placement;
+  const ts = d.ts ?? '';
+  const item = await loadRecordedItem(ctx.store, d.eventId);
+  if (d.role === 'main' && placement !== undefined && item !== undefined && ts !== '') {
+    if (placement.kind === 'top') {
+      const runKey = placement.runKey ?? (isRecordedAlarm(item) ? undefined : runKeyOf(item.event));
+      if (placement.root === 'run' && runKey !== undefined) {
+        await linkRunThread(ctx, runKey, d.channel, ts, item);
+        const root: RunMessage = { channel: d.channel, ts, eventId: d.eventId, deliveryId: d.id };
+        await ctx.store.setIfAbsent(storeKeys.runMessage(runKey), JSON.stringify(root), DELIVERY_TTL_MS * 4);
+      }
+      if (placement.root === 'candidate' && runKey !== undefined) await linkRunThread(ctx, runKey, d.channel, ts, item);
+      if (placement.root === 'alert' && placement.groupKey !== undefined) {
+        const at = new Date(item.receivedAt);
+        await updateJson<AlertGroup>(ctx.store, placement.groupKey, DELIVERY_TTL_MS, (g) => {
+          const entry = g?.channels[d.channel];
+          return entry?.firstId === d.eventId && entry.ts === ts ? undefined : openAlertGroup(g, d.channel, d.eventId, ts, at);
+        });
+        if (placement.runKey !== undefined && d.channel === d.modelChannel) await linkRunThread(ctx, placement.runKey, d.channel, ts, item);
+      }
+    } else {
+      if (placement.update?.kind === 'alert') {
+        await updateJson<AlertGroup>(ctx.store, placement.update.groupKey, DELIVERY_TTL_MS, (g) => {
+          if (g === undefined) return undefined;
+          const next = countInAlertGroup(g, d.channel, d.eventId);
+          return next === g ? undefined : next;
+        });
+      }
+      if (placement.linkRunKey !== undefined) {
+        await linkRunThread(ctx, placement.linkRunKey, d.channel, placement.threadTs, item);
+        if (placement.update?.kind === 'run' && placement.update.runKey !== placement.linkRunKey) {
+          const alias: RunMessage = { alias: placement.update.runKey };
+          await ctx.store.setIfAbsent(storeKeys.runMessage(placement.linkRunKey), JSON.stringify(alias), DELIVERY_TTL_MS * 4);
+        }
+      }
+    }
+    if (d.candidateId !== undefined) {
+      const message = { channel: d.channel, ts };
+      await ctx.candidates
+        .update(d.candidateId, (c) => (c.message !== undefined ? { result: undefined } : { write: { ...c, message, updatedAt: new Date().toISOString() }, result: undefined }))
+        .catch((error: unknown) => log.warn({ err: error, candidateId: d.candidateId }, 'delivery: could not store the candidate message'));
+    }
+    if (placement.kind === 'reply' && placement.update !== undefined) {
+      const updated = await updateRoot(ctx, st, placement.update, d, log);
+      if (updated !== 'ok') return updated;
+    }
+  }
+  const done: DeliveryRecord = { ...d, state: 'done', updatedAt: new Date().toISOString() };
+  if (!(await ctx.store.compareAndSet(storeKeys.delivery(d.id), raw, JSON.stringify(done), DELIVERY_TTL_MS))) return 'conflict';
+  if (d.primary) ctx.metrics.eventsPosted.inc({ type: d.eventType });
+  log.info({ ts, attempts: d.attempts, placement: placement?.kind }, 'delivery: delivered to Slack');
+  return NEXT;
+}
+
+/** Re-renders the thread root (run stage, alert count). Failures here never lose the reply: bounded retries, then a warning. */
+async function updateRoot(
+  ctx: DeliveryContext,
+  st: SenderState,
+  update: NonNullable<Extract<Placement, { kind: 'reply' }>['update']>,
+  d: DeliveryRecord,
+  log: Logger,
+): Promise<'ok' | StepResult> {
+  if (Date.now() < st.updateBlockedUntil) return waitUntil(st.updateBlockedUntil);
+  const target = await renderRootUpdate(ctx, update, d.channel);
+  if (target === undefined) return 'ok';
+  const res = await callSlack(ctx.client, 'chat.update', { channel: target.channel, ts: target.ts, text: target.message.text, blocks: target.message.blocks }, ctx.metrics);
+  if (res.ok) {
+    st.rootUpdateFailures.delete(d.id);
+    return 'ok';
+  }
+  const failures = (st.rootUpdateFailures.get(d.id) ?? 0) + 1;
+  st.rootUpdateFailures.set(d.id, failures);
+  if (res.kind === 'permanent' || failures > MAX_ROOT_UPDATE_FAILURES) {
+    st.rootUpdateFailures.delete(d.id);
+    log.warn({ error: res.error, rootTs: target.ts }, 'delivery: could not update the thread root; the reply is posted');
+    return 'ok';
+  }
+  const waitMs = res.kind === 'ratelimited' ? res.retryAfterMs : backoffMs(failures);
+  if (res.kind === 'ratelimited') st.updateBlockedUntil = Date.now() + waitMs;
+  return waitUntil(Date.now() + waitMs);
+}
+
+/** The run's later events thread here (first writer wins: an existing thread is kept). */
+async function linkRunThread(ctx: DeliveryContext, runKey: string, channel: string, ts: string, item: RecordedItem): Promise<void> {
+  const now = new Date().toISOString();
+  const existing = await ctx.runs.get(runKey);
+  if (existing === undefined) {
+    if (isRecordedAlarm(item)) return;
+    const { event } = item;
+    await ctx.runs.createIfAbsent({
+      runKey,
+      model: event.model,
+      ...(event.run?.dagId !== undefined ? { dagId: event.run.dagId } : {}),
+      ...(event.run?.runId !== undefined ? { runId: event.run.runId } : {}),
+      channel,
+      ts,
+      stage: 'started',
+      startedAt: event.timestamp,
+      updatedAt: now,
+    });
+    return;
+  }
+  if (existing.ts !== undefined) return;
+  await ctx.runs.update(runKey, (r) => (r.ts !== undefined ? undefined : { ...r, channel, ts, updatedAt: now }));
+}
+
+async function fail(ctx: DeliveryContext, raw: string, d: DeliveryRecord, reason: string, log: Logger): Promise<boolean> {
+  const failed: DeliveryRecord = { ...d, state: 'failed', error: reason, updatedAt: new Date().toISOString() };
+  if (!(await ctx.store.compareAndSet(storeKeys.delivery(d.id), raw, JSON.stringify(failed), DELIVERY_TTL_MS))) return false;
+  ctx.metrics.eventsFailed.inc({ type: d.eventType });
+  log.error({ reason, attempts: d.attempts }, 'delivery: message could not be delivered (permanent failure)');
+  return true;
+}

@@ -1,0 +1,206 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FileConfig } from '../config/config-schema';
+import { checkSnsUrl } from '../core/check-sns-url';
+import { ErrorCode, isMlopsError } from '../core/errors';
+import { isCloudwatchAlarm, mapCloudwatchAlarm } from '../core/map-cloudwatch-alarm';
+import { TRAINING_JOB_STATE_CHANGE, mapTrainingJobEvent } from '../core/map-training-job-event';
+import { parsePipelineEvent } from '../core/pipeline-event';
+import type { Clock } from '../core/ports';
+import { routeEvent } from '../core/route-event';
+import { parseSnsEnvelope, type SnsEnvelope } from '../core/sns-envelope';
+import type { Store } from '../core/store';
+import type { RecordAlarm } from '../delivery/record-alarm';
+import type { RecordEvent } from '../delivery/record-event';
+import type { Logger } from '../observability/create-logger';
+import type { Metrics } from '../observability/create-metrics';
+import { EVENT_TTL_MS, storeKeys } from '../store/store-keys';
+import { readBody } from './read-body';
+import { sendJson } from './send-json';
+import { createSnsVerifier, type FetchLike } from './verify-sns-message';
+
+export const SNS_HOOK_PATH = '/hooks/sns';
+const SUBSCRIBE_TIMEOUT_MS = 5000;
+
+/**
+ * POST /hooks/sns (contract 5.2): an Amazon SNS HTTP(S) subscription. In order, each check
+ * before anything is fetched: size (413), JSON and envelope shape (400), TopicArn in
+ * `sns.topicArns` (403), SigningCertURL on an SNS host (403), then the signature (401; the
+ * certificate download is the route's only request besides confirming a subscription).
+ * SubscriptionConfirmation: GET SubscribeURL (SNS host only). UnsubscribeConfirmation: logged.
+ * Notification: its Message is a pipeline event (5.3), an EventBridge "SageMaker Training Job
+ * State Change" (mapped to training.*) or a CloudWatch alarm (an alert), recorded like hook
+ * events: 202 recorded, 200 duplicate or ignored, 422 no channel, 503 store down.
+ */
+export function snsHookRoute(deps: {
+  config: FileConfig;
+  store: Store;
+  recordEvent: RecordEvent;
+  recordAlarm: RecordAlarm;
+  clock: Clock;
+  metrics: Metrics;
+  fetch: FetchLike;
+}) {
+  const verifier = createSnsVerifier({ fetch: deps.fetch, now: () => deps.clock.now().getTime() });
+  const allowedTopics = new Set(deps.config.sns.topicArns);
+  const configuredModels = Object.keys(deps.config.models);
+  const endpointsByModel = Object.fromEntries(Object.entries(deps.config.models).map(([name, m]) => [name, m.endpoint]));
+
+  return async (req: IncomingMessage, res: ServerResponse, requestLog: Logger): Promise<void> => {
+    const count = (type: string, result: string) => deps.metrics.eventsReceived.inc({ source: 'sns', type, result });
+    let rawBody: Buffer;
+    try {
+      rawBody = await readBody(req);
+    } catch (error) {
+      const tooLarge = isMlopsError(error, ErrorCode.BodyTooLarge);
+      count('unknown', tooLarge ? 'too_large' : 'invalid');
+      sendJson(res, tooLarge ? 413 : 400, { error: (error as { code?: string }).code, message: (error as Error).message }, { connection: 'close' });
+      return;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(rawBody.toString('utf8'));
+    } catch {
+      count('unknown', 'invalid');
+      sendJson(res, 400, { error: ErrorCode.SnsInvalid, problems: ['(body): not valid JSON'] });
+      return;
+    }
+    const parsed = parseSnsEnvelope(json);
+    if (!parsed.ok) {
+      count('unknown', 'invalid');
+      requestLog.info({ problems: parsed.problems }, 'sns hook: not an SNS message');
+      sendJson(res, 400, { error: ErrorCode.SnsInvalid, problems: parsed.problems });
+      return;
+    }
+    const envelope = parsed.value;
+    const log = requestLog.child({ snsMessageId: envelope.MessageId, snsType: envelope.Type, topicArn: envelope.TopicArn });
+    const headerType = req.headers['x-amz-sns-message-type'];
+    if (typeof headerType === 'string' && headerType !== envelope.Type) {
+      count('unknown', 'invalid');
+      sendJson(res, 400, { error: ErrorCode.SnsInvalid, problems: [`x-amz-sns-message-type says ${headerType}, the body says ${envelope.Type}`] });
+      return;
+    }
+    if (!allowedTopics.has(envelope.TopicArn)) {
+      count('unknown', 'forbidden');
+      log.warn('sns hook: topic is not in sns.topicArns; refused');
+      sendJson(res, 403, { error: ErrorCode.SignatureInvalid, message: 'this topic is not accepted (sns.topicArns)' });
+      return;
+    }
+    const verification = await verifier.verify(envelope);
+    if (!verification.ok) {
+      count('unknown', verification.status === 503 ? 'unavailable' : 'unauthorized');
+      log.warn({ reason: verification.reason }, 'sns hook: message refused');
+      sendJson(res, verification.status, { error: verification.status === 503 ? ErrorCode.AwsFailed : ErrorCode.SignatureInvalid, message: verification.reason }, verification.status === 503 ? { 'retry-after': '5' } : {});
+      return;
+    }
+    const now = deps.clock.now();
+    if (now.getTime() - Date.parse(envelope.Timestamp) > EVENT_TTL_MS) {
+      // Older than the dedup memory: a replay could not be told from a first delivery.
+      count('unknown', 'unauthorized');
+      sendJson(res, 401, { error: ErrorCode.SignatureInvalid, message: 'the message is too old' });
+      return;
+    }
+    switch (envelope.Type) {
+      case 'SubscriptionConfirmation':
+        await confirmSubscription(envelope, res, log);
+        return;
+      case 'UnsubscribeConfirmation':
+        log.warn('sns hook: the subscription was removed (UnsubscribeConfirmation); re-subscribe to keep receiving events');
+        sendJson(res, 200, { ok: true });
+        return;
+      case 'Notification':
+        await notification(envelope, now, res, log, count);
+        return;
+    }
+  };
+
+  async function confirmSubscription(envelope: SnsEnvelope, res: ServerResponse, log: Logger): Promise<void> {
+    const url = checkSnsUrl(envelope.SubscribeURL, 'subscribe');
+    if (!url.ok) {
+      log.warn({ reason: url.reason }, 'sns hook: SubscribeURL refused');
+      sendJson(res, 403, { error: ErrorCode.SignatureInvalid, message: url.reason });
+      return;
+    }
+    try {
+      if ((await deps.store.get(storeKeys.snsMessage(envelope.MessageId))) !== null) {
+        sendJson(res, 200, { confirmed: true, duplicate: true });
+        return;
+      }
+      const answer = await deps.fetch(envelope.SubscribeURL ?? '', { method: 'GET', redirect: 'error', signal: AbortSignal.timeout(SUBSCRIBE_TIMEOUT_MS) });
+      await answer.text().catch(() => '');
+      if (answer.status !== 200) throw new Error(`SubscribeURL answered HTTP ${answer.status}`);
+      await deps.store.set(storeKeys.snsMessage(envelope.MessageId), 'confirmed', EVENT_TTL_MS);
+      log.info('sns hook: subscription confirmed');
+      sendJson(res, 200, { confirmed: true });
+    } catch (error) {
+      log.error({ err: error }, 'sns hook: could not confirm the subscription');
+      sendJson(res, 503, { error: ErrorCode.AwsFailed, message: 'could not confirm the subscription; retry' }, { 'retry-after': '5' });
+    }
+  }
+
+  async function notification(envelope: SnsEnvelope, now: Date, res: ServerResponse, log: Logger, count: (type: string, result: string) => void): Promise<void> {
+    let message: unknown;
+    try {
+      message = JSON.parse(envelope.Message);
+    } catch {
+      count('unknown', 'invalid');
+      sendJson(res, 400, { error: ErrorCode.EventInvalid, problems: ['Message: not valid JSON'] });
+      return;
+    }
+    const body = typeof message === 'object' && message !== null && !Array.isArray(message) ? (message as Record<string, unknown>) : {};
+    try {
+      if (isCloudwatchAlarm(body)) {
+        const alarm = mapCloudwatchAlarm(body, endpointsByModel, now);
+        if (alarm === undefined || alarm.state === 'INSUFFICIENT_DATA') {
+          count('alarm', 'ignored');
+          sendJson(res, 200, { ignored: `alarm state ${String(body['NewStateValue'])} is not reported` });
+          return;
+        }
+        const { slack } = deps.config;
+        const hasChannel = slack.alertChannel !== undefined || slack.defaultChannel !== undefined || (alarm.model !== undefined && deps.config.models[alarm.model]?.channel !== undefined);
+        if (!hasChannel) {
+          count('alarm', 'unroutable');
+          sendJson(res, 422, { error: ErrorCode.EventUnroutable, message: 'no Slack channel for this alarm: set slack.alertChannel', missing: 'slack.alertChannel' });
+          return;
+        }
+        const outcome = await deps.recordAlarm(alarm, now);
+        count('alarm', outcome);
+        log.info({ alarm: alarm.alarmName, state: alarm.state, model: alarm.model, outcome }, 'sns hook: CloudWatch alarm recorded');
+        sendJson(res, outcome === 'duplicate' ? 200 : 202, outcome === 'duplicate' ? { duplicate: true, id: alarm.id } : { accepted: true, id: alarm.id });
+        return;
+      }
+      let candidate: unknown = message;
+      if (body['detail-type'] === TRAINING_JOB_STATE_CHANGE) {
+        const mapped = mapTrainingJobEvent(body, configuredModels);
+        if (!mapped.ok) {
+          count('sagemaker', 'ignored');
+          log.warn({ reason: mapped.ignored }, 'sns hook: SageMaker event not reported');
+          sendJson(res, 200, { ignored: mapped.ignored });
+          return;
+        }
+        candidate = { timestamp: now.toISOString(), ...mapped.event };
+      }
+      const parsedEvent = parsePipelineEvent(candidate);
+      if (!parsedEvent.ok) {
+        count('unknown', 'invalid');
+        log.info({ problems: parsedEvent.problems }, 'sns hook: the message is not a pipeline event, a SageMaker event or an alarm');
+        sendJson(res, 400, { error: ErrorCode.EventInvalid, problems: parsedEvent.problems });
+        return;
+      }
+      const event = parsedEvent.value;
+      const route = routeEvent(event, deps.config);
+      if (!route.ok) {
+        count(event.type, 'unroutable');
+        sendJson(res, 422, { error: ErrorCode.EventUnroutable, message: `no Slack channel for this event: set ${route.missing}`, missing: route.missing });
+        return;
+      }
+      const outcome = await deps.recordEvent(event, 'sns', now);
+      count(event.type, outcome);
+      log.info({ eventId: event.id, eventType: event.type, model: event.model, outcome }, 'sns hook: pipeline event recorded');
+      sendJson(res, outcome === 'duplicate' ? 200 : 202, outcome === 'duplicate' ? { duplicate: true, id: event.id } : { accepted: true, id: event.id });
+    } catch (error) {
+      count('unknown', 'unavailable');
+      log.error({ err: error }, 'sns hook: could not record the message');
+      sendJson(res, 503, { error: ErrorCode.StoreUnavailable, message: 'the message could not be recorded; retry later' }, { 'retry-after': '5' });
+    }
+  }
+}

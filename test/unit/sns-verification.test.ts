@@ -1,0 +1,117 @@
+import { checkSnsUrl } from '../../src/core/check-sns-url';
+import { parseSnsEnvelope, type SnsEnvelope } from '../../src/core/sns-envelope';
+import { snsStringToSign } from '../../src/core/sns-string-to-sign';
+import { createSnsVerifier } from '../../src/http/verify-sns-message';
+import { createSnsSigner, forgerKeys } from '../fixtures/sns-signing';
+import { snsNotification, snsSubscriptionConfirmation } from '../fixtures/sns-messages';
+
+function envelope(message: Record<string, unknown>): SnsEnvelope {
+  const parsed = parseSnsEnvelope(message);
+  if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
+  return parsed.value;
+}
+
+describe('the string SNS signs', () => {
+  it('lists Notification fields in byte order, Subject only when present', () => {
+    const base = { Type: 'Notification', MessageId: 'm-1', TopicArn: 'arn:t', Message: 'My Test Message', Timestamp: '2019-01-31T04:37:04.321Z' };
+    expect(snsStringToSign({ ...base, Subject: 'My subject' })).toBe(
+      'Message\nMy Test Message\nMessageId\nm-1\nSubject\nMy subject\nTimestamp\n2019-01-31T04:37:04.321Z\nTopicArn\narn:t\nType\nNotification\n',
+    );
+    expect(snsStringToSign(base)).toBe('Message\nMy Test Message\nMessageId\nm-1\nTimestamp\n2019-01-31T04:37:04.321Z\nTopicArn\narn:t\nType\nNotification\n');
+    expect(snsStringToSign({ ...base, Subject: null })).toBe(snsStringToSign(base));
+  });
+  it('lists SubscriptionConfirmation and UnsubscribeConfirmation fields with SubscribeURL and Token, never Subject', () => {
+    const base = { MessageId: 'm-2', TopicArn: 'arn:t', Message: 'hi', Timestamp: 't', Token: 'tok', SubscribeURL: 'https://sns.us-east-2.amazonaws.com/?Action=ConfirmSubscription', Subject: 'ignored' };
+    const expected = (type: string) => `Message\nhi\nMessageId\nm-2\nSubscribeURL\n${base.SubscribeURL}\nTimestamp\nt\nToken\ntok\nTopicArn\narn:t\nType\n${type}\n`;
+    expect(snsStringToSign({ ...base, Type: 'SubscriptionConfirmation' })).toBe(expected('SubscriptionConfirmation'));
+    expect(snsStringToSign({ ...base, Type: 'UnsubscribeConfirmation' })).toBe(expected('UnsubscribeConfirmation'));
+    expect(snsStringToSign({ ...base, Type: 'Other' })).toBeUndefined();
+    expect(snsStringToSign({ Type: 'SubscriptionConfirmation', MessageId: 'x' })).toBeUndefined();
+  });
+});
+
+describe('SNS URLs the bot may fetch', () => {
+  it.each([
+    ['https://sns.us-east-1.amazonaws.com/SimpleNotificationService-abc.pem', true],
+    ['https://sns.eu-central-1.amazonaws.com/SimpleNotificationService-abc.pem', true],
+    ['https://sns.us-gov-west-1.amazonaws.com/x.pem', true],
+    ['http://sns.us-east-1.amazonaws.com/x.pem', false],
+    ['https://sns.us-east-1.amazonaws.com.evil.example/x.pem', false],
+    ['https://evil.example/sns.us-east-1.amazonaws.com/x.pem', false],
+    ['https://sns.us-east-1.amazonaws.com:8443/x.pem', false],
+    ['https://user:pw@sns.us-east-1.amazonaws.com/x.pem', false],
+    ['https://sns.amazonaws.com/x.pem', false],
+    ['https://sqs.us-east-1.amazonaws.com/x.pem', false],
+    ['https://sns.us-east-1.amazonaws.com/x.txt', false],
+    ['not a url', false],
+  ])('certificate %s → %s', (url, ok) => {
+    expect(checkSnsUrl(url, 'certificate').ok).toBe(ok);
+  });
+  it('accepts a SubscribeURL on the SNS host without a .pem path', () => {
+    expect(checkSnsUrl('https://sns.us-east-2.amazonaws.com/?Action=ConfirmSubscription&Token=1', 'subscribe').ok).toBe(true);
+    expect(checkSnsUrl('https://attacker.example/?Action=ConfirmSubscription', 'subscribe').ok).toBe(false);
+  });
+});
+
+describe('SNS signature verification', () => {
+  const signer = createSnsSigner();
+
+  it('accepts signature versions 1 (SHA1withRSA) and 2 (SHA256withRSA) for notifications and confirmations, fetching the certificate once', async () => {
+    const verifier = createSnsVerifier({ fetch: signer.fetch });
+    for (const version of ['1', '2'] as const) {
+      expect(await verifier.verify(envelope(signer.sign(snsNotification({ hello: 'world' }), version)))).toEqual({ ok: true });
+      expect(await verifier.verify(envelope(signer.sign(snsNotification('no subject', { Subject: undefined }), version)))).toEqual({ ok: true });
+      expect(await verifier.verify(envelope(signer.sign(snsSubscriptionConfirmation(), version)))).toEqual({ ok: true });
+    }
+    expect(signer.fetch.calls.filter((u) => u === signer.certUrl)).toHaveLength(1);
+  });
+
+  it('refuses tampered fields, a signature made with another key, and a v1 signature presented as v2', async () => {
+    const verifier = createSnsVerifier({ fetch: signer.fetch });
+    const signed = signer.sign(snsNotification({ model: 'fraud-detector' }));
+    expect(await verifier.verify(envelope({ ...signed, Message: JSON.stringify({ model: 'evil' }) }))).toMatchObject({ ok: false, status: 401 });
+    expect(await verifier.verify(envelope({ ...signed, TopicArn: 'arn:aws:sns:us-east-1:123456789012:other' }))).toMatchObject({ ok: false, status: 401 });
+    expect(await verifier.verify(envelope({ ...signed, SignatureVersion: '2' }))).toMatchObject({ ok: false, status: 401 });
+    const forger = createSnsSigner('us-east-1', { keyPem: forgerKeys().keyPem });
+    expect(await verifier.verify(envelope(forger.sign(snsNotification({ model: 'x' }))))).toMatchObject({ ok: false, status: 401 });
+  });
+
+  it('never makes a request for an off-host, non-https or non-.pem certificate URL', async () => {
+    const fetch = jest.fn(signer.fetch);
+    const verifier = createSnsVerifier({ fetch });
+    for (const url of ['https://attacker.example/cert.pem', 'http://sns.us-east-1.amazonaws.com/cert.pem', 'https://sns.us-east-1.amazonaws.com.attacker.example/cert.pem', 'https://sns.us-east-1.amazonaws.com/cert.txt']) {
+      const result = await verifier.verify(envelope(signer.sign(snsNotification({ a: 1 }, { SigningCertURL: url }))));
+      expect(result).toMatchObject({ ok: false, status: 403 });
+    }
+    expect(fetch).not.toHaveBeenCalled();
+  });
+
+  it('answers 503 when the certificate cannot be read and does not cache the failure; the cache is bounded', async () => {
+    let fail = true;
+    const fetch = jest.fn(async (url: string) => (fail ? new Response('down', { status: 500 }) : signer.fetch(url)));
+    const verifier = createSnsVerifier({ fetch, cacheSize: 2 });
+    const message = envelope(signer.sign(snsNotification({ a: 1 })));
+    expect(await verifier.verify(message)).toMatchObject({ ok: false, status: 503 });
+    fail = false;
+    expect(await verifier.verify(message)).toEqual({ ok: true });
+    for (const n of [1, 2, 3]) {
+      const url = `https://sns.us-east-1.amazonaws.com/SimpleNotificationService-${n}.pem`;
+      fetch.mockImplementationOnce(async () => new Response(signer.certPem, { status: 200 }));
+      await verifier.verify(envelope(signer.sign(snsNotification({ n }, { SigningCertURL: url }))));
+    }
+    expect(verifier.cachedCount()).toBe(2);
+  });
+
+  it('refuses a certificate outside its validity period', async () => {
+    const verifier = createSnsVerifier({ fetch: signer.fetch, now: () => Date.parse('2000-01-01T00:00:00Z') });
+    expect(await verifier.verify(envelope(signer.sign(snsNotification({ a: 1 }))))).toMatchObject({ ok: false, status: 401 });
+  });
+});
+
+describe('SNS envelope', () => {
+  it('requires SubscribeURL and Token on confirmations and a known Type', () => {
+    expect(parseSnsEnvelope({ ...createSnsSigner().sign(snsSubscriptionConfirmation()), Token: undefined }).ok).toBe(false);
+    expect(parseSnsEnvelope({ ...createSnsSigner().sign(snsNotification({})), Type: 'Bogus' }).ok).toBe(false);
+    expect(parseSnsEnvelope({ hello: 1 })).toMatchObject({ ok: false });
+  });
+});

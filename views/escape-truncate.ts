@@ -1,0 +1,34 @@
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+
+/**
+ * Escapes text for mrkdwn and cuts it so that the ESCAPED result is at most `max` characters,
+ * ending with `marker` when cut. Cutting after escaping could split an entity (`&am…`) and
+ * cutting before could overflow (every `&` grows to five characters): this does neither, and
+ * never splits a surrogate pair. A code fence in the text is broken up (a zero-width space
+ * after its first backtick), so foreign text can never open a code block in our message.
+ */
+export function escapeTruncate(text: string, max: number, marker = '…'): string {
+  let out = '';
+  let cut = false;
+  for (const ch of breakFences(text)) {
+    const piece = ESCAPES[ch] ?? ch;
+    if (out.length + piece.length > max) {
+      cut = true;
+      break;
+    }
+    out += piece;
+  }
+  if (!cut) return out;
+  // Make room for the marker without splitting an entity or a surrogate pair.
+  let trimmed = out;
+  while (trimmed.length + marker.length > max && trimmed.length > 0) {
+    const entity = /&(?:amp|lt|gt);$/.exec(trimmed);
+    trimmed = entity !== null ? trimmed.slice(0, -entity[0].length) : trimmed.slice(0, /[\uDC00-\uDFFF]$/.test(trimmed) ? -2 : -1);
+  }
+  return trimmed + marker;
+}
+
+/** "```" → "`\u200b``": displayed the same, but never a fence. */
+export function breakFences(text: string): string {
+  return text.includes('```') ? text.replace(/`(?=``)/g, '`\u200b') : text;
+}

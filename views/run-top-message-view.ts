@@ -1,0 +1,44 @@
+import type { RunStageName } from '../src/core/run-stage';
+import { SlackLimits, truncate, type KnownBlock, type SlackMessage } from './slack-message';
+import { inlineCode } from './inline-code';
+
+export interface RunTopMessageViewInput {
+  /** The run's current stage. */
+  stage: RunStageName;
+  /** The message of the run's first event, shown under the stage line. */
+  body: SlackMessage;
+  run?: { dagId?: string | undefined; runId?: string | undefined };
+}
+
+export const RUN_STAGE_BLOCK = 'mlops_run_stage';
+const PATH: readonly RunStageName[] = ['started', 'trained', 'evaluated', 'deploying', 'live'];
+const ICON: Record<RunStageName, string> = {
+  requested: ':hourglass_flowing_sand:',
+  started: ':arrow_forward:',
+  trained: ':white_check_mark:',
+  evaluated: ':bar_chart:',
+  deploying: ':rocket:',
+  live: ':large_green_circle:',
+  failed: ':red_circle:',
+};
+
+/**
+ * The top message of a run's thread: a stage line (updated in place as the run advances:
+ * started → trained → evaluated → deploying → live, or failed) above its first event's message.
+ */
+export function runTopMessageView(input: RunTopMessageViewInput): SlackMessage {
+  const { stage } = input;
+  const at = PATH.indexOf(stage);
+  const path =
+    stage === 'failed'
+      ? '*failed*'
+      : PATH.map((s, i) => (i === at ? `*${s}*` : i < at ? `${s} ✓` : s)).join(' → ');
+  const run = input.run?.runId !== undefined ? ` · run ${inlineCode(input.run.runId, 260)}` : '';
+  const stageBlock: KnownBlock = {
+    type: 'context',
+    block_id: RUN_STAGE_BLOCK,
+    elements: [{ type: 'mrkdwn', text: `${ICON[stage]} Stage: ${path}${run}` }],
+  };
+  const blocks = [stageBlock, ...input.body.blocks.slice(0, SlackLimits.blocksPerMessage - 1)];
+  return { text: truncate(`[${stage}] ${input.body.text}`, 3000), blocks };
+}
