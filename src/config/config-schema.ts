@@ -58,8 +58,13 @@ export const fileConfigSchema = z
       })
       .default({ forbidSelfApproval: true, usergroupCacheSeconds: 60 }),
     deployments: z
-      .strictObject({ lockTimeoutMinutes: z.number().int().min(1).max(24 * 60).default(60) })
-      .default({ lockTimeoutMinutes: 60 }),
+      .strictObject({
+        lockTimeoutMinutes: z.number().int().min(1).max(24 * 60).default(60),
+        /** A deployment left half-done by a crash is finished after this (longer than one trigger call). */
+        recoveryGraceSeconds: z.number().min(0.1).max(3600).default(120),
+        recoveryIntervalSeconds: z.number().min(0.1).max(3600).default(30),
+      })
+      .default({ lockTimeoutMinutes: 60, recoveryGraceSeconds: 120, recoveryIntervalSeconds: 30 }),
     training: z
       .strictObject({ duplicateWindowMinutes: z.number().int().min(0).max(7 * 24 * 60).default(120) })
       .default({ duplicateWindowMinutes: 120 }),

@@ -6,6 +6,7 @@ import type { PipelineEventHook } from '../delivery/pipeline-event-hook';
 import type { RecordedEvent } from '../delivery/record-event';
 import type { HttpRoute } from '../http/create-http-server';
 import { registerDelivery } from '../delivery/register-delivery';
+import { deployRecovery } from '../services/deploy-recovery';
 import { deploymentOutcomeHook } from '../services/deployment-outcome-hook';
 import { productionBaselineHook } from '../services/production-baseline-hook';
 import { registerWatchdog } from '../watchdog/register-watchdog';
@@ -30,5 +31,8 @@ export function registerListeners(app: App, deps: BotDeps, wiring: ListenerWirin
   registerViewSubmissions(app, deps);
   registerEvents(app, deps);
   const delivery = registerDelivery(deps, { onRecorded: wiring.onRecorded, eventHooks });
-  return { jobs: [...delivery.jobs, ...registerWatchdog(deps)], routes: delivery.routes };
+  return { jobs: [...delivery.jobs, ...registerWatchdog(deps), deployRecovery(deps, {
+    graceMs: deps.config.file.deployments.recoveryGraceSeconds * 1000,
+    intervalMs: deps.config.file.deployments.recoveryIntervalSeconds * 1000,
+  })], routes: delivery.routes };
 }

@@ -1,7 +1,111 @@
 import type { BotDeps } from '../bot-deps';
+import { candidateIdOfRunId, confirmTrigger, markDeployed, markDeployFailed, supersede, type DeploymentCandidate } from '../core/candidate-state-machine';
+import { compareVersions } from '../core/compare-versions';
+import type { PipelineEvent } from '../core/pipeline-event';
 import type { PipelineEventHook } from '../delivery/pipeline-event-hook';
+import { createDeploymentService, type DeploymentService } from './deployment-service';
 
-/** deployment.succeeded / deployment.failed → candidate state, locks, supersede (issue 4). */
-export function deploymentOutcomeHook(_deps: BotDeps): PipelineEventHook {
-  return async () => undefined;
+const MAX_FAILURE_REASON = 2000;
+
+/**
+ * deployment.started / succeeded / failed → candidate state, endpoint lock, superseded candidates,
+ * audit and the candidate messages (issue 4). Runs for every recorded pipeline event, after the
+ * production-baseline hook and before the delivery worker posts the event's own messages.
+ * At-least-once, so idempotent: each transition is a state-machine decision (a repeat changes
+ * nothing and is not audited twice), lock release and message refresh are safe to repeat.
+ */
+export function deploymentOutcomeHook(deps: BotDeps, service?: DeploymentService): PipelineEventHook {
+  const deployments = service ?? createDeploymentService(deps);
+  const baseLog = deps.logger.child({ component: 'deployment-outcome' });
+
+  return async (event) => {
+    if (!event.type.startsWith('deployment.') || event.version === undefined) return;
+    const version = event.version;
+    const log = baseLog.child({ model: event.model, version, eventId: event.id, type: event.type });
+    const candidate = await findCandidate(event, version);
+    const clog = candidate !== undefined ? log.child({ candidate: candidate.id, run: candidate.dagRunId }) : log;
+    const at = deps.clock.now().toISOString();
+
+    if (event.type === 'deployment.started') {
+      // The pipeline started the run: the trigger is confirmed, recovery must not re-send it.
+      const dagRunId = candidate?.dagRunId;
+      if (candidate?.state === 'deploying' && dagRunId !== undefined && candidate.triggerConfirmedAt === undefined) {
+        await deployments.transition(candidate.id, (c) => confirmTrigger(c, { dagRunId, at }));
+      }
+      return;
+    }
+
+    if (candidate === undefined) {
+      clog.info('deployment outcome without a known candidate (deployed outside the bot?)');
+      await releaseLockOfVersion(event, version);
+    } else if (event.type === 'deployment.succeeded') {
+      const { decision, candidate: after } = await deployments.transition(candidate.id, (c) => markDeployed(c, { at }));
+      if (!decision.ok) {
+        clog.warn({ state: candidate.state }, 'deployment.succeeded for a candidate that was rejected or superseded: left as it is');
+      } else if (decision.outcome === 'deployed') {
+        const rollback = after.origin === 'rollback-command';
+        await deployments.audit(rollback ? 'rolled_back' : 'deployed', after, 'pipeline', `live on ${deployments.endpointOf(after)}${rollback && after.replacesVersion !== undefined ? ` (replacing ${after.replacesVersion})` : ''}`);
+        clog.info('candidate deployed');
+      }
+      await deployments.lock.release(deployments.endpointOf(candidate), candidate.id);
+      await deployments.refresh(candidate.id, clog);
+    } else if (event.type === 'deployment.failed') {
+      const reason = failureReason(event);
+      const { decision, candidate: after } = await deployments.transition(candidate.id, (c) => markDeployFailed(c, { at, reason }));
+      if (!decision.ok) {
+        clog.warn({ state: candidate.state }, 'deployment.failed for a candidate that was not being deployed: left as it is');
+      } else if (decision.outcome === 'deploy_failed') {
+        await deployments.audit('deploy_failed', after, 'pipeline', reason);
+        clog.warn({ reason }, 'candidate deployment failed');
+      }
+      await deployments.lock.release(deployments.endpointOf(candidate), candidate.id);
+      await deployments.refresh(candidate.id, clog);
+    }
+
+    if (event.type === 'deployment.succeeded') await supersedeOlder(event.model, version, candidate?.id, at, log);
+  };
+
+  /** By the candidate id the pipeline echoes (conf's candidate_id, or our dag_run_id as its run id), else the in-flight candidate of that version. */
+  async function findCandidate(event: PipelineEvent, version: string): Promise<DeploymentCandidate | undefined> {
+    const echoed = event['candidate_id'] ?? event['candidateId'];
+    for (const id of [typeof echoed === 'string' && echoed !== '' ? echoed : undefined, candidateIdOfRunId(event.run?.runId)]) {
+      if (id === undefined) continue;
+      const c = (await deps.candidates.get(id)) as DeploymentCandidate | undefined;
+      if (c !== undefined && c.model === event.model && c.version === version) return c;
+    }
+    const done = event.type === 'deployment.failed' ? 'deploy_failed' : 'deployed';
+    const rank = (c: DeploymentCandidate): number =>
+      c.state === 'deploying' ? 0 : c.state === 'approved' ? 1 : c.state === 'pending' && c.attempt > 0 ? 2 : c.state === done ? 3 : 9;
+    const matches = ((await deps.candidates.listByModel(event.model)) as DeploymentCandidate[])
+      .filter((c) => c.version === version && rank(c) < 9)
+      .sort((a, b) => rank(a) - rank(b) || b.updatedAt.localeCompare(a.updatedAt));
+    return matches[0];
+  }
+
+  async function releaseLockOfVersion(event: PipelineEvent, version: string): Promise<void> {
+    const endpoint = event.endpoint ?? deps.config.file.models[event.model]?.endpoint;
+    if (endpoint === undefined) return;
+    const holder = await deployments.lock.read(endpoint);
+    if (holder !== undefined && holder.model === event.model && holder.version === version) await deployments.lock.release(endpoint, holder.candidateId);
+  }
+
+  /** Pending candidates of the same or an older version cannot be worth deploying any more. */
+  async function supersedeOlder(model: string, version: string, deployedId: string | undefined, at: string, log: typeof baseLog): Promise<void> {
+    const candidates = (await deps.candidates.listByModel(model)) as DeploymentCandidate[];
+    for (const c of candidates) {
+      if (c.state !== 'pending' || c.id === deployedId || compareVersions(c.version, version) > 0) continue;
+      const { decision, candidate } = await deployments.transition(c.id, (x) => supersede(x, { by: version, at }));
+      if (!decision.ok) continue;
+      await deployments.audit('superseded', candidate, 'pipeline', `superseded by ${version}`);
+      log.info({ candidate: c.id, supersededVersion: c.version }, 'candidate superseded');
+      await deployments.refresh(c.id, log);
+    }
+  }
+}
+
+function failureReason(event: PipelineEvent): string {
+  const error = event.error;
+  if (error === undefined) return 'the deployment DAG reported a failure';
+  const text = error.task !== undefined ? `${error.task}: ${error.message}` : error.message;
+  return text.length > MAX_FAILURE_REASON ? `${text.slice(0, MAX_FAILURE_REASON - 1)}…` : text;
 }

@@ -1,7 +1,10 @@
 import type { App } from '@slack/bolt';
 import type { BotDeps } from '../../bot-deps';
+import { createDeploymentService } from '../../services/deployment-service';
+import { CallbackId } from '../../slack/slack-ids';
+import { rejectModalSubmission } from './reject-modal-submission';
 
 /** Modal submissions (view_submission). */
-export function registerViewSubmissions(_app: App, _deps: BotDeps): void {
-  // The reject-reason modal is registered by the approvals work (issue 4).
+export function registerViewSubmissions(app: App, deps: BotDeps): void {
+  app.view(CallbackId.RejectModal, rejectModalSubmission(deps, createDeploymentService(deps)));
 }

@@ -1,0 +1,294 @@
+import { candidateIdFor, deploymentRunIdFor, type Candidate, type CandidateState } from './candidate';
+import { ErrorCode } from './errors';
+
+/**
+ * The candidate state machine (issue 4). Pure: every function takes the current record and the
+ * facts of the decision (who, when) and returns the next record or a typed refusal. The
+ * repository applies the result with compare-and-set, so two replicas deciding at once
+ * serialise on the store and exactly one of them wins each transition.
+ *
+ *   pending ──approve (k of N distinct approvers)──▶ approved ──endpoint lock──▶ deploying
+ *   deploying ──trigger accepted──▶ deploying (triggerConfirmedAt)
+ *   deploying ──trigger failed──▶ pending (approvals kept; Deploy can be clicked again)
+ *   approved ──endpoint busy──▶ pending (approvals kept)
+ *   deploying ──deployment.succeeded──▶ deployed     deploying ──deployment.failed──▶ deploy_failed
+ *   pending ──reject / cancel──▶ rejected            pending ──newer version deployed──▶ superseded
+ *
+ * `approved` is short-lived: it means "won the race for this deployment, taking the endpoint lock".
+ * It exists so that the lock holder is always a candidate in `approved` or `deploying`: a lock
+ * naming a candidate in any other state is stale and may be replaced (see holdsEndpoint).
+ *
+ * Attempts and dag_run_id: entering `deploying` picks the attempt number, and the dag_run_id is
+ * deploymentRunIdFor(id, attempt). The attempt is persisted BEFORE the trigger is called, so a
+ * retry of the same approval (crash recovery, a second replica) re-sends the same dag_run_id and
+ * Airflow refuses to start it twice. After a trigger failure the next Deploy click starts a new
+ * attempt only when the failure was definitive (AWS or Airflow refused the request, so no run can
+ * exist); after an ambiguous one (timeout, network error, the function crashed) it reuses the same
+ * dag_run_id, because the first request may have started the run.
+ *
+ * Approvals survive a trigger failure or a busy endpoint: they are people's decisions about this
+ * version, not about the infrastructure. The next click by any approver (even one who already
+ * approved) retries the deployment; the self-approval rule still applies to that click.
+ */
+
+/** Deployment bookkeeping stored on the candidate record beside the fields of Candidate. */
+export interface DeploymentFields {
+  /** The trigger accepted the current attempt's run (or said it existed). Unset while deploying = not confirmed. */
+  triggerConfirmedAt?: string;
+  /** The last trigger failure, shown on the message until the next attempt. */
+  lastTriggerError?: { code: string; message: string; at: string; dagRunId?: string };
+  /** The last trigger failure was ambiguous: the next attempt must reuse the current dag_run_id. */
+  reuseRunId?: boolean;
+  /** When the pipeline reported the deployment live. */
+  deployedAt?: string;
+  /** A rollback requested from this (failed) candidate's message. */
+  rollback?: { candidateId: string; version: string; requestedBy: string; at: string };
+}
+export type DeploymentCandidate = Candidate & DeploymentFields;
+
+export type Refusal =
+  /** The candidate is not in a state where this decision applies (already deployed, rejected…). */
+  | { code: 'state_conflict'; state: CandidateState }
+  /** forbidSelfApproval: the user started the run. */
+  | { code: 'self_approval' }
+  /** The same person clicking twice counts once; more approvers are needed. */
+  | { code: 'already_approved'; approvals: number; required: number }
+  /** A trigger answer for an attempt that is no longer the current one. */
+  | { code: 'stale_attempt'; dagRunId?: string }
+  | { code: 'reason_required' };
+
+/** `next` is the record to write; absent when the decision changes nothing (idempotent repeat). */
+export type Decision<O extends string> = { ok: true; outcome: O; next?: DeploymentCandidate } | { ok: false; refusal: Refusal };
+
+/** States in which a candidate holds (or is taking) its endpoint's deploy lock. */
+export function holdsEndpoint(c: Pick<Candidate, 'state'>): boolean {
+  return c.state === 'approved' || c.state === 'deploying';
+}
+
+/** Distinct approvers, in the order they approved. */
+export function approverIds(c: Pick<Candidate, 'approvals'>): string[] {
+  return [...new Set(c.approvals.map((a) => a.userId))];
+}
+
+function conflict(c: Candidate): { ok: false; refusal: Refusal } {
+  return { ok: false, refusal: { code: 'state_conflict', state: c.state } };
+}
+
+function write<O extends string>(outcome: O, next: DeploymentCandidate): Decision<O> {
+  return { ok: true, outcome, next };
+}
+
+/**
+ * A Deploy click by an (already authorised) approver. `recorded`: one more approval, more needed.
+ * `complete`: the approvals are complete and the candidate moves to `approved` (the caller takes
+ * the endpoint lock next). Only `pending` accepts approvals.
+ */
+export function approve(c: DeploymentCandidate, input: { userId: string; at: string; forbidSelfApproval: boolean }): Decision<'recorded' | 'complete'> {
+  if (c.state !== 'pending') return conflict(c);
+  if (input.forbidSelfApproval && c.startedBy !== undefined && c.startedBy === input.userId) return { ok: false, refusal: { code: 'self_approval' } };
+  const already = c.approvals.some((a) => a.userId === input.userId);
+  const approvals = already ? c.approvals : [...c.approvals, { userId: input.userId, at: input.at }];
+  const distinct = approverIds({ approvals }).length;
+  if (distinct < c.requiredApprovals) {
+    if (already) return { ok: false, refusal: { code: 'already_approved', approvals: distinct, required: c.requiredApprovals } };
+    return write('recorded', { ...c, approvals, updatedAt: input.at });
+  }
+  return write('complete', { ...c, state: 'approved', approvals, decidedBy: input.userId, decidedAt: input.at, updatedAt: input.at });
+}
+
+/** approved → deploying with the attempt's dag_run_id, persisted before the trigger is called. */
+export function startDeployment(c: DeploymentCandidate, input: { at: string }): Decision<'deploying'> {
+  if (c.state !== 'approved') return conflict(c);
+  const attempt = c.reuseRunId === true && c.attempt > 0 ? c.attempt : c.attempt + 1;
+  const next: DeploymentCandidate = { ...c, state: 'deploying', attempt, dagRunId: deploymentRunIdFor(c.id, attempt), updatedAt: input.at };
+  delete next.triggerConfirmedAt;
+  delete next.lastTriggerError;
+  delete next.reuseRunId;
+  return write('deploying', next);
+}
+
+/** approved → pending when the endpoint is busy with another deployment (approvals kept). */
+export function releaseApproval(c: DeploymentCandidate, input: { at: string }): Decision<'pending'> {
+  if (c.state !== 'approved') return conflict(c);
+  return write('pending', { ...c, state: 'pending', updatedAt: input.at });
+}
+
+/** The trigger accepted the run (or it existed already): recovery will leave it alone. */
+export function confirmTrigger(c: DeploymentCandidate, input: { dagRunId: string; at: string }): Decision<'confirmed' | 'already_confirmed'> {
+  if (c.dagRunId !== input.dagRunId) return { ok: false, refusal: { code: 'stale_attempt', ...(c.dagRunId !== undefined ? { dagRunId: c.dagRunId } : {}) } };
+  if (c.state !== 'deploying') return conflict(c);
+  if (c.triggerConfirmedAt !== undefined) return { ok: true, outcome: 'already_confirmed' };
+  return write('confirmed', { ...c, triggerConfirmedAt: input.at, updatedAt: input.at });
+}
+
+/**
+ * The trigger failed: deploying → pending so Deploy can be clicked again, keeping approvals.
+ * `definitive`: the request was refused, no run can exist, so the next attempt gets a new run id.
+ */
+export function failTrigger(
+  c: DeploymentCandidate,
+  input: { dagRunId: string; at: string; error: { code: string; message: string }; definitive: boolean },
+): Decision<'pending'> {
+  if (c.dagRunId !== input.dagRunId) return { ok: false, refusal: { code: 'stale_attempt', ...(c.dagRunId !== undefined ? { dagRunId: c.dagRunId } : {}) } };
+  if (c.state !== 'deploying') return conflict(c);
+  // Another path (recovery, the deployment.started event) already saw the run: it exists.
+  if (c.triggerConfirmedAt !== undefined) return conflict(c);
+  const next: DeploymentCandidate = {
+    ...c,
+    state: 'pending',
+    lastTriggerError: { code: input.error.code, message: input.error.message, at: input.at, dagRunId: input.dagRunId },
+    updatedAt: input.at,
+  };
+  if (input.definitive) delete next.reuseRunId;
+  else next.reuseRunId = true;
+  return write('pending', next);
+}
+
+/** Reject (evaluation candidates, reason required) or cancel (command candidates): pending only. */
+export function reject(c: DeploymentCandidate, input: { userId: string; at: string; reason?: string; requireReason: boolean }): Decision<'rejected'> {
+  const reason = input.reason?.trim();
+  if (input.requireReason && (reason === undefined || reason === '')) return { ok: false, refusal: { code: 'reason_required' } };
+  if (c.state !== 'pending') return conflict(c);
+  const next: DeploymentCandidate = { ...c, state: 'rejected', decidedBy: input.userId, decidedAt: input.at, updatedAt: input.at };
+  if (reason !== undefined && reason !== '') next.rejectReason = reason;
+  return write('rejected', next);
+}
+
+/**
+ * deployment.succeeded. The pipeline reports a fact, so besides `deploying` it is accepted from
+ * `approved`, `pending` (an ambiguous trigger failure whose run did start) and `deploy_failed`
+ * (a late success after a guessed failure). A rejected or superseded candidate is never marked
+ * deployed by the bot; the event is refused and logged.
+ */
+export function markDeployed(c: DeploymentCandidate, input: { at: string }): Decision<'deployed' | 'already_deployed'> {
+  if (c.state === 'deployed') return { ok: true, outcome: 'already_deployed' };
+  if (c.state === 'rejected' || c.state === 'superseded') return conflict(c);
+  const next: DeploymentCandidate = { ...c, state: 'deployed', deployedAt: input.at, updatedAt: input.at };
+  delete next.lastTriggerError;
+  delete next.reuseRunId;
+  return write('deployed', next);
+}
+
+/** deployment.failed: from a candidate whose deployment was requested at least once. */
+export function markDeployFailed(c: DeploymentCandidate, input: { at: string; reason: string }): Decision<'deploy_failed' | 'already_failed'> {
+  if (c.state === 'deploy_failed') return { ok: true, outcome: 'already_failed' };
+  const requested = c.state === 'deploying' || c.state === 'approved' || (c.state === 'pending' && c.attempt > 0);
+  if (!requested) return conflict(c);
+  const next: DeploymentCandidate = { ...c, state: 'deploy_failed', failureReason: input.reason, updatedAt: input.at };
+  delete next.lastTriggerError;
+  delete next.reuseRunId;
+  return write('deploy_failed', next);
+}
+
+/** pending → superseded when `by` (the same or a newer version of the model) is deployed. */
+export function supersede(c: DeploymentCandidate, input: { by: string; at: string }): Decision<'superseded'> {
+  if (c.state !== 'pending') return conflict(c);
+  return write('superseded', { ...c, state: 'superseded', supersededBy: input.by, updatedAt: input.at });
+}
+
+/** Records on a failed candidate that a rollback was requested from its message (once). */
+export function requestRollback(
+  c: DeploymentCandidate,
+  input: { candidateId: string; version: string; userId: string; at: string },
+): Decision<'requested' | 'already_requested'> {
+  if (c.state !== 'deploy_failed') return conflict(c);
+  if (c.rollback !== undefined) return { ok: true, outcome: 'already_requested' };
+  return write('requested', { ...c, rollback: { candidateId: input.candidateId, version: input.version, requestedBy: input.userId, at: input.at }, updatedAt: input.at });
+}
+
+/** Remembers where the candidate's message is, when it was not known yet (a command card). */
+export function attachMessage(c: DeploymentCandidate, input: { channel: string; ts: string; at: string }): Decision<'attached' | 'unchanged'> {
+  if (c.message !== undefined) return { ok: true, outcome: 'unchanged' };
+  return write('attached', { ...c, message: { channel: input.channel, ts: input.ts }, updatedAt: input.at });
+}
+
+/** The candidate id inside a deployment dag_run_id (deploymentRunIdFor), when the pipeline echoes it as its run id. */
+export function candidateIdOfRunId(runId: string | undefined): string | undefined {
+  const match = /^mlops_deploy__(.+)__\d+$/.exec(runId ?? '');
+  return match?.[1];
+}
+
+/** The deployment DAG's conf (contract section 6). */
+export function deploymentConf(c: Candidate): { model: string; version: string; endpoint?: string; approved_by: string[]; candidate_id: string } {
+  return {
+    model: c.model,
+    version: c.version,
+    ...(c.endpoint !== undefined ? { endpoint: c.endpoint } : {}),
+    approved_by: approverIds(c),
+    candidate_id: c.id,
+  };
+}
+
+/**
+ * True when a trigger error proves that no run was started: AWS refused the call (access denied,
+ * throttled after retries, function or environment not found) or the function / Airflow answered
+ * with a client error. Timeouts, network errors, server errors and a crashed function are
+ * ambiguous: the run may exist, so the next attempt must reuse its dag_run_id.
+ */
+export function isDefinitiveTriggerFailure(code: string, details: Readonly<Record<string, unknown>> = {}): boolean {
+  switch (code) {
+    case ErrorCode.AwsAccessDenied:
+    case ErrorCode.AwsThrottled:
+    case ErrorCode.AwsNotFound:
+      return true;
+    case ErrorCode.TriggerFailed: {
+      if (details['functionError'] !== undefined) return false;
+      const status = typeof details['statusCode'] === 'number' ? details['statusCode'] : typeof details['airflowStatus'] === 'number' ? details['airflowStatus'] : undefined;
+      return status !== undefined && status >= 400 && status < 500;
+    }
+    default:
+      return false;
+  }
+}
+
+/** What crash recovery should do with a candidate, if anything (after `graceMs` without progress). */
+export function recoveryActionFor(c: DeploymentCandidate, now: Date, graceMs: number): 'continue' | 'retrigger' | undefined {
+  const idleMs = now.getTime() - Date.parse(c.updatedAt);
+  if (!(idleMs >= graceMs)) return undefined;
+  if (c.state === 'approved') return 'continue';
+  if (c.state === 'deploying' && c.triggerConfirmedAt === undefined && c.dagRunId !== undefined) return 'retrigger';
+  return undefined;
+}
+
+/** A candidate created by `/mlops deploy|rollback` or a Rollback button: pending, no approvals. */
+export function commandCandidate(input: {
+  origin: 'deploy-command' | 'rollback-command';
+  model: string;
+  version: string;
+  /** Makes the id: the same source (a button's failed candidate, a command's trigger id) gives the same candidate. */
+  sourceId: string;
+  metrics: Record<string, number>;
+  requiredApprovals: number;
+  requestedBy: string;
+  at: string;
+  endpoint?: string;
+  replacesVersion?: string;
+  /** From the version's evaluation candidate, so the self-approval rule cannot be bypassed with a command. */
+  from?: Pick<Candidate, 'startedBy' | 'trainingJob' | 'run' | 'lineage' | 'links' | 'confusionMatrix' | 'evaluatedAt'>;
+}): DeploymentCandidate {
+  const from = input.from ?? {};
+  return {
+    id: candidateIdFor(input.model, input.version, `${input.origin}:${input.sourceId}`),
+    model: input.model,
+    version: input.version,
+    state: 'pending',
+    origin: input.origin,
+    metrics: { ...input.metrics },
+    ...(from.confusionMatrix !== undefined ? { confusionMatrix: from.confusionMatrix } : {}),
+    ...(input.endpoint !== undefined ? { endpoint: input.endpoint } : {}),
+    ...(from.trainingJob !== undefined ? { trainingJob: from.trainingJob } : {}),
+    ...(from.run !== undefined ? { run: from.run } : {}),
+    ...(from.lineage !== undefined ? { lineage: from.lineage } : {}),
+    ...(from.links !== undefined ? { links: from.links } : {}),
+    ...(from.evaluatedAt !== undefined ? { evaluatedAt: from.evaluatedAt } : {}),
+    ...(from.startedBy !== undefined ? { startedBy: from.startedBy } : {}),
+    requestedBy: input.requestedBy,
+    ...(input.replacesVersion !== undefined ? { replacesVersion: input.replacesVersion } : {}),
+    requiredApprovals: input.requiredApprovals,
+    approvals: [],
+    attempt: 0,
+    createdAt: input.at,
+    updatedAt: input.at,
+    rev: 0,
+  };
+}

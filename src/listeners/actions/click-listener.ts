@@ -1,0 +1,58 @@
+import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { BotDeps } from '../../bot-deps';
+import { isMlopsError, ErrorCode } from '../../core/errors';
+import type { Logger } from '../../observability/create-logger';
+import { approvalReplyView, type ApprovalReply } from '../../../views/approval-reply-view';
+import type { SlackMessage } from '../../../views/slack-message';
+import { parseClick, type Click } from './parse-click';
+
+export type ClickArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
+
+export interface ClickContext {
+  click: Click;
+  args: ClickArgs;
+  log: Logger;
+  /** Tells only the clicking user (response_url, ephemeral, the message untouched). */
+  reply(message: SlackMessage | ApprovalReply): Promise<void>;
+}
+
+/**
+ * The shape of every candidate button listener: ack at once, parse, run the handler, answer the
+ * clicking user ephemerally, and record metrics. The handler returns an outcome label.
+ */
+export function clickListener(deps: BotDeps, name: string, handle: (ctx: ClickContext) => Promise<string>) {
+  return async (args: ClickArgs): Promise<void> => {
+    const started = process.hrtime.bigint();
+    await args.ack();
+    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+    deps.metrics.slackAckDuration.observe({ kind: 'action', name }, seconds());
+    const requestId = args.context['requestId'];
+    const log = deps.logger.child({ requestId, action: name, slackUser: args.body.user.id });
+    const reply = async (message: SlackMessage | ApprovalReply) => {
+      const view = 'kind' in message ? approvalReplyView(message) : message;
+      await args.respond({ response_type: 'ephemeral', replace_original: false, text: view.text, blocks: view.blocks }).catch((error: unknown) => {
+        log.warn({ err: error }, 'could not answer the clicking user');
+      });
+    };
+    let outcome = 'error';
+    try {
+      const click = parseClick(args.body);
+      if (click === undefined) {
+        log.warn('button click without a candidate id; ignored');
+        outcome = 'invalid';
+        return;
+      }
+      outcome = await handle({ click, args, log: log.child({ candidate: click.value }), reply });
+    } catch (error) {
+      log.error({ err: error }, `${name} click failed`);
+      await reply(
+        isMlopsError(error, ErrorCode.StoreUnavailable)
+          ? { kind: 'unavailable' }
+          : { kind: 'not_configured', problem: `Something went wrong on our side (${isMlopsError(error) ? error.message : 'the error is logged'}).` },
+      );
+    } finally {
+      deps.metrics.slackRequests.inc({ kind: 'action', name, outcome });
+      deps.metrics.slackHandlerDuration.observe({ kind: 'action', name }, seconds());
+    }
+  };
+}

@@ -1,0 +1,88 @@
+import type { WebClient } from '@slack/web-api';
+import type { Config } from '../config/config-schema';
+import { attachMessage, type DeploymentCandidate } from '../core/candidate-state-machine';
+import type { Clock } from '../core/ports';
+import type { Logger } from '../observability/create-logger';
+import { candidateMessageView } from '../../views/candidate-message-view';
+import { candidateNotice } from '../../views/candidate-notice';
+import type { SlackMessage } from '../../views/slack-message';
+import type { CandidateRepository } from './candidate-repository';
+import type { ProductionRegistry } from './production-registry';
+
+const MAX_RENDER_ROUNDS = 3;
+
+/**
+ * The candidate's Slack message, always rendered from the stored record (so every update is a pure
+ * function of the state, notices included) and re-rendered when the record changed while the
+ * update was on its way: concurrent updaters converge on the latest state.
+ */
+export function createCandidateMessages(deps: {
+  config: Config;
+  slack: WebClient;
+  candidates: CandidateRepository;
+  production: ProductionRegistry;
+  clock: Clock;
+  logger: Logger;
+}) {
+  async function render(c: DeploymentCandidate): Promise<SlackMessage> {
+    const model = deps.config.file.models[c.model];
+    const history = await deps.production.history(c.model);
+    // Compare with the newest deployed version other than this one: production when the
+    // candidate was shown, or the version it replaced once it is live itself.
+    const production = history.find((r) => r.version !== c.version);
+    const rollbackTo = c.state === 'deploy_failed' && c.rollback === undefined ? production?.version : undefined;
+    const notice = candidateNotice(c);
+    return candidateMessageView({
+      candidate: c,
+      ...(production !== undefined ? { production } : {}),
+      metricDirections: model?.metrics ?? {},
+      ...(model?.primaryMetric !== undefined ? { primaryMetric: model.primaryMetric } : {}),
+      ...(model?.deploymentDag !== undefined ? { deploymentDag: model.deploymentDag } : {}),
+      ...(notice !== undefined ? { notice } : {}),
+      ...(rollbackTo !== undefined ? { rollbackTo } : {}),
+    });
+  }
+
+  return {
+    render,
+
+    /** Updates the message of a candidate in place; logs and gives up on Slack errors (never throws for them). */
+    async refresh(candidateId: string, log: Logger = deps.logger, shownRev?: number): Promise<void> {
+      let renderedRev = shownRev;
+      for (let round = 0; round < MAX_RENDER_ROUNDS; round++) {
+        const c = (await deps.candidates.get(candidateId)) as DeploymentCandidate | undefined;
+        if (c?.message === undefined || c.rev === renderedRev) return;
+        const view = await render(c);
+        try {
+          await deps.slack.chat.update({ channel: c.message.channel, ts: c.message.ts, text: view.text, blocks: view.blocks });
+        } catch (error) {
+          log.warn({ err: error, candidate: c.id, channel: c.message.channel, ts: c.message.ts }, 'could not update the candidate message');
+          return;
+        }
+        renderedRev = c.rev;
+      }
+    },
+
+    /** Posts a candidate's message (command and rollback cards) and remembers where it is. */
+    async post(candidateId: string, channel: string, log: Logger = deps.logger): Promise<{ channel: string; ts: string }> {
+      const c = (await deps.candidates.get(candidateId)) as DeploymentCandidate | undefined;
+      if (c === undefined) throw new Error(`candidate ${candidateId} vanished before its message was posted`);
+      const view = await render(c);
+      const res = await deps.slack.chat.postMessage({ channel, text: view.text, blocks: view.blocks, unfurl_links: false, unfurl_media: false });
+      const ts = res.ts ?? '';
+      const at = deps.clock.now().toISOString();
+      // The rev the posted view shows, when only the attach itself changed the record since.
+      const shownRev = await deps.candidates.update(candidateId, (current) => {
+        const d = attachMessage(current, { channel: res.channel ?? channel, ts, at });
+        const unchangedSinceRender = current.rev === c.rev;
+        if (d.ok && d.next !== undefined) return { write: d.next, result: unchangedSinceRender ? current.rev + 1 : undefined };
+        return { result: undefined };
+      });
+      log.debug({ candidate: candidateId, channel, ts }, 'candidate message posted');
+      // The state may have moved on while we posted (an approval on another replica).
+      await this.refresh(candidateId, log, shownRev);
+      return { channel: res.channel ?? channel, ts };
+    },
+  };
+}
+export type CandidateMessages = ReturnType<typeof createCandidateMessages>;

@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import type { BackgroundJob } from '../background-job';
+import type { BotDeps } from '../bot-deps';
+import { recoveryActionFor, type DeploymentCandidate } from '../core/candidate-state-machine';
+import { storeKeys } from '../store/store-keys';
+import { createDeploymentService, type DeploymentService } from './deployment-service';
+
+export interface DeployRecoveryOptions {
+  /**
+   * How long a candidate may sit in `approved`, or in `deploying` without a confirmed trigger,
+   * before recovery acts. Longer than one trigger call can take (SDK retries included), so a
+   * live click is never raced; default 2 minutes.
+   */
+  graceMs?: number;
+  /** Scan interval, default 30 s. */
+  intervalMs?: number;
+  /** Identifies this replica in the lease; default a random id. */
+  instanceId?: string;
+}
+
+export interface DeployRecoveryJob extends BackgroundJob {
+  /** One scan now (tests, tooling). */
+  runOnce(): Promise<void>;
+}
+
+const DEFAULT_GRACE_MS = 2 * 60_000;
+const DEFAULT_INTERVAL_MS = 30_000;
+
+/**
+ * Crash safety of deployments: if a process died between a state change and the trigger, this
+ * job (on whichever replica holds the lease) finishes it. A candidate left in `approved` continues
+ * to the lock and the trigger; one left in `deploying` without a confirmed trigger is triggered
+ * again with the SAME dag_run_id, which Airflow (409) and the trigger Lambda (already_triggered)
+ * refuse to start twice. Register it with the bot's background jobs.
+ */
+export function deployRecovery(deps: BotDeps, options: DeployRecoveryOptions = {}, service?: DeploymentService): DeployRecoveryJob {
+  const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
+  const intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
+  const instanceId = options.instanceId ?? randomUUID();
+  const leaseKey = storeKeys.lease('deploy-recovery');
+  const leaseTtlMs = intervalMs * 3;
+  const deployments = service ?? createDeploymentService(deps);
+  const log = deps.logger.child({ component: 'deploy-recovery' });
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = false;
+
+  /** One replica scans at a time: take the lease, or renew it when it is already ours. */
+  async function holdLease(): Promise<boolean> {
+    if (await deps.store.setIfAbsent(leaseKey, instanceId, leaseTtlMs)) return true;
+    return deps.store.compareAndSet(leaseKey, instanceId, instanceId, leaseTtlMs);
+  }
+
+  async function scan(): Promise<void> {
+    if (!(await holdLease())) return;
+    for (const model of Object.keys(deps.config.file.models)) {
+      const candidates = (await deps.candidates.listByModel(model)) as DeploymentCandidate[];
+      for (const c of candidates) {
+        if (stopped) return;
+        const action = recoveryActionFor(c, deps.clock.now(), graceMs);
+        if (action === undefined) continue;
+        const clog = log.child({ model: c.model, version: c.version, candidate: c.id, run: c.dagRunId });
+        clog.warn({ state: c.state, action, idleSince: c.updatedAt }, 'recovering an interrupted deployment');
+        try {
+          const result = action === 'continue' ? await deployments.continueDeployment(c.id, clog, 'recovery') : await deployments.retrigger(c.id, clog);
+          clog.info({ result: result.kind }, 'deployment recovery done');
+        } catch (error) {
+          clog.error({ err: error }, 'deployment recovery failed; will try again');
+        }
+      }
+    }
+  }
+
+  function tick(): void {
+    if (stopped || running !== undefined) return;
+    running = scan()
+      .catch((error: unknown) => log.warn({ err: error }, 'deploy recovery scan failed'))
+      .finally(() => {
+        running = undefined;
+      });
+  }
+
+  return {
+    name: 'deploy-recovery',
+    start() {
+      stopped = false;
+      tick(); // at startup: a restart after a crash recovers at once (after the grace)
+      timer = setInterval(tick, intervalMs);
+      timer.unref();
+    },
+    async stop() {
+      stopped = true;
+      if (timer !== undefined) clearInterval(timer);
+      await running;
+      await deps.store.deleteIfEquals(leaseKey, instanceId).catch(() => undefined);
+    },
+    runOnce: scan,
+  };
+}

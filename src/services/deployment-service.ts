@@ -1,0 +1,379 @@
+import type { BotDeps } from '../bot-deps';
+import { approversFor, describePrincipals } from '../core/authorization';
+import {
+  approve,
+  approverIds,
+  attachMessage,
+  commandCandidate,
+  confirmTrigger,
+  deploymentConf,
+  failTrigger,
+  holdsEndpoint,
+  isDefinitiveTriggerFailure,
+  reject,
+  releaseApproval,
+  requestRollback,
+  startDeployment,
+  type Decision,
+  type DeploymentCandidate,
+  type Refusal,
+} from '../core/candidate-state-machine';
+import { ErrorCode, isMlopsError, MlopsError } from '../core/errors';
+import type { Logger } from '../observability/create-logger';
+import type { AuditAction } from './audit-log';
+import { createCandidateMessages } from './candidate-messages';
+import { createEndpointLock, type EndpointLockHolder } from './endpoint-lock';
+
+/** How long the "Deploying…" message update may hold back the trigger (Slack slow or rate limited). */
+const MESSAGE_BEFORE_TRIGGER_MS = 2000;
+
+export type DeployResult =
+  | { kind: 'not_found' }
+  | { kind: 'not_authorized'; model: string; who: string }
+  | { kind: 'not_configured'; problem: string }
+  | { kind: 'refused'; refusal: Refusal; candidate: DeploymentCandidate }
+  | { kind: 'busy'; endpoint: string; holder: EndpointLockHolder }
+  | { kind: 'recorded'; candidate: DeploymentCandidate }
+  | { kind: 'deploying'; candidate: DeploymentCandidate; alreadyTriggered: boolean }
+  | { kind: 'trigger_failed'; candidate: DeploymentCandidate; code: string; message: string };
+
+export type RejectResult =
+  | { kind: 'not_found' }
+  | { kind: 'not_authorized'; model: string; who: string }
+  | { kind: 'refused'; refusal: Refusal; candidate: DeploymentCandidate }
+  | { kind: 'rejected'; candidate: DeploymentCandidate };
+
+export type RollbackResult = DeployResult | { kind: 'no_rollback_target'; model: string; version: string };
+
+export interface MessageRef {
+  channel: string;
+  ts: string;
+}
+
+/**
+ * Approve → lock → deploying → trigger, and reject / cancel / rollback: the one path behind the
+ * evaluation message's buttons, the command cards and crash recovery. Every state change is a
+ * state-machine decision applied with compare-and-set (CandidateRepository.update), so concurrent
+ * clicks on several replicas trigger a deployment exactly once.
+ */
+export function createDeploymentService(deps: BotDeps) {
+  const config = deps.config.file;
+  const lockTimeoutMinutes = config.deployments.lockTimeoutMinutes;
+  const lock = createEndpointLock({ store: deps.store, ttlMs: lockTimeoutMinutes * 60_000 });
+  const messages = createCandidateMessages({ ...deps, logger: deps.logger.child({ component: 'candidate-messages' }) });
+  const now = () => deps.clock.now().toISOString();
+
+  async function get(id: string): Promise<DeploymentCandidate | undefined> {
+    return deps.candidates.get(id);
+  }
+
+  /** Applies a state-machine decision atomically; returns it with the resulting record. */
+  async function transition<O extends string>(
+    id: string,
+    decide: (c: DeploymentCandidate) => Decision<O>,
+  ): Promise<{ decision: Decision<O>; candidate: DeploymentCandidate }> {
+    return deps.candidates.update(id, (current: DeploymentCandidate) => {
+      const decision = decide(current);
+      if (decision.ok && decision.next !== undefined) {
+        return { write: decision.next, result: { decision, candidate: { ...decision.next, rev: current.rev + 1 } } };
+      }
+      return { result: { decision, candidate: current } };
+    });
+  }
+
+  async function isLive(holder: EndpointLockHolder): Promise<boolean> {
+    if (holder.candidateId === '') return false;
+    const c = await get(holder.candidateId);
+    return c !== undefined && holdsEndpoint(c);
+  }
+
+  /** The lock's scope: the endpoint, or the model when no endpoint is known. */
+  function endpointOf(c: DeploymentCandidate): string {
+    return c.endpoint ?? config.models[c.model]?.endpoint ?? `model-${c.model}`;
+  }
+
+  function prerequisiteProblem(c: Pick<DeploymentCandidate, 'model'>): string | undefined {
+    const model = config.models[c.model];
+    if (model === undefined) return `${c.model} is not in the configuration (models.${c.model}), so it cannot be deployed.`;
+    if (model.deploymentDag === undefined) return `${c.model} has no deployment DAG configured (models.${c.model}.deploymentDag), so it cannot be deployed.`;
+    if (deps.trigger === undefined) return 'No DAG trigger is configured (config `trigger`), so deployments cannot start.';
+    return undefined;
+  }
+
+  async function authorize(userId: string, model: string): Promise<{ ok: true } | { ok: false; who: string }> {
+    const principals = approversFor(config, model);
+    if (await deps.principals.includes(userId, principals, false)) return { ok: true };
+    return { ok: false, who: describePrincipals(principals) };
+  }
+
+  async function audit(action: AuditAction, c: DeploymentCandidate, actor: string, detail?: string): Promise<void> {
+    const primary = config.models[c.model]?.primaryMetric;
+    const value = primary !== undefined ? c.metrics[primary] : undefined;
+    await deps.audit.append({
+      at: now(),
+      model: c.model,
+      version: c.version,
+      candidateId: c.id,
+      action,
+      actor,
+      ...(c.dagRunId !== undefined ? { dagRunId: c.dagRunId } : {}),
+      ...(detail !== undefined ? { detail } : {}),
+      ...(primary !== undefined && value !== undefined ? { primaryMetric: { name: primary, value } } : {}),
+    });
+  }
+
+  /** Message updates never fail the decision they show. */
+  async function refresh(id: string, log: Logger): Promise<void> {
+    await messages.refresh(id, log).catch((error: unknown) => log.warn({ err: error, candidate: id }, 'could not refresh the candidate message'));
+  }
+
+  function purposeOf(c: DeploymentCandidate): 'deployment' | 'rollback' {
+    return c.origin === 'rollback-command' ? 'rollback' : 'deployment';
+  }
+
+  async function attachIfUnknown(c: DeploymentCandidate, message: MessageRef | undefined): Promise<void> {
+    if (c.message !== undefined || message === undefined) return;
+    await transition(c.id, (x) => attachMessage(x, { ...message, at: now() }));
+  }
+
+  /** Starts the trigger of a candidate in `deploying` (first call, or a recovery retry with the same dag_run_id). */
+  async function runTrigger(d: DeploymentCandidate, log: Logger, actor: string): Promise<DeployResult> {
+    const dagId = config.models[d.model]?.deploymentDag;
+    const dagRunId = d.dagRunId;
+    const purpose = purposeOf(d);
+    if (dagRunId === undefined) return { kind: 'refused', refusal: { code: 'state_conflict', state: d.state }, candidate: d };
+    let alreadyTriggered: boolean;
+    try {
+      if (dagId === undefined || deps.trigger === undefined) {
+        throw new MlopsError(ErrorCode.TriggerFailed, prerequisiteProblem(d) ?? 'The deployment DAG is not configured.');
+      }
+      const result = await deps.trigger.trigger({ dagId, dagRunId, conf: deploymentConf(d) });
+      alreadyTriggered = result.alreadyTriggered;
+    } catch (error) {
+      const code = isMlopsError(error) ? error.code : ErrorCode.TriggerFailed;
+      const message = isMlopsError(error) || error instanceof Error ? error.message : 'an unexpected error occurred while starting the DAG';
+      // Anything but a proven refusal is ambiguous: the next attempt then reuses this dag_run_id.
+      const definitive = isMlopsError(error) && isDefinitiveTriggerFailure(code, error.details);
+      deps.metrics.dagTriggers.inc({ purpose, result: 'failed' });
+      log.warn({ err: error, code, definitive }, 'the deployment trigger failed');
+      const failed = await transition(d.id, (x) => failTrigger(x, { dagRunId, at: now(), error: { code, message }, definitive }));
+      if (!failed.decision.ok) {
+        // Recovery or deployment.started confirmed the run meanwhile: it exists.
+        return { kind: 'deploying', candidate: failed.candidate, alreadyTriggered: true };
+      }
+      await lock.release(endpointOf(d), d.id);
+      await audit('trigger_failed', failed.candidate, actor, `${code}: ${message}`);
+      await refresh(d.id, log);
+      return { kind: 'trigger_failed', candidate: failed.candidate, code, message };
+    }
+    deps.metrics.dagTriggers.inc({ purpose, result: alreadyTriggered ? 'already_triggered' : 'ok' });
+    const confirmed = await transition(d.id, (x) => confirmTrigger(x, { dagRunId, at: now() }));
+    if (confirmed.decision.ok && confirmed.decision.outcome === 'confirmed') {
+      deps.metrics.approvals.inc({ outcome: 'deployed' });
+      await audit('deploy_triggered', confirmed.candidate, actor, alreadyTriggered ? 'the run already existed (retry of the same attempt)' : undefined);
+    }
+    log.info({ alreadyTriggered, dagId }, 'deployment DAG triggered');
+    return { kind: 'deploying', candidate: confirmed.candidate, alreadyTriggered };
+  }
+
+  /** approved → (endpoint lock) → deploying → trigger. Used by the last approval and by recovery. */
+  async function continueDeployment(candidateId: string, log: Logger, actor: string): Promise<DeployResult> {
+    const c = await get(candidateId);
+    if (c === undefined) return { kind: 'not_found' };
+    if (c.state !== 'approved') return { kind: 'refused', refusal: { code: 'state_conflict', state: c.state }, candidate: c };
+    const endpoint = endpointOf(c);
+    const holder: EndpointLockHolder = { candidateId: c.id, model: c.model, version: c.version, endpoint, since: now(), approvedBy: approverIds(c) };
+    const acquired = await lock.acquire(holder, isLive);
+    if (!acquired.acquired) {
+      await transition(c.id, (x) => releaseApproval(x, { at: now() }));
+      deps.metrics.approvals.inc({ outcome: 'refused' });
+      log.info({ endpoint, holder: acquired.holder }, 'deployment refused: the endpoint is busy');
+      await refresh(c.id, log);
+      return { kind: 'busy', endpoint, holder: acquired.holder };
+    }
+    const started = await transition(c.id, (x) => startDeployment(x, { at: now() }));
+    if (!started.decision.ok) {
+      if (!holdsEndpoint(started.candidate)) await lock.release(endpoint, c.id);
+      return { kind: 'refused', refusal: started.decision.refusal, candidate: started.candidate };
+    }
+    const d = started.candidate;
+    const runLog = log.child({ run: d.dagRunId, attempt: d.attempt });
+    // "Deploying 1.4.0 to …" with the buttons gone, before the trigger; a slow Slack must not hold it back.
+    await Promise.race([refresh(d.id, runLog), new Promise((resolve) => setTimeout(resolve, MESSAGE_BEFORE_TRIGGER_MS).unref())]);
+    return runTrigger(d, runLog, actor);
+  }
+
+  /** A Deploy (or Approve) click. */
+  async function approveClick(input: { candidateId: string; userId: string; message?: MessageRef; log: Logger }): Promise<DeployResult> {
+    const c = await get(input.candidateId);
+    if (c === undefined) return { kind: 'not_found' };
+    const log = input.log.child({ model: c.model, version: c.version, candidate: c.id });
+    const auth = await authorize(input.userId, c.model);
+    if (!auth.ok) {
+      deps.metrics.approvals.inc({ outcome: 'refused' });
+      log.info('deploy click refused: not an approver');
+      return { kind: 'not_authorized', model: c.model, who: auth.who };
+    }
+    const problem = prerequisiteProblem(c);
+    if (problem !== undefined) return { kind: 'not_configured', problem };
+    await attachIfUnknown(c, input.message);
+    const settings = { userId: input.userId, forbidSelfApproval: config.approvals.forbidSelfApproval };
+    // Refuse a busy endpoint before recording the last approval, so that nothing changes.
+    const dryRun = approve(c, { ...settings, at: now() });
+    if (dryRun.ok && dryRun.outcome === 'complete') {
+      const endpoint = endpointOf(c);
+      const holder = await lock.busyFor(endpoint, c.id, isLive);
+      if (holder !== undefined) {
+        deps.metrics.approvals.inc({ outcome: 'refused' });
+        log.info({ endpoint, holder }, 'deploy click refused: the endpoint is busy');
+        return { kind: 'busy', endpoint, holder };
+      }
+    }
+    const { decision, candidate } = await transition(c.id, (x) => approve(x, { ...settings, at: now() }));
+    if (!decision.ok) {
+      deps.metrics.approvals.inc({ outcome: decision.refusal.code === 'self_approval' ? 'refused' : 'conflict' });
+      log.info({ refusal: decision.refusal }, 'deploy click changed nothing');
+      return { kind: 'refused', refusal: decision.refusal, candidate };
+    }
+    deps.metrics.approvals.inc({ outcome: 'approved' });
+    await audit('approved', candidate, input.userId, `${approverIds(candidate).length} of ${candidate.requiredApprovals} approvals`);
+    log.info({ approvals: approverIds(candidate), outcome: decision.outcome }, 'approval recorded');
+    if (decision.outcome === 'recorded') {
+      await refresh(c.id, log);
+      return { kind: 'recorded', candidate };
+    }
+    return continueDeployment(c.id, log, input.userId);
+  }
+
+  return {
+    lock,
+    messages,
+    endpointOf,
+    lockTimeoutMinutes,
+    transition,
+    audit,
+    refresh,
+
+    /** A Deploy (or Approve) click. */
+    approve: approveClick,
+
+    continueDeployment,
+
+    /** Crash recovery of a `deploying` candidate whose trigger was never confirmed: same dag_run_id. */
+    async retrigger(candidateId: string, log: Logger): Promise<DeployResult> {
+      const c = await get(candidateId);
+      if (c === undefined) return { kind: 'not_found' };
+      if (c.state !== 'deploying' || c.triggerConfirmedAt !== undefined || c.dagRunId === undefined) {
+        return { kind: 'refused', refusal: { code: 'state_conflict', state: c.state }, candidate: c };
+      }
+      const runLog = log.child({ model: c.model, version: c.version, candidate: c.id, run: c.dagRunId });
+      // Keep (or take back) the endpoint: the recovered deployment still owns it.
+      const endpoint = endpointOf(c);
+      const acquired = await lock.acquire({ candidateId: c.id, model: c.model, version: c.version, endpoint, since: c.updatedAt, approvedBy: approverIds(c) }, isLive);
+      if (!acquired.acquired) {
+        runLog.warn({ holder: acquired.holder }, 'recovery found the endpoint taken by another deployment; not re-triggering');
+        const dagRunId = c.dagRunId;
+        const message = `${endpoint} was taken by another deployment (${acquired.holder.version}) before this one could be confirmed.`;
+        const failed = await transition(c.id, (x) => failTrigger(x, { dagRunId, at: now(), error: { code: ErrorCode.EndpointBusy, message }, definitive: false }));
+        if (failed.decision.ok) await audit('trigger_failed', failed.candidate, 'recovery', message);
+        await refresh(c.id, runLog);
+        return { kind: 'busy', endpoint, holder: acquired.holder };
+      }
+      runLog.warn('re-triggering a deployment whose trigger was never confirmed (same dag_run_id)');
+      return runTrigger(c, runLog, 'recovery');
+    },
+
+    /** Reject (reason required) or Cancel (command cards). The caller updates the message. */
+    async reject(input: { candidateId: string; userId: string; reason?: string; requireReason: boolean; log: Logger }): Promise<RejectResult> {
+      const c = await get(input.candidateId);
+      if (c === undefined) return { kind: 'not_found' };
+      const log = input.log.child({ model: c.model, version: c.version, candidate: c.id });
+      const auth = await authorize(input.userId, c.model);
+      if (!auth.ok) {
+        deps.metrics.approvals.inc({ outcome: 'refused' });
+        log.info('reject refused: not an approver');
+        return { kind: 'not_authorized', model: c.model, who: auth.who };
+      }
+      const { decision, candidate } = await transition(c.id, (x) =>
+        reject(x, { userId: input.userId, at: now(), requireReason: input.requireReason, ...(input.reason !== undefined ? { reason: input.reason } : {}) }),
+      );
+      if (!decision.ok) {
+        deps.metrics.approvals.inc({ outcome: decision.refusal.code === 'state_conflict' ? 'conflict' : 'refused' });
+        log.info({ refusal: decision.refusal }, 'reject changed nothing');
+        return { kind: 'refused', refusal: decision.refusal, candidate };
+      }
+      deps.metrics.approvals.inc({ outcome: 'rejected' });
+      await audit('rejected', candidate, input.userId, candidate.rejectReason ?? (c.origin === 'evaluation' ? undefined : 'cancelled'));
+      log.info({ reason: candidate.rejectReason }, c.origin === 'evaluation' ? 'candidate rejected' : 'deploy request cancelled');
+      return { kind: 'rejected', candidate };
+    },
+
+    /**
+     * The Rollback button of a failed deployment: a rollback candidate for the newest deployed
+     * version other than the failed one (one per failed candidate, whoever clicks), approved by
+     * the click through the same path as Deploy.
+     */
+    async rollbackFromFailed(input: { candidateId: string; userId: string; message?: MessageRef; log: Logger }): Promise<RollbackResult> {
+      const failed = await get(input.candidateId);
+      if (failed === undefined) return { kind: 'not_found' };
+      const log = input.log.child({ model: failed.model, version: failed.version, candidate: failed.id });
+      const auth = await authorize(input.userId, failed.model);
+      if (!auth.ok) {
+        deps.metrics.approvals.inc({ outcome: 'refused' });
+        return { kind: 'not_authorized', model: failed.model, who: auth.who };
+      }
+      const problem = prerequisiteProblem(failed);
+      if (problem !== undefined) return { kind: 'not_configured', problem };
+      if (failed.state !== 'deploy_failed') return { kind: 'refused', refusal: { code: 'state_conflict', state: failed.state }, candidate: failed };
+      let rollbackId = failed.rollback?.candidateId;
+      if (rollbackId === undefined) {
+        const target = (await deps.production.history(failed.model)).find((r) => r.version !== failed.version);
+        if (target === undefined) return { kind: 'no_rollback_target', model: failed.model, version: failed.version };
+        const model = config.models[failed.model];
+        const endpoint = failed.endpoint ?? target.endpoint ?? model?.endpoint;
+        const candidate = commandCandidate({
+          origin: 'rollback-command',
+          model: failed.model,
+          version: target.version,
+          sourceId: `rollback-button:${failed.id}`,
+          metrics: target.metrics,
+          requiredApprovals: model?.requiredApprovals ?? 1,
+          requestedBy: input.userId,
+          at: now(),
+          replacesVersion: failed.version,
+          ...(endpoint !== undefined ? { endpoint } : {}),
+        });
+        rollbackId = candidate.id;
+        // One rollback candidate per failed candidate: the first click creates it and posts its card.
+        if (await deps.candidates.create(candidate)) {
+          const requested = await transition(failed.id, (x) => requestRollback(x, { candidateId: candidate.id, version: target.version, userId: input.userId, at: now() }));
+          log.info({ rollbackCandidate: candidate.id, to: target.version, requested: requested.decision.ok }, 'rollback requested');
+          await refresh(failed.id, log);
+          const channel = failed.message?.channel ?? input.message?.channel;
+          if (channel !== undefined) {
+            await messages.post(candidate.id, channel, log).catch((error: unknown) => log.warn({ err: error }, 'could not post the rollback request message'));
+          }
+        }
+      }
+      return approveClick({ candidateId: rollbackId, userId: input.userId, log: input.log });
+    },
+
+    /**
+     * A `/mlops deploy|rollback` request: posts its card in `channel`, then stores the candidate
+     * with the card's location. Posting first means a failed post leaves no orphan request behind
+     * (a crash in between leaves a card whose buttons answer "no longer known").
+     */
+    async createCommandRequest(candidate: DeploymentCandidate, channel: string, log: Logger): Promise<MessageRef> {
+      const view = await messages.render(candidate);
+      const res = await deps.slack.chat.postMessage({ channel, text: view.text, blocks: view.blocks, unfurl_links: false, unfurl_media: false });
+      const message = { channel: res.channel ?? channel, ts: res.ts ?? '' };
+      await deps.candidates.create({ ...candidate, message });
+      log.debug({ candidate: candidate.id, ...message }, 'deploy request card posted');
+      return message;
+    },
+
+    authorize,
+    prerequisiteProblem,
+  };
+}
+export type DeploymentService = ReturnType<typeof createDeploymentService>;
