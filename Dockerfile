@@ -17,7 +17,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM node:22-bookworm-slim AS runtime
-ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0 MLOPS_CONFIG=/app/mlops.config.yml
+# No MLOPS_CONFIG here: set explicitly, the file must exist, and a plain `docker run` would exit 1.
+# The default ./mlops.config.yml is /app/mlops.config.yml (mount it there, or set MLOPS_CONFIG).
+ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0
 WORKDIR /app
 COPY --from=deps --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
