@@ -1,5 +1,12 @@
 import type { CommandSpec } from './command-spec';
+import { deployCommand } from './deploy-command';
 import { helpCommand } from './help-command';
+import { historyCommand } from './history-command';
+import { modelsCommand } from './models-command';
+import { retrainCommand } from './retrain-command';
+import { rollbackCommand } from './rollback-command';
+import { statusCommand } from './status-command';
+import { trainCommand } from './train-command';
 
 /**
  * Every `/mlops` subcommand, in the order help lists them. Add a subcommand by writing
@@ -8,5 +15,12 @@ import { helpCommand } from './help-command';
 export function commandRegistry(): CommandSpec[] {
   const specs: CommandSpec[] = [];
   specs.push(helpCommand(() => specs));
+  specs.push(trainCommand());
+  specs.push(retrainCommand());
+  specs.push(statusCommand());
+  specs.push(modelsCommand());
+  specs.push(historyCommand());
+  specs.push(deployCommand());
+  specs.push(rollbackCommand());
   return specs;
 }

@@ -1,3 +1,4 @@
+import { didYouMean } from '../src/core/parse-command-line';
 import { SLASH_COMMAND } from '../src/slack/slack-ids';
 import { helpView } from '../views/help-view';
 import type { CommandSpec } from './command-spec';
@@ -9,16 +10,19 @@ export function helpCommand(entries: () => readonly CommandSpec[]): CommandSpec 
     usage: 'help [subcommand]',
     summary: 'list the subcommands, or explain one with an example',
     example: 'help train',
+    details: 'Answers only you. `<…>` arguments are required, `[…]` optional; quote values with spaces ("…").',
     run: async (ctx) => {
       const focus = ctx.line.args[0]?.toLowerCase();
       const all = entries();
       const known = focus !== undefined && all.some((e) => e.name === focus);
+      const suggestion = focus !== undefined && !known ? didYouMean(focus, all.map((e) => e.name)) : undefined;
       await ctx.respond({
         ...helpView({
           command: SLASH_COMMAND,
           entries: all,
           ...(known ? { focus } : {}),
           ...(focus !== undefined && !known ? { unknown: focus } : {}),
+          ...(suggestion !== undefined ? { suggestion: `help ${suggestion}` } : {}),
         }),
         responseType: 'ephemeral',
       });

@@ -1,19 +1,31 @@
 import type { App } from '@slack/bolt';
 import type { BotDeps } from '../src/bot-deps';
-import { isMlopsError } from '../src/core/errors';
+import { checkCommandLine } from '../src/core/check-command-line';
+import { createWorkLimiter } from '../src/core/create-work-limiter';
+import { ErrorCode, isMlopsError } from '../src/core/errors';
 import { didYouMean, parseCommandLine, type CommandLine } from '../src/core/parse-command-line';
 import { SLASH_COMMAND } from '../src/slack/slack-ids';
+import { commandErrorView } from '../views/command-error-view';
 import { errorView } from '../views/error-view';
 import { helpView } from '../views/help-view';
 import type { CommandReply, CommandSpec } from './command-spec';
 import { commandRegistry } from './command-registry';
 
+/** Subcommands working after their ack at once (each a few AWS / store / Slack calls), and waiting. */
+const POST_ACK_CONCURRENCY = 8;
+const POST_ACK_QUEUE = 1000;
+
+/** Errors caused by what the user typed or who they are: logged at info, not as failures. */
+const USER_ERRORS = new Set<string>([ErrorCode.CommandInvalid, ErrorCode.UnknownModel, ErrorCode.NotAuthorized, ErrorCode.UnknownCommand]);
+
 /**
  * `/mlops`: ack at once (Slack allows 3 s), then run the subcommand, which answers through
- * response_url. Help and parse errors are answered in the ack itself: no extra round trip.
+ * response_url. Help, parse errors, missing arguments and unknown models are answered in the ack
+ * itself: no extra round trip.
  */
 export function registerCommands(app: App, deps: BotDeps, specs: CommandSpec[] = commandRegistry()): void {
   const byName = new Map(specs.map((s) => [s.name, s]));
+  const work = createWorkLimiter({ concurrency: POST_ACK_CONCURRENCY, maxQueued: POST_ACK_QUEUE });
   app.command(SLASH_COMMAND, async ({ command, ack, respond, context }) => {
     const started = process.hrtime.bigint();
     const log = deps.logger.child({ requestId: context['requestId'], slackUser: command.user_id, channel: command.channel_id, command: 'mlops' });
@@ -43,16 +55,57 @@ export function registerCommands(app: App, deps: BotDeps, specs: CommandSpec[] =
       observe('ok');
       return;
     }
+    try {
+      // Pure checks against the usage and the configured models: their answer rides in the ack.
+      checkCommandLine(spec.usage, line, deps.config.file);
+    } catch (error) {
+      if (!isMlopsError(error)) {
+        log.error({ err: error, subcommand: name }, '/mlops command line check failed');
+        await ack(toAck(errorView({ message: 'something went wrong on our side; the error is logged' })));
+        observe('error');
+        return;
+      }
+      await ack(toAck(commandErrorView({ command: SLASH_COMMAND, usage: spec.usage, example: spec.example, code: error.code, message: error.message })));
+      log.info({ subcommand: name, code: error.code }, '/mlops subcommand refused before it ran');
+      observe('invalid');
+      return;
+    }
+    const chosen: CommandSpec = spec;
     await ack();
     deps.metrics.slackAckDuration.observe({ kind: 'command', name }, Number(process.hrtime.bigint() - started) / 1e9);
-    try {
-      await spec.run(baseContext());
-      observe('ok', false);
-    } catch (error) {
-      log.error({ err: error, subcommand: name }, '/mlops subcommand failed');
-      const message = isMlopsError(error) ? error.message : 'something went wrong on our side; the error is logged';
-      await respond({ response_type: 'ephemeral', ...errorView({ message }) }).catch((e: unknown) => log.error({ err: e }, 'could not answer the user'));
-      observe('error', false);
+    // The work after the ack waits for a slot (see createWorkLimiter); the listener resolves when it is done.
+    await new Promise<void>((resolve) => {
+      const accepted = work.offer(async () => {
+        try {
+          await runAfterAck();
+        } finally {
+          resolve();
+        }
+      });
+      if (!accepted) {
+        log.warn({ subcommand: name, running: work.running, queued: work.queued }, '/mlops subcommand refused: too much work queued');
+        observe('busy', false);
+        respond({ response_type: 'ephemeral', ...errorView({ message: 'The bot is busy with many requests right now; nothing was done. Try again in a minute.' }) })
+          .catch((e: unknown) => log.error({ err: e }, 'could not answer the user'))
+          .finally(resolve);
+      }
+    });
+
+    async function runAfterAck(): Promise<void> {
+      try {
+        await chosen.run(baseContext());
+        observe('ok', false);
+      } catch (error) {
+        const code = isMlopsError(error) ? error.code : undefined;
+        if (code !== undefined && USER_ERRORS.has(code)) log.info({ subcommand: name, code, reason: (error as Error).message }, '/mlops subcommand refused');
+        else if (code !== undefined) log.warn({ err: error, subcommand: name, code }, '/mlops subcommand failed');
+        else log.error({ err: error, subcommand: name }, '/mlops subcommand failed');
+        const view = isMlopsError(error)
+          ? commandErrorView({ command: SLASH_COMMAND, usage: chosen.usage, example: chosen.example, code: error.code, message: error.message })
+          : errorView({ message: 'something went wrong on our side; the error is logged' });
+        await respond({ response_type: 'ephemeral', ...view }).catch((e: unknown) => log.error({ err: e }, 'could not answer the user'));
+        observe(code !== undefined && USER_ERRORS.has(code) ? 'invalid' : 'error', false);
+      }
     }
 
     function baseContext() {

@@ -1,4 +1,4 @@
-import { escapeMrkdwn, type SlackMessage } from './slack-message';
+import { escapeMrkdwn, truncate, type SlackMessage } from './slack-message';
 
 export interface HelpEntry {
   name: string;
@@ -25,7 +25,7 @@ export function helpView(input: HelpViewInput): SlackMessage {
   const lines: string[] = [];
   let intro = `*${command}* runs your ML pipeline from Slack. Subcommands:`;
   if (input.unknown !== undefined) {
-    intro = `\`${escapeMrkdwn(input.unknown)}\` is not a ${command} subcommand.`;
+    intro = `\`${escapeMrkdwn(truncate(input.unknown, 60))}\` is not a ${command} subcommand.`;
     if (input.suggestion !== undefined) intro += ` Did you mean \`${command} ${input.suggestion}\`?`;
   }
   if (focused !== undefined) {
@@ -35,7 +35,13 @@ export function helpView(input: HelpViewInput): SlackMessage {
       ...(focused.details !== undefined ? [focused.details] : []),
       `Example: \`${command} ${focused.example}\``,
     ].join('\n');
-    return { text: `${command} ${focused.usage}: ${focused.summary}`, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+    return {
+      text: `${command} ${focused.usage}: ${focused.summary}. Example: ${command} ${focused.example}`,
+      blocks: [
+        { type: 'section', text: { type: 'mrkdwn', text: truncate(text, 3000) } },
+        { type: 'context', elements: [{ type: 'mrkdwn', text: `\`${command} help\` lists every subcommand.` }] },
+      ],
+    };
   }
   for (const entry of input.entries) lines.push(`• \`${command} ${entry.usage}\` — ${entry.summary}`);
   const fallback = `${input.unknown !== undefined ? intro + ' ' : ''}${command} subcommands: ${input.entries.map((e) => e.name).join(', ')}`;

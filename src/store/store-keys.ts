@@ -29,6 +29,8 @@ export const storeKeys = {
   lastFailure: (model: string) => `model:${model}:last-failure`,
   /** Latest requested training run of a model (duplicate `train` guard). */
   trainingRequest: (model: string) => `model:${model}:training-request`,
+  /** A `train` waiting for the user's Confirm / Cancel (duplicate guard), by request id; short TTL. */
+  pendingTraining: (requestId: string) => `training:pending:${requestId}`,
   /** Audit log of decisions, per model, bounded. */
   audit: (model: string) => `audit:${model}`,
   /** Audit log across models, bounded (Home tab). */
@@ -45,6 +47,10 @@ export const storeKeys = {
   snsMessage: (messageId: string) => `sns:${messageId}`,
   /** Slack interaction dedup (Events API retries, double submits). */
   slackDedup: (id: string) => `slack:seen:${id}`,
+  /** Channels that have (or had) a delivery outbox: the worker drains each (delivery, issue 3). */
+  outboxChannels: () => 'outbox-channels',
+  /** A run's top message posted by delivery: {channel, ts, eventId, deliveryId}, re-rendered as the stage changes. */
+  runMessage: (runKey: string) => `run-message:${runKey}`,
 } as const;
 
 export const DEFAULT_KEY_PREFIX = 'mlops:';

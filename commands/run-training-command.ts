@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { ErrorCode, isMlopsError, MlopsError } from '../src/core/errors';
+import { resolveModel } from '../src/core/resolve-model';
+import { requestTraining } from '../src/services/request-training';
+import { SLASH_COMMAND } from '../src/slack/slack-ids';
+import { commandErrorView } from '../views/command-error-view';
+import { noticeView } from '../views/notice-view';
+import { trainingConfirmView } from '../views/training-confirm-view';
+import { trainingRequestedView } from '../views/training-requested-view';
+import type { CommandContext } from './command-spec';
+import { noOptions, parseCommandArgs } from './parse-command-args';
+
+const MAX_PARAMS = 20;
+/** Passed to the DAG as typed (strings): the DAG casts what it needs. */
+const paramsSchema = z
+  .record(z.string(), z.string().max(500, 'a parameter value is at most 500 characters'))
+  .refine((p) => Object.keys(p).length <= MAX_PARAMS, `at most ${MAX_PARAMS} key=value parameters`);
+
+const trainLine = z.object({ args: z.tuple([z.string()]), options: paramsSchema });
+const retrainLine = z.object({ args: z.tuple([z.string()]), options: noOptions });
+
+/** Failures of the trigger call itself: answered with what happened and whether anything started. */
+const TRIGGER_FAILURES = new Set<string>([
+  ErrorCode.TriggerFailed,
+  ErrorCode.AwsAccessDenied,
+  ErrorCode.AwsThrottled,
+  ErrorCode.AwsTimeout,
+  ErrorCode.AwsNotFound,
+  ErrorCode.AwsFailed,
+]);
+
+/** `train` and `retrain`: the same path, retrain without parameters and with `retrain: true`. */
+export async function runTrainingCommand(ctx: CommandContext, retrain: boolean): Promise<void> {
+  if (retrain && Object.keys(ctx.line.options).length > 0) {
+    throw new MlopsError(ErrorCode.CommandInvalid, 'retrain takes no parameters; use `/mlops train <model> key=value…` to pass some');
+  }
+  const { args, options } = parseCommandArgs<{ args: [string]; options: Record<string, string> }>(ctx.line, retrain ? retrainLine : trainLine);
+  const { name: model } = resolveModel(args[0], ctx.deps.config.file);
+  const params: Record<string, string> = { ...options };
+  const log = ctx.log.child({ model });
+  let outcome;
+  try {
+    outcome = await requestTraining(ctx.deps, { model, retrain, params, userId: ctx.userId, channelId: ctx.channelId, log });
+  } catch (error) {
+    if (!isMlopsError(error) || !TRIGGER_FAILURES.has(error.code)) throw error;
+    log.warn({ code: error.code, err: error }, 'training could not be started');
+    await ctx.respond({
+      ...commandErrorView({ command: SLASH_COMMAND, code: error.code, message: `Could not start ${retrain ? 'retraining' : 'training'} of ${model}: ${error.message}`, starting: true }),
+      responseType: 'ephemeral',
+    });
+    return;
+  }
+
+  if (outcome.kind === 'needs-confirmation') {
+    await ctx.respond({
+      ...trainingConfirmView({
+        model,
+        retrain,
+        pendingId: outcome.pendingId,
+        previous: outcome.previous,
+        windowMinutes: ctx.deps.config.file.training.duplicateWindowMinutes,
+        now: ctx.deps.clock.now(),
+      }),
+      responseType: 'ephemeral',
+    });
+    return;
+  }
+  const { started } = outcome;
+  if (started.posted === undefined) {
+    // The bot may post nowhere (not invited): the command's own answer carries the news instead.
+    await ctx.respond({
+      ...trainingRequestedView({ model, dagId: ctx.deps.config.file.models[model]?.trainingDag ?? '', runId: started.runId, requestedBy: ctx.userId, retrain, params }),
+      responseType: 'in_channel',
+    });
+  } else if (started.posted.channel !== ctx.channelId) {
+    await ctx.respond({
+      ...noticeView({
+        emoji: ':white_check_mark:',
+        text: `${retrain ? 'Retraining' : 'Training'} of ${model} started (run ${started.runId}). I cannot post in this channel, so its updates go to <#${started.posted.channel}>.`,
+      }),
+      responseType: 'ephemeral',
+    });
+  }
+}

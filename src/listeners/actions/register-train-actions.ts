@@ -1,0 +1,92 @@
+import type { AllMiddlewareArgs, App, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { z } from 'zod';
+import { commandErrorView } from '../../../views/command-error-view';
+import { noticeView } from '../../../views/notice-view';
+import type { SlackMessage } from '../../../views/slack-message';
+import type { BotDeps } from '../../bot-deps';
+import { isMlopsError } from '../../core/errors';
+import { confirmTraining } from '../../services/confirm-training';
+import { pendingTraining } from '../../services/pending-training';
+import { ActionId, SLASH_COMMAND } from '../../slack/slack-ids';
+
+type ClickArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
+
+const clickSchema = z.object({
+  user: z.object({ id: z.string().min(1) }),
+  actions: z.array(z.object({ value: z.string().min(1).max(200) })).min(1),
+});
+
+/**
+ * The Confirm / Cancel buttons of the "start another training?" question (an ephemeral message,
+ * so only the user who asked sees them). Each click acks at once, then takes the pending
+ * request atomically: a double click, a click on both buttons, or a click after the 15-minute
+ * expiry starts nothing. The question is replaced by the outcome.
+ */
+export function registerTrainActions(app: App, deps: BotDeps): void {
+  app.action(ActionId.ConfirmTrain, (args) => handle(deps, args as ClickArgs, 'confirm'));
+  app.action(ActionId.CancelTrain, (args) => handle(deps, args as ClickArgs, 'cancel'));
+}
+
+async function handle(deps: BotDeps, args: ClickArgs, kind: 'confirm' | 'cancel'): Promise<void> {
+  const started = process.hrtime.bigint();
+  await args.ack();
+  const name = kind === 'confirm' ? 'confirm_train' : 'cancel_train';
+  const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+  deps.metrics.slackAckDuration.observe({ kind: 'action', name }, seconds());
+  const log = deps.logger.child({ requestId: args.context['requestId'], action: name, slackUser: args.body.user.id });
+  const replace = async (view: SlackMessage) => {
+    await args
+      .respond({ response_type: 'ephemeral', replace_original: true, text: view.text, blocks: view.blocks })
+      .catch((error: unknown) => log.warn({ err: error }, 'could not answer the clicking user'));
+  };
+  let outcome = 'error';
+  try {
+    const click = clickSchema.safeParse(args.body);
+    if (!click.success) {
+      outcome = 'invalid';
+      log.warn('training confirmation click without a request id; ignored');
+      return;
+    }
+    const userId = click.data.user.id;
+    const id = click.data.actions[0]?.value ?? '';
+    const pending = await pendingTraining(deps.store).take(id);
+    if (pending === undefined) {
+      outcome = 'expired';
+      await replace(noticeView({ emoji: ':hourglass:', text: 'This question has expired or was already answered; nothing was started. Run the command again if you still want it.' }));
+      return;
+    }
+    if (pending.requestedBy !== userId) {
+      // Cannot normally happen (the question is ephemeral): refuse without consuming someone else's choice.
+      await pendingTraining(deps.store).save(pending);
+      outcome = 'refused';
+      await args.respond({ response_type: 'ephemeral', replace_original: false, text: 'Only the user who asked can answer this question.' });
+      return;
+    }
+    const runLog = log.child({ model: pending.model, run: pending.runId });
+    if (kind === 'cancel') {
+      outcome = 'cancelled';
+      runLog.info('duplicate training request cancelled');
+      await replace(noticeView({ emoji: ':x:', text: `Cancelled: no new ${pending.retrain ? 'retraining' : 'training'} of ${pending.model} was started.` }));
+      return;
+    }
+    try {
+      const result = await confirmTraining(deps, pending, runLog);
+      outcome = 'started';
+      const where = result.posted !== undefined ? ` Updates follow in <#${result.posted.channel}>.` : '';
+      await replace(noticeView({ emoji: ':white_check_mark:', text: `${pending.retrain ? 'Retraining' : 'Training'} of ${pending.model} started (run ${result.runId}).${where}` }));
+    } catch (error) {
+      if (!isMlopsError(error)) throw error;
+      outcome = 'refused';
+      runLog.warn({ code: error.code, err: error }, 'confirmed training could not be started');
+      await replace(
+        commandErrorView({ command: SLASH_COMMAND, code: error.code, message: `Could not start ${pending.retrain ? 'retraining' : 'training'} of ${pending.model}: ${error.message}`, starting: true }),
+      );
+    }
+  } catch (error) {
+    log.error({ err: error }, `${name} click failed`);
+    await replace(noticeView({ emoji: ':warning:', text: 'Something went wrong on our side; the error is logged.' }));
+  } finally {
+    deps.metrics.slackRequests.inc({ kind: 'action', name, outcome });
+    deps.metrics.slackHandlerDuration.observe({ kind: 'action', name }, seconds());
+  }
+}

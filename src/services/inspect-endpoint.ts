@@ -1,0 +1,56 @@
+import type { BotDeps } from '../bot-deps';
+import { isMlopsError } from '../core/errors';
+import type { EndpointDescription } from '../core/ports';
+import type { ProductionRecord } from '../core/production-record';
+import { summarizeEndpointMetrics, type EndpointMetricSummary } from '../core/summarize-endpoint-metrics';
+import { requireInspector } from './require-inspector';
+import { createSingleFlight, type SingleFlight } from '../core/create-single-flight';
+
+export const STATUS_WINDOW_MINUTES = 60;
+
+export interface EndpointInspection {
+  endpoint: EndpointDescription;
+  model?: string;
+  deployed?: ProductionRecord;
+  metrics: { series: EndpointMetricSummary[] } | { unavailable: string; code?: string };
+}
+
+/**
+ * Concurrent inspections of one endpoint (a burst of `status`, several Home tabs opening) share
+ * one set of AWS calls. Per bot: keyed by its deps, so bots in one process never share.
+ */
+const flights = new WeakMap<BotDeps, SingleFlight<EndpointInspection>>();
+
+/**
+ * One endpoint as `status` shows it: DescribeEndpoint (which must answer: its errors are the
+ * command's errors) and, with its variants, ONE GetMetricData call over the last hour, whose
+ * failure only marks the metrics unavailable. The deployed version comes from the bot's store.
+ */
+export async function inspectEndpoint(deps: BotDeps, target: { endpoint: string; model?: string }, now: Date): Promise<EndpointInspection> {
+  let flight = flights.get(deps);
+  if (flight === undefined) flights.set(deps, (flight = createSingleFlight<EndpointInspection>()));
+  return flight.run(`${target.endpoint}\u0000${target.model ?? ''}`, () => inspectNow(deps, target, now));
+}
+
+async function inspectNow(deps: BotDeps, target: { endpoint: string; model?: string }, now: Date): Promise<EndpointInspection> {
+  const inspector = requireInspector(deps);
+  const [endpoint, deployed] = await Promise.all([
+    inspector.describeEndpoint(target.endpoint),
+    target.model !== undefined ? deps.production.current(target.model) : Promise.resolve(undefined),
+  ]);
+  let metrics: EndpointInspection['metrics'];
+  const variants = endpoint.variants.map((v) => v.variantName);
+  if (variants.length === 0) {
+    // Without variants there is nothing to query (and the inspector would describe again).
+    metrics = { series: summarizeEndpointMetrics([]) };
+  } else {
+    try {
+      const from = new Date(now.getTime() - STATUS_WINDOW_MINUTES * 60_000);
+      metrics = { series: summarizeEndpointMetrics(await inspector.endpointMetrics(target.endpoint, variants, from, now)) };
+    } catch (error) {
+      metrics = isMlopsError(error) ? { unavailable: error.message, code: error.code } : { unavailable: 'CloudWatch did not answer as expected' };
+      deps.logger.warn({ err: error, endpoint: target.endpoint, model: target.model }, 'endpoint metrics unavailable');
+    }
+  }
+  return { endpoint, metrics, ...(target.model !== undefined ? { model: target.model } : {}), ...(deployed !== undefined ? { deployed } : {}) };
+}

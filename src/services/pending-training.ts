@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import type { Store } from '../core/store';
+import { storeKeys } from '../store/store-keys';
+
+/** A `train` that asked "start another?" and waits for Confirm / Cancel. */
+export interface PendingTraining {
+  id: string;
+  model: string;
+  retrain: boolean;
+  params: Record<string, string>;
+  requestedBy: string;
+  channelId: string;
+  /** Chosen when asked, so a confirmed request keeps its run id. */
+  runId: string;
+  createdAt: string;
+}
+
+/** The question expires with its key: a stale Confirm starts nothing. */
+export const PENDING_TRAINING_TTL_MS = 15 * 60 * 1000;
+
+const pendingSchema = z.object({
+  id: z.string(),
+  model: z.string(),
+  retrain: z.boolean(),
+  params: z.record(z.string(), z.string()),
+  requestedBy: z.string(),
+  channelId: z.string(),
+  runId: z.string(),
+  createdAt: z.string(),
+});
+
+/** Pending training questions in the store, shared by replicas; `take` is atomic (first click wins). */
+export function pendingTraining(store: Store) {
+  return {
+    async save(pending: PendingTraining): Promise<void> {
+      await store.set(storeKeys.pendingTraining(pending.id), JSON.stringify(pending), PENDING_TRAINING_TTL_MS);
+    },
+    /** Removes and returns the request; undefined when it expired or another click took it. */
+    async take(id: string): Promise<PendingTraining | undefined> {
+      const key = storeKeys.pendingTraining(id);
+      const raw = await store.get(key);
+      if (raw === null) return undefined;
+      if (!(await store.deleteIfEquals(key, raw))) return undefined;
+      try {
+        const parsed = pendingSchema.safeParse(JSON.parse(raw));
+        return parsed.success ? parsed.data : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import { ErrorCode } from '../src/core/errors';
+import { errorHint } from './error-hint';
+import { errorView } from './error-view';
+import { truncate, type SlackMessage } from './slack-message';
+
+export interface CommandErrorViewInput {
+  command: string; // '/mlops'
+  /** The subcommand's usage and example, shown for invalid input. */
+  usage?: string;
+  example?: string;
+  code?: string;
+  message: string;
+  /** The failed call was meant to start something (a DAG run). */
+  starting?: boolean;
+}
+
+/** An ephemeral answer to a failed `/mlops` subcommand: what went wrong, then usage or what to do. */
+export function commandErrorView(input: CommandErrorViewInput): SlackMessage {
+  const message = /[.!?]$/.test(input.message) ? input.message : `${input.message}.`;
+  if (input.code === ErrorCode.CommandInvalid && input.usage !== undefined) {
+    const example = input.example !== undefined ? ` — for example \`${input.command} ${input.example}\`` : '';
+    // Parser messages start in lower case ("missing <model>"): a sentence here.
+    return errorView({ message: capitalize(message), hint: `Usage: \`${input.command} ${input.usage}\`${example}` });
+  }
+  if (input.code === ErrorCode.NotAuthorized) {
+    // Built by the bot from configured ids only: its <@U…> and <!subteam^…> mentions must render.
+    return {
+      text: message,
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:lock: ${truncate(message, 2900)}` } }],
+    };
+  }
+  const hint = errorHint(input.code, input.starting ?? false);
+  // Other messages may start with a name ("fraud-detector has no…"), kept as written.
+  return errorView({ message, ...(hint !== undefined ? { hint } : {}) });
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

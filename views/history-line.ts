@@ -1,0 +1,44 @@
+import { slackDate } from './slack-date';
+import { escapeMrkdwn, truncate } from './slack-message';
+
+/** One audit entry, as views see it (the structure of src/services/audit-log.ts AuditEntry). */
+export interface HistoryEntry {
+  at: string;
+  model: string;
+  action: string;
+  /** Slack user id, or 'pipeline'. */
+  actor: string;
+  version?: string;
+  dagRunId?: string;
+  detail?: string;
+  primaryMetric?: { name: string; value: number };
+}
+
+const ACTIONS: Record<string, { emoji: string; words: string }> = {
+  approved: { emoji: ':white_check_mark:', words: 'approved' },
+  rejected: { emoji: ':no_entry_sign:', words: 'rejected' },
+  deploy_triggered: { emoji: ':rocket:', words: 'deployment started' },
+  trigger_failed: { emoji: ':warning:', words: 'trigger failed' },
+  deployed: { emoji: ':large_green_circle:', words: 'deployed' },
+  deploy_failed: { emoji: ':red_circle:', words: 'deployment failed' },
+  rolled_back: { emoji: ':rewind:', words: 'rolled back' },
+  superseded: { emoji: ':fast_forward:', words: 'superseded' },
+  training_requested: { emoji: ':hammer_and_wrench:', words: 'training requested' },
+};
+
+/** "• <date> · *1.4.0* · ✅ approved by <@U1> · f1 0.910 · run `…` — reason" */
+export function historyLine(e: HistoryEntry, opts: { showModel?: boolean } = {}): string {
+  const action = ACTIONS[e.action] ?? { emoji: ':grey_question:', words: e.action.replace(/_/g, ' ') };
+  const who = e.actor === 'pipeline' ? 'by the pipeline' : /^[UW][A-Z0-9]+$/.test(e.actor) ? `by <@${e.actor}>` : `by ${escapeMrkdwn(e.actor)}`;
+  const parts = [`• ${slackDate(e.at)}`];
+  if (opts.showModel) parts.push(`*${escapeMrkdwn(e.model)}*`);
+  if (e.version !== undefined) parts.push(`*${escapeMrkdwn(e.version)}*`);
+  parts.push(`${action.emoji} ${action.words} ${who}`);
+  if (e.primaryMetric !== undefined && Number.isFinite(e.primaryMetric.value)) {
+    parts.push(`${escapeMrkdwn(e.primaryMetric.name)} ${e.primaryMetric.value.toFixed(3)}`);
+  }
+  if (e.dagRunId !== undefined) parts.push(`run \`${escapeMrkdwn(truncate(e.dagRunId, 100))}\``);
+  let line = parts.join(' · ');
+  if (e.detail !== undefined && e.detail.trim() !== '') line += ` — _${escapeMrkdwn(truncate(e.detail.replace(/\s+/g, ' ').trim(), 300))}_`;
+  return line;
+}

@@ -1,0 +1,75 @@
+import type { LastFailure } from '../src/core/parse-last-failure';
+import { relativeTime } from './relative-time';
+import { escapeMrkdwn, truncate } from './slack-message';
+
+/** What the bot knows about one configured model (`/mlops models`, the Home tab). */
+export interface ModelOverview {
+  model: string;
+  channel?: string;
+  endpoint?: string;
+  deployed?: { version: string; deployedAt?: string };
+  latestCandidate?: { version: string; state: string; createdAt?: string; primaryMetric?: { name: string; value: number } };
+  /** Candidates waiting for approvals, oldest first. */
+  pending: { version: string; candidateId: string; approvals: number; required: number; channel?: string; ts?: string }[];
+  lastFailure?: LastFailure;
+  /** The newest SageMaker model of that name; undefined when there is no AWS inspector. */
+  sagemaker?: { ok: true; latest?: { name: string; createdAt?: string } } | { ok: false; reason: string };
+}
+
+const STATE_WORDS: Record<string, string> = {
+  pending: 'pending approval',
+  approved: 'approved',
+  deploying: 'deploying',
+  deployed: 'deployed',
+  deploy_failed: 'deployment failed',
+  rejected: 'rejected',
+  superseded: 'superseded',
+};
+
+/** The model as a few mrkdwn lines; `compact` leaves out SageMaker (the Home tab is busier). */
+export function modelOverviewText(o: ModelOverview, now: Date, opts: { compact?: boolean } = {}): string {
+  const head = [`*${escapeMrkdwn(o.model)}*`];
+  if (o.channel !== undefined) head.push(`<#${o.channel}>`);
+  if (o.endpoint !== undefined) head.push(`endpoint \`${escapeMrkdwn(o.endpoint)}\``);
+  const lines = [head.join(' · ')];
+
+  lines.push(
+    o.deployed !== undefined
+      ? `Deployed: *${escapeMrkdwn(o.deployed.version)}*${when(o.deployed.deployedAt, now)}`
+      : 'Deployed: nothing recorded yet',
+  );
+  if (o.latestCandidate !== undefined) {
+    const c = o.latestCandidate;
+    const metric = c.primaryMetric !== undefined ? ` · ${escapeMrkdwn(c.primaryMetric.name)} ${formatMetric(c.primaryMetric.value)}` : '';
+    lines.push(`Latest candidate: *${escapeMrkdwn(c.version)}* ${STATE_WORDS[c.state] ?? escapeMrkdwn(c.state)}${when(c.createdAt, now)}${metric}`);
+  } else {
+    lines.push('Latest candidate: none');
+  }
+  if (o.pending.length > 0) {
+    const shown = o.pending.slice(-5).map((p) => `${escapeMrkdwn(p.version)} (${p.approvals} of ${p.required})`);
+    lines.push(`Pending approvals: ${shown.join(', ')}${o.pending.length > shown.length ? ` and ${o.pending.length - shown.length} older` : ''}`);
+  }
+  if (o.lastFailure !== undefined) {
+    const f = o.lastFailure;
+    const what = [f.type, f.task !== undefined ? `in ${f.task}` : undefined].filter((x) => x !== undefined).join(' ');
+    const at = f.at !== undefined ? ` ${relativeTime(new Date(f.at), now)}` : '';
+    const log = f.logUrl !== undefined ? ` <${f.logUrl}|log>` : '';
+    lines.push(`:x: Last failure${what !== '' ? ` (${escapeMrkdwn(what)})` : ''}${at}: ${escapeMrkdwn(truncate(f.message, 200))}${log}`);
+  }
+  if (!opts.compact && o.sagemaker !== undefined) {
+    if (!o.sagemaker.ok) lines.push(`SageMaker: unavailable (${escapeMrkdwn(truncate(o.sagemaker.reason, 200))})`);
+    else if (o.sagemaker.latest === undefined) lines.push('SageMaker: no model of that name');
+    else lines.push(`SageMaker: newest model \`${escapeMrkdwn(o.sagemaker.latest.name)}\`${when(o.sagemaker.latest.createdAt, now, 'created ')}`);
+  }
+  return lines.join('\n');
+}
+
+function when(iso: string | undefined, now: Date, prefix = ''): string {
+  if (iso === undefined) return '';
+  const at = new Date(iso);
+  return Number.isNaN(at.getTime()) ? '' : ` (${prefix}${relativeTime(at, now)})`;
+}
+
+function formatMetric(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toFixed(Math.abs(value) < 10 ? 3 : 1);
+}
