@@ -35,3 +35,12 @@ describe('logs never contain secrets', () => {
     expect(text).not.toContain('"metrics":{"f1"');
   });
 });
+
+describe('the log scan every test bot runs at stop()', () => {
+  it('fails the test when a secret reaches the logs, so the whole suite is a secret scan', async () => {
+    const t = await startTestBot({ store: 'memory' });
+    // Bypass the logger (which would scrub it) to prove the scan itself catches a leak.
+    t.logs.stream.write(`{"msg":"leak ${TEST_SIGNING_SECRET}"}\n`);
+    await expect(t.stop()).rejects.toThrow(/secrets or signatures reached the logs \(1\)/);
+  });
+});

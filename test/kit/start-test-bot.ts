@@ -51,6 +51,9 @@ export interface TestBot {
   stop(): Promise<void>;
 }
 
+/** What the log scans of this process covered (reported by the secret-scan test). */
+export const logScan = { bots: 0, lines: 0 };
+
 export const SAMPLE_CONFIG = {
   slack: { defaultChannel: 'C0DEFAULT', alertChannel: 'C0ALERTS' },
   approvers: { users: ['U0ALICE'], usergroups: ['S0MLOPS'] },
@@ -112,12 +115,17 @@ export async function startTestBot(options: TestBotOptions = {}): Promise<TestBo
   });
   const port = await bot.start();
   const url = `http://127.0.0.1:${port}`;
-  const slackPost = (body: string, headers: Record<string, string> = {}) =>
-    fetch(`${url}/slack/events`, {
+  // Every signature this kit sends is remembered, so stop() can prove none reached the logs.
+  const sentSignatures = new Set<string>();
+  const slackPost = (body: string, headers: Record<string, string> = {}) => {
+    const signed = slackHeaders(TEST_SIGNING_SECRET, body);
+    sentSignatures.add(signed['x-slack-signature'] ?? '');
+    return fetch(`${url}/slack/events`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...slackHeaders(TEST_SIGNING_SECRET, body), ...headers },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...signed, ...headers },
       body,
     });
+  };
   return {
     url,
     port,
@@ -132,12 +140,20 @@ export async function startTestBot(options: TestBotOptions = {}): Promise<TestBo
     submitView: (opts) => slackPost(interactionBody(viewSubmissionPayload(opts))),
     hook: (event, opts = {}) => {
       const body = typeof event === 'string' ? event : JSON.stringify(event);
-      return fetch(`${url}/hooks/pipeline`, { method: 'POST', headers: pipelineHeaders(opts.secret ?? TEST_WEBHOOK_SECRET, body, opts.timestamp), body });
+      const headers = pipelineHeaders(opts.secret ?? TEST_WEBHOOK_SECRET, body, opts.timestamp);
+      sentSignatures.add(headers['x-mlops-signature'] ?? '');
+      return fetch(`${url}/hooks/pipeline`, { method: 'POST', headers, body });
     },
     stop: async () => {
       await bot.stop(2000);
       if (options.slack === undefined) await slack.close();
       if (options.aws === undefined) await aws.close();
+      // Every test bot's logs are scanned: the whole suite proves secrets never reach the logs.
+      const text = logs.text();
+      const leaked = [TEST_BOT_TOKEN, TEST_SIGNING_SECRET, TEST_WEBHOOK_SECRET, ...sentSignatures].filter((s) => s !== '' && text.includes(s));
+      if (leaked.length > 0) throw new Error(`secrets or signatures reached the logs (${leaked.length}): ${leaked.map((s) => s.slice(0, 6)).join(', ')}…`);
+      logScan.bots++;
+      logScan.lines += logs.lines.length;
     },
   };
 }
