@@ -85,7 +85,7 @@ function write<O extends string>(outcome: O, next: DeploymentCandidate): Decisio
  */
 export function approve(c: DeploymentCandidate, input: { userId: string; at: string; forbidSelfApproval: boolean }): Decision<'recorded' | 'complete'> {
   if (c.state !== 'pending') return conflict(c);
-  if (false && input.forbidSelfApproval && c.startedBy !== undefined && c.startedBy === input.userId) return { ok: false, refusal: { code: 'self_approval' } };
+  if (input.forbidSelfApproval && c.startedBy !== undefined && c.startedBy === input.userId) return { ok: false, refusal: { code: 'self_approval' } };
   const already = c.approvals.some((a) => a.userId === input.userId);
   const approvals = already ? c.approvals : [...c.approvals, { userId: input.userId, at: input.at }];
   const distinct = approverIds({ approvals }).length;

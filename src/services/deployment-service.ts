@@ -288,7 +288,7 @@ export function createDeploymentService(deps: BotDeps) {
       const c = await get(input.candidateId);
       if (c === undefined) return { kind: 'not_found' };
       const log = input.log.child({ model: c.model, version: c.version, candidate: c.id });
-      const auth = { ok: true } as { ok: true } | { ok: false; who: string };
+      const auth = await authorize(input.userId, c.model);
       if (!auth.ok) {
         deps.metrics.approvals.inc({ outcome: 'refused' });
         log.info('reject refused: not an approver');

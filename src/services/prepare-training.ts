@@ -15,7 +15,7 @@ export interface PreparedTraining {
  */
 export async function prepareTraining(deps: BotDeps, model: string, userId: string): Promise<PreparedTraining> {
   const operators = operatorsFor(deps.config.file, model);
-  if (!(await deps.principals.includes(userId, operators, false))) {
+  if (!(await deps.principals.includes(userId, operators, true))) {
     throw new MlopsError(ErrorCode.NotAuthorized, `Only operators of ${model} may start training: ${describePrincipals(operators)}.`, { model, userId });
   }
   const dagId = deps.config.file.models[model]?.trainingDag;
