@@ -9,8 +9,9 @@ import Redis from 'ioredis';
 import { stringify } from 'yaml';
 import { startFakeSlack, type FakeSlack } from '../test/kit/fake-slack-server';
 import { pipelineHeaders } from '../test/kit/sign-requests';
-import { TEST_BOT_TOKEN, TEST_REDIS_URL, TEST_SIGNING_SECRET, TEST_WEBHOOK_SECRET } from '../test/kit/test-secrets';
+import { TEST_BOT_TOKEN, TEST_REDIS_URL, TEST_WEBHOOK_SECRET } from '../test/kit/test-secrets';
 import { percentile, type BenchResult } from './bench-result';
+import { ROOT, botEnv, terminate } from './spawn-bot';
 
 /**
  * Delivery of pipeline events to Slack, end to end: the real bot (src/main.ts in its own
@@ -29,7 +30,6 @@ const LATENCY_WARMUP = 20;
 const SAMPLE_SPACING_MS = 60;
 const BURST_DEADLINE_MS = 150_000;
 const CHANNELS = Array.from({ length: 20 }, (_, i) => `C0BENCH${String(i).padStart(2, '0')}`);
-const ROOT = join(__dirname, '..');
 const TSX = ['--import', pathToFileURL(require.resolve('tsx')).href];
 /** A Redis database of this benchmark's own, emptied of the bot's keys before each bot starts. */
 const BENCH_REDIS_URL = TEST_REDIS_URL.replace(/\/\d+$/, '') + '/11';
@@ -190,22 +190,7 @@ async function startBot(slack: FakeSlack): Promise<Bot> {
   );
   const child = spawn(process.execPath, [...TSX, join(ROOT, 'src', 'main.ts')], {
     cwd: dir,
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      SLACK_BOT_TOKEN: TEST_BOT_TOKEN,
-      SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
-      PIPELINE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
-      SLACK_API_URL: slack.apiUrl,
-      MLOPS_CONFIG: configPath,
-      REDIS_URL: BENCH_REDIS_URL,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'AKIDBENCH',
-      AWS_SECRET_ACCESS_KEY: 'bench',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    },
+    env: botEnv({ slackApiUrl: slack.apiUrl, configPath, logLevel: 'info', redisUrl: BENCH_REDIS_URL }),
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const port = await new Promise<number>((resolve, reject) => {
@@ -223,11 +208,7 @@ async function startBot(slack: FakeSlack): Promise<Bot> {
     url: `http://127.0.0.1:${port}`,
     child,
     stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await terminate(child);
       rmSync(dir, { recursive: true, force: true });
     },
   };

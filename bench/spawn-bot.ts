@@ -32,46 +32,54 @@ export async function spawnBot(opts: { slackApiUrl: string; redisUrl?: string; k
   const started = process.hrtime.bigint();
   const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'main.js')], {
     cwd: dir,
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      SLACK_BOT_TOKEN: TEST_BOT_TOKEN,
-      SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
-      PIPELINE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
-      SLACK_API_URL: opts.slackApiUrl,
-      MLOPS_CONFIG: configPath,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'AKIDBENCH',
-      AWS_SECRET_ACCESS_KEY: 'bench',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      ...(opts.redisUrl !== undefined ? { REDIS_URL: opts.redisUrl } : {}),
-    },
+    env: botEnv({ slackApiUrl: opts.slackApiUrl, configPath, logLevel: 'warn', redisUrl: opts.redisUrl }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  // LOG_LEVEL warn hides the "listening" line; find the port from the process's sockets instead.
+  return whenServing(child, started, '/readyz');
+}
+
+/** The environment the bot is started with: the test kit's secrets, a free loopback port, fake AWS credentials. */
+export function botEnv(opts: { slackApiUrl: string; configPath: string; logLevel: string; redisUrl?: string }): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env['PATH'] ?? '',
+    SLACK_BOT_TOKEN: TEST_BOT_TOKEN,
+    SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+    PIPELINE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+    SLACK_API_URL: opts.slackApiUrl,
+    MLOPS_CONFIG: opts.configPath,
+    ...(opts.redisUrl !== undefined ? { REDIS_URL: opts.redisUrl } : {}),
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: opts.logLevel,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'AKIDBENCH',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}
+
+/** SIGTERM, then waits for the exit (at once when the process has exited already). */
+export async function terminate(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/**
+ * Waits until the child listens (the port is found from its sockets: the bot's LOG_LEVEL warn hides
+ * the "listening" line) and `path` answers 200; `started` is when it was spawned.
+ */
+async function whenServing(child: ChildProcess, started: bigint, path: string): Promise<SpawnedBot> {
   const port = await waitForListeningPort(child);
   const url = `http://127.0.0.1:${port}`;
   for (;;) {
-    const ok = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
+    const ok = await fetch(`${url}${path}`).then((r) => r.status === 200, () => false);
     if (ok) break;
     await new Promise((r) => setTimeout(r, 5));
   }
   const startupMs = Number(process.hrtime.bigint() - started) / 1e6;
-  return {
-    child,
-    port,
-    url,
-    startupMs,
-    rssBytes: () => rssOf(child.pid ?? 0),
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  return { child, port, url, startupMs, rssBytes: () => rssOf(child.pid ?? 0), stop: () => terminate(child) };
 }
 
 async function waitForListeningPort(child: ChildProcess): Promise<number> {
@@ -117,23 +125,5 @@ function listeningPortOf(pid: number): number | undefined {
 export async function spawnBareNode(): Promise<SpawnedBot> {
   const started = process.hrtime.bigint();
   const child = spawn(process.execPath, ['-e', "require('node:http').createServer((q,s)=>s.end('ok')).listen(0,'127.0.0.1')"], { stdio: 'ignore' });
-  const port = await waitForListeningPort(child);
-  const url = `http://127.0.0.1:${port}`;
-  for (;;) {
-    if (await fetch(url).then((r) => r.ok, () => false)) break;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  const startupMs = Number(process.hrtime.bigint() - started) / 1e6;
-  return {
-    child,
-    port,
-    url,
-    startupMs,
-    rssBytes: () => rssOf(child.pid ?? 0),
-    stop: async () => {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  return whenServing(child, started, '/');
 }

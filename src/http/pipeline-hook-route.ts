@@ -1,13 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FileConfig } from '../config/config-schema';
-import { ErrorCode, isMlopsError } from '../core/errors';
+import { ErrorCode } from '../core/errors';
 import { parsePipelineEvent } from '../core/pipeline-event';
 import type { Clock } from '../core/ports';
 import { routeEvent } from '../core/route-event';
 import type { RecordEvent } from '../delivery/record-event';
 import type { Logger } from '../observability/create-logger';
 import type { Metrics } from '../observability/create-metrics';
-import { readBody } from './read-body';
+import { readHookRequest } from './read-hook-request';
 import { sendJson } from './send-json';
 import { verifyHmacSignature } from './verify-hmac-signature';
 
@@ -27,49 +27,35 @@ export function pipelineHookRoute(deps: {
 }) {
   return async (req: IncomingMessage, res: ServerResponse, log: Logger): Promise<void> => {
     const count = (type: string, result: string) => deps.metrics.eventsReceived.inc({ source: 'hook', type, result });
-    if (deps.secret === undefined) {
+    const { secret } = deps;
+    if (secret === undefined) {
       log.error('pipeline hook called but PIPELINE_WEBHOOK_SECRET is not set');
       sendJson(res, 503, { error: ErrorCode.ConfigInvalid, message: 'PIPELINE_WEBHOOK_SECRET is not set on the bot; ask its operator' });
       return;
     }
-    let rawBody: Buffer;
-    try {
-      rawBody = await readBody(req);
-    } catch (error) {
-      const tooLarge = isMlopsError(error, ErrorCode.BodyTooLarge);
-      count('unknown', tooLarge ? 'too_large' : 'invalid');
-      sendJson(res, tooLarge ? 413 : 400, { error: (error as { code?: string }).code, message: (error as Error).message }, { connection: 'close' });
-      return;
-    }
-    const check = verifyHmacSignature({
-      secret: deps.secret,
-      timestamp: header(req, 'x-mlops-request-timestamp'),
-      signature: header(req, 'x-mlops-signature'),
-      rawBody,
-      nowSeconds: Math.floor(deps.clock.now().getTime() / 1000),
+    const event = await readHookRequest(req, res, {
+      count,
+      log,
+      invalidCode: ErrorCode.EventInvalid,
+      invalidLog: 'pipeline hook: invalid event',
+      verify: (rawBody) => {
+        const check = verifyHmacSignature({
+          secret,
+          timestamp: header(req, 'x-mlops-request-timestamp'),
+          signature: header(req, 'x-mlops-signature'),
+          rawBody,
+          nowSeconds: Math.floor(deps.clock.now().getTime() / 1000),
+        });
+        if (!check.ok) {
+          count('unknown', 'unauthorized');
+          log.warn({ reason: check.reason }, 'pipeline hook: signature refused');
+          sendJson(res, 401, { error: ErrorCode.SignatureInvalid, message: check.reason });
+        }
+        return check.ok;
+      },
+      parse: parsePipelineEvent,
     });
-    if (!check.ok) {
-      count('unknown', 'unauthorized');
-      log.warn({ reason: check.reason }, 'pipeline hook: signature refused');
-      sendJson(res, 401, { error: ErrorCode.SignatureInvalid, message: check.reason });
-      return;
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(rawBody.toString('utf8'));
-    } catch {
-      count('unknown', 'invalid');
-      sendJson(res, 400, { error: ErrorCode.EventInvalid, problems: ['(body): not valid JSON'] });
-      return;
-    }
-    const parsed = parsePipelineEvent(json);
-    if (!parsed.ok) {
-      count('unknown', 'invalid');
-      log.info({ problems: parsed.problems }, 'pipeline hook: invalid event');
-      sendJson(res, 400, { error: ErrorCode.EventInvalid, problems: parsed.problems });
-      return;
-    }
-    const event = parsed.value;
+    if (event === undefined) return;
     const eventLog = log.child({ eventId: event.id, eventType: event.type, model: event.model, version: event.version, runId: event.run?.runId });
     const route = routeEvent(event, deps.config);
     if (!route.ok) {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FileConfig } from '../config/config-schema';
 import { checkSnsUrl } from '../core/check-sns-url';
-import { ErrorCode, isMlopsError } from '../core/errors';
+import { ErrorCode } from '../core/errors';
 import { isCloudwatchAlarm, mapCloudwatchAlarm } from '../core/map-cloudwatch-alarm';
 import { TRAINING_JOB_STATE_CHANGE, mapTrainingJobEvent } from '../core/map-training-job-event';
 import { parsePipelineEvent } from '../core/pipeline-event';
@@ -14,7 +14,7 @@ import type { RecordEvent } from '../delivery/record-event';
 import type { Logger } from '../observability/create-logger';
 import type { Metrics } from '../observability/create-metrics';
 import { EVENT_TTL_MS, storeKeys } from '../store/store-keys';
-import { readBody } from './read-body';
+import { readHookRequest } from './read-hook-request';
 import { sendJson } from './send-json';
 import { createSnsVerifier, type FetchLike } from './verify-sns-message';
 
@@ -47,31 +47,14 @@ export function snsHookRoute(deps: {
 
   return async (req: IncomingMessage, res: ServerResponse, requestLog: Logger): Promise<void> => {
     const count = (type: string, result: string) => deps.metrics.eventsReceived.inc({ source: 'sns', type, result });
-    let rawBody: Buffer;
-    try {
-      rawBody = await readBody(req);
-    } catch (error) {
-      const tooLarge = isMlopsError(error, ErrorCode.BodyTooLarge);
-      count('unknown', tooLarge ? 'too_large' : 'invalid');
-      sendJson(res, tooLarge ? 413 : 400, { error: (error as { code?: string }).code, message: (error as Error).message }, { connection: 'close' });
-      return;
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(rawBody.toString('utf8'));
-    } catch {
-      count('unknown', 'invalid');
-      sendJson(res, 400, { error: ErrorCode.SnsInvalid, problems: ['(body): not valid JSON'] });
-      return;
-    }
-    const parsed = parseSnsEnvelope(json);
-    if (!parsed.ok) {
-      count('unknown', 'invalid');
-      requestLog.info({ problems: parsed.problems }, 'sns hook: not an SNS message');
-      sendJson(res, 400, { error: ErrorCode.SnsInvalid, problems: parsed.problems });
-      return;
-    }
-    const envelope = parsed.value;
+    const envelope = await readHookRequest(req, res, {
+      count,
+      log: requestLog,
+      invalidCode: ErrorCode.SnsInvalid,
+      invalidLog: 'sns hook: not an SNS message',
+      parse: parseSnsEnvelope,
+    });
+    if (envelope === undefined) return;
     const log = requestLog.child({ snsMessageId: envelope.MessageId, snsType: envelope.Type, topicArn: envelope.TopicArn });
     const headerType = req.headers['x-amz-sns-message-type'];
     if (typeof headerType === 'string' && headerType !== envelope.Type) {

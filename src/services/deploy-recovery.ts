@@ -3,6 +3,7 @@ import type { BackgroundJob } from '../background-job';
 import type { BotDeps } from '../bot-deps';
 import { recoveryActionFor, type DeploymentCandidate } from '../core/candidate-state-machine';
 import { storeKeys } from '../store/store-keys';
+import { storeLease } from '../store/store-lease';
 import { createDeploymentService, type DeploymentService } from './deployment-service';
 
 export interface DeployRecoveryOptions {
@@ -37,22 +38,16 @@ export function deployRecovery(deps: BotDeps, options: DeployRecoveryOptions = {
   const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
   const intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
   const instanceId = options.instanceId ?? randomUUID();
-  const leaseKey = storeKeys.lease('deploy-recovery');
-  const leaseTtlMs = intervalMs * 3;
+  /** One replica scans at a time. */
+  const lease = storeLease(deps.store, storeKeys.lease('deploy-recovery'), instanceId, intervalMs * 3);
   const deployments = service ?? createDeploymentService(deps);
   const log = deps.logger.child({ component: 'deploy-recovery' });
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;
 
-  /** One replica scans at a time: take the lease, or renew it when it is already ours. */
-  async function holdLease(): Promise<boolean> {
-    if (await deps.store.setIfAbsent(leaseKey, instanceId, leaseTtlMs)) return true;
-    return deps.store.compareAndSet(leaseKey, instanceId, instanceId, leaseTtlMs);
-  }
-
   async function scan(): Promise<void> {
-    if (!(await holdLease())) return;
+    if (!(await lease.acquire())) return;
     for (const model of Object.keys(deps.config.file.models)) {
       const candidates = (await deps.candidates.listByModel(model)) as DeploymentCandidate[];
       for (const c of candidates) {
@@ -92,7 +87,7 @@ export function deployRecovery(deps: BotDeps, options: DeployRecoveryOptions = {
       stopped = true;
       if (timer !== undefined) clearInterval(timer);
       await running;
-      await deps.store.deleteIfEquals(leaseKey, instanceId).catch(() => undefined);
+      await lease.release().catch(() => undefined);
     },
     runOnce: scan,
   };

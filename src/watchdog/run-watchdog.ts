@@ -8,10 +8,10 @@ import { isRunStale } from '../core/is-run-stale';
 import type { DagTrigger } from '../core/ports';
 import type { RunRecord } from '../services/run-registry';
 import { storeKeys } from '../store/store-keys';
+import { storeLease } from '../store/store-lease';
 import { watchdogNoteView, type WatchdogNoteInput } from '../../views/watchdog-note-view';
 import { postOnce, postedAt } from './post-once';
 import { postWatchdogMessage, type SlackTarget } from './post-watchdog-message';
-import { createStoreLease } from './store-lease';
 
 export const WATCHDOG_JOB = 'watchdog';
 /** At most this many trigger calls per tick, so one tick stays short whatever the backlog. */
@@ -78,7 +78,7 @@ export function createRunWatchdog(deps: BotDeps, trigger: DagTrigger, options: R
   const intervalMs = options.intervalMs ?? settings.intervalSeconds * 1000;
   const leaseTtlMs = options.leaseTtlMs ?? Math.max(3 * intervalMs, 30_000);
   const replicaId = options.replicaId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const lease = createStoreLease(deps.store, WATCHDOG_JOB, replicaId, leaseTtlMs);
+  const lease = storeLease(deps.store, storeKeys.lease(WATCHDOG_JOB), replicaId, leaseTtlMs);
   const log = deps.logger.child({ component: 'watchdog', replica: replicaId });
   const { slack: slackConfig, models } = deps.config.file;
 

@@ -1,12 +1,10 @@
 import { deploymentRunIdFor } from '../../src/core/candidate';
 import type { DeploymentCandidate } from '../../src/core/candidate-state-machine';
 import { ActionId } from '../../src/slack/slack-ids';
-import { startFakeAws, type FakeAws } from '../kit/fake-aws-server';
-import { startFakeSlack, type FakeSlack } from '../kit/fake-slack-server';
-import { startTestBot, type TestBot } from '../kit/start-test-bot';
+import type { TestBot } from '../kit/start-test-bot';
 import {
-  APPROVALS_CONFIG,
   FRAUD,
+  approvalsBotPerTest,
   auditActions,
   click,
   counterValue,
@@ -23,40 +21,23 @@ import {
 } from './approvals-helpers';
 
 describe('/mlops deploy and /mlops rollback: confirmation cards through the same approve/lock/trigger path', () => {
-  let slack: FakeSlack;
-  let aws: FakeAws;
   let t: TestBot;
-  beforeAll(async () => {
-    slack = await startFakeSlack();
-    aws = await startFakeAws();
-  });
-  afterAll(async () => {
-    await slack.close();
-    await aws.close();
-  });
-  beforeEach(async () => {
-    slack.reset();
-    aws.reset();
-    t = await startTestBot({ fileConfig: APPROVALS_CONFIG, slack, aws });
-  });
-  afterEach(async () => {
-    await t.stop();
-  });
+  approvalsBotPerTest((bot) => (t = bot));
 
   /** Sends the command; returns the ack body and the answer through response_url, if any. */
   async function command(text: string, userId: string, channelId: string = FRAUD.channel): Promise<{ ack: string; answer: () => Promise<string> }> {
     const responseId = `cmd-${Math.random().toString(36).slice(2)}`;
-    const res = await t.command(text, { userId, channelId, responseUrl: slack.responseUrl(responseId) });
+    const res = await t.command(text, { userId, channelId, responseUrl: t.slack.responseUrl(responseId) });
     expect(res.status).toBe(200);
     const ack = await res.text();
     return {
       ack,
-      answer: () => waitFor(() => slack.responses.find((r) => r.id === responseId), `the answer to ${text}`).then((r) => `${r.text ?? ''} ${JSON.stringify(r.blocks ?? [])}`),
+      answer: () => waitFor(() => t.slack.responses.find((r) => r.id === responseId), `the answer to ${text}`).then((r) => `${r.text ?? ''} ${JSON.stringify(r.blocks ?? [])}`),
     };
   }
 
   async function cardPosted(channel = FRAUD.channel): Promise<Seeded & { candidate: DeploymentCandidate }> {
-    const [post] = await slack.waitForCalls('chat.postMessage', 1);
+    const [post] = await t.slack.waitForCalls('chat.postMessage', 1);
     expect(post?.args['channel']).toBe(channel);
     const ts = String(post?.response?.['ts']);
     const candidate = await waitFor(
@@ -69,7 +50,7 @@ describe('/mlops deploy and /mlops rollback: confirmation cards through the same
   it('deploy: an approver gets an in-channel card with the version’s metrics against production and Deploy / Cancel; Cancel cancels', async () => {
     await t.bot.deps.production.recordDeployed({ model: FRAUD.model, version: '1.3.0', metrics: { f1: 0.88 }, endpoint: FRAUD.endpoint, deployedAt: '2026-11-20T10:00:00Z' });
     const evaluation = await seedCandidate(t, { version: '1.4.0', lineage: { commit: '3f2a9c1' } });
-    slack.reset();
+    t.slack.reset();
     const { ack } = await command('deploy fraud-detector 1.4.0', 'U0ALICE');
     expect(ack).toBe('');
     const card = await cardPosted();
@@ -96,7 +77,7 @@ describe('/mlops deploy and /mlops rollback: confirmation cards through the same
 
   it('deploy: the card’s Deploy button triggers the deployment DAG exactly like the evaluation message', async () => {
     await seedCandidate(t, { version: '1.4.0' });
-    slack.reset();
+    t.slack.reset();
     await command('deploy fraud-detector 1.4.0', 'U0ALICE');
     const card = await cardPosted();
     await deployClick(t, card, 'U0ALICE');
@@ -109,9 +90,9 @@ describe('/mlops deploy and /mlops rollback: confirmation cards through the same
     await waitFor(() => messageOf(t, card).blocks.includes('Deploying 1.4.0 to fraud-detector-prod: approved by <@U0ALICE>'), 'the deploying card');
 
     // Same locks: a second request for the endpoint is refused while this one deploys.
-    slack.reset();
+    t.slack.reset();
     await seedCandidate(t, { version: '1.5.0' });
-    slack.reset();
+    t.slack.reset();
     await command('deploy fraud-detector 1.5.0', 'U0BOB');
     const second = await cardPosted();
     const responseId = await deployClick(t, second, 'U0BOB');
@@ -120,7 +101,7 @@ describe('/mlops deploy and /mlops rollback: confirmation cards through the same
 
   it('deploy: the self-approval rule follows the version into the command card', async () => {
     await seedCandidate(t, { version: '1.4.0', startedBy: 'U0ALICE' });
-    slack.reset();
+    t.slack.reset();
     await command('deploy fraud-detector 1.4.0', 'U0ALICE');
     const card = await cardPosted();
     const responseId = await deployClick(t, card, 'U0ALICE');
@@ -133,7 +114,7 @@ describe('/mlops deploy and /mlops rollback: confirmation cards through the same
     await seedCandidate(t, { version: '1.4.0' });
     await seedCandidate(t, { version: '1.3.0' });
     await t.bot.deps.production.recordDeployed({ model: FRAUD.model, version: '1.2.0', metrics: { f1: 0.8 }, endpoint: FRAUD.endpoint, deployedAt: '2026-11-01T10:00:00Z' });
-    slack.reset();
+    t.slack.reset();
 
     const mallory = await command('deploy fraud-detector 1.4.0', 'U0MALLORY');
     const refused = await mallory.answer();
@@ -144,7 +125,7 @@ describe('/mlops deploy and /mlops rollback: confirmation cards through the same
 
     const live = await (await command('deploy fraud-detector 1.2.0', 'U0ALICE')).answer();
     expect(live).toContain('fraud-detector 1.2.0 is already live on fraud-detector-prod');
-    expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
+    expect(t.slack.callsTo('chat.postMessage')).toHaveLength(0);
   });
 
   it('rollback without a version picks the previous deployed version; its card deploys through the same path', async () => {
@@ -181,7 +162,7 @@ describe('/mlops deploy and /mlops rollback: confirmation cards through the same
     expect(live).toContain('fraud-detector 1.3.0 is already live');
     const mallory = await (await command('rollback fraud-detector 1.2.0', 'U0MALLORY')).answer();
     expect(mallory).toContain('may roll back fraud-detector');
-    expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
+    expect(t.slack.callsTo('chat.postMessage')).toHaveLength(0);
 
     await command('rollback fraud-detector 1.2.0', 'U0ALICE');
     const card = await cardPosted();
@@ -190,8 +171,8 @@ describe('/mlops deploy and /mlops rollback: confirmation cards through the same
 
   it('a card that cannot be posted (bot not in the channel) requests nothing and says why', async () => {
     await seedCandidate(t, { version: '1.4.0' });
-    slack.reset();
-    slack.failNext('chat.postMessage', 1, { error: 'not_in_channel' });
+    t.slack.reset();
+    t.slack.failNext('chat.postMessage', 1, { error: 'not_in_channel' });
     const answer = await (await command('deploy fraud-detector 1.4.0', 'U0ALICE', 'C0ELSEWHERE')).answer();
     expect(answer).toContain('I cannot post in this channel');
     const commandCandidates = ((await t.bot.deps.candidates.listByModel(FRAUD.model)) as DeploymentCandidate[]).filter((c) => c.origin !== 'evaluation');

@@ -1,13 +1,12 @@
 import { deploymentRunIdFor } from '../../src/core/candidate';
 import { ActionId } from '../../src/slack/slack-ids';
-import { startFakeAws, type FakeAws } from '../kit/fake-aws-server';
-import { startFakeSlack, type FakeSlack } from '../kit/fake-slack-server';
-import { startTestBot, type TestBot } from '../kit/start-test-bot';
+import type { FakeAws } from '../kit/fake-aws-server';
+import type { TestBot } from '../kit/start-test-bot';
 import {
-  APPROVALS_CONFIG,
   CHURN,
   FRAUD,
   answers,
+  approvalsBotPerTest,
   auditActions,
   counterValue,
   deployClick,
@@ -24,30 +23,12 @@ import {
 } from './approvals-helpers';
 
 describe('approvals: Deploy click → approvals → lock → deployment DAG (real Bolt, fake Slack and Lambda, real Redis)', () => {
-  let slack: FakeSlack;
-  let aws: FakeAws;
   let t: TestBot;
-  beforeAll(async () => {
-    slack = await startFakeSlack();
-    aws = await startFakeAws();
-  });
-  afterAll(async () => {
-    await slack.close();
-    await aws.close();
-  });
-  beforeEach(async () => {
-    slack.reset();
-    aws.reset();
-    // A fresh key prefix per test: locks and candidates never leak between tests.
-    t = await startTestBot({ fileConfig: APPROVALS_CONFIG, slack, aws });
-  });
-  afterEach(async () => {
-    await t.stop();
-  });
+  approvalsBotPerTest((bot) => (t = bot));
 
   it('approve and deploy: one click triggers the deployment DAG with contract-6 conf and the deterministic dag_run_id', async () => {
     const seeded = await seedCandidate(t);
-    const before = slack.callsTo('chat.update').length;
+    const before = t.slack.callsTo('chat.update').length;
     const responseId = await deployClick(t, seeded, 'U0ALICE');
 
     const [invoke] = await waitFor(() => (triggerInvokes(t).length > 0 ? triggerInvokes(t) : undefined), 'the Lambda Invoke');
@@ -63,7 +44,7 @@ describe('approvals: Deploy click → approvals → lock → deployment DAG (rea
     expect(c).toMatchObject({ state: 'deploying', attempt: 1, dagRunId: deploymentRunIdFor(seeded.id, 1), decidedBy: 'U0ALICE' });
 
     // The message was updated in place before the trigger: who approved, buttons gone.
-    const updates = slack.callsTo('chat.update').slice(before);
+    const updates = t.slack.callsTo('chat.update').slice(before);
     expect(updates.length).toBeGreaterThanOrEqual(1);
     expect(updates[0]!.at).toBeLessThanOrEqual(invoke!.at);
     const message = messageOf(t, seeded);
@@ -123,29 +104,29 @@ describe('approvals: Deploy click → approvals → lock → deployment DAG (rea
   it('an unauthorised click gets an ephemeral list of who may approve; nothing changes, nothing is invoked', async () => {
     const seeded = await seedCandidate(t);
     const before = await getCandidate(t, seeded.id);
-    const updatesBefore = slack.callsTo('chat.update').length;
+    const updatesBefore = t.slack.callsTo('chat.update').length;
     const responseId = await deployClick(t, seeded, 'U0MALLORY');
     const answer = await waitForAnswer(t, responseId);
     expect(answer).toContain('You may not approve deployments of fraud-detector');
     expect(answer).toContain('<@U0ALICE>, <@U0BOB>, <@U0CAROL> or members of <!subteam^S0MLOPS>');
-    const response = slack.responses.find((r) => r.id === responseId);
+    const response = t.slack.responses.find((r) => r.id === responseId);
     expect(response?.response_type).toBe('ephemeral');
     expect(response?.replace_original).toBe(false);
     await sleep(100);
     expect(await getCandidate(t, seeded.id)).toEqual(before);
-    expect(slack.callsTo('chat.update').length).toBe(updatesBefore);
+    expect(t.slack.callsTo('chat.update').length).toBe(updatesBefore);
     expect(triggerInvokes(t)).toHaveLength(0);
     expect(await auditActions(t, FRAUD.model, seeded.id)).toEqual([]);
     expect(await counterValue(t, 'approvals', { outcome: 'refused' })).toBe(1);
   });
 
   it('a member of an approver user group may deploy (usergroups.users.list)', async () => {
-    slack.setUsergroup('S0MLOPS', ['U0DAVE', 'U0ERIN']);
+    t.slack.setUsergroup('S0MLOPS', ['U0DAVE', 'U0ERIN']);
     const seeded = await seedCandidate(t);
     await deployClick(t, seeded, 'U0DAVE');
     const [invoke] = await waitFor(() => (invokesFor(t, seeded.id).length > 0 ? invokesFor(t, seeded.id) : undefined), 'the Invoke');
     expect(invoke?.body.conf['approved_by']).toEqual(['U0DAVE']);
-    expect(slack.callsTo('usergroups.users.list').map((c) => c.args['usergroup'])).toEqual(['S0MLOPS']);
+    expect(t.slack.callsTo('usergroups.users.list').map((c) => c.args['usergroup'])).toEqual(['S0MLOPS']);
   });
 
   it('self-approval is forbidden: the user who started the run cannot approve it; another approver can', async () => {
@@ -196,7 +177,7 @@ describe('approvals: Deploy click → approvals → lock → deployment DAG (rea
 
     it.each(cases)('$name: the message says why, the lock is released, Deploy works again', async ({ inject, expectWords, definitive }) => {
       const seeded = await seedCandidate(t);
-      inject(aws);
+      inject(t.aws);
       const responseId = await deployClick(t, seeded, 'U0ALICE');
 
       const failed = await waitFor(async () => {
@@ -225,7 +206,7 @@ describe('approvals: Deploy click → approvals → lock → deployment DAG (rea
       expect(c.lastTriggerError).toBeUndefined();
       const retried = triggerInvokes(t).slice(attempts);
       expect(retried.map((i) => i.body.dag_run_id)).toEqual([expectedRunId]);
-      expect(aws.lambda.runs().map((r) => r.dagRunId)).toEqual([expectedRunId]);
+      expect(t.aws.lambda.runs().map((r) => r.dagRunId)).toEqual([expectedRunId]);
       await waitFor(() => !messageOf(t, seeded).blocks.includes('could not be started'), 'the notice to go');
       expect(messageOf(t, seeded).actions).toEqual([]);
       expect(await lockHolder(t, FRAUD.endpoint)).toMatchObject({ candidateId: seeded.id });
@@ -234,7 +215,7 @@ describe('approvals: Deploy click → approvals → lock → deployment DAG (rea
 
   it('MWAA-style "already triggered" (the run id exists) counts as success', async () => {
     const seeded = await seedCandidate(t);
-    aws.failNext('lambda', 'Invoke', { result: { dag_run_id: deploymentRunIdFor(seeded.id, 1), state: 'running', already_triggered: true } });
+    t.aws.failNext('lambda', 'Invoke', { result: { dag_run_id: deploymentRunIdFor(seeded.id, 1), state: 'running', already_triggered: true } });
     await deployClick(t, seeded, 'U0ALICE');
     await waitFor(async () => (await getCandidate(t, seeded.id)).triggerConfirmedAt !== undefined, 'confirmation');
     expect(await counterValue(t, 'dagTriggers', { purpose: 'deployment', result: 'already_triggered' })).toBe(1);

@@ -12,8 +12,9 @@ import { productionBaselineHook } from '../../src/services/production-baseline-h
 import { ActionId } from '../../src/slack/slack-ids';
 import { storeKeys } from '../../src/store/store-keys';
 import { candidateMessageView } from '../../views/candidate-message-view';
-import type { FakeAwsCall } from '../kit/fake-aws-server';
-import { SAMPLE_CONFIG, type TestBot } from '../kit/start-test-bot';
+import { startFakeAws, type FakeAws, type FakeAwsCall } from '../kit/fake-aws-server';
+import { startFakeSlack, type FakeSlack } from '../kit/fake-slack-server';
+import { SAMPLE_CONFIG, startTestBot, type TestBot } from '../kit/start-test-bot';
 
 /** Approvers: Alice, Bob and Carol by id, plus the S0MLOPS group; fraud-detector needs 1 approval, churn-predictor 2. */
 export const APPROVALS_CONFIG = {
@@ -27,6 +28,35 @@ export const APPROVALS_CONFIG = {
 
 export const FRAUD = { model: 'fraud-detector', channel: 'C0FRAUD', endpoint: 'fraud-detector-prod', dag: 'fraud_detector_deployment' } as const;
 export const CHURN = { model: 'churn-predictor', channel: 'C0CHURN', endpoint: 'churn-predictor-prod', dag: 'churn_predictor_deployment' } as const;
+
+/**
+ * The setup of an approvals suite; call it inside `describe`. One fake Slack and one fake AWS for
+ * the file, reset before each test, and a fresh bot per test (a fresh key prefix: locks and
+ * candidates never leak between tests), handed to `use` before the test and stopped after it.
+ * The fakes are the bot's `t.slack` and `t.aws`.
+ */
+export function approvalsBotPerTest(use: (t: TestBot) => void, fileConfig: Record<string, unknown> = APPROVALS_CONFIG): void {
+  let slack: FakeSlack;
+  let aws: FakeAws;
+  let t: TestBot;
+  beforeAll(async () => {
+    slack = await startFakeSlack();
+    aws = await startFakeAws();
+  });
+  afterAll(async () => {
+    await slack.close();
+    await aws.close();
+  });
+  beforeEach(async () => {
+    slack.reset();
+    aws.reset();
+    t = await startTestBot({ fileConfig, slack, aws });
+    use(t);
+  });
+  afterEach(async () => {
+    await t.stop();
+  });
+}
 
 export interface Seeded {
   id: string;

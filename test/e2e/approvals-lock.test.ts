@@ -1,13 +1,12 @@
 import Redis from 'ioredis';
 import { deploymentRunIdFor } from '../../src/core/candidate';
 import { storeKeys } from '../../src/store/store-keys';
-import { startFakeAws, type FakeAws } from '../kit/fake-aws-server';
-import { startFakeSlack, type FakeSlack } from '../kit/fake-slack-server';
-import { startTestBot, type TestBot } from '../kit/start-test-bot';
+import type { TestBot } from '../kit/start-test-bot';
 import { TEST_REDIS_URL } from '../kit/test-secrets';
 import {
   APPROVALS_CONFIG,
   FRAUD,
+  approvalsBotPerTest,
   deployClick,
   deployClickSettled,
   deploymentEvent,
@@ -24,28 +23,15 @@ import {
 } from './approvals-helpers';
 
 describe('approvals: one deployment per endpoint (lock), released by the outcome or by its timeout', () => {
-  let slack: FakeSlack;
-  let aws: FakeAws;
   let redis: Redis;
   let t: TestBot;
+  approvalsBotPerTest((bot) => (t = bot), { ...APPROVALS_CONFIG, deployments: { lockTimeoutMinutes: 45 } });
   beforeAll(async () => {
-    slack = await startFakeSlack();
-    aws = await startFakeAws();
     redis = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
     await redis.connect();
   });
   afterAll(async () => {
-    await slack.close();
-    await aws.close();
     await redis.quit();
-  });
-  beforeEach(async () => {
-    slack.reset();
-    aws.reset();
-    t = await startTestBot({ fileConfig: { ...APPROVALS_CONFIG, deployments: { lockTimeoutMinutes: 45 } }, slack, aws });
-  });
-  afterEach(async () => {
-    await t.stop();
   });
 
   async function deployFirst() {

@@ -1,12 +1,10 @@
 import { deploymentRunIdFor } from '../../src/core/candidate';
 import type { DeploymentCandidate } from '../../src/core/candidate-state-machine';
 import { ActionId } from '../../src/slack/slack-ids';
-import { startFakeAws, type FakeAws } from '../kit/fake-aws-server';
-import { startFakeSlack, type FakeSlack } from '../kit/fake-slack-server';
-import { startTestBot, type TestBot } from '../kit/start-test-bot';
+import type { TestBot } from '../kit/start-test-bot';
 import {
-  APPROVALS_CONFIG,
   FRAUD,
+  approvalsBotPerTest,
   auditActions,
   click,
   counterValue,
@@ -27,25 +25,8 @@ import {
 } from './approvals-helpers';
 
 describe('approvals: deployment outcomes, superseded candidates and Rollback', () => {
-  let slack: FakeSlack;
-  let aws: FakeAws;
   let t: TestBot;
-  beforeAll(async () => {
-    slack = await startFakeSlack();
-    aws = await startFakeAws();
-  });
-  afterAll(async () => {
-    await slack.close();
-    await aws.close();
-  });
-  beforeEach(async () => {
-    slack.reset();
-    aws.reset();
-    t = await startTestBot({ fileConfig: APPROVALS_CONFIG, slack, aws });
-  });
-  afterEach(async () => {
-    await t.stop();
-  });
+  approvalsBotPerTest((bot) => (t = bot));
 
   async function deploy(version: string) {
     const seeded = await seedCandidate(t, { version });
@@ -111,7 +92,7 @@ describe('approvals: deployment outcomes, superseded candidates and Rollback', (
     expect(triggerInvokes(t)).toHaveLength(1);
 
     // Three concurrent clicks (a double click and a colleague): one rollback candidate, one trigger.
-    const posts = slack.callsTo('chat.postMessage').length;
+    const posts = t.slack.callsTo('chat.postMessage').length;
     await Promise.all([click(t, ActionId.Rollback, failed, 'U0ALICE'), click(t, ActionId.Rollback, failed, 'U0ALICE'), click(t, ActionId.Rollback, failed, 'U0BOB')]);
     await waitFor(async () => (await handledClicks(t, 'rollback')) === 4, 'the rollback clicks');
     const rollbacks = ((await t.bot.deps.candidates.listByModel(FRAUD.model)) as DeploymentCandidate[]).filter((c) => c.origin === 'rollback-command');
@@ -128,7 +109,7 @@ describe('approvals: deployment outcomes, superseded candidates and Rollback', (
     expect(await counterValue(t, 'dagTriggers', { purpose: 'rollback', result: 'ok' })).toBe(1);
 
     // Its own card in the channel; the failed message says a rollback was requested, button gone.
-    const cards = slack.callsTo('chat.postMessage').slice(posts);
+    const cards = t.slack.callsTo('chat.postMessage').slice(posts);
     expect(cards).toHaveLength(1);
     expect(cards[0]?.args['channel']).toBe(FRAUD.channel);
     const card = { channel: FRAUD.channel, ts: String(cards[0]?.response?.['ts']) };

@@ -1,10 +1,8 @@
 import { ActionId, BlockId, CallbackId, InputActionId } from '../../src/slack/slack-ids';
-import { startFakeAws, type FakeAws } from '../kit/fake-aws-server';
-import { startFakeSlack, type FakeSlack } from '../kit/fake-slack-server';
-import { startTestBot, type TestBot } from '../kit/start-test-bot';
+import type { TestBot } from '../kit/start-test-bot';
 import {
-  APPROVALS_CONFIG,
   FRAUD,
+  approvalsBotPerTest,
   auditActions,
   click,
   deployClick,
@@ -19,25 +17,8 @@ import {
 } from './approvals-helpers';
 
 describe('approvals: Reject opens a reason modal; the submit rejects (signed view_submission)', () => {
-  let slack: FakeSlack;
-  let aws: FakeAws;
   let t: TestBot;
-  beforeAll(async () => {
-    slack = await startFakeSlack();
-    aws = await startFakeAws();
-  });
-  afterAll(async () => {
-    await slack.close();
-    await aws.close();
-  });
-  beforeEach(async () => {
-    slack.reset();
-    aws.reset();
-    t = await startTestBot({ fileConfig: APPROVALS_CONFIG, slack, aws });
-  });
-  afterEach(async () => {
-    await t.stop();
-  });
+  approvalsBotPerTest((bot) => (t = bot));
 
   const submit = (userId: string, privateMetadata: string, reason: string | null) =>
     t.submitView({
@@ -49,7 +30,7 @@ describe('approvals: Reject opens a reason modal; the submit rejects (signed vie
 
   async function openModal(seeded: Seeded, userId = 'U0ALICE') {
     await click(t, ActionId.Reject, seeded, userId);
-    const [open] = await slack.waitForCalls('views.open', 1);
+    const [open] = await t.slack.waitForCalls('views.open', 1);
     const view = open!.args['view'] as { callback_id: string; private_metadata: string; blocks: { type: string; block_id?: string; optional?: boolean; element?: { action_id: string; multiline?: boolean } }[] };
     return { open: open!, view };
   }
@@ -109,7 +90,7 @@ describe('approvals: Reject opens a reason modal; the submit rejects (signed vie
     const seeded = await seedCandidate(t);
     const responseId = await click(t, ActionId.Reject, seeded, 'U0MALLORY');
     expect(await waitForAnswer(t, responseId)).toContain('You may not reject deployments of fraud-detector');
-    expect(slack.callsTo('views.open')).toHaveLength(0);
+    expect(t.slack.callsTo('views.open')).toHaveLength(0);
     const res = await submit('U0MALLORY', JSON.stringify({ candidateId: seeded.id }), 'because');
     expect(await res.json()).toEqual({
       response_action: 'errors',
@@ -124,7 +105,7 @@ describe('approvals: Reject opens a reason modal; the submit rejects (signed vie
     await waitFor(() => triggerInvokes(t).length === 1, 'the deployment');
     const responseId = await click(t, ActionId.Reject, seeded, 'U0BOB');
     expect(await waitForAnswer(t, responseId)).toContain('is already being deployed');
-    expect(slack.callsTo('views.open')).toHaveLength(0);
+    expect(t.slack.callsTo('views.open')).toHaveLength(0);
   });
 
   it('a modal with unreadable metadata asks to start again', async () => {

@@ -26,6 +26,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** True once something on the port answers PING with PONG. */
 export function answersPing(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');

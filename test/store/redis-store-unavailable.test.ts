@@ -5,6 +5,7 @@ import Redis from 'ioredis';
 import { ErrorCode, isMlopsError } from '../../src/core/errors';
 import type { Store } from '../../src/core/store';
 import { RedisStore } from '../../src/store/redis-store';
+import { answersPing, freePort } from '../kit/private-redis';
 
 /**
  * Fail-fast and recovery against a private redis-server that the test kills, freezes and restarts.
@@ -14,32 +15,6 @@ import { RedisStore } from '../../src/store/redis-store';
 
 const FAIL_FAST_BOUND_MS = 2500;
 const RECOVERY_BOUND_MS = 5000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** True once something on the port answers PING with PONG. */
-function answersPing(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    const finish = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => finish(false));
-    socket.once('error', () => finish(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => finish(data.toString().startsWith('+PONG')));
-  });
-}
 
 async function startRedis(port: number): Promise<ChildProcess> {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {

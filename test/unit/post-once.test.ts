@@ -3,7 +3,6 @@ import { ErrorCode as SlackErrorCode } from '@slack/web-api';
 import { createMetrics } from '../../src/observability/create-metrics';
 import { MemoryStore } from '../../src/store/memory-store';
 import { postOnce, postedAt } from '../../src/watchdog/post-once';
-import { createStoreLease } from '../../src/watchdog/store-lease';
 
 /** A chat.postMessage stand-in: answers from a queue of outcomes, slowly enough for races. */
 function fakeClient(outcomes: ('ok' | 'ratelimited' | 'channel_not_found')[] = []) {
@@ -66,24 +65,5 @@ describe('postOnce', () => {
     expect(await postOnce({ store, client, metrics: createMetrics(), id: 'r3', target: undefined, message, holder: 'a', now })).toMatchObject({ status: 'done', postedNow: false });
     expect(posted).toHaveLength(0);
     expect(await postedAt(store, 'r3')).toEqual(now);
-  });
-});
-
-describe('createStoreLease', () => {
-  it('one holder at a time; renewal keeps it; release hands it over; a lapsed lease is taken', async () => {
-    const store = new MemoryStore();
-    const a = createStoreLease(store, 'job', 'a', 60);
-    const b = createStoreLease(store, 'job', 'b', 60);
-    expect(await a.acquire()).toBe(true);
-    expect(await b.acquire()).toBe(false);
-    expect(await a.acquire()).toBe(true);
-    expect(a.sinceRenewalMs()).toBeLessThan(50);
-    await b.release(); // not b's: changes nothing
-    expect(await b.acquire()).toBe(false);
-    await a.release();
-    expect(await b.acquire()).toBe(true);
-    await new Promise((r) => setTimeout(r, 100)); // b does not renew: the lease lapses
-    expect(await a.acquire()).toBe(true);
-    expect(await b.acquire()).toBe(false);
   });
 });

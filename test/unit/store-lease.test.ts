@@ -1,0 +1,32 @@
+import { MemoryStore } from '../../src/store/memory-store';
+import { storeKeys } from '../../src/store/store-keys';
+import { storeLease } from '../../src/store/store-lease';
+
+describe('storeLease', () => {
+  it('one holder at a time; renewal keeps it; release hands it over; a lapsed lease is taken', async () => {
+    const store = new MemoryStore();
+    const a = storeLease(store, storeKeys.lease('job'), 'a', 60);
+    const b = storeLease(store, storeKeys.lease('job'), 'b', 60);
+    expect(await a.acquire()).toBe(true);
+    expect(await b.acquire()).toBe(false);
+    expect(await a.acquire()).toBe(true);
+    expect(a.sinceRenewalMs()).toBeLessThan(50);
+    await b.release(); // not b's: changes nothing
+    expect(await b.acquire()).toBe(false);
+    await a.release();
+    expect(await b.acquire()).toBe(true);
+    await new Promise((r) => setTimeout(r, 100)); // b does not renew: the lease lapses
+    expect(await a.acquire()).toBe(true);
+    expect(await b.acquire()).toBe(false);
+  });
+
+  it('is fresh only while the last renewal is younger than the TTL less the margin', async () => {
+    const lease = storeLease(new MemoryStore(), storeKeys.lease('job'), 'a', 60_000);
+    expect(lease.fresh(0)).toBe(false); // never acquired
+    expect(await lease.acquire()).toBe(true);
+    expect(lease.fresh(2000)).toBe(true);
+    expect(lease.fresh(60_000)).toBe(false);
+    await lease.release();
+    expect(lease.fresh(0)).toBe(false);
+  });
+});
