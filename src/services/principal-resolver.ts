@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Principals } from '../config/config-schema';
 import { isEmpty } from '../core/authorization';
+import { ErrorCode, isMlopsError } from '../core/errors';
 import type { Store } from '../core/store';
 import type { Logger } from '../observability/create-logger';
 import { storeKeys } from '../store/store-keys';
@@ -30,6 +31,8 @@ export function createPrincipalResolver(deps: { store: Store; slack: WebClient; 
         try {
           if ((await members(group)).includes(userId)) return true;
         } catch (error) {
+          // The store (the shared membership cache) is down: "try again", not a wrong "you may not".
+          if (isMlopsError(error, ErrorCode.StoreUnavailable)) throw error;
           // A group we cannot read grants nothing; the refusal message lists who may act.
           deps.logger.warn({ err: error, usergroup: group }, 'could not read user group members');
         }

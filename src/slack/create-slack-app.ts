@@ -1,8 +1,9 @@
-import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
+import { App, AuthorizationError, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { EnvConfig } from '../config/config-schema';
 import type { Logger } from '../observability/create-logger';
 import { boltLogger } from './bolt-logger';
+import { guardSlackBody } from './guard-slack-body';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 
@@ -68,6 +69,7 @@ export function createSlackApp(opts: {
     };
   }
 
+  const boltErrorLog = opts.logger.child({ component: 'bolt' });
   const receiver = new HTTPReceiver({
     // envSchema guarantees a signing secret in HTTP mode.
     signingSecret: env.SLACK_SIGNING_SECRET ?? '',
@@ -76,6 +78,18 @@ export function createSlackApp(opts: {
     processBeforeResponse: false,
     unhandledRequestTimeoutMillis: 3001,
     customPropertiesExtractor: (req) => opts.customPropertiesExtractor?.(req) ?? {},
+    // Bolt's default answers 500 when processing fails before any ack. Our listeners ack first or
+    // catch their own errors, so that happens for signed payloads Slack never sends (`actions`
+    // not an array, `channel: null`…) on which Bolt itself throws: a bad request, not a server error.
+    processEventErrorHandler: async ({ error, response }) => {
+      if (response.headersSent) {
+        boltErrorLog.error({ err: error }, 'a Slack listener failed after its ack');
+        return false;
+      }
+      boltErrorLog.error({ err: error }, 'a Slack request could not be processed before its ack (a payload Slack does not send?); answered 400');
+      response.writeHead(error instanceof AuthorizationError ? 401 : 400).end();
+      return true;
+    },
   });
   const app = new App({
     receiver,
@@ -87,7 +101,7 @@ export function createSlackApp(opts: {
   });
   return {
     app,
-    httpListener: receiver.requestListener,
+    httpListener: guardSlackBody(receiver.requestListener, env.SLACK_SIGNING_SECRET ?? ''),
     socketMode: false,
     deliveryClient,
     start: async () => undefined,

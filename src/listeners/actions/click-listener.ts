@@ -27,9 +27,14 @@ export function clickListener(deps: BotDeps, name: string, handle: (ctx: ClickCo
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     deps.metrics.slackAckDuration.observe({ kind: 'action', name }, seconds());
     const requestId = args.context['requestId'];
-    const log = deps.logger.child({ requestId, action: name, slackUser: args.body.user.id });
+    // Read defensively: a payload without a user or a response_url is refused below, never thrown on.
+    const log = deps.logger.child({ requestId, action: name, slackUser: (args.body.user as { id?: unknown } | undefined)?.id });
     const reply = async (message: SlackMessage | ApprovalReply) => {
       const view = 'kind' in message ? approvalReplyView(message) : message;
+      if (typeof args.respond !== 'function') {
+        log.warn('the click has no response_url: the user cannot be answered');
+        return;
+      }
       await args.respond({ response_type: 'ephemeral', replace_original: false, text: view.text, blocks: view.blocks }).catch((error: unknown) => {
         log.warn({ err: error }, 'could not answer the clicking user');
       });

@@ -33,12 +33,15 @@ async function handle(deps: BotDeps, args: ClickArgs, kind: 'confirm' | 'cancel'
   const name = kind === 'confirm' ? 'confirm_train' : 'cancel_train';
   const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
   deps.metrics.slackAckDuration.observe({ kind: 'action', name }, seconds());
-  const log = deps.logger.child({ requestId: args.context['requestId'], action: name, slackUser: args.body.user.id });
-  const replace = async (view: SlackMessage) => {
-    await args
-      .respond({ response_type: 'ephemeral', replace_original: true, text: view.text, blocks: view.blocks })
-      .catch((error: unknown) => log.warn({ err: error }, 'could not answer the clicking user'));
+  const log = deps.logger.child({ requestId: args.context['requestId'], action: name, slackUser: (args.body.user as { id?: unknown } | undefined)?.id });
+  const answer = async (message: Parameters<ClickArgs['respond']>[0]) => {
+    if (typeof args.respond !== 'function') {
+      log.warn('the click has no response_url: the user cannot be answered');
+      return;
+    }
+    await args.respond(message).catch((error: unknown) => log.warn({ err: error }, 'could not answer the clicking user'));
   };
+  const replace = (view: SlackMessage) => answer({ response_type: 'ephemeral', replace_original: true, text: view.text, blocks: view.blocks });
   let outcome = 'error';
   try {
     const click = clickSchema.safeParse(args.body);
@@ -59,7 +62,7 @@ async function handle(deps: BotDeps, args: ClickArgs, kind: 'confirm' | 'cancel'
       // Cannot normally happen (the question is ephemeral): refuse without consuming someone else's choice.
       await pendingTraining(deps.store).save(pending);
       outcome = 'refused';
-      await args.respond({ response_type: 'ephemeral', replace_original: false, text: 'Only the user who asked can answer this question.' });
+      await answer({ response_type: 'ephemeral', replace_original: false, text: 'Only the user who asked can answer this question.' });
       return;
     }
     const runLog = log.child({ model: pending.model, run: pending.runId });

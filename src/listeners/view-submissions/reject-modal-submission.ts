@@ -29,7 +29,7 @@ type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 export function rejectModalSubmission(deps: BotDeps, deployments: DeploymentService) {
   return async ({ ack, body, context }: ViewArgs): Promise<void> => {
     const started = process.hrtime.bigint();
-    const log = deps.logger.child({ requestId: context['requestId'], view: 'reject', slackUser: body.user.id });
+    const log = deps.logger.child({ requestId: context['requestId'], view: 'reject', slackUser: (body.user as { id?: unknown } | undefined)?.id });
     let outcome = 'error';
     const fieldError = async (message: string, label: string) => {
       outcome = label;
