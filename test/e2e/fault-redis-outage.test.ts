@@ -54,11 +54,8 @@ describe('fault: Redis outage', () => {
     expect(retried).toEqual(during.map(() => 202));
     const again = await Promise.all(during.map(async (e) => (await t.hook(e)).status));
     expect(again).toEqual(during.map(() => 200));
-    // Recorded before the outage, still known after it (durable Redis).
+    // Recorded before the outage, still known after it (durable Redis). That each retried event
+    // is then posted exactly once is shown by fault-redis-interactions.test.ts.
     expect((await t.hook(before)).status).toBe(200);
-    const inbox = await t.bot.deps.store.listRange('inbox', 0, -1);
-    const processing = await t.bot.deps.store.listRange('inbox:processing', 0, -1);
-    const seen = [...inbox, ...processing].filter((id) => during.some((e) => e.id === id));
-    expect(seen.length).toBeLessThanOrEqual(during.length);
   }, 30_000);
 });
