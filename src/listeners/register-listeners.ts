@@ -12,6 +12,7 @@ import { productionBaselineHook } from '../services/production-baseline-hook';
 import { registerWatchdog } from '../watchdog/register-watchdog';
 import { registerActions } from './actions/register-actions';
 import { registerEvents } from './events/register-events';
+import { registerUnknownInteractionGuard } from './unknown-interaction-guard';
 import { registerViewSubmissions } from './view-submissions/register-view-submissions';
 
 export interface ListenerWiring {
@@ -26,6 +27,7 @@ export interface ListenerWiring {
 export function registerListeners(app: App, deps: BotDeps, wiring: ListenerWiring): { jobs: BackgroundJob[]; routes: HttpRoute[] } {
   // Baseline first: the outcome hook and the messages rely on it.
   const eventHooks: PipelineEventHook[] = [productionBaselineHook(deps), deploymentOutcomeHook(deps)];
+  registerUnknownInteractionGuard(app, deps.logger);
   registerCommands(app, deps);
   registerActions(app, deps);
   registerViewSubmissions(app, deps);

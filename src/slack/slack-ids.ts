@@ -8,7 +8,6 @@ export const ActionId = {
   CancelDeploy: 'mlops_cancel_deploy',
   ConfirmTrain: 'mlops_confirm_train',
   CancelTrain: 'mlops_cancel_train',
-  OpenLink: 'mlops_open_link',
 } as const;
 export type ActionId = (typeof ActionId)[keyof typeof ActionId];
 

@@ -1,0 +1,44 @@
+import type { AllMiddlewareArgs, AnyMiddlewareArgs, App } from '@slack/bolt';
+import type { Logger } from '../observability/create-logger';
+import { ActionId, CallbackId } from '../slack/slack-ids';
+
+const KNOWN_ACTIONS = new Set<string>(Object.values(ActionId));
+const KNOWN_VIEWS = new Set<string>(Object.values(CallbackId));
+const STALE_TEXT = 'This button is no longer handled by the MLOps bot (it may come from an older version). Nothing was changed.';
+
+/**
+ * Buttons and modals the bot does not handle (a message posted by an older version, a
+ * hand-crafted payload) would otherwise get no ack: Bolt answers 404 after 3 s and Slack shows
+ * the user a warning. Ack them at once, tell the clicking user, and stop there.
+ */
+export function registerUnknownInteractionGuard(app: App, logger: Logger): void {
+  app.use(async (args: AnyMiddlewareArgs & AllMiddlewareArgs) => {
+    const body = args.body as { type?: string; actions?: { action_id?: unknown }[]; view?: { callback_id?: unknown } };
+    const ack = 'ack' in args && typeof args.ack === 'function' ? (args.ack as () => Promise<void>) : undefined;
+    if (body.type === 'block_actions' && ack !== undefined) {
+      // Only well-formed payloads: malformed ones go on to Bolt, which refuses them (400).
+      const actions: unknown[] = Array.isArray(body.actions) ? body.actions : [];
+      const ids = actions.map((a) => (a !== null && typeof a === 'object' && typeof (a as { action_id?: unknown }).action_id === 'string' ? (a as { action_id: string }).action_id : undefined));
+      const wellFormed = ids.length > 0 && ids.every((id) => id !== undefined);
+      if (wellFormed && !ids.some((id) => id !== undefined && KNOWN_ACTIONS.has(id))) {
+        await ack();
+        logger.info({ actionIds: ids.slice(0, 5) }, 'unknown action acknowledged');
+        if ('respond' in args && typeof args.respond === 'function') {
+          await args.respond({ response_type: 'ephemeral', replace_original: false, text: STALE_TEXT }).catch(() => undefined);
+        }
+        return;
+      }
+    }
+    if (body.type === 'view_submission' && ack !== undefined) {
+      const id = typeof body.view?.callback_id === 'string' ? body.view.callback_id : '';
+      if (!KNOWN_VIEWS.has(id)) {
+        await ack();
+        logger.info({ callbackId: id.slice(0, 100) }, 'unknown view submission acknowledged');
+        return;
+      }
+    }
+    // Returned, not awaited: nothing happens here after the listeners, and errors Bolt itself
+    // raises on malformed payloads keep their own stack (answered 400 by the receiver).
+    return args.next();
+  });
+}
