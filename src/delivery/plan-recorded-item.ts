@@ -160,6 +160,7 @@ async function recordRunStage(ctx: DeliveryContext, event: PipelineEvent): Promi
     model: event.model,
     ...(event.run?.dagId !== undefined ? { dagId: event.run.dagId } : {}),
     ...(event.run?.runId !== undefined ? { runId: event.run.runId } : {}),
+    ...(event.run?.url !== undefined ? { runUrl: event.run.url } : {}),
     stage,
     ...(event.requestedBy !== undefined ? { startedBy: event.requestedBy } : {}),
     startedAt: event.timestamp,
@@ -170,7 +171,14 @@ async function recordRunStage(ctx: DeliveryContext, event: PipelineEvent): Promi
     await ctx.runs.update(runKey, (r) =>
       r.stage === stage && (outcome === undefined || r.outcome === outcome)
         ? undefined
-        : { ...r, stage, updatedAt: now, ...(outcome !== undefined ? { outcome } : {}), ...(r.dagId === undefined && event.run?.dagId !== undefined ? { dagId: event.run.dagId } : {}) },
+        : {
+            ...r,
+            stage,
+            updatedAt: now,
+            ...(outcome !== undefined ? { outcome } : {}),
+            ...(r.dagId === undefined && event.run?.dagId !== undefined ? { dagId: event.run.dagId } : {}),
+            ...(r.runUrl === undefined && event.run?.url !== undefined ? { runUrl: event.run.url } : {}),
+          },
     );
   }
   if (event.type.startsWith('deployment.')) {

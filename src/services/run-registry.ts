@@ -9,6 +9,8 @@ export interface RunRecord {
   model: string;
   dagId?: string;
   runId?: string;
+  /** The run's page in Airflow, when an event gave one (watchdog alerts link to it). */
+  runUrl?: string;
   /** The run's top-level Slack message, once posted (replies thread under it). */
   channel?: string;
   ts?: string;

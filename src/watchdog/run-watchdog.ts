@@ -60,10 +60,9 @@ async function within(promise: Promise<unknown>, ms: number): Promise<void> {
   }
 }
 
-/** The run URL, once run records carry one (delivery keeps the event's `run.url`). */
+/** The run's Airflow page, kept by delivery from the event's `run.url`. */
 function runUrlOf(run: RunRecord): string | undefined {
-  const url = (run as RunRecord & { runUrl?: unknown }).runUrl;
-  return typeof url === 'string' && url !== '' ? url : undefined;
+  return run.runUrl !== undefined && run.runUrl !== '' ? run.runUrl : undefined;
 }
 
 /**

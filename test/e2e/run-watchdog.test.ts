@@ -128,6 +128,8 @@ describe('run watchdog (end to end)', () => {
     const a = await bot(clock);
     const event = trainingStarted({ timestamp: T0.toISOString() });
     const { runId } = event.run;
+    const runUrl = `https://mwaa.example.com/dags/${DAG}/grid?dag_run_id=${encodeURIComponent(runId)}`;
+    event.run = { ...event.run, url: runUrl } as typeof event.run;
     expect((await a.hook(event, { timestamp: Math.floor(T0.getTime() / 1000) })).status).toBe(202);
     // Delivery posts the run's top message and links it to the run record.
     let record = await a.bot.deps.runs.get(`run:${runId}`);
@@ -135,7 +137,7 @@ describe('run watchdog (end to end)', () => {
       await new Promise((r) => setTimeout(r, 50));
       record = await a.bot.deps.runs.get(`run:${runId}`);
     }
-    expect(record).toMatchObject({ channel: 'C0FRAUD', dagId: DAG, runId });
+    expect(record).toMatchObject({ channel: 'C0FRAUD', dagId: DAG, runId, runUrl });
     expect(record?.outcome).toBeUndefined();
     aws.lambda.setRunState(DAG, runId, 'failed');
     clock.setMinutes(130);
@@ -143,6 +145,8 @@ describe('run watchdog (end to end)', () => {
     const replies = slack.messages('C0FRAUD').filter((m) => m.thread_ts === record!.ts && m.ts !== record!.ts);
     expect(replies.map((m) => m.text)).toEqual([expect.stringContaining('failed without a failure callback')]);
     expect(slack.messages('C0ALERTS').map((m) => m.text)).toEqual([expect.stringContaining('failed without a failure callback')]);
+    // The alert links to the run's Airflow page.
+    expect(JSON.stringify(slack.messages('C0ALERTS')[0]?.blocks)).toContain(runUrl.replace(/&/g, '&amp;'));
     expect(await a.bot.deps.runs.get(`run:${runId}`)).toMatchObject({ outcome: 'failed' });
   });
 
