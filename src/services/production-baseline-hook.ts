@@ -1,3 +1,4 @@
+import { findDeploymentCandidate } from '../delivery/find-deployment-candidate';
 import type { PipelineEventHook } from '../delivery/pipeline-event-hook';
 import type { CandidateRepository } from './candidate-repository';
 import type { ProductionRegistry } from './production-registry';
@@ -12,7 +13,9 @@ export function productionBaselineHook(deps: { candidates: CandidateRepository; 
     if (event.type !== 'deployment.succeeded' || event.version === undefined) return;
     const current = await deps.production.current(event.model);
     if (current?.version === event.version) return;
-    const candidate = (await deps.candidates.listByModel(event.model)).filter((c) => c.version === event.version).at(-1);
+    // The candidate the pipeline names (candidate_id, or our dag_run_id), else the latest of that version.
+    const found = await findDeploymentCandidate(deps.candidates, event);
+    const candidate = found?.version === event.version ? found : undefined;
     await deps.production.recordDeployed({
       model: event.model,
       version: event.version,
