@@ -25,7 +25,10 @@ export const SlackLimits = {
 /** Cuts text to `max` characters on a clean boundary, with an ellipsis marker. */
 export function truncate(text: string, max: number, marker = '…'): string {
   if (text.length <= max) return text;
-  const cut = text.slice(0, max - marker.length);
+  let end = max - marker.length;
+  // Never split a surrogate pair (an emoji cut in half shows as garbage).
+  if (end > 0 && /[\uD800-\uDBFF]/.test(text[end - 1] ?? '')) end--;
+  const cut = text.slice(0, end);
   const lastBreak = Math.max(cut.lastIndexOf('\n'), cut.lastIndexOf(' '));
   return (lastBreak > max * 0.8 ? cut.slice(0, lastBreak) : cut) + marker;
 }
