@@ -27,6 +27,13 @@ const WARMUP = 300;
 const ROUNDS = 5;
 const LEVEL_DEADLINE_MS = 60_000;
 const COMMANDS = ['help', 'status fraud-detector'] as const;
+/**
+ * Open loop: requests arrive at a fixed rate whatever the answers, as Slack's traffic does.
+ * The closed loops above saturate the machine, so they measure throughput as much as ack
+ * latency; at a rate both apps sustain, the ratio isolates what the ack path costs.
+ */
+const OPEN_LOOP_RATES = [50, 200] as const;
+const OPEN_LOOP_REQUESTS = 1000;
 const ROOT = join(__dirname, '..');
 /** Children load TypeScript through tsx, resolved from here (the bot's cwd is a temp dir). */
 const TSX = ['--import', pathToFileURL(require.resolve('tsx')).href];
@@ -74,6 +81,29 @@ export async function run(): Promise<BenchResult[]> {
           base.push(await measure(bare, text, REQUESTS / ROUNDS, concurrency, responseUrl));
         }
         results.push(...rows(text, concurrency, merge(b), merge(base), text.startsWith('status') ? delivered : undefined));
+      }
+    }
+    for (const rate of OPEN_LOOP_RATES) {
+      const text = 'status fraud-detector';
+      const before = await fakes.responses();
+      const b = await measureOpenLoop(bot, text, OPEN_LOOP_REQUESTS, rate, responseUrl);
+      const delivered = (await waitForAnswers(fakes, 30_000, before + b.sent)) - before;
+      const base = await measureOpenLoop(bare, text, OPEN_LOOP_REQUESTS, rate, responseUrl);
+      for (const p of [50, 99]) {
+        results.push({
+          name: `ack p${p} /mlops status, open loop at ${rate} req/s`,
+          value: percentile(b.latencies, p),
+          unit: 'ms',
+          baselineName: 'Bolt app that only acks',
+          baseline: percentile(base.latencies, p),
+          ratio: percentile(b.latencies, p) / percentile(base.latencies, p),
+          ...(p === 99
+            ? {
+                target: '<= 1.5x',
+                note: `max ${percentile(b.latencies, 100).toFixed(1)} vs ${percentile(base.latencies, 100).toFixed(1)} ms; ${b.sent} requests; ${b.statuses.get(200) ?? 0}/${b.sent} bot 200s; ${delivered}/${b.sent} answers delivered`,
+              }
+            : {}),
+        });
       }
     }
   } finally {
@@ -133,6 +163,35 @@ async function measure(target: Target, text: string, total: number, concurrency:
         }
       }),
     );
+  } finally {
+    agent.destroy();
+  }
+  return { latencies, statuses, sent: latencies.length };
+}
+
+/** Sends `total` requests at `ratePerSecond`, each on schedule whether or not earlier ones were answered. */
+async function measureOpenLoop(target: Target, text: string, total: number, ratePerSecond: number, responseUrl: string): Promise<Sample> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const latencies: number[] = [];
+  const statuses = new Map<number, number>();
+  const started = Date.now();
+  const inFlight: Promise<void>[] = [];
+  try {
+    for (let i = 0; i < total; i++) {
+      const due = started + (i * 1000) / ratePerSecond;
+      const wait = due - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const body = slashCommandBody({ text, responseUrl, channelId: 'C0FRAUD', userId: 'U0ALICE' });
+      const headers = { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)), ...slackHeaders(TEST_SIGNING_SECRET, body) };
+      const sentAt = process.hrtime.bigint();
+      inFlight.push(
+        post(agent, target.port, body, headers).then((status) => {
+          latencies.push(Number(process.hrtime.bigint() - sentAt) / 1e6);
+          statuses.set(status, (statuses.get(status) ?? 0) + 1);
+        }),
+      );
+    }
+    await Promise.all(inFlight);
   } finally {
     agent.destroy();
   }

@@ -1,7 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { BotDeps } from '../src/bot-deps';
 import { checkCommandLine } from '../src/core/check-command-line';
-import { createWorkLimiter } from '../src/core/create-work-limiter';
 import { ErrorCode, isMlopsError } from '../src/core/errors';
 import { didYouMean, parseCommandLine, type CommandLine } from '../src/core/parse-command-line';
 import { SLASH_COMMAND } from '../src/slack/slack-ids';
@@ -10,10 +9,6 @@ import { errorView } from '../views/error-view';
 import { helpView } from '../views/help-view';
 import type { CommandReply, CommandSpec } from './command-spec';
 import { commandRegistry } from './command-registry';
-
-/** Subcommands working after their ack at once (each a few AWS / store / Slack calls), and waiting. */
-const POST_ACK_CONCURRENCY = 8;
-const POST_ACK_QUEUE = 1000;
 
 /** Errors caused by what the user typed or who they are: logged at info, not as failures. */
 const USER_ERRORS = new Set<string>([ErrorCode.CommandInvalid, ErrorCode.UnknownModel, ErrorCode.NotAuthorized, ErrorCode.UnknownCommand]);
@@ -25,7 +20,7 @@ const USER_ERRORS = new Set<string>([ErrorCode.CommandInvalid, ErrorCode.Unknown
  */
 export function registerCommands(app: App, deps: BotDeps, specs: CommandSpec[] = commandRegistry()): void {
   const byName = new Map(specs.map((s) => [s.name, s]));
-  const work = createWorkLimiter({ concurrency: POST_ACK_CONCURRENCY, maxQueued: POST_ACK_QUEUE });
+  const work = deps.postAckWork;
   app.command(SLASH_COMMAND, async ({ command, ack, respond, context }) => {
     const started = process.hrtime.bigint();
     const log = deps.logger.child({ requestId: context['requestId'], slackUser: command.user_id, channel: command.channel_id, command: 'mlops' });
@@ -73,7 +68,7 @@ export function registerCommands(app: App, deps: BotDeps, specs: CommandSpec[] =
     const chosen: CommandSpec = spec;
     await ack();
     deps.metrics.slackAckDuration.observe({ kind: 'command', name }, Number(process.hrtime.bigint() - started) / 1e9);
-    // The work after the ack waits for a slot (see createWorkLimiter); the listener resolves when it is done.
+    // The work after the ack waits for a slot (deps.postAckWork); the listener resolves when it is done.
     await new Promise<void>((resolve) => {
       const accepted = work.offer(async () => {
         try {

@@ -1,5 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { Config } from './config/config-schema';
+import type { WorkLimiter } from './core/create-work-limiter';
 import type { Clock, DagTrigger, EndpointInspector } from './core/ports';
 import type { Store } from './core/store';
 import type { RecordEvent } from './delivery/record-event';
@@ -31,4 +32,6 @@ export interface BotDeps {
   audit: AuditLog;
   runs: RunRegistry;
   principals: PrincipalResolver;
+  /** Bounds the work Slack listeners do after their ack (commands and button clicks share it). */
+  postAckWork: WorkLimiter;
 }

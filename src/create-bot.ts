@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { BotDeps } from './bot-deps';
 import type { Config } from './config/config-schema';
+import { createWorkLimiter } from './core/create-work-limiter';
 import { systemClock, type Clock, type DagTrigger, type EndpointInspector } from './core/ports';
 import type { Store } from './core/store';
 import { createEventRecorder, type RecordedEvent } from './delivery/record-event';
@@ -48,6 +49,12 @@ export interface Bot {
 }
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
+/**
+ * Work after an ack (AWS calls, store reads, response_url answers) runs at most this many at a
+ * time: a burst of commands or clicks must not crowd out the next acks (Slack allows 3 s).
+ */
+const POST_ACK_CONCURRENCY = 8;
+const POST_ACK_QUEUE = 1000;
 
 /** The composition root: builds every adapter once and wires them into Bolt and the routes. */
 export function createBot(options: BotOptions): Bot {
@@ -87,6 +94,7 @@ export function createBot(options: BotOptions): Bot {
     production: createProductionRegistry(store),
     audit: createAuditLog(store),
     runs: createRunRegistry(store),
+    postAckWork: createWorkLimiter({ concurrency: POST_ACK_CONCURRENCY, maxQueued: POST_ACK_QUEUE }),
     principals: createPrincipalResolver({
       store,
       slack: slack.app.client,

@@ -3,6 +3,7 @@ import type { BotDeps } from '../../bot-deps';
 import { isMlopsError, ErrorCode } from '../../core/errors';
 import type { Logger } from '../../observability/create-logger';
 import { approvalReplyView, type ApprovalReply } from '../../../views/approval-reply-view';
+import { errorView } from '../../../views/error-view';
 import type { SlackMessage } from '../../../views/slack-message';
 import { parseClick, type Click } from './parse-click';
 
@@ -39,25 +40,37 @@ export function clickListener(deps: BotDeps, name: string, handle: (ctx: ClickCo
         log.warn({ err: error }, 'could not answer the clicking user');
       });
     };
-    let outcome = 'error';
-    try {
-      const click = parseClick(args.body);
-      if (click === undefined) {
-        log.warn('button click without a candidate id; ignored');
-        outcome = 'invalid';
-        return;
+    const work = async (): Promise<void> => {
+      let outcome = 'error';
+      try {
+        const click = parseClick(args.body);
+        if (click === undefined) {
+          log.warn('button click without a candidate id; ignored');
+          outcome = 'invalid';
+          return;
+        }
+        outcome = await handle({ click, args, log: log.child({ candidate: click.value }), reply });
+      } catch (error) {
+        log.error({ err: error }, `${name} click failed`);
+        await reply(
+          isMlopsError(error, ErrorCode.StoreUnavailable)
+            ? { kind: 'unavailable' }
+            : { kind: 'not_configured', problem: `Something went wrong on our side (${isMlopsError(error) ? error.message : 'the error is logged'}).` },
+        );
+      } finally {
+        deps.metrics.slackRequests.inc({ kind: 'action', name, outcome });
+        deps.metrics.slackHandlerDuration.observe({ kind: 'action', name }, seconds());
       }
-      outcome = await handle({ click, args, log: log.child({ candidate: click.value }), reply });
-    } catch (error) {
-      log.error({ err: error }, `${name} click failed`);
-      await reply(
-        isMlopsError(error, ErrorCode.StoreUnavailable)
-          ? { kind: 'unavailable' }
-          : { kind: 'not_configured', problem: `Something went wrong on our side (${isMlopsError(error) ? error.message : 'the error is logged'}).` },
-      );
-    } finally {
-      deps.metrics.slackRequests.inc({ kind: 'action', name, outcome });
-      deps.metrics.slackHandlerDuration.observe({ kind: 'action', name }, seconds());
-    }
+    };
+    // The work after the ack waits for a slot shared with commands (deps.postAckWork), so a burst
+    // of clicks cannot crowd out the next acks; the listener resolves when the work is done.
+    await new Promise<void>((resolve) => {
+      const accepted = deps.postAckWork.offer(() => work().finally(resolve));
+      if (!accepted) {
+        log.warn({ running: deps.postAckWork.running, queued: deps.postAckWork.queued }, `${name} click refused: too much work queued`);
+        deps.metrics.slackRequests.inc({ kind: 'action', name, outcome: 'busy' });
+        reply(errorView({ message: 'The bot is busy with many requests right now; nothing was done. Try again in a minute.' })).finally(resolve);
+      }
+    });
   };
 }
