@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../src/config/load-config';
 
@@ -111,5 +113,15 @@ models:
     const result = loadConfig(baseEnv, fromYaml(stringify(file)));
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.problems.join('\n')).toMatch(/models\.m\.primaryMetric: "auc" is not one of this model's metrics \(f1\)/);
+  });
+});
+
+describe('shipped example config', () => {
+  it('mlops.config.example.yml is valid as shipped', () => {
+    const text = readFileSync(join(__dirname, '..', '..', 'mlops.config.example.yml'), 'utf8');
+    const result = loadConfig({ ...baseEnv, MLOPS_CONFIG: 'mlops.config.example.yml' }, () => text);
+    if (!result.ok) throw new Error(result.problems.join('\n'));
+    expect(Object.keys(result.config.file.models)).toEqual(['fraud-detector']);
+    expect(result.config.file.deployments).toEqual({ lockTimeoutMinutes: 60, recoveryGraceSeconds: 120, recoveryIntervalSeconds: 30 });
   });
 });
