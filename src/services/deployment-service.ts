@@ -106,6 +106,26 @@ export function createDeploymentService(deps: BotDeps) {
     return { ok: false, who: describePrincipals(principals) };
   }
 
+  /**
+   * The candidate a click is about, with a logger carrying it, once the clicker is known to be an
+   * approver of its model; otherwise the refusal to return as is.
+   */
+  async function loadForApprover(
+    input: { candidateId: string; userId: string; log: Logger },
+    what: string,
+  ): Promise<{ ok: true; c: DeploymentCandidate; log: Logger } | { ok: false; result: { kind: 'not_found' } | { kind: 'not_authorized'; model: string; who: string } }> {
+    const c = await get(input.candidateId);
+    if (c === undefined) return { ok: false, result: { kind: 'not_found' } };
+    const log = input.log.child({ model: c.model, version: c.version, candidate: c.id });
+    const auth = await authorize(input.userId, c.model);
+    if (!auth.ok) {
+      deps.metrics.approvals.inc({ outcome: 'refused' });
+      log.info(`${what} refused: not an approver`);
+      return { ok: false, result: { kind: 'not_authorized', model: c.model, who: auth.who } };
+    }
+    return { ok: true, c, log };
+  }
+
   async function audit(action: AuditAction, c: DeploymentCandidate, actor: string, detail?: string): Promise<void> {
     const primary = config.models[c.model]?.primaryMetric;
     const value = primary !== undefined ? c.metrics[primary] : undefined;
@@ -205,15 +225,9 @@ export function createDeploymentService(deps: BotDeps) {
 
   /** A Deploy (or Approve) click. */
   async function approveClick(input: { candidateId: string; userId: string; message?: MessageRef; log: Logger }): Promise<DeployResult> {
-    const c = await get(input.candidateId);
-    if (c === undefined) return { kind: 'not_found' };
-    const log = input.log.child({ model: c.model, version: c.version, candidate: c.id });
-    const auth = await authorize(input.userId, c.model);
-    if (!auth.ok) {
-      deps.metrics.approvals.inc({ outcome: 'refused' });
-      log.info('deploy click refused: not an approver');
-      return { kind: 'not_authorized', model: c.model, who: auth.who };
-    }
+    const loaded = await loadForApprover(input, 'deploy click');
+    if (!loaded.ok) return loaded.result;
+    const { c, log } = loaded;
     const problem = prerequisiteProblem(c);
     if (problem !== undefined) return { kind: 'not_configured', problem };
     await attachIfUnknown(c, input.message);
@@ -285,15 +299,9 @@ export function createDeploymentService(deps: BotDeps) {
 
     /** Reject (reason required) or Cancel (command cards). The caller updates the message. */
     async reject(input: { candidateId: string; userId: string; reason?: string; requireReason: boolean; log: Logger }): Promise<RejectResult> {
-      const c = await get(input.candidateId);
-      if (c === undefined) return { kind: 'not_found' };
-      const log = input.log.child({ model: c.model, version: c.version, candidate: c.id });
-      const auth = await authorize(input.userId, c.model);
-      if (!auth.ok) {
-        deps.metrics.approvals.inc({ outcome: 'refused' });
-        log.info('reject refused: not an approver');
-        return { kind: 'not_authorized', model: c.model, who: auth.who };
-      }
+      const loaded = await loadForApprover(input, 'reject');
+      if (!loaded.ok) return loaded.result;
+      const { c, log } = loaded;
       const { decision, candidate } = await transition(c.id, (x) =>
         reject(x, { userId: input.userId, at: now(), requireReason: input.requireReason, ...(input.reason !== undefined ? { reason: input.reason } : {}) }),
       );
@@ -314,14 +322,9 @@ export function createDeploymentService(deps: BotDeps) {
      * the click through the same path as Deploy.
      */
     async rollbackFromFailed(input: { candidateId: string; userId: string; message?: MessageRef; log: Logger }): Promise<RollbackResult> {
-      const failed = await get(input.candidateId);
-      if (failed === undefined) return { kind: 'not_found' };
-      const log = input.log.child({ model: failed.model, version: failed.version, candidate: failed.id });
-      const auth = await authorize(input.userId, failed.model);
-      if (!auth.ok) {
-        deps.metrics.approvals.inc({ outcome: 'refused' });
-        return { kind: 'not_authorized', model: failed.model, who: auth.who };
-      }
+      const loaded = await loadForApprover(input, 'rollback');
+      if (!loaded.ok) return loaded.result;
+      const { c: failed, log } = loaded;
       const problem = prerequisiteProblem(failed);
       if (problem !== undefined) return { kind: 'not_configured', problem };
       if (failed.state !== 'deploy_failed') return { kind: 'refused', refusal: { code: 'state_conflict', state: failed.state }, candidate: failed };
