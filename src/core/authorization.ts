@@ -2,9 +2,14 @@ import type { FileConfig, Principals } from '../config/config-schema';
 
 export type Role = 'approver' | 'operator';
 
-/** Approvers of a model: its own list when given (replaces the global one), else the global list. */
+/**
+ * Approvers of a model: its own list when it names someone (it then replaces the global one),
+ * else the global list. An empty own list means the global one (contract 3): copying the
+ * example's `approvers: { users: [], usergroups: [] }` must not lock everyone out.
+ */
 export function approversFor(config: FileConfig, model: string): Principals {
-  return config.models[model]?.approvers ?? config.approvers;
+  const own = config.models[model]?.approvers;
+  return own !== undefined && !isEmpty(own) ? own : config.approvers;
 }
 
 /** Operators of a model: its own list when given, else the global list. */
