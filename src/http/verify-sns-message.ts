@@ -1,5 +1,5 @@
 import { X509Certificate, createVerify, type KeyObject } from 'node:crypto';
-import { checkSnsUrl } from '../core/check-sns-url';
+import { checkSnsUrl, snsTopicRegion } from '../core/check-sns-url';
 import type { SnsEnvelope } from '../core/sns-envelope';
 import { snsStringToSign } from '../core/sns-string-to-sign';
 
@@ -16,7 +16,8 @@ const CERT_FETCH_TIMEOUT_MS = 5000;
 /**
  * Verifies SNS message signatures (versions 1 = SHA1withRSA and 2 = SHA256withRSA) against the
  * certificate at SigningCertURL, which is fetched only when it is an
- * `https://sns.<region>.amazonaws.com/….pem` URL: any other URL is refused with no request made.
+ * `https://sns.<region>.amazonaws.com/SimpleNotificationService-<hex>.pem` URL of the topic's region
+ * (core/check-sns-url.ts): any other URL is refused with no request made.
  * Certificates are cached by URL (bounded, oldest out; failures are not cached) and must be
  * within their validity period.
  */
@@ -49,6 +50,8 @@ export function createSnsVerifier(opts: { fetch: FetchLike; cacheSize?: number; 
     async verify(envelope: SnsEnvelope): Promise<SnsVerification> {
       const certUrl = checkSnsUrl(envelope.SigningCertURL, 'certificate');
       if (!certUrl.ok) return { ok: false, status: 403, reason: certUrl.reason };
+      // SNS signs with the certificate of the topic's own region (as the AWS SDKs expect).
+      if (snsTopicRegion(envelope.TopicArn) !== certUrl.region) return { ok: false, status: 403, reason: "certificate URL is not in the topic's region" };
       const stringToSign = snsStringToSign(envelope);
       if (stringToSign === undefined) return { ok: false, status: 401, reason: 'the message lacks a signed field' };
       let cert: CachedCertificate;

@@ -173,7 +173,7 @@ describe('SNS entry point: signed messages in, Slack messages out', () => {
 });
 
 describe('POST /hooks/sns on the running bot', () => {
-  it('refuses an off-host or non-https certificate URL and a foreign topic, making no outbound request', async () => {
+  it('refuses an off-host, non-https, off-path or other-region certificate URL and a foreign topic, making no outbound request', async () => {
     const t = await startTestBot({ store: 'memory' });
     const outbound: string[] = [];
     const realFetch = globalThis.fetch;
@@ -188,6 +188,11 @@ describe('POST /hooks/sns on the running bot', () => {
       expect((await post(signer.sign(snsNotification(evaluationCompleted(), { SigningCertURL: 'https://attacker.example/x.pem' })))).status).toBe(403);
       expect((await post(signer.sign(snsNotification(evaluationCompleted(), { SigningCertURL: 'http://169.254.169.254/latest/meta-data.pem' })))).status).toBe(403);
       expect((await post(signer.sign(snsNotification(evaluationCompleted(), { TopicArn: 'arn:aws:sns:us-east-1:999999999999:other' })))).status).toBe(403);
+      // On the SNS host but not SNS's certificate path: a query string, a made-up path, another region.
+      for (const url of [`${signer.certUrl}?next=https://attacker.example/`, 'https://sns.us-east-1.amazonaws.com/redirect/SimpleNotificationService-0f.pem', signer.certUrl.replace('us-east-1', 'eu-west-1')]) {
+        const res = await post(signer.sign(snsNotification(evaluationCompleted(), { SigningCertURL: url })));
+        expect(res.status).toBe(403);
+      }
       expect(outbound).toEqual([]);
     } finally {
       spy.mockRestore();

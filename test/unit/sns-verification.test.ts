@@ -1,4 +1,4 @@
-import { checkSnsUrl } from '../../src/core/check-sns-url';
+import { checkSnsUrl, snsTopicRegion } from '../../src/core/check-sns-url';
 import { parseSnsEnvelope, type SnsEnvelope } from '../../src/core/sns-envelope';
 import { snsStringToSign } from '../../src/core/sns-string-to-sign';
 import { createSnsVerifier } from '../../src/http/verify-sns-message';
@@ -31,25 +31,71 @@ describe('the string SNS signs', () => {
 });
 
 describe('SNS URLs the bot may fetch', () => {
+  const CERT = 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-f3ecfb7224c7233fe7bb5f59f96de52f.pem';
   it.each([
-    ['https://sns.us-east-1.amazonaws.com/SimpleNotificationService-abc.pem', true],
-    ['https://sns.eu-central-1.amazonaws.com/SimpleNotificationService-abc.pem', true],
-    ['https://sns.us-gov-west-1.amazonaws.com/x.pem', true],
-    ['http://sns.us-east-1.amazonaws.com/x.pem', false],
-    ['https://sns.us-east-1.amazonaws.com.evil.example/x.pem', false],
-    ['https://evil.example/sns.us-east-1.amazonaws.com/x.pem', false],
-    ['https://sns.us-east-1.amazonaws.com:8443/x.pem', false],
-    ['https://user:pw@sns.us-east-1.amazonaws.com/x.pem', false],
-    ['https://sns.amazonaws.com/x.pem', false],
-    ['https://sqs.us-east-1.amazonaws.com/x.pem', false],
-    ['https://sns.us-east-1.amazonaws.com/x.txt', false],
-    ['not a url', false],
-  ])('certificate %s → %s', (url, ok) => {
-    expect(checkSnsUrl(url, 'certificate').ok).toBe(ok);
+    [CERT, 'us-east-1'],
+    ['https://sns.eu-central-1.amazonaws.com/SimpleNotificationService-7506a1e35b36ef5a444dd1a8e7cc3ed8.pem', 'eu-central-1'],
+    ['https://sns.us-gov-west-1.amazonaws.com/SimpleNotificationService-abc.pem', 'us-gov-west-1'],
+    ['https://sns.cn-north-1.amazonaws.com.cn/SimpleNotificationService-abc.pem', 'cn-north-1'],
+    ['https://sns.cn-northwest-1.amazonaws.com.cn/SimpleNotificationService-abc.pem', 'cn-northwest-1'],
+  ])('accepts the certificate %s (region %s)', (url, region) => {
+    expect(checkSnsUrl(url, 'certificate')).toEqual({ ok: true, region });
   });
-  it('accepts a SubscribeURL on the SNS host without a .pem path', () => {
+
+  it.each([
+    ['a query string', `${CERT}?x=1`, /query string/],
+    ['an empty query string', `${CERT}?`, /query string/],
+    ['a fragment', `${CERT}#frag`, /fragment/],
+    ['an empty fragment', `${CERT}#`, /fragment/],
+    ['userinfo', CERT.replace('https://', 'https://user:pw@'), /credentials/],
+    ['empty userinfo', CERT.replace('https://', 'https://@'), /credentials/],
+    ['a port', CERT.replace('.com/', '.com:8443/'), /port/],
+    ['the default port written out', CERT.replace('.com/', '.com:443/'), /canonical/],
+    ['another path', 'https://sns.us-east-1.amazonaws.com/x.pem', /SimpleNotificationService-<hex>\.pem/],
+    ['a made-up directory', 'https://sns.us-east-1.amazonaws.com/evil/SimpleNotificationService-abc.pem', /SimpleNotificationService-<hex>\.pem/],
+    ['a non-hex name', 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-other.pem', /SimpleNotificationService-<hex>\.pem/],
+    ['a .txt file', 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-abc.txt', /SimpleNotificationService-<hex>\.pem/],
+    ['a dot segment', 'https://sns.us-east-1.amazonaws.com/x/../SimpleNotificationService-abc.pem', /canonical/],
+    ['a backslash', 'https://sns.us-east-1.amazonaws.com\\SimpleNotificationService-abc.pem', /canonical/],
+    ['an upper-case host', 'https://SNS.US-EAST-1.AMAZONAWS.COM/SimpleNotificationService-abc.pem', /canonical/],
+    ['http', CERT.replace('https:', 'http:'), /not https/],
+    ['a lookalike host (suffix)', 'https://sns.us-east-1.amazonaws.com.evil.example/SimpleNotificationService-abc.pem', /host/],
+    ['a lookalike host (prefix)', 'https://evilsns.us-east-1.amazonaws.com/SimpleNotificationService-abc.pem', /host/],
+    ['a lookalike host (other service)', 'https://sqs.us-east-1.amazonaws.com/SimpleNotificationService-abc.pem', /host/],
+    ['a lookalike host (S3 bucket)', 'https://sns.us-east-1.amazonaws.com.s3.amazonaws.com/SimpleNotificationService-abc.pem', /host/],
+    ['a lookalike host (no region)', 'https://sns.amazonaws.com/SimpleNotificationService-abc.pem', /host/],
+    ['a China region on the .com domain', 'https://sns.cn-north-1.amazonaws.com/SimpleNotificationService-abc.pem', /host/],
+    ['a commercial region on the .cn domain', 'https://sns.us-east-1.amazonaws.com.cn/SimpleNotificationService-abc.pem', /host/],
+    ['the host in the path', 'https://evil.example/sns.us-east-1.amazonaws.com/SimpleNotificationService-abc.pem', /host/],
+    ['the host as userinfo', 'https://sns.us-east-1.amazonaws.com@evil.example/SimpleNotificationService-abc.pem', /credentials/],
+    ['not a URL', 'not a url', /not a URL/],
+    ['a non-string', 42, /missing/],
+  ])('refuses a certificate URL with %s', (_name, url, reason) => {
+    const result = checkSnsUrl(url, 'certificate');
+    expect(result.ok).toBe(false);
+    expect(result.ok ? '' : result.reason).toMatch(reason);
+  });
+
+  it('accepts a SubscribeURL only as /?Action=ConfirmSubscription on the SNS host', () => {
     expect(checkSnsUrl('https://sns.us-east-2.amazonaws.com/?Action=ConfirmSubscription&Token=1', 'subscribe').ok).toBe(true);
-    expect(checkSnsUrl('https://attacker.example/?Action=ConfirmSubscription', 'subscribe').ok).toBe(false);
+    expect(checkSnsUrl('https://sns.cn-north-1.amazonaws.com.cn/?Action=ConfirmSubscription&Token=1', 'subscribe').ok).toBe(true);
+    for (const url of [
+      'https://attacker.example/?Action=ConfirmSubscription',
+      'https://sns.us-east-2.amazonaws.com/?Action=Publish&Token=1',
+      'https://sns.us-east-2.amazonaws.com/other?Action=ConfirmSubscription',
+      'https://sns.us-east-2.amazonaws.com/?Action=ConfirmSubscription#x',
+      'https://u@sns.us-east-2.amazonaws.com/?Action=ConfirmSubscription',
+      'http://sns.us-east-2.amazonaws.com/?Action=ConfirmSubscription',
+    ]) {
+      expect(checkSnsUrl(url, 'subscribe')).toMatchObject({ ok: false });
+    }
+  });
+
+  it('reads the region of a topic ARN in every supported partition', () => {
+    expect(snsTopicRegion('arn:aws:sns:us-east-1:123456789012:t')).toBe('us-east-1');
+    expect(snsTopicRegion('arn:aws-cn:sns:cn-north-1:123456789012:t')).toBe('cn-north-1');
+    expect(snsTopicRegion('arn:aws-us-gov:sns:us-gov-west-1:123456789012:t')).toBe('us-gov-west-1');
+    expect(snsTopicRegion('arn:aws:sqs:us-east-1:123456789012:t')).toBeUndefined();
   });
 });
 
@@ -79,7 +125,16 @@ describe('SNS signature verification', () => {
   it('never makes a request for an off-host, non-https or non-.pem certificate URL', async () => {
     const fetch = jest.fn(signer.fetch);
     const verifier = createSnsVerifier({ fetch });
-    for (const url of ['https://attacker.example/cert.pem', 'http://sns.us-east-1.amazonaws.com/cert.pem', 'https://sns.us-east-1.amazonaws.com.attacker.example/cert.pem', 'https://sns.us-east-1.amazonaws.com/cert.txt']) {
+    for (const url of [
+      'https://attacker.example/cert.pem',
+      'http://sns.us-east-1.amazonaws.com/cert.pem',
+      'https://sns.us-east-1.amazonaws.com.attacker.example/cert.pem',
+      'https://sns.us-east-1.amazonaws.com/cert.txt',
+      `${signer.certUrl}?redirect=https://attacker.example/`,
+      'https://sns.us-east-1.amazonaws.com/evil/SimpleNotificationService-0f.pem',
+      // Well-formed, but another region than the topic's (us-east-1).
+      signer.certUrl.replace('us-east-1', 'eu-west-1'),
+    ]) {
       const result = await verifier.verify(envelope(signer.sign(snsNotification({ a: 1 }, { SigningCertURL: url }))));
       expect(result).toMatchObject({ ok: false, status: 403 });
     }
