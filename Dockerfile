@@ -3,18 +3,21 @@
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# --ignore-scripts: `prepare` builds dist/, but the sources are copied below; `npm run build` does it.
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY commands ./commands
 COPY views ./views
 COPY bin ./bin
+# The MWAA REST client the bot shares with the DAG-trigger Lambda (src/aws/mwaa-dag-trigger.ts).
+COPY lambda/dag-trigger/src ./lambda/dag-trigger/src
 RUN npm run build
 
 FROM node:22-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
 FROM node:22-bookworm-slim AS runtime
 # No MLOPS_CONFIG here: set explicitly, the file must exist, and a plain `docker run` would exit 1.
