@@ -2,26 +2,24 @@ import { CreateCliTokenCommand, type MWAAClient } from '@aws-sdk/client-mwaa';
 // The endpoint resolver of client-mwaa 3.523 itself (its dependency, hoisted): it applies
 // AWS_ENDPOINT_URL_MWAA / AWS_ENDPOINT_URL / profile endpoint_url exactly as the client would.
 import { getEndpointFromInstructions } from '@smithy/middleware-endpoint';
-import { SignatureV4 } from '@smithy/signature-v4';
+// The one MWAA REST client, shared with the DAG-trigger Lambda (which stays its own package: these
+// files import only node builtins and @smithy/signature-v4, a dependency of both packages).
+import { dagIdFitsRestApi, dagRunsPath, MAX_REST_API_PATH, readDagRun } from '../../lambda/dag-trigger/src/airflow-dag-runs';
+import { mwaaRestClient, MwaaRestError, type MwaaRestClient } from '../../lambda/dag-trigger/src/mwaa-rest-client';
 import { ErrorCode, MlopsError } from '../core/errors';
 import type { DagRunState, DagTrigger, DagTriggerRequest, DagTriggerResult } from '../core/ports';
 import { awsErrorToMlopsError } from './aws-error-to-mlops-error';
 import { airflowRunState } from './lambda-dag-trigger';
 
 /*
- * Why hand-signed: @aws-sdk/client-mwaa is served here only up to 3.523.0, which has no
- * InvokeRestApiCommand. This module performs the same restJson1 call the SDK command would
- * (checked against the MWAA model in aws-sdk-js-v3):
- *   POST /restapi/{Name} on host prefix "env.", body {Path, Method, QueryParameters?, Body?}
- *   200 -> {RestApiStatusCode, RestApiResponse}
- *   HTTP 400 with x-amzn-errortype RestApiClientException / RestApiServerException (both are
- *   modelled as HTTP 400) -> {RestApiStatusCode, RestApiResponse}: Airflow's own answer
- *   403 AccessDeniedException, 404 ResourceNotFoundException, 400 ValidationException,
- *   500 InternalServerException, 503 ServiceUnavailableException: AWS-level errors.
- * It signs with SigV4 (service "airflow") using the client's resolved credentials, region and
- * sha256, resolves the endpoint as the client does, and sends through the client's own request
- * handler (so its timeouts apply). Replace with InvokeRestApiCommand once the package is newer:
- * the DagTrigger port stays the same.
+ * Why not the SDK command: @aws-sdk/client-mwaa is served here only up to 3.523.0, which has no
+ * InvokeRestApiCommand. The bot uses the DAG-trigger Lambda's client (lambda/dag-trigger/src/
+ * mwaa-rest-client.ts: restJson1 `POST /restapi/{Name}`, SigV4 service "airflow") and its run
+ * reader (airflow-dag-runs.ts), which keeps every call within InvokeRestApi's 64-character Path:
+ * a run whose own path is longer is found in the DAG's run list instead. Region, credentials and
+ * endpoint come from the bot's MWAAClient as the SDK resolves them (AWS_ENDPOINT_URL_MWAA,
+ * profiles, the `env.` host prefix on AWS's own host names). Replace with InvokeRestApiCommand
+ * once the package is newer: the DagTrigger port stays the same.
  */
 
 const INVOKE_ACTION = 'airflow:InvokeRestApi';
@@ -37,162 +35,39 @@ function str(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 
-export interface RestApiCall {
-  Path: string;
-  Method: 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
-  QueryParameters?: JsonObject;
-  Body?: JsonObject;
-}
-/** Airflow's answer, whatever its HTTP status. */
-export interface RestApiAnswer {
-  statusCode: number;
-  response: unknown;
-}
-
 export interface MwaaDagTriggerOptions {
-  /** Deadline for one attempt (including reading the answer), default 15000 ms. */
+  /** Deadline for one attempt without an answer, default 15000 ms. */
   attemptTimeoutMs?: number;
-}
-
-/** An error shaped like the SDK's service exceptions, so awsErrorToMlopsError reads it the same way. */
-function serviceError(name: string, message: string, status: number | undefined, requestId?: string): Error {
-  return Object.assign(new Error(message), {
-    name,
-    $fault: status !== undefined && status >= 500 ? 'server' : 'client',
-    $metadata: { httpStatusCode: status, requestId },
-  });
-}
-
-function errorType(headers: Record<string, string>, body: JsonObject): string | undefined {
-  const raw = headers['x-amzn-errortype'] ?? str(body.__type) ?? str(body.code);
-  if (raw === undefined) return undefined;
-  // Same clean-up as the SDK: "Type:http://…" or "namespace#Type" -> "Type".
-  const noUrl = raw.split(':')[0] ?? raw;
-  return noUrl.includes('#') ? (noUrl.split('#')[1] ?? noUrl) : noUrl;
-}
-
-function isRetryable(error: unknown): boolean {
-  if (!isObject(error)) return false;
-  const name = str(error.name) ?? '';
-  const status = isObject(error.$metadata) ? error.$metadata.httpStatusCode : undefined;
-  return (
-    ['ThrottlingException', 'TooManyRequestsException', 'TimeoutError', 'InternalServerException', 'ServiceUnavailableException'].includes(name) ||
-    status === 429 ||
-    (typeof status === 'number' && status >= 500) ||
-    ['ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(str(error.code) ?? '')
-  );
-}
-
-function headerMap(raw: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (isObject(raw)) {
-    for (const [k, v] of Object.entries(raw)) if (typeof v === 'string') out[k.toLowerCase()] = v;
-  }
-  return out;
+  /** Base of the backoff between attempts (tests); default the client's 200 ms. */
+  retryDelayMs?: number;
 }
 
 /**
- * Calls MWAA InvokeRestApi on `environment` with `client`'s configuration. Resolves with Airflow's
- * answer (any status, including 4xx/5xx from Airflow); rejects with SDK-shaped errors for
- * AWS-level failures (access denied, throttled, not found, timeouts), after retries.
+ * The URL InvokeRestApi calls go to, as the SDK would resolve it for `client`: a configured
+ * endpoint (client option, AWS_ENDPOINT_URL_MWAA, AWS_ENDPOINT_URL, profile) literally, else the
+ * regional endpoint with the operation's `env.` host prefix (unless disableHostPrefix).
  */
-export async function invokeMwaaRestApi(
-  client: MWAAClient,
-  environment: string,
-  call: RestApiCall,
-  options: MwaaDagTriggerOptions = {},
-): Promise<RestApiAnswer> {
+export async function resolveMwaaRestEndpoint(client: MWAAClient, environment: string): Promise<URL> {
   const cfg = client.config;
-  // Endpoint as the SDK resolves it. A configured endpoint (client option, or one the SDK installs
-  // from AWS_ENDPOINT_URL_MWAA / AWS_ENDPOINT_URL / profile) is used literally, without "env.".
   const hadCustomEndpoint = typeof cfg.endpoint === 'function';
   // The cast only adds the index signature the helper's generic bound asks for; the object is
   // the client's own resolved config, as the SDK's endpoint middleware passes it.
   const resolved = await getEndpointFromInstructions({ Name: environment }, CreateCliTokenCommand, cfg as typeof cfg & Record<string, unknown>);
   const overridden = hadCustomEndpoint || typeof cfg.endpoint === 'function';
-  const url = resolved.url;
-  const hostname = overridden || cfg.disableHostPrefix === true ? url.hostname : `env.${url.hostname}`;
-  const basePath = url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
-  const body = JSON.stringify(call);
+  const url = new URL(resolved.url.href);
+  if (!overridden && cfg.disableHostPrefix !== true) url.hostname = `env.${url.hostname}`;
+  return url;
+}
 
-  const signer = new SignatureV4({
-    credentials: cfg.credentials,
-    region: cfg.region,
-    service: cfg.defaultSigningName ?? 'airflow',
-    sha256: cfg.sha256,
-    uriEscapePath: true,
+/** An error shaped like the SDK's service exceptions, so awsErrorToMlopsError reads it the same way. */
+function sdkShaped(error: MwaaRestError): Error {
+  const status = error.httpStatus;
+  return Object.assign(new Error(error.message), {
+    name: error.errorType,
+    ...(error.code !== undefined ? { code: error.code } : {}),
+    $fault: status !== undefined && status >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode: status },
   });
-  const maxAttempts = Math.max(1, (await cfg.maxAttempts().catch(() => DEFAULT_MAX_ATTEMPTS)) || DEFAULT_MAX_ATTEMPTS);
-  const attemptTimeoutMs = options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS;
-
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await attemptOnce();
-    } catch (error) {
-      if (attempt >= maxAttempts || !isRetryable(error)) throw error;
-      const throttled = isObject(error) && /Throttl|TooManyRequests/.test(str(error.name) ?? '');
-      const base = throttled ? 500 : 100;
-      await new Promise((r) => setTimeout(r, Math.random() * Math.min(20_000, base * 2 ** (attempt - 1))));
-    }
-  }
-
-  async function attemptOnce(): Promise<RestApiAnswer> {
-    const request = {
-      method: 'POST',
-      protocol: url.protocol,
-      hostname,
-      ...(url.port !== '' ? { port: Number(url.port) } : {}),
-      path: `${basePath}/restapi/${encodeURIComponent(environment)}`,
-      query: {},
-      headers: {
-        host: url.port !== '' ? `${hostname}:${url.port}` : hostname,
-        'content-type': 'application/json',
-        'content-length': String(Buffer.byteLength(body)),
-        'user-agent': 'mlops-chatops (hand-signed InvokeRestApi)',
-      } as Record<string, string>,
-      body,
-    };
-    const signed = await signer.sign(request, { signingDate: new Date(Date.now() + (cfg.systemClockOffset ?? 0)) });
-
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), attemptTimeoutMs);
-    try {
-      let status: number;
-      let headers: Record<string, string>;
-      let text: string;
-      try {
-        const { response } = await cfg.requestHandler.handle(signed, { abortSignal: abort.signal });
-        status = response.statusCode;
-        headers = headerMap(response.headers);
-        text = new TextDecoder().decode(await cfg.streamCollector(response.body));
-      } catch (error) {
-        if (abort.signal.aborted) {
-          throw Object.assign(new Error(`MWAA InvokeRestApi did not answer within ${attemptTimeoutMs} ms`), { name: 'TimeoutError' });
-        }
-        throw error;
-      }
-      let parsed: unknown;
-      try {
-        parsed = text.trim() === '' ? {} : JSON.parse(text);
-      } catch {
-        parsed = undefined;
-      }
-      const data: JsonObject = isObject(parsed) ? parsed : {};
-      const requestId = headers['x-amzn-requestid'];
-      if (status >= 200 && status < 300) {
-        if (!isObject(parsed)) throw serviceError('InvalidResponse', `MWAA answered HTTP ${status} with a body that is not JSON`, status, requestId);
-        return { statusCode: typeof data.RestApiStatusCode === 'number' ? data.RestApiStatusCode : status, response: data.RestApiResponse };
-      }
-      const type = errorType(headers, data);
-      if ((type === 'RestApiClientException' || type === 'RestApiServerException') && typeof data.RestApiStatusCode === 'number') {
-        return { statusCode: data.RestApiStatusCode, response: data.RestApiResponse };
-      }
-      const message = str(data.message) ?? str(data.Message) ?? (text.trim().slice(0, 300) || `HTTP ${status}`);
-      throw serviceError(type ?? `Http${status}`, message, status, requestId);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
 }
 
 /** "title: detail" from Airflow's problem JSON (RFC 7807), or what there is. */
@@ -212,63 +87,111 @@ function airflowProblem(response: unknown): string {
 /**
  * DagTrigger over MWAA InvokeRestApi (contract section 6, `kind: mwaa`):
  * `POST /dags/{dag_id}/dagRuns` with `{dag_run_id, conf}`; Airflow's 409 (run id exists) is an
- * idempotent success (state 'unknown': Airflow's 409 does not say it). `runState` reads
- * `GET /dags/{dag_id}/dagRuns/{dag_run_id}`; an unknown run is state 'unknown' (raw 'not_found').
+ * idempotent success (state 'unknown': Airflow's 409 does not say it). `runState` reads the run
+ * with the Lambda's reader; a run Airflow does not have is state 'not_found', any failure to read
+ * it rejects (the watchdog counts and alerts those).
  */
 export function createMwaaDagTrigger(client: MWAAClient, environment: string, options: MwaaDagTriggerOptions = {}): DagTrigger {
   const resource = `MWAA environment ${environment}`;
+  let rest: Promise<MwaaRestClient> | undefined;
 
-  async function call(restCall: RestApiCall): Promise<RestApiAnswer> {
-    try {
-      return await invokeMwaaRestApi(client, environment, restCall, options);
-    } catch (error) {
-      throw awsErrorToMlopsError(error, { action: INVOKE_ACTION, resource });
-    }
+  /** Built on first use: region and endpoint are resolved asynchronously by the SDK's config. */
+  function restClient(): Promise<MwaaRestClient> {
+    rest ??= (async () => {
+      const cfg = client.config;
+      const [endpoint, region, maxAttempts] = await Promise.all([
+        resolveMwaaRestEndpoint(client, environment),
+        cfg.region(),
+        cfg.maxAttempts().catch(() => DEFAULT_MAX_ATTEMPTS),
+      ]);
+      return mwaaRestClient({
+        region,
+        credentials: cfg.credentials,
+        endpoint: endpoint.href,
+        timeoutMs: options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS,
+        maxAttempts: Math.max(1, maxAttempts || DEFAULT_MAX_ATTEMPTS),
+        ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
+      });
+    })().catch((error: unknown) => {
+      rest = undefined;
+      throw error;
+    });
+    return rest;
+  }
+
+  function tooLong(dagId: string, dagRunId: string): MlopsError {
+    return new MlopsError(
+      ErrorCode.TriggerFailed,
+      `DAG id ${dagId} is too long for MWAA InvokeRestApi: its path ${dagRunsPath(dagId)} is over ${MAX_REST_API_PATH} characters. Use a shorter DAG id, or trigger through the DAG-trigger Lambda with the same limit.`,
+      { environment, dagId, dagRunId },
+    );
+  }
+
+  /** AWS-level failures (no answer, access denied, throttled…) as MlopsErrors; Airflow's own answers are left to the caller. */
+  function awsFailure(error: unknown): MlopsError {
+    return awsErrorToMlopsError(error instanceof MwaaRestError ? sdkShaped(error) : error, { action: INVOKE_ACTION, resource });
   }
 
   return {
     kind: 'mwaa',
 
     async trigger(request: DagTriggerRequest): Promise<DagTriggerResult> {
-      const answer = await call({
-        Path: `/dags/${encodeURIComponent(request.dagId)}/dagRuns`,
-        Method: 'POST',
-        Body: { dag_run_id: request.dagRunId, conf: request.conf },
-      });
-      if (answer.statusCode === 409) {
+      if (!dagIdFitsRestApi(request.dagId)) throw tooLong(request.dagId, request.dagRunId);
+      let statusCode: number;
+      let response: unknown;
+      try {
+        const answer = await (await restClient()).invokeRestApi(environment, {
+          method: 'POST',
+          path: dagRunsPath(request.dagId),
+          body: { dag_run_id: request.dagRunId, conf: request.conf },
+        });
+        statusCode = answer.restApiStatusCode;
+        response = answer.restApiResponse;
+      } catch (error) {
+        if (!(error instanceof MwaaRestError) || error.restApiStatusCode === undefined) throw awsFailure(error);
+        statusCode = error.restApiStatusCode;
+        response = error.restApiResponse;
+      }
+      if (statusCode === 409) {
         return { dagRunId: request.dagRunId, state: 'unknown', alreadyTriggered: true };
       }
-      if (answer.statusCode >= 400) {
+      if (statusCode >= 400) {
         const hint =
-          answer.statusCode === 404
+          statusCode === 404
             ? ' Check that the DAG exists in the environment and is not paused or broken.'
-            : answer.statusCode === 401 || answer.statusCode === 403
+            : statusCode === 401 || statusCode === 403
               ? " The bot's role is mapped to an Airflow role that may not trigger this DAG."
               : '';
         throw new MlopsError(
           ErrorCode.TriggerFailed,
-          `Airflow in ${resource} refused to start DAG ${request.dagId} (HTTP ${answer.statusCode}): ${airflowProblem(answer.response)}.${hint}`,
-          { environment, dagId: request.dagId, dagRunId: request.dagRunId, airflowStatus: answer.statusCode, airflowResponse: answer.response },
+          `Airflow in ${resource} refused to start DAG ${request.dagId} (HTTP ${statusCode}): ${airflowProblem(response)}.${hint}`,
+          { environment, dagId: request.dagId, dagRunId: request.dagRunId, airflowStatus: statusCode, airflowResponse: response },
         );
       }
-      const run = isObject(answer.response) ? answer.response : {};
+      const run = isObject(response) ? response : {};
       return { dagRunId: str(run.dag_run_id) ?? request.dagRunId, state: str(run.state) ?? 'queued', alreadyTriggered: false };
     },
 
     async runState(dagId: string, dagRunId: string): Promise<{ state: DagRunState; raw?: string }> {
-      const answer = await call({
-        Path: `/dags/${encodeURIComponent(dagId)}/dagRuns/${encodeURIComponent(dagRunId)}`,
-        Method: 'GET',
-      });
-      if (answer.statusCode === 404) return { state: 'unknown', raw: 'not_found' };
-      if (answer.statusCode >= 400) {
-        throw new MlopsError(
-          ErrorCode.TriggerFailed,
-          `Airflow in ${resource} could not report run ${dagRunId} of DAG ${dagId} (HTTP ${answer.statusCode}): ${airflowProblem(answer.response)}.`,
-          { environment, dagId, dagRunId, airflowStatus: answer.statusCode },
-        );
+      if (!dagIdFitsRestApi(dagId)) throw tooLong(dagId, dagRunId);
+      let lookup;
+      try {
+        lookup = await readDagRun(await restClient(), environment, dagId, dagRunId);
+      } catch (error) {
+        if (error instanceof MwaaRestError && error.restApiStatusCode !== undefined) {
+          throw new MlopsError(
+            ErrorCode.TriggerFailed,
+            `Airflow in ${resource} could not report run ${dagRunId} of DAG ${dagId} (HTTP ${error.restApiStatusCode}): ${airflowProblem(error.restApiResponse)}.`,
+            { environment, dagId, dagRunId, airflowStatus: error.restApiStatusCode },
+          );
+        }
+        if (error instanceof MwaaRestError && error.errorType === 'RunNotListed') {
+          throw new MlopsError(ErrorCode.TriggerFailed, `Cannot read the state of run ${dagRunId} in ${resource}: ${error.message}.`, { environment, dagId, dagRunId });
+        }
+        throw awsFailure(error);
       }
-      return airflowRunState(isObject(answer.response) ? answer.response.state : undefined);
+      if (!lookup.found) return { state: 'not_found', raw: 'not_found' };
+      return airflowRunState(lookup.run.state);
     },
   };
 }

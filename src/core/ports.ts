@@ -16,7 +16,8 @@ export interface DagTriggerResult {
   /** True when the run id already existed (MWAA 409, or the Lambda said so): idempotent success. */
   alreadyTriggered: boolean;
 }
-export type DagRunState = 'queued' | 'running' | 'success' | 'failed' | 'unknown';
+/** `not_found`: the trigger answered that there is no such run (Airflow 404), unlike a failed call, which rejects. */
+export type DagRunState = 'queued' | 'running' | 'success' | 'failed' | 'unknown' | 'not_found';
 
 /**
  * Starts DAG runs (contract section 6). Failures reject with MlopsError codes TriggerFailed,
@@ -25,7 +26,7 @@ export type DagRunState = 'queued' | 'running' | 'success' | 'failed' | 'unknown
 export interface DagTrigger {
   readonly kind: 'lambda' | 'mwaa';
   trigger(request: DagTriggerRequest): Promise<DagTriggerResult>;
-  /** State of a run, for the watchdog. */
+  /** State of a run, for the watchdog and for confirming a trigger whose outcome is unknown. */
   runState(dagId: string, dagRunId: string): Promise<{ state: DagRunState; raw?: string }>;
 }
 

@@ -8,7 +8,7 @@ import {
   ListModelsCommand,
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
-import { invokeMwaaRestApi } from '../../src/aws/mwaa-dag-trigger';
+import { mwaaRestClient, MwaaRestError } from '../../lambda/dag-trigger/src/mwaa-rest-client';
 import { DEFAULT_ENDPOINT_NAME, DEFAULT_TRAINING_JOB_NAME, startFakeAws, type FakeAws } from '../kit/fake-aws-server';
 
 /** The fake, checked with the REAL SDK v3 clients (static credentials, us-east-1, endpoint = fake). */
@@ -254,6 +254,18 @@ describe('CloudWatch (awsJson1_0, query-compatible)', () => {
 });
 
 describe('MWAA InvokeRestApi (restJson1)', () => {
+  /** Airflow's answer whatever its status, through the client the bot and the Lambda share. */
+  async function invokeMwaaRestApi(_client: MWAAClient, environment: string, call: { Path: string; Method: 'GET' | 'POST'; Body?: Record<string, unknown> }) {
+    const rest = mwaaRestClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, endpoint: fake.url, maxAttempts: 1 });
+    try {
+      const answer = await rest.invokeRestApi(environment, { path: call.Path, method: call.Method, ...(call.Body !== undefined ? { body: call.Body } : {}) });
+      return { statusCode: answer.restApiStatusCode, response: answer.restApiResponse };
+    } catch (error) {
+      if (error instanceof MwaaRestError && error.restApiStatusCode !== undefined) return { statusCode: error.restApiStatusCode, response: error.restApiResponse };
+      throw error;
+    }
+  }
+
   it('stores DAG runs, answers 409 as RestApiClientException for a duplicate run id, and GETs runs', async () => {
     const post = { Path: '/dags/train/dagRuns', Method: 'POST' as const, Body: { dag_run_id: 'r1', conf: { x: 1 } } };
     const created = await invokeMwaaRestApi(mwaa, 'mlops-prod', post);

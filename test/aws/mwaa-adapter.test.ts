@@ -1,8 +1,7 @@
-import { Readable } from 'node:stream';
 import { MWAAClient } from '@aws-sdk/client-mwaa';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { createAwsClients, type AwsClients } from '../../src/aws/aws-clients';
-import { createMwaaDagTrigger, invokeMwaaRestApi } from '../../src/aws/mwaa-dag-trigger';
+import { createMwaaDagTrigger, resolveMwaaRestEndpoint } from '../../src/aws/mwaa-dag-trigger';
 import { ErrorCode, MlopsError } from '../../src/core/errors';
 import type { DagTrigger } from '../../src/core/ports';
 import { startFakeAws, type FakeAws } from '../kit/fake-aws-server';
@@ -27,7 +26,7 @@ async function mlopsError(promise: Promise<unknown>): Promise<MlopsError> {
 beforeAll(async () => {
   fake = await startFakeAws();
   clients = createAwsClients({ endpoint: fake.url, region: 'us-east-1', credentials, maxAttempts: 2, requestTimeoutMs: 300 });
-  trigger = createMwaaDagTrigger(clients.mwaa, ENV);
+  trigger = createMwaaDagTrigger(clients.mwaa, ENV, { attemptTimeoutMs: 300, retryDelayMs: 5 });
 });
 afterEach(() => fake.reset());
 afterAll(async () => {
@@ -107,7 +106,7 @@ describe('trigger', () => {
     expect(fake.callsTo('mwaa').map((c) => (c.body as { Body: { dag_run_id: string } }).Body.dag_run_id)).toEqual([request.dagRunId, request.dagRunId]);
   });
 
-  it('a slow answer is AwsTimeout (client request timeout), retried once', async () => {
+  it('a slow answer is AwsTimeout (the attempt deadline), retried once', async () => {
     fake.mwaa.onInvokeRestApi(() => ({ delayMs: 3000, statusCode: 200, response: {} }));
     const started = Date.now();
     expect((await mlopsError(trigger.trigger(request))).code).toBe(ErrorCode.AwsTimeout);
@@ -138,12 +137,43 @@ describe('runState', () => {
     await expect(trigger.runState(request.dagId, request.dagRunId)).resolves.toEqual({ state: 'success', raw: 'success' });
   });
 
-  it('an unknown run is unknown (not_found); another Airflow error is TriggerFailed', async () => {
-    await expect(trigger.runState('d', 'missing')).resolves.toEqual({ state: 'unknown', raw: 'not_found' });
+  it('a run Airflow does not have is not_found (an answer); an Airflow error, or no answer, rejects', async () => {
+    await expect(trigger.runState('d', 'missing')).resolves.toEqual({ state: 'not_found', raw: 'not_found' });
     fake.mwaa.onInvokeRestApi(() => ({ statusCode: 403, response: { title: 'Forbidden', detail: 'Insufficient permissions' } }));
     const error = await mlopsError(trigger.runState('d', 'r'));
     expect(error.code).toBe(ErrorCode.TriggerFailed);
     expect(error.message).toContain('Insufficient permissions');
+    fake.mwaa.onInvokeRestApi(() => ({ delayMs: 2000, statusCode: 200, response: { state: 'running' } }));
+    expect((await mlopsError(trigger.runState('d', 'r'))).code).toBe(ErrorCode.AwsTimeout);
+  });
+
+  it('a run whose own path is over 64 characters is found in the DAG\'s run list (the real run id shape)', async () => {
+    // Run ids as the bot makes them (mlops__train__<model>__<iso>__<random>) with a real DAG id:
+    // GET /dags/{dag}/dagRuns/{run} is 97 characters, which InvokeRestApi refuses.
+    const dagId = 'fraud_detector_training';
+    const runId = 'mlops__train__fraud-detector__2026-11-24T10:00:00.000Z__abcd1234';
+    expect(`/dags/${dagId}/dagRuns/${encodeURIComponent(runId)}`.length).toBeGreaterThan(64);
+    await trigger.trigger({ dagId, dagRunId: runId, conf: {} });
+    for (let i = 0; i < 3; i++) await trigger.trigger({ dagId, dagRunId: `other-${i}`, conf: {} });
+    fake.mwaa.setRunState(dagId, runId, 'failed', ENV);
+    await expect(trigger.runState(dagId, runId)).resolves.toEqual({ state: 'failed', raw: 'failed' });
+    const reads = fake.callsTo('mwaa').slice(4).map((c) => c.body as { Path: string; QueryParameters?: unknown });
+    expect(reads.every((b) => b.Path.length <= 64)).toBe(true);
+    expect(reads[0]).toMatchObject({ Path: `/dags/${dagId}/dagRuns`, QueryParameters: { limit: 100, offset: 0, order_by: '-execution_date' } });
+    // Not in a complete list: not_found; a DAG id that cannot fit at all: a clear error, no call.
+    await expect(trigger.runState(dagId, `${runId}-gone`)).resolves.toEqual({ state: 'not_found', raw: 'not_found' });
+    const calls = fake.calls.length;
+    const long = await mlopsError(trigger.runState('d'.repeat(60), 'r'));
+    expect(long.message).toContain('over 64 characters');
+    expect(fake.calls.length).toBe(calls);
+  });
+
+  it('the fake refuses a Path over 64 characters as MWAA does (ValidationException)', async () => {
+    const res = await fetch(`${fake.url}/restapi/${ENV}`, { method: 'POST', body: JSON.stringify({ Path: `/dags/d/dagRuns/${'r'.repeat(60)}`, Method: 'GET' }) });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('x-amzn-errortype')).toBe('ValidationException');
+    const badMethod = await fetch(`${fake.url}/restapi/${ENV}`, { method: 'POST', body: JSON.stringify({ Path: '/dags', Method: 'HEAD' }) });
+    expect(badMethod.headers.get('x-amzn-errortype')).toBe('ValidationException');
   });
 
   it('URL-encodes ids in the Airflow path', async () => {
@@ -153,40 +183,16 @@ describe('runState', () => {
 });
 
 describe('endpoint resolution', () => {
-  /** A request handler that records the signed request and answers 200 without any network. */
-  function capturingClient(config: ConstructorParameters<typeof MWAAClient>[0]) {
-    const seen: { protocol: string; hostname: string; path: string; headers: Record<string, string> }[] = [];
-    const client = new MWAAClient({
-      ...config,
-      credentials,
-      requestHandler: {
-        handle: async (req: { protocol: string; hostname: string; path: string; headers: Record<string, string> }) => {
-          seen.push(req);
-          return {
-            response: {
-              statusCode: 200,
-              headers: { 'content-type': 'application/json' },
-              body: Readable.from([Buffer.from(JSON.stringify({ RestApiStatusCode: 200, RestApiResponse: { state: 'running' } }))]),
-            },
-          };
-        },
-      },
-    });
-    return { client, seen };
-  }
-
-  it('on AWS itself, prefixes the regional host with "env." and signs the host header', async () => {
-    const { client, seen } = capturingClient({ region: 'eu-west-1' });
-    await expect(invokeMwaaRestApi(client, ENV, { Path: '/dags/d/dagRuns/r', Method: 'GET' })).resolves.toEqual({ statusCode: 200, response: { state: 'running' } });
-    expect(seen[0]).toMatchObject({ protocol: 'https:', hostname: 'env.airflow.eu-west-1.amazonaws.com', path: `/restapi/${ENV}` });
-    expect(seen[0]?.headers.host).toBe('env.airflow.eu-west-1.amazonaws.com');
-    expect(seen[0]?.headers.authorization).toContain('/eu-west-1/airflow/aws4_request');
+  it('on AWS itself, prefixes the regional host with "env."', async () => {
+    const client = new MWAAClient({ region: 'eu-west-1', credentials });
+    expect((await resolveMwaaRestEndpoint(client, ENV)).href).toBe('https://env.airflow.eu-west-1.amazonaws.com/');
+    client.destroy();
   });
 
   it('honours disableHostPrefix', async () => {
-    const { client, seen } = capturingClient({ region: 'eu-west-1', disableHostPrefix: true });
-    await invokeMwaaRestApi(client, ENV, { Path: '/x', Method: 'GET' });
-    expect(seen[0]?.hostname).toBe('airflow.eu-west-1.amazonaws.com');
+    const client = new MWAAClient({ region: 'eu-west-1', credentials, disableHostPrefix: true });
+    expect((await resolveMwaaRestEndpoint(client, ENV)).hostname).toBe('airflow.eu-west-1.amazonaws.com');
+    client.destroy();
   });
 
   describe('with AWS_ENDPOINT_URL_MWAA set (resolved by the SDK, not read by the adapter)', () => {
@@ -196,12 +202,13 @@ describe('endpoint resolution', () => {
       else process.env.AWS_ENDPOINT_URL_MWAA = saved;
     });
 
-    it('sends to the overridden endpoint, without the host prefix', async () => {
+    it('sends to the overridden endpoint, without the host prefix, SigV4-signed for the client region', async () => {
       process.env.AWS_ENDPOINT_URL_MWAA = fake.url;
       const client = new MWAAClient({ region: 'us-east-1', credentials, maxAttempts: 1, requestHandler: new NodeHttpHandler() });
       await expect(createMwaaDagTrigger(client, ENV).trigger(request)).resolves.toMatchObject({ alreadyTriggered: false });
       expect(fake.callsTo('mwaa', 'InvokeRestApi')).toHaveLength(1);
       expect(fake.calls[0]?.headers.host).toBe(new URL(fake.url).host);
+      expect(fake.calls[0]?.headers.authorization).toContain('/us-east-1/airflow/aws4_request');
       client.destroy();
     });
   });

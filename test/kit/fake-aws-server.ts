@@ -66,6 +66,25 @@ export interface FakeAwsReply {
   status?: number;
   headers?: Record<string, string>;
   error?: FakeAwsError;
+  /**
+   * What happens to the answer after the request was handled (its side effects done, e.g. a DAG
+   * run stored): 'lost' never answers (the client times out), 'reset' destroys the connection.
+   */
+  fate?: FakeAwsFate;
+}
+
+/** An answer that never arrives although the request was received and acted on. */
+export type FakeAwsFate = 'lost' | 'reset';
+
+/** For answerFate(): which answers are lost, and how. 'late' answers after `lateMs` (beyond the client's timeout). */
+export interface FakeAwsFateRule {
+  fate: FakeAwsFate | 'late';
+  /** 'late' only: extra delay before the answer, default 10 s. */
+  lateMs?: number;
+  /** How many matching calls, default all until clearFates(). */
+  times?: number;
+  /** Only calls this matches (e.g. Lambda trigger Invokes, not status reads). */
+  when?: (request: FakeAwsRequest) => boolean;
 }
 
 export interface FakeAwsRequest {
@@ -84,6 +103,8 @@ export type FakeAwsHandler = (request: FakeAwsRequest) => FakeAwsReply | undefin
 
 export interface FakeLambdaReply {
   delayMs?: number;
+  /** The function ran (side effects done) but its answer is lost or the connection reset. */
+  fate?: FakeAwsFate;
   /** The function's result, JSON-serialised (a string is sent as is). */
   payload?: unknown;
   /** The function threw: HTTP 200 + X-Amz-Function-Error. */
@@ -164,6 +185,17 @@ export interface FakeAws {
   off(service: FakeAwsService, operation: string): void;
   /** Answers the next `times` calls of an operation with `reply`, before any handler. */
   failNext(service: FakeAwsService, operation: string, reply: FakeAwsReply, times?: number): void;
+  /** Base latency of every answer of an operation ('*': every operation of the service), on top of a reply's delayMs. */
+  latency(service: FakeAwsService, operation: string, ms: number): void;
+  /**
+   * Answers of matching calls are lost, reset or late AFTER the call was handled as usual (a Lambda
+   * trigger still stores its run): the request was received, the client never learns the outcome.
+   */
+  answerFate(service: FakeAwsService, operation: string, rule: FakeAwsFateRule): void;
+  /** Forgets the fate rules (answers arrive again). */
+  clearFates(): void;
+  /** Calls whose answer was lost, reset or sent late, in arrival order. */
+  readonly unanswered: FakeAwsCall[];
   lambda: {
     onInvoke(handler: FakeLambdaHandler): void;
     /** Runs the default Lambda accepted. */
@@ -190,6 +222,9 @@ export interface FakeAws {
   reset(): void;
   close(): Promise<void>;
 }
+
+/** MWAA InvokeRestApi refuses a `Path` longer than this (API reference, ValidationException). */
+export const MWAA_MAX_PATH = 64;
 
 export const FAKE_ACCOUNT = '123456789012';
 export const FAKE_REGION = 'us-east-1';
@@ -293,6 +328,9 @@ export async function startFakeAws(): Promise<FakeAws> {
   const trainingJobs = new Map<string, Record<string, unknown>>();
   let series: { key: FakeSeriesKey; values: readonly number[] | ((i: number) => number) }[] = [];
   const pendingDelays = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+  const latencies = new Map<string, number>();
+  let fateRules: { service: FakeAwsService; operation: string; rule: FakeAwsFateRule; left: number }[] = [];
+  const unanswered: FakeAwsCall[] = [];
 
   function seed(): void {
     endpoints.clear();
@@ -346,6 +384,15 @@ export async function startFakeAws(): Promise<FakeAws> {
       const run: FakeDagRun = { dagId, dagRunId: runId, state: 'queued', conf: body.conf ?? {} };
       runs.set(runKey(dagId, runId), run);
       return { statusCode: 200, response: dagRunJson(run, now) };
+    }
+    if (parts[0] === 'dags' && parts[2] === 'dagRuns' && parts.length === 3 && parts[1] !== undefined && call.method === 'GET') {
+      // List, newest first (the fake's insertion order stands for execution_date), limit/offset pages.
+      const dagId = parts[1];
+      const q = isObject(call.queryParameters) ? call.queryParameters : {};
+      const limit = Math.min(100, Math.max(1, Number(q.limit ?? 100) || 100));
+      const offset = Math.max(0, Number(q.offset ?? 0) || 0);
+      const all = [...runs.values()].filter((r) => r.dagId === dagId).reverse();
+      return { statusCode: 200, response: { dag_runs: all.slice(offset, offset + limit).map((r) => dagRunJson(r)), total_entries: all.length } };
     }
     if (parts[0] === 'dags' && parts[2] === 'dagRuns' && parts.length === 4 && call.method === 'GET') {
       const [, dagId = '', , runId = ''] = parts;
@@ -542,7 +589,7 @@ export async function startFakeAws(): Promise<FakeAws> {
   }
 
   function lambdaToReply(r: FakeLambdaReply): FakeAwsReply {
-    const base = r.delayMs !== undefined ? { delayMs: r.delayMs } : {};
+    const base = { ...(r.delayMs !== undefined ? { delayMs: r.delayMs } : {}), ...(r.fate !== undefined ? { fate: r.fate } : {}) };
     if (r.error) return { ...base, error: r.error };
     if (r.functionError) {
       const f = r.functionError;
@@ -588,6 +635,25 @@ export async function startFakeAws(): Promise<FakeAws> {
     }
   }
 
+  /**
+   * InvokeRestApi's input limits, as the MWAA API reference states them: Name 1..80 characters
+   * (a letter, then letters, digits, - and _), Path 1..64 characters, Method one of five. A call
+   * outside them is refused with HTTP 400 ValidationException, as AWS does.
+   */
+  function invokeRestApiLimits(req: FakeAwsRequest): FakeAwsReply | undefined {
+    const b = isObject(req.body) ? req.body : {};
+    const invalid = (message: string): FakeAwsReply => ({ error: { status: 400, type: 'ValidationException', message } });
+    const name = req.params.environment ?? '';
+    if (!/^[a-zA-Z][0-9a-zA-Z_-]{0,79}$/.test(name)) return invalid(`1 validation error detected: Value '${name}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z][0-9a-zA-Z-_]*$`);
+    if (typeof b.Path !== 'string' || b.Path.length < 1 || b.Path.length > MWAA_MAX_PATH) {
+      return invalid(`1 validation error detected: Value at 'path' failed to satisfy constraint: Member must have length less than or equal to ${MWAA_MAX_PATH}`);
+    }
+    if (typeof b.Method !== 'string' || !['GET', 'PUT', 'POST', 'PATCH', 'DELETE'].includes(b.Method)) {
+      return invalid("1 validation error detected: Value at 'method' failed to satisfy constraint: Member must satisfy enum value set: [DELETE, POST, GET, PUT, PATCH]");
+    }
+    return undefined;
+  }
+
   function restApiCall(req: FakeAwsRequest): FakeRestApiCall {
     const b = isObject(req.body) ? req.body : {};
     const path = (str(b.Path) ?? '/').replace(/^\/api\/v1(?=\/)/, '');
@@ -628,7 +694,7 @@ export async function startFakeAws(): Promise<FakeAws> {
       // Not JSON (a Lambda payload may be anything): keep the text.
     }
     const r = route(method, url, headers);
-    calls.push({
+    const call: FakeAwsCall = {
       service: r?.service ?? 'unknown',
       operation: r?.operation ?? `${method} ${url.pathname}`,
       body,
@@ -637,7 +703,8 @@ export async function startFakeAws(): Promise<FakeAws> {
       path: url.pathname,
       at: Date.now(),
       signed: typeof headers.authorization === 'string' && headers.authorization !== '',
-    });
+    };
+    calls.push(call);
     if (!r) {
       res.writeHead(404, { 'content-type': 'application/json', 'x-amzn-errortype': 'UnknownOperationException' });
       res.end(JSON.stringify({ message: `The fake AWS does not serve ${method} ${url.pathname}` }));
@@ -645,15 +712,27 @@ export async function startFakeAws(): Promise<FakeAws> {
     }
     const request: FakeAwsRequest = { service: r.service, operation: r.operation, body, headers, path: url.pathname, query: url.searchParams, params: r.params };
     const k = key(r.service, r.operation);
-    let reply: FakeAwsReply | undefined;
-    const failure = failures.get(k);
+    // MWAA validates the request before any Airflow answer (handlers see only valid calls).
+    let reply: FakeAwsReply | undefined = r.service === 'mwaa' ? invokeRestApiLimits(request) : undefined;
+    const failure = reply === undefined ? failures.get(k) : undefined;
     if (failure) {
       reply = failure.reply;
       if (--failure.times <= 0) failures.delete(k);
     }
     reply ??= await handlers.get(k)?.(request);
     reply ??= defaultReply(request);
-    if (reply.delayMs !== undefined && reply.delayMs > 0) await delay(reply.delayMs);
+    const rule = fateRules.find((f) => f.service === r.service && f.operation === r.operation && f.left > 0 && (f.rule.when?.(request) ?? true));
+    if (rule !== undefined) rule.left--;
+    const fate = reply.fate ?? rule?.rule.fate;
+    const latency = latencies.get(k) ?? latencies.get(key(r.service, '*')) ?? 0;
+    const wait = (reply.delayMs ?? 0) + latency + (fate === 'late' ? (rule?.rule.lateMs ?? 10_000) : 0);
+    if (fate !== undefined) unanswered.push(call);
+    if (wait > 0) await delay(wait);
+    if (fate === 'lost') return; // received and acted on; the answer never leaves (closed by the client or close())
+    if (fate === 'reset') {
+      req.socket.destroy();
+      return;
+    }
     send(res, r.service, reply);
   }
 
@@ -678,6 +757,10 @@ export async function startFakeAws(): Promise<FakeAws> {
     on: (service, operation, handler) => void handlers.set(key(service, operation), handler),
     off: (service, operation) => void handlers.delete(key(service, operation)),
     failNext: (service, operation, reply, times = 1) => void failures.set(key(service, operation), { reply, times }),
+    latency: (service, operation, ms) => void latencies.set(key(service, operation), ms),
+    answerFate: (service, operation, rule) => void fateRules.push({ service, operation, rule, left: rule.times ?? Number.POSITIVE_INFINITY }),
+    clearFates: () => void (fateRules = []),
+    unanswered,
     lambda: {
       onInvoke(handler) {
         handlers.set(key('lambda', 'Invoke'), async (req) => {
@@ -738,6 +821,9 @@ export async function startFakeAws(): Promise<FakeAws> {
       calls.length = 0;
       handlers.clear();
       failures.clear();
+      latencies.clear();
+      fateRules = [];
+      unanswered.length = 0;
       seed();
     },
     async close() {

@@ -1,5 +1,8 @@
 import { generateDagRunId } from './generate-dag-run-id';
+import { dagIdFitsRestApi, dagRunsPath, MAX_REST_API_PATH, readDagRun } from './airflow-dag-runs';
 import { MwaaRestError, type MwaaRestClient } from './mwaa-rest-client';
+
+export { MAX_REST_API_PATH } from './airflow-dag-runs';
 import { parseLambdaInput } from './parse-lambda-input';
 
 /** Contract section 6 answer; `already_triggered` is set when the run id existed (Airflow 409). */
@@ -47,16 +50,6 @@ function nullableDate(value: unknown, name: string): string | null | undefined {
   return typeof field === 'string' || field === null ? field : undefined;
 }
 
-/** InvokeRestApi refuses a `Path` longer than 64 characters (API reference, ValidationException). */
-export const MAX_REST_API_PATH = 64;
-/** How far back the status fallback looks for a run whose own path is too long. */
-const RECENT_RUNS = 100;
-
-function runPath(dagName: string, dagRunId?: string): string {
-  const base = `/dags/${encodeURIComponent(dagName)}/dagRuns`;
-  return dagRunId === undefined ? base : `${base}/${encodeURIComponent(dagRunId)}`;
-}
-
 /** Airflow answered the call but has no such run: reported as 404 like Airflow's own. */
 class RunNotFound extends Error {}
 
@@ -74,23 +67,11 @@ export function createHandler(deps: HandlerDeps): (event: unknown) => Promise<La
   const newRunId = deps.newRunId ?? (() => generateDagRunId());
   const log = deps.log ?? ((line) => console.log(JSON.stringify(line)));
 
-  /**
-   * `GET /dags/{dag_id}/dagRuns/{dag_run_id}`; when that path is over MWAA's 64 characters (long DAG
-   * and run ids are common), the DAG's most recent runs are listed and searched instead.
-   */
+  /** The run's JSON (airflow-dag-runs.ts: within the 64-character Path limit); RunNotFound when Airflow has no such run. */
   async function readRun(dagName: string, dagRunId: string): Promise<unknown> {
-    const path = runPath(dagName, dagRunId);
-    if (path.length <= MAX_REST_API_PATH) return (await deps.client.invokeRestApi(deps.environment, { method: 'GET', path })).restApiResponse;
-    const list = await deps.client.invokeRestApi(deps.environment, {
-      method: 'GET',
-      path: runPath(dagName),
-      queryParameters: { limit: RECENT_RUNS, order_by: '-execution_date' },
-    });
-    const runs = (list.restApiResponse as { dag_runs?: unknown } | undefined)?.dag_runs;
-    const candidates: unknown[] = Array.isArray(runs) ? (runs as unknown[]) : [];
-    const run = candidates.find((r) => stringField(r, 'dag_run_id') === dagRunId);
-    if (run === undefined) throw new RunNotFound(`no run "${dagRunId}" among the ${RECENT_RUNS} most recent runs`);
-    return run;
+    const lookup = await readDagRun(deps.client, deps.environment, dagName, dagRunId);
+    if (!lookup.found) throw new RunNotFound(lookup.detail);
+    return lookup.run;
   }
 
   async function runState(dagName: string, dagRunId: string): Promise<StatusAnswer> {
@@ -109,7 +90,7 @@ export function createHandler(deps: HandlerDeps): (event: unknown) => Promise<La
     try {
       const result = await deps.client.invokeRestApi(deps.environment, {
         method: 'POST',
-        path: runPath(dagName),
+        path: dagRunsPath(dagName),
         body: { dag_run_id: dagRunId, conf },
       });
       const body = result.restApiResponse;
@@ -138,7 +119,7 @@ export function createHandler(deps: HandlerDeps): (event: unknown) => Promise<La
       log({ msg: 'DAG not allowed', action: input.action, dag: input.dagName, statusCode: 403 });
       return { statusCode: 403, message: `DAG "${input.dagName}" is not in this function's allowlist (ALLOWED_DAGS)` };
     }
-    if (runPath(input.dagName).length > MAX_REST_API_PATH) {
+    if (!dagIdFitsRestApi(input.dagName)) {
       const message = `DAG id "${input.dagName}" is too long for MWAA InvokeRestApi (its Path is limited to ${MAX_REST_API_PATH} characters)`;
       log({ msg: 'DAG id too long', dag: input.dagName, statusCode: 400 });
       return { statusCode: 400, message, problems: [`dag_name: ${message}`] };

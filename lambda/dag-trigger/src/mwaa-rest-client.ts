@@ -44,6 +44,8 @@ export class MwaaRestError extends Error {
     readonly httpStatus: number | undefined,
     readonly restApiStatusCode?: number,
     readonly restApiResponse?: unknown,
+    /** Node's error code when no answer arrived (ECONNREFUSED, ECONNRESET, …). */
+    readonly code?: string,
   ) {
     super(message);
     this.name = 'MwaaRestError';
@@ -115,7 +117,11 @@ function send(url: URL, headers: Record<string, string>, body: string, timeoutMs
     });
     req.on('timeout', () => req.destroy(new MwaaRestError('TimeoutError', `MWAA did not answer within ${timeoutMs} ms`, undefined)));
     req.on('error', (error) =>
-      reject(error instanceof MwaaRestError ? error : new MwaaRestError('NetworkError', `cannot reach MWAA: ${error.message}`, undefined)),
+      reject(
+        error instanceof MwaaRestError
+          ? error
+          : new MwaaRestError('NetworkError', `cannot reach MWAA: ${error.message}`, undefined, undefined, undefined, (error as NodeJS.ErrnoException).code),
+      ),
     );
     req.end(body);
   });

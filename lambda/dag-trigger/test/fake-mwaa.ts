@@ -162,8 +162,9 @@ export async function fakeMwaa(options: FakeMwaaOptions): Promise<FakeMwaa> {
       const dagId = decodeURIComponent(trigger[1]!);
       if (!dags.includes(dagId)) return { status: 404, body: problem(404, 'DAG not found', `DAG with dag_id: '${dagId}' not found`) };
       const limit = Number(call.QueryParameters?.limit ?? 25);
+      const offset = Number(call.QueryParameters?.offset ?? 0);
       const all = [...runs.values()].filter((run) => run.dag_id === dagId).reverse();
-      return { status: 200, body: { dag_runs: all.slice(0, limit), total_entries: all.length } };
+      return { status: 200, body: { dag_runs: all.slice(offset, offset + limit), total_entries: all.length } };
     }
     if (read !== null && call.Method === 'GET') {
       const dagId = decodeURIComponent(read[1]!);

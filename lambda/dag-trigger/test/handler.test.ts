@@ -182,11 +182,25 @@ describe('status', () => {
 
     expect(await handler({ action: 'status', dag_name: TRAINING, dag_run_id: runId })).toMatchObject({ dag_run_id: runId, state: 'running' });
     expect(mwaa.calls.at(-1)).toEqual(
-      expect.objectContaining({ Method: 'GET', Path: `/dags/${TRAINING}/dagRuns`, QueryParameters: { limit: 100, order_by: '-execution_date' } }),
+      expect.objectContaining({ Method: 'GET', Path: `/dags/${TRAINING}/dagRuns`, QueryParameters: { limit: 100, offset: 0, order_by: '-execution_date' } }),
     );
     // The 409 path uses the same look-up.
     expect(await handler({ dag_name: TRAINING, dag_run_id: runId, conf: {} })).toEqual({ dag_run_id: runId, state: 'running', already_triggered: true });
     expect(await handler({ action: 'status', dag_name: TRAINING, dag_run_id: `${runId}-never-started` })).toMatchObject({ statusCode: 404 });
+  });
+
+  it('pages through the run list (newest first) for an older run; no conclusion is a 502, not a 404', async () => {
+    const handler = handlerWith();
+    const runId = 'manual__2026-11-24T10:00:00+00:00';
+    await handler({ dag_name: TRAINING, dag_run_id: runId, conf: {} });
+    for (let i = 0; i < 120; i++) await handler({ dag_name: TRAINING, dag_run_id: `newer-${i}`, conf: {} });
+    expect(await handler({ action: 'status', dag_name: TRAINING, dag_run_id: runId })).toMatchObject({ dag_run_id: runId, state: 'queued' });
+    expect(mwaa.calls.at(-1)?.QueryParameters).toMatchObject({ limit: 100, offset: 100 });
+    // Over 500 newer runs: the run may exist further back, so the answer is an error, not "no such run".
+    for (let i = 0; i < 400; i++) await handler({ dag_name: TRAINING, dag_run_id: `newest-${i}`, conf: {} });
+    const answer = await handler({ action: 'status', dag_name: TRAINING, dag_run_id: runId });
+    expect(answer).toMatchObject({ statusCode: 502 });
+    expect((answer as { message: string }).message).toContain('not among the 500 most recent runs');
   });
 
   it('refuses a DAG id too long for the Path limit with 400', async () => {
