@@ -3,6 +3,7 @@ import type { BotDeps } from '../src/bot-deps';
 import { checkCommandLine } from '../src/core/check-command-line';
 import { ErrorCode, isMlopsError } from '../src/core/errors';
 import { didYouMean, parseCommandLine, type CommandLine } from '../src/core/parse-command-line';
+import { respondInTime } from '../src/listeners/respond-in-time';
 import { SLASH_COMMAND } from '../src/slack/slack-ids';
 import { commandErrorView } from '../views/command-error-view';
 import { errorView } from '../views/error-view';
@@ -21,8 +22,17 @@ const USER_ERRORS = new Set<string>([ErrorCode.CommandInvalid, ErrorCode.Unknown
 export function registerCommands(app: App, deps: BotDeps, specs: CommandSpec[] = commandRegistry()): void {
   const byName = new Map(specs.map((s) => [s.name, s]));
   const work = deps.postAckWork;
-  app.command(SLASH_COMMAND, async ({ command, ack, respond, context }) => {
+  app.command(SLASH_COMMAND, async ({ command, ack, context }) => {
     const started = process.hrtime.bigint();
+    // Not Bolt's respond(): that one has no timeout, and a hung response_url would hold a work slot.
+    const respond =
+      respondInTime(command.response_url) ??
+      (async () => {
+        throw new Error('the command has no response_url');
+      });
+    // The metric label: a registered subcommand's name, never what was typed (a typed word
+    // would mint a series per distinct value). Declared first: observe() reads it on every path.
+    let metricName = 'unreadable';
     const log = deps.logger.child({ requestId: context['requestId'], slackUser: command.user_id, channel: command.channel_id, command: 'mlops' });
     let line: CommandLine;
     try {
@@ -34,6 +44,7 @@ export function registerCommands(app: App, deps: BotDeps, specs: CommandSpec[] =
     }
     const name = line.subcommand ?? 'help';
     const spec = byName.get(name);
+    metricName = spec?.name ?? 'unknown';
     if (spec === undefined) {
       await ack(
         toAck(helpView({ command: SLASH_COMMAND, entries: specs, unknown: name, ...optional('suggestion', didYouMean(name, [...byName.keys()])) })),
@@ -67,7 +78,7 @@ export function registerCommands(app: App, deps: BotDeps, specs: CommandSpec[] =
     }
     const chosen: CommandSpec = spec;
     await ack();
-    deps.metrics.slackAckDuration.observe({ kind: 'command', name }, Number(process.hrtime.bigint() - started) / 1e9);
+    deps.metrics.slackAckDuration.observe({ kind: 'command', name: metricName }, Number(process.hrtime.bigint() - started) / 1e9);
     // The work after the ack waits for a slot (deps.postAckWork); the listener resolves when it is done.
     await new Promise<void>((resolve) => {
       const accepted = work.offer(async () => {
@@ -124,9 +135,9 @@ export function registerCommands(app: App, deps: BotDeps, specs: CommandSpec[] =
     }
     function observe(outcome: string, acked = true) {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      if (acked) deps.metrics.slackAckDuration.observe({ kind: 'command', name }, seconds);
-      deps.metrics.slackRequests.inc({ kind: 'command', name, outcome });
-      if (!acked) deps.metrics.slackHandlerDuration.observe({ kind: 'command', name }, seconds);
+      if (acked) deps.metrics.slackAckDuration.observe({ kind: 'command', name: metricName }, seconds);
+      deps.metrics.slackRequests.inc({ kind: 'command', name: metricName, outcome });
+      if (!acked) deps.metrics.slackHandlerDuration.observe({ kind: 'command', name: metricName }, seconds);
     }
   });
 }

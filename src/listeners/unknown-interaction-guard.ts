@@ -1,6 +1,7 @@
 import type { AllMiddlewareArgs, AnyMiddlewareArgs, App } from '@slack/bolt';
 import type { Logger } from '../observability/create-logger';
 import { ActionId, CallbackId } from '../slack/slack-ids';
+import { clickResponseUrl, respondInTime } from './respond-in-time';
 
 const KNOWN_ACTIONS = new Set<string>(Object.values(ActionId));
 const KNOWN_VIEWS = new Set<string>(Object.values(CallbackId));
@@ -23,9 +24,8 @@ export function registerUnknownInteractionGuard(app: App, logger: Logger): void 
       if (wellFormed && !ids.some((id) => id !== undefined && KNOWN_ACTIONS.has(id))) {
         await ack();
         logger.info({ actionIds: ids.slice(0, 5) }, 'unknown action acknowledged');
-        if ('respond' in args && typeof args.respond === 'function') {
-          await args.respond({ response_type: 'ephemeral', replace_original: false, text: STALE_TEXT }).catch(() => undefined);
-        }
+        // With a timeout (Bolt's respond() has none): see respond-in-time.ts.
+        await respondInTime(clickResponseUrl(body))?.({ response_type: 'ephemeral', replace_original: false, text: STALE_TEXT }).catch(() => undefined);
         return;
       }
     }

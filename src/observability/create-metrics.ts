@@ -1,4 +1,70 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { PIPELINE_EVENT_TYPES } from '../core/pipeline-event';
+import { ActionId, SlackEvent } from '../slack/slack-ids';
+
+/**
+ * Every label value comes from a closed set: a value outside it is counted as `other`. A label
+ * fed from outside (a typed subcommand, an event type, an HTTP path) would otherwise mint one
+ * series per distinct value, and any workspace member could grow /metrics and the heap without
+ * limit. Adding a value a metric should show means adding it here.
+ */
+export const METRIC_LABEL_VALUES = {
+  route: ['/slack/events', '/hooks/pipeline', '/hooks/sns', '/healthz', '/readyz', '/metrics'],
+  kind: ['command', 'action', 'view', 'event'],
+  name: [
+    // `/mlops` subcommands (commands/command-registry.ts), then what register-commands counts instead.
+    'help', 'train', 'retrain', 'status', 'models', 'history', 'deploy', 'rollback', 'unknown', 'unreadable',
+    // Listener names of buttons, modals and events (deploy and rollback are above).
+    'reject', 'cancel_deploy', 'confirm_train', 'cancel_train',
+    ...Object.values(ActionId), ...Object.values(SlackEvent),
+  ],
+  outcome: [
+    'ok', 'error', 'busy', 'invalid', 'unknown', 'parse_error', 'expired', 'refused', 'cancelled', 'started', 'rejected',
+    'not_found', 'not_authorized', 'not_configured', 'modal_failed', 'modal_opened', 'recorded', 'deploying', 'trigger_failed',
+    'no_rollback_target', 'approved', 'deployed', 'conflict', 'confirming', 'unavailable', 'timeout',
+  ],
+  source: ['hook', 'sns', 'internal'],
+  type: [...PIPELINE_EVENT_TYPES, 'alarm', 'sagemaker', 'unknown'],
+  result: [
+    'recorded', 'duplicate', 'invalid', 'unroutable', 'unavailable', 'unauthorized', 'forbidden', 'too_large', 'ignored', 'misconfigured',
+    'ok', 'error', 'ratelimited', 'failed', 'already_triggered', 'unclear', 'timeout',
+  ],
+  method: [
+    'chat.postMessage', 'chat.update', 'chat.postEphemeral', 'chat.getPermalink', 'conversations.history', 'conversations.replies',
+    'views.open', 'views.publish', 'views.update', 'auth.test', 'users.info', 'usergroups.users.list',
+    'files.getUploadURLExternal', 'files.completeUploadExternal', 'files.uploadV2',
+  ],
+  purpose: ['training', 'deployment', 'rollback'],
+} as const satisfies Record<string, readonly string[]>;
+
+const OTHER = 'other';
+type LabelRecord = Partial<Record<string, string | number>>;
+
+/** Maps each label value into its closed set; HTTP statuses are kept when they are 3-digit codes. */
+function closeLabelValues(labels: LabelRecord): LabelRecord {
+  const out: LabelRecord = {};
+  for (const [key, raw] of Object.entries(labels)) {
+    const value = String(raw);
+    if (key === 'status') out[key] = /^[1-5]\d\d$/.test(value) ? value : OTHER;
+    else out[key] = (METRIC_LABEL_VALUES[key as keyof typeof METRIC_LABEL_VALUES] as readonly string[] | undefined)?.includes(value) === true ? value : OTHER;
+  }
+  return out;
+}
+
+/**
+ * Routes every `inc` / `observe` (and so `labels()` and `startTimer()`, which call them) through
+ * closeLabelValues. prom-client assigns these per instance in its constructors.
+ */
+function closed<M extends Counter<string> | Histogram<string>>(metric: M): M {
+  const target = metric as unknown as Record<'inc' | 'observe', ((...args: unknown[]) => unknown) | undefined>;
+  for (const method of ['inc', 'observe'] as const) {
+    const original = target[method];
+    if (typeof original !== 'function') continue;
+    target[method] = (first?: unknown, ...rest: unknown[]) =>
+      original.call(metric, typeof first === 'object' && first !== null ? closeLabelValues(first as LabelRecord) : first, ...rest);
+  }
+  return metric;
+}
 
 /**
  * One registry per bot instance (not prom-client's global one), so tests and benchmarks can run
@@ -7,81 +73,103 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const httpRequests = new Counter({
-    name: 'mlops_http_requests_total',
-    help: 'HTTP requests by route and status',
-    labelNames: ['route', 'status'] as const,
-    registers: [registry],
-  });
-  const httpDuration = new Histogram({
-    name: 'mlops_http_request_duration_seconds',
-    help: 'HTTP request latency by route',
-    labelNames: ['route'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [registry],
-  });
-  const slackRequests = new Counter({
-    name: 'mlops_slack_requests_total',
-    help: 'Slack requests handled, by kind (command, action, view, event) and name',
-    labelNames: ['kind', 'name', 'outcome'] as const,
-    registers: [registry],
-  });
-  const slackAckDuration = new Histogram({
-    name: 'mlops_slack_ack_duration_seconds',
-    help: 'Time from request received to ack, by kind and name',
-    labelNames: ['kind', 'name'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3],
-    registers: [registry],
-  });
-  const slackHandlerDuration = new Histogram({
-    name: 'mlops_slack_handler_duration_seconds',
-    help: 'Whole listener duration (after the ack) by kind and name',
-    labelNames: ['kind', 'name'] as const,
-    buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers: [registry],
-  });
-  const eventsReceived = new Counter({
-    name: 'mlops_events_received_total',
-    help: 'Pipeline events by source, type and result (recorded, duplicate, invalid, unroutable, unavailable)',
-    labelNames: ['source', 'type', 'result'] as const,
-    registers: [registry],
-  });
-  const eventsPosted = new Counter({
-    name: 'mlops_events_posted_total',
-    help: 'Pipeline events delivered to Slack, by type',
-    labelNames: ['type'] as const,
-    registers: [registry],
-  });
-  const eventsFailed = new Counter({
-    name: 'mlops_events_failed_total',
-    help: 'Pipeline event deliveries that failed permanently, by type',
-    labelNames: ['type'] as const,
-    registers: [registry],
-  });
+  const httpRequests = closed(
+    new Counter({
+      name: 'mlops_http_requests_total',
+      help: 'HTTP requests by route and status',
+      labelNames: ['route', 'status'] as const,
+      registers: [registry],
+    }),
+  );
+  const httpDuration = closed(
+    new Histogram({
+      name: 'mlops_http_request_duration_seconds',
+      help: 'HTTP request latency by route',
+      labelNames: ['route'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+  );
+  const slackRequests = closed(
+    new Counter({
+      name: 'mlops_slack_requests_total',
+      help: 'Slack requests handled, by kind (command, action, view, event) and name',
+      labelNames: ['kind', 'name', 'outcome'] as const,
+      registers: [registry],
+    }),
+  );
+  const slackAckDuration = closed(
+    new Histogram({
+      name: 'mlops_slack_ack_duration_seconds',
+      help: 'Time from request received to ack, by kind and name',
+      labelNames: ['kind', 'name'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3],
+      registers: [registry],
+    }),
+  );
+  const slackHandlerDuration = closed(
+    new Histogram({
+      name: 'mlops_slack_handler_duration_seconds',
+      help: 'Whole listener duration (after the ack) by kind and name',
+      labelNames: ['kind', 'name'] as const,
+      buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+  );
+  const eventsReceived = closed(
+    new Counter({
+      name: 'mlops_events_received_total',
+      help: 'Pipeline events by source, type and result (recorded, duplicate, invalid, unroutable, unavailable)',
+      labelNames: ['source', 'type', 'result'] as const,
+      registers: [registry],
+    }),
+  );
+  const eventsPosted = closed(
+    new Counter({
+      name: 'mlops_events_posted_total',
+      help: 'Pipeline events delivered to Slack, by type',
+      labelNames: ['type'] as const,
+      registers: [registry],
+    }),
+  );
+  const eventsFailed = closed(
+    new Counter({
+      name: 'mlops_events_failed_total',
+      help: 'Pipeline event deliveries that failed permanently, by type',
+      labelNames: ['type'] as const,
+      registers: [registry],
+    }),
+  );
   const outboxDepth = new Gauge({ name: 'mlops_outbox_depth', help: 'Events recorded and not yet delivered', registers: [registry] });
   const outboxOldestAge = new Gauge({
     name: 'mlops_outbox_oldest_age_seconds',
     help: 'Age of the oldest undelivered event',
     registers: [registry],
   });
-  const slackApiCalls = new Counter({
-    name: 'mlops_slack_api_calls_total',
-    help: 'Outbound Slack Web API calls by method and result (ok, error, ratelimited)',
-    labelNames: ['method', 'result'] as const,
-    registers: [registry],
-  });
-  const dagTriggers = new Counter({
-    name: 'mlops_dag_triggers_total',
-    help: 'DAG trigger attempts by purpose (training, deployment, rollback) and result',
-    labelNames: ['purpose', 'result'] as const,
-    registers: [registry],
-  });
-  const approvals = new Counter({
-    name: 'mlops_approvals_total',
-    help: 'Deploy/Reject decisions by outcome (approved, deployed, rejected, refused, conflict)',
-    labelNames: ['outcome'] as const,
-    registers: [registry],
-  });
+  const slackApiCalls = closed(
+    new Counter({
+      name: 'mlops_slack_api_calls_total',
+      help: 'Outbound Slack Web API calls by method and result (ok, error, ratelimited)',
+      labelNames: ['method', 'result'] as const,
+      registers: [registry],
+    }),
+  );
+  const dagTriggers = closed(
+    new Counter({
+      name: 'mlops_dag_triggers_total',
+      help: 'DAG trigger attempts by purpose (training, deployment, rollback) and result',
+      labelNames: ['purpose', 'result'] as const,
+      registers: [registry],
+    }),
+  );
+  const approvals = closed(
+    new Counter({
+      name: 'mlops_approvals_total',
+      help: 'Deploy/Reject decisions by outcome (approved, deployed, rejected, refused, conflict)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+  );
   const storeUp = new Gauge({ name: 'mlops_store_up', help: '1 when the store answered the last readiness check', registers: [registry] });
   return {
     registry,

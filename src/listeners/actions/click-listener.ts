@@ -6,6 +6,7 @@ import { approvalReplyView, type ApprovalReply } from '../../../views/approval-r
 import { errorView } from '../../../views/error-view';
 import type { SlackMessage } from '../../../views/slack-message';
 import { parseClick, type Click } from './parse-click';
+import { clickResponseUrl, respondInTime } from '../respond-in-time';
 
 export type ClickArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
 
@@ -32,11 +33,13 @@ export function clickListener(deps: BotDeps, name: string, handle: (ctx: ClickCo
     const log = deps.logger.child({ requestId, action: name, slackUser: (args.body.user as { id?: unknown } | undefined)?.id });
     const reply = async (message: SlackMessage | ApprovalReply) => {
       const view = 'kind' in message ? approvalReplyView(message) : message;
-      if (typeof args.respond !== 'function') {
+      // Not Bolt's respond(): that one has no timeout, and a hung response_url would hold a work slot.
+      const respond = respondInTime(clickResponseUrl(args.body));
+      if (respond === undefined) {
         log.warn('the click has no response_url: the user cannot be answered');
         return;
       }
-      await args.respond({ response_type: 'ephemeral', replace_original: false, text: view.text, blocks: view.blocks }).catch((error: unknown) => {
+      await respond({ response_type: 'ephemeral', replace_original: false, text: view.text, blocks: view.blocks }).catch((error: unknown) => {
         log.warn({ err: error }, 'could not answer the clicking user');
       });
     };

@@ -8,6 +8,7 @@ import { isMlopsError } from '../../core/errors';
 import { confirmTraining } from '../../services/confirm-training';
 import { pendingTraining } from '../../services/pending-training';
 import { ActionId, SLASH_COMMAND } from '../../slack/slack-ids';
+import { clickResponseUrl, respondInTime } from '../respond-in-time';
 
 type ClickArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
 
@@ -35,11 +36,13 @@ async function handle(deps: BotDeps, args: ClickArgs, kind: 'confirm' | 'cancel'
   deps.metrics.slackAckDuration.observe({ kind: 'action', name }, seconds());
   const log = deps.logger.child({ requestId: args.context['requestId'], action: name, slackUser: (args.body.user as { id?: unknown } | undefined)?.id });
   const answer = async (message: Parameters<ClickArgs['respond']>[0]) => {
-    if (typeof args.respond !== 'function') {
+    // Not Bolt's respond(): that one has no timeout, and a hung response_url would hold a work slot.
+    const respond = respondInTime(clickResponseUrl(args.body));
+    if (respond === undefined) {
       log.warn('the click has no response_url: the user cannot be answered');
       return;
     }
-    await args.respond(message).catch((error: unknown) => log.warn({ err: error }, 'could not answer the clicking user'));
+    await respond(message).catch((error: unknown) => log.warn({ err: error }, 'could not answer the clicking user'));
   };
   const replace = (view: SlackMessage) => answer({ response_type: 'ephemeral', replace_original: true, text: view.text, blocks: view.blocks });
   let outcome = 'error';
