@@ -1,20 +1,20 @@
 # mlops-chatops on AWS: the bot's least-privilege policy, the DAG-trigger Lambda, the SNS subscription.
 #
-#   (cd ../../lambda/dag-trigger && npm install && npm run build)   # -> dist/handler.js
+#   (cd ../../lambda/dag-trigger && npm ci && npm run package)   # -> dist/dag-trigger.zip
+#   cp backend.tf.example backend.tf                              # keep the state in S3, not on a laptop
 #   terraform init && terraform apply -var-file=prod.tfvars
 #
 # The bot itself runs elsewhere (deploy/k8s, ECS, a VM); attach its role with `bot_role_names`.
+# Its config must list the topic ARN (output `sns_topic_arn`, known at `terraform plan`) BEFORE
+# apply: the subscription created here is confirmed by the bot, which refuses unlisted topics.
 
 terraform {
   required_version = ">= 1.5"
   required_providers {
     aws = {
-      source  = "hashicorp/aws"
-      version = ">= 5.40"
-    }
-    archive = {
-      source  = "hashicorp/archive"
-      version = ">= 2.4"
+      source = "hashicorp/aws"
+      # 6.x: data.aws_region's `region` attribute (its `name` is deprecated there); 7.x untested.
+      version = ">= 6.0, < 7.0"
     }
   }
 }
@@ -26,7 +26,7 @@ data "aws_region" "current" {}
 locals {
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
-  region     = data.aws_region.current.name
+  region     = data.aws_region.current.region
 
   # InvokeRestApi is authorised on the Airflow role of the environment, not on the environment.
   airflow_role_arn = "arn:${local.partition}:airflow:${local.region}:${local.account_id}:role/${var.mwaa_environment_name}/${var.airflow_role}"
@@ -51,9 +51,13 @@ locals {
     Statement = [for s in local.bot_policy_all.Statement : s if s.Sid != local.dropped_sid]
   }
 
-  create_topic  = var.sns_topic_arn == ""
-  sns_topic_arn = local.create_topic ? aws_sns_topic.events[0].arn : var.sns_topic_arn
-  lambda_bundle = coalesce(var.lambda_bundle_path, "${path.module}/../../lambda/dag-trigger/dist/handler.js")
+  create_topic = var.sns_topic_arn == ""
+  # Predictable from account, region and name, so it is known at plan time and the bot's
+  # sns.topicArns can list it before apply creates the subscription (the bot confirms only
+  # listed topics). aws_sns_topic.events checks that AWS agrees.
+  sns_topic_arn = local.create_topic ? "arn:${local.partition}:sns:${local.region}:${local.account_id}:${var.sns_topic_name}" : var.sns_topic_arn
+  # Built by `npm run package` in lambda/dag-trigger (the same zip outside Terraform).
+  lambda_zip = coalesce(var.lambda_zip_path, "${path.module}/../../lambda/dag-trigger/dist/dag-trigger.zip")
 }
 
 # --- The bot -----------------------------------------------------------------------------------------
@@ -133,22 +137,15 @@ resource "aws_iam_role_policy_attachment" "dag_trigger_vpc" {
   policy_arn = "arn:${local.partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
 }
 
-data "archive_file" "dag_trigger" {
-  count       = var.deploy_trigger_lambda ? 1 : 0
-  type        = "zip"
-  source_file = local.lambda_bundle
-  output_path = "${path.module}/.build/dag-trigger.zip"
-}
-
 resource "aws_lambda_function" "dag_trigger" {
   count            = var.deploy_trigger_lambda ? 1 : 0
   function_name    = var.trigger_function_name
   description      = "Starts allow-listed Airflow DAGs on MWAA (InvokeRestApi) for GitLab CI and the mlops-chatops bot."
   role             = aws_iam_role.dag_trigger[0].arn
-  runtime          = "nodejs20.x"
+  runtime          = "nodejs22.x"
   handler          = "handler.handler"
-  filename         = data.archive_file.dag_trigger[0].output_path
-  source_code_hash = data.archive_file.dag_trigger[0].output_base64sha256
+  filename         = local.lambda_zip
+  source_code_hash = filebase64sha256(local.lambda_zip)
   memory_size      = 256
   # Up to 3 InvokeRestApi attempts of at most ~11 s each (MWAA's own limit is 10 s), plus backoff.
   timeout = 45
@@ -194,25 +191,36 @@ resource "aws_sns_topic" "events" {
   count = local.create_topic ? 1 : 0
   name  = var.sns_topic_name
   tags  = var.tags
+
+  lifecycle {
+    postcondition {
+      condition     = self.arn == local.sns_topic_arn
+      error_message = "The topic ARN differs from the one predicted for the bot's sns.topicArns (output sns_topic_arn); put ${self.arn} in the config."
+    }
+  }
 }
 
-# The bot confirms the subscription itself (it fetches SubscribeURL from a verified message, contract 5.2).
+# The bot confirms the subscription itself (it fetches SubscribeURL from a verified message,
+# contract 5.2), but only for a topic in its sns.topicArns: list output sns_topic_arn there first.
 resource "aws_sns_topic_subscription" "bot" {
-  topic_arn              = local.sns_topic_arn
+  topic_arn              = local.create_topic ? aws_sns_topic.events[0].arn : var.sns_topic_arn
   protocol               = "https"
   endpoint               = "${trimsuffix(var.bot_public_url, "/")}/hooks/sns"
   endpoint_auto_confirms = true
-  raw_message_delivery   = false # the bot verifies the signed SNS envelope
+  # How long apply waits for the bot's confirmation (default 1 minute).
+  confirmation_timeout_in_minutes = 5
+  raw_message_delivery            = false # the bot verifies the signed SNS envelope
 }
 
 resource "aws_cloudwatch_event_rule" "training_job_state" {
   count       = local.create_topic && var.forward_training_job_events ? 1 : 0
   name        = "${var.name_prefix}-training-job-state"
   description = "SageMaker training job state changes, for the mlops-chatops bot."
+  # InProgress -> training.started; Completed -> training.succeeded; Failed, Stopped -> training.failed.
   event_pattern = jsonencode({
     source        = ["aws.sagemaker"]
     "detail-type" = ["SageMaker Training Job State Change"]
-    detail        = { TrainingJobStatus = ["Failed", "Completed", "Stopped"] }
+    detail        = { TrainingJobStatus = ["InProgress", "Completed", "Failed", "Stopped"] }
   })
   tags = var.tags
 }
@@ -223,36 +231,66 @@ resource "aws_cloudwatch_event_target" "training_job_state" {
   arn   = aws_sns_topic.events[0].arn
 }
 
-# Only on a topic this module created: a topic policy replaces any existing one.
+# Only on a topic this module created: a topic policy replaces any existing one (and the default
+# one, which lets the whole account publish). Publishing is narrowed to what the bot trusts:
+# EventBridge's rule above, CloudWatch alarms of this account, and the pipeline's own roles.
 data "aws_iam_policy_document" "events_topic" {
-  count = local.create_topic && var.forward_training_job_events ? 1 : 0
+  count = local.create_topic ? 1 : 0
+
+  dynamic "statement" {
+    for_each = var.forward_training_job_events ? [1] : []
+    content {
+      sid       = "EventBridgePublish"
+      actions   = ["sns:Publish"]
+      resources = [aws_sns_topic.events[0].arn]
+      principals {
+        type        = "Service"
+        identifiers = ["events.amazonaws.com"]
+      }
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:SourceArn"
+        values   = [aws_cloudwatch_event_rule.training_job_state[0].arn]
+      }
+    }
+  }
+
   statement {
-    sid       = "EventBridgePublish"
+    sid       = "CloudWatchAlarmsPublish"
     actions   = ["sns:Publish"]
     resources = [aws_sns_topic.events[0].arn]
     principals {
       type        = "Service"
-      identifiers = ["events.amazonaws.com"]
+      identifiers = ["cloudwatch.amazonaws.com"]
     }
     condition {
-      test     = "ArnEquals"
+      test     = "ArnLike"
       variable = "aws:SourceArn"
-      values   = [aws_cloudwatch_event_rule.training_job_state[0].arn]
+      values   = ["arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:*"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
     }
   }
-  statement {
-    sid       = "AccountPublish"
-    actions   = ["sns:Publish"]
-    resources = [aws_sns_topic.events[0].arn]
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+
+  dynamic "statement" {
+    for_each = length(var.publisher_role_arns) > 0 ? [1] : []
+    content {
+      sid       = "PipelinePublish"
+      actions   = ["sns:Publish"]
+      resources = [aws_sns_topic.events[0].arn]
+      principals {
+        type        = "AWS"
+        identifiers = var.publisher_role_arns
+      }
     }
   }
 }
 
 resource "aws_sns_topic_policy" "events" {
-  count  = local.create_topic && var.forward_training_job_events ? 1 : 0
+  count  = local.create_topic ? 1 : 0
   arn    = aws_sns_topic.events[0].arn
   policy = data.aws_iam_policy_document.events_topic[0].json
 }

@@ -22,7 +22,7 @@ output "trigger_role_arn" {
 }
 
 output "sns_topic_arn" {
-  description = "Put this in mlops.config.yml under sns.topicArns."
+  description = "Put this in mlops.config.yml under sns.topicArns BEFORE apply (known at plan: arn:<partition>:sns:<region>:<account>:<sns_topic_name>)."
   value       = local.sns_topic_arn
 }
 

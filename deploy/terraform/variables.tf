@@ -62,8 +62,8 @@ variable "allowed_dags" {
   }
 }
 
-variable "lambda_bundle_path" {
-  description = "The bundled handler built by `npm run build` in lambda/dag-trigger."
+variable "lambda_zip_path" {
+  description = "The function's zip, built by `npm run package` in lambda/dag-trigger (default: its dist/dag-trigger.zip)."
   type        = string
   default     = null
 }
@@ -145,4 +145,14 @@ variable "forward_training_job_events" {
   description = "For a created topic: route EventBridge `SageMaker Training Job State Change` events to it, so jobs that die outside Airflow still reach the bot."
   type        = bool
   default     = true
+}
+
+variable "publisher_role_arns" {
+  description = "For a created topic: IAM role ARNs that may publish pipeline events to it (the MWAA execution role for SnsPublishOperator, a CI role). Nobody else in the account may: the bot trusts SNS messages by topic. EventBridge (training jobs) and CloudWatch alarms of this account are always allowed."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = alltrue([for a in var.publisher_role_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", a))])
+    error_message = "publisher_role_arns must be IAM role ARNs (arn:aws:iam::<account>:role/<name>)."
+  }
 }

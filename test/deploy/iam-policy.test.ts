@@ -129,15 +129,15 @@ describe('deploy/terraform DAG-trigger Lambda', () => {
   it('deploys the bundled handler with the environment the function reads at cold start', () => {
     const fn = hclBlock(mainTf, 'resource "aws_lambda_function" "dag_trigger"');
     expect(fn).toContain('handler          = "handler.handler"');
-    expect(fn).toMatch(/runtime\s+= "nodejs20\.x"/);
+    expect(fn).toMatch(/runtime\s+= "nodejs22\.x"/);
     expect(fn).toMatch(/MWAA_ENVIRONMENT\s+= var\.mwaa_environment_name/);
     expect(fn).toMatch(/ALLOWED_DAGS\s+= join\(",", var\.allowed_dags\)/);
     const config = readFileSync(join(ROOT, 'lambda', 'dag-trigger', 'src', 'lambda-config.ts'), 'utf8');
     expect(config).toContain('env.MWAA_ENVIRONMENT');
     expect(config).toContain('env.ALLOWED_DAGS');
     const pkg = JSON.parse(readFileSync(join(ROOT, 'lambda', 'dag-trigger', 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-    expect(pkg.scripts.build).toContain('--outfile=dist/handler.js');
-    expect(mainTf).toContain('lambda/dag-trigger/dist/handler.js');
+    expect(pkg.scripts['package']).toBe('node scripts/package.mjs');
+    expect(mainTf).toContain('lambda/dag-trigger/dist/dag-trigger.zip');
   });
 
   it("subscribes the bot's /hooks/sns over HTTPS", () => {
