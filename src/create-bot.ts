@@ -14,6 +14,7 @@ import { createLogger, type Logger } from './observability/create-logger';
 import { createMetrics } from './observability/create-metrics';
 import { registerListeners } from './listeners/register-listeners';
 import { createSlackApp, SLACK_EVENTS_PATH } from './slack/create-slack-app';
+import type { RetryPolicy } from './slack/verify-bot-token';
 import { createAuditLog } from './services/audit-log';
 import { createCandidateRepository } from './services/candidate-repository';
 import { createPrincipalResolver } from './services/principal-resolver';
@@ -36,7 +37,11 @@ export interface BotOptions {
     keyPrefix?: string;
     /** Explicit AWS client settings (loopback fakes) instead of the SDK's environment configuration. */
     aws?: AwsClientsOptions;
+    /** Backoff of the startup Slack token check while Slack is unreachable. */
+    slackTokenRetry?: RetryPolicy;
   };
+  /** Hears of a refused Slack token found after start() returned (Slack was unreachable at first); default: logged. */
+  onFatal?: (error: Error) => void;
 }
 
 export interface Bot {
@@ -76,6 +81,7 @@ export function createBot(options: BotOptions): Bot {
     env: config.env,
     logger,
     customPropertiesExtractor: (req) => ({ requestId: requestContext(req, logger).requestId }),
+    ...(options.overrides?.slackTokenRetry !== undefined ? { tokenRetry: options.overrides.slackTokenRetry } : {}),
   });
   const aws = createAwsPorts(config, options.overrides);
   const onRecorded: ((r: RecordedEvent) => void)[] = [];
@@ -85,7 +91,7 @@ export function createBot(options: BotOptions): Bot {
     logger,
     metrics,
     clock,
-    slack: slack.app.client,
+    slack: slack.client,
     deliveryClient: slack.deliveryClient,
     ...(aws.trigger !== undefined ? { trigger: aws.trigger } : {}),
     ...(aws.inspector !== undefined ? { inspector: aws.inspector } : {}),
@@ -97,7 +103,7 @@ export function createBot(options: BotOptions): Bot {
     postAckWork: createWorkLimiter({ concurrency: POST_ACK_CONCURRENCY, maxQueued: POST_ACK_QUEUE }),
     principals: createPrincipalResolver({
       store,
-      slack: slack.app.client,
+      slack: slack.client,
       cacheSeconds: config.file.approvals.usergroupCacheSeconds,
       logger: logger.child({ component: 'principals' }),
     }),
@@ -140,7 +146,14 @@ export function createBot(options: BotOptions): Bot {
           resolve();
         });
       });
-      await slack.start();
+      // Verifies the bot token (auth.test, once); /readyz does not wait for Slack (see README).
+      try {
+        await slack.start(options.onFatal ?? ((error) => logger.fatal({ err: error }, 'Slack refused a token')));
+      } catch (error) {
+        server.close();
+        await store.close().catch(() => undefined);
+        throw error;
+      }
       for (const job of jobs) job.start();
       const port = (server.address() as AddressInfo).port;
       logger.info({ port, host: config.env.HOST, store: store.kind, socketMode: slack.socketMode, models: Object.keys(config.file.models) }, 'mlops-chatops is listening');

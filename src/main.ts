@@ -1,6 +1,7 @@
 import { loadConfig } from './config/load-config';
 import { createBot } from './create-bot';
 import { createLogger } from './observability/create-logger';
+import { SlackSetupError } from './slack/verify-bot-token';
 
 /** Entry point: the only place that reads process.env. */
 async function main(): Promise<void> {
@@ -16,7 +17,21 @@ async function main(): Promise<void> {
   );
   const logger = createLogger({ level: config.env.LOG_LEVEL, secrets });
   for (const warning of loaded.warnings) logger.warn(warning);
-  const bot = createBot({ config, logger });
+  // A token Slack refuses is a setting to fix: one line naming it, no stack trace, exit 1.
+  const refused = (error: unknown): boolean => {
+    if (!(error instanceof SlackSetupError)) return false;
+    process.stderr.write(`mlops-chatops: ${error.message}\n`);
+    logger.fatal({ setting: error.setting, slackError: error.slackError }, error.message);
+    return true;
+  };
+  const bot = createBot({
+    config,
+    logger,
+    onFatal: (error) => {
+      if (!refused(error)) logger.fatal({ err: error }, 'Slack failed');
+      process.exit(1);
+    },
+  });
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -36,7 +51,7 @@ async function main(): Promise<void> {
   try {
     await bot.start();
   } catch (error) {
-    logger.fatal({ err: error }, 'could not start');
+    if (!refused(error)) logger.fatal({ err: error }, 'could not start');
     process.exit(1);
   }
 }

@@ -400,3 +400,116 @@ describe('fake Slack server with the per-channel posting limit enforced', () => 
     expect(fake.messages('C1')).toHaveLength(2);
   });
 });
+
+describe('fake Slack server: as slow and as mean as production (latency, lost answers)', () => {
+  let fake: FakeSlack;
+  afterEach(async () => {
+    await fake.close();
+  });
+
+  /** Resolves to 'answered' or 'failed' when the call settles; `state()` tells where it is now. */
+  function track(call: Promise<unknown>): { state(): 'pending' | 'answered' | 'failed'; settled: Promise<unknown> } {
+    let state: 'pending' | 'answered' | 'failed' = 'pending';
+    const settled = call.then(
+      (value) => {
+        state = 'answered';
+        return value;
+      },
+      (error: unknown) => {
+        state = 'failed';
+        return error;
+      },
+    );
+    return { state: () => state, settled };
+  }
+
+  it('latency per method: a call is recorded (and done) on arrival, its answer held; another method answers at its own latency', async () => {
+    fake = await startFakeSlack({ latencyMs: { default: 60_000, 'auth.test': 0 } });
+    expect(fake.latencyOf('chat.postMessage')).toBe(60_000);
+    expect(fake.latencyOf('auth.test')).toBe(0);
+    const web = client(fake, { timeout: 120_000 });
+    const post = track(web.chat.postMessage({ channel: 'C1', text: 'held' }));
+    await fake.waitForCalls('chat.postMessage', 1);
+    expect(fake.messages('C1').map((m) => m.text)).toEqual(['held']); // the work is done
+    await expect(web.auth.test()).resolves.toMatchObject({ ok: true }); // answered while the post is held
+    expect(post.state()).toBe('pending');
+    await fake.close(); // ends the held answer
+    await post.settled;
+    expect(post.state()).toBe('failed');
+  });
+
+  it('a single latency number applies to every method, response_url included, and setLatency/reset change it', async () => {
+    fake = await startFakeSlack({ latencyMs: 250 });
+    expect(['chat.update', 'views.open', 'response_url', 'file_upload'].map((m) => fake.latencyOf(m))).toEqual([250, 250, 250, 250]);
+    fake.setLatency({ 'chat.postMessage': 400 });
+    expect([fake.latencyOf('chat.postMessage'), fake.latencyOf('chat.update')]).toEqual([400, 0]);
+    fake.reset();
+    expect(fake.latencyOf('chat.update')).toBe(250);
+
+    fake.setLatency({ response_url: 60_000 });
+    const answer = track(fetch(fake.responseUrl('r1'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'late' }) }));
+    const [recorded] = await fake.waitForResponses(1);
+    expect(recorded!.text).toBe('late');
+    expect(answer.state()).toBe('pending');
+  });
+
+  it('a lost answer (hang): recorded and carried out, never answered; the client times out; a retry posts a second time', async () => {
+    fake = await startFakeSlack();
+    fake.failNext('chat.postMessage', 1, { lose: 'hang' });
+    const timedOut = await rejection(client(fake, { timeout: 300 }).chat.postMessage({ channel: 'C1', text: 'lost answer' }));
+    expect(timedOut.code).toBe(ErrorCode.RequestError);
+    expect(fake.callsTo('chat.postMessage')).toEqual([expect.objectContaining({ lost: 'hang', status: 200 })]);
+    expect(fake.messages('C1').map((m) => m.text)).toEqual(['lost answer']);
+
+    // The reason exactly-once needs more than client retries: the retried post is a duplicate.
+    fake.failNext('chat.postMessage', 1, { lose: 'hang' });
+    await client(fake, { timeout: 300, retryConfig: { retries: 1, ...NO_BACKOFF } }).chat.postMessage({ channel: 'C2', text: 'twice' });
+    expect(fake.messages('C2').map((m) => m.text)).toEqual(['twice', 'twice']);
+  });
+
+  it('a lost answer (reset): the connection is destroyed after the work; processed: false loses the request itself', async () => {
+    fake = await startFakeSlack();
+    fake.failNext('chat.postMessage', 1, { lose: 'reset' });
+    const reset = await rejection(client(fake).chat.postMessage({ channel: 'C1', text: 'done, unheard' }));
+    expect(reset.code).toBe(ErrorCode.RequestError);
+    expect(fake.messages('C1').map((m) => m.text)).toEqual(['done, unheard']);
+
+    fake.failNext('chat.postMessage', 1, { lose: 'reset', processed: false });
+    await rejection(client(fake).chat.postMessage({ channel: 'C1', text: 'never done' }));
+    expect(fake.callsTo('chat.postMessage').map((c) => c.lost)).toEqual(['reset', 'reset']);
+    expect(fake.messages('C1').map((m) => m.text)).toEqual(['done, unheard']);
+  });
+
+  it('a lost response_url answer still records the response; an answer slower than the client timeout fails the call', async () => {
+    fake = await startFakeSlack();
+    fake.failNext('response_url', 1, { lose: 'reset' });
+    const lost = await fetch(fake.responseUrl('r1'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'hi' }) }).then(
+      () => 'answered',
+      () => 'failed',
+    );
+    expect(lost).toBe('failed');
+    expect(fake.responses).toEqual([expect.objectContaining({ text: 'hi', lost: 'reset' })]);
+
+    fake.failNext('users.info', 1, { delayMs: 60_000 });
+    const slow = await rejection(client(fake, { timeout: 200 }).users.info({ user: 'U1' }));
+    expect(slow.code).toBe(ErrorCode.RequestError);
+    expect(fake.callsTo('users.info')).toHaveLength(1);
+  });
+
+  it('429 and 5xx answers also wait out the latency (a slow Slack is slow to refuse too)', async () => {
+    fake = await startFakeSlack({ latencyMs: { 'chat.postMessage': 60_000 } });
+    fake.failNext('chat.postMessage', 1, { status: 503 });
+    const post = track(client(fake, { timeout: 120_000 }).chat.postMessage({ channel: 'C1', text: 'x' }));
+    await fake.waitForCalls('chat.postMessage', 1);
+    expect(fake.callsTo('chat.postMessage')[0]!.status).toBe(503);
+    expect(post.state()).toBe('pending');
+  });
+
+  it('apps.connections.open takes only an app-level token', async () => {
+    fake = await startFakeSlack();
+    const bot = (await rejection(client(fake).apiCall('apps.connections.open'))) as WebAPIPlatformError;
+    expect(bot.data.error).toBe('not_allowed_token_type');
+    const app = (await rejection(client(fake, {}, 'xapp-1-test').apiCall('apps.connections.open'))) as WebAPIPlatformError;
+    expect(app.data.error).toBe('fake_slack_has_no_socket_mode_server');
+  });
+});

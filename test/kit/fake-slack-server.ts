@@ -19,13 +19,27 @@
  * - chat.update keeps the old `blocks`/`attachments`/`metadata` when the argument is absent
  *   (Slack's documented behaviour); an empty array clears them.
  * - Scalars are recorded as sent: a form body carries strings ("true", "20"), a JSON body its types.
+ * - As slow and as mean as production when asked: `latencyMs` holds every answer (per method, e.g.
+ *   `{ default: 300, 'chat.postMessage': 400 }`), a `{ lose: 'hang' | 'reset' }` fault does the work
+ *   and then never answers (the connection is held until the client gives up, or reset), and
+ *   `{ delayMs }` answers after the client's timeout. A call is recorded when it arrives, before its
+ *   answer is held, so "calls made before the ack" can be counted.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/**
+ * How long every answer is held, in ms: one number for all, or per method with an optional
+ * `default` (keys are Web API methods, `response_url` and `file_upload`). Held after the work is
+ * done and the call recorded, as a slow Slack has usually done the work already.
+ */
+export type FakeSlackLatency = number | Readonly<Record<string, number>>;
+
 export interface FakeSlackOptions {
   /** Enforce Slack's per-channel posting limit on chat.postMessage (token bucket, burst 1). */
   perChannelRatePerSecond?: number;
+  /** Latency of every answer (default none). */
+  latencyMs?: FakeSlackLatency;
 }
 
 /** What `failNext` injects, in place of (or, for `delayMs`, before) the normal answer. */
@@ -33,7 +47,13 @@ export type FakeSlackFault =
   | { status: 429; retryAfterSeconds?: number }
   | { status: 500 | 502 | 503 }
   | { error: string }
-  | { delayMs: number };
+  | { delayMs: number }
+  /**
+   * A lost answer: the request is received, recorded and (unless `processed: false`) carried out,
+   * then the answer is never sent: `hang` holds the connection until the client times out (or the
+   * fake closes), `reset` destroys it (the client sees a connection reset).
+   */
+  | { lose: 'hang' | 'reset'; processed?: boolean };
 
 export interface FakeSlackCall {
   method: string;
@@ -46,6 +66,8 @@ export interface FakeSlackCall {
   status: number;
   /** JSON body answered (undefined for an injected 5xx, which answers plain text). */
   response: Record<string, unknown> | undefined;
+  /** Set when the answer was never sent (a `lose` fault); `status`/`response` are what it would have been. */
+  lost?: 'hang' | 'reset';
 }
 
 export interface FakeSlackMessage {
@@ -122,6 +144,8 @@ export interface FakeSlackResponse {
   response_type?: string;
   replace_original?: boolean;
   delete_original?: boolean;
+  /** Set when the answer to this post was never sent (a `lose` fault). */
+  lost?: 'hang' | 'reset';
 }
 
 /** A custom answer for a method: return the JSON body (HTTP 200). Overrides the built-in one. */
@@ -155,6 +179,10 @@ export interface FakeSlack {
   setHandler(method: string, handler: FakeSlackHandler | undefined): void;
   /** Change (or, with undefined, lift) the enforced per-channel chat.postMessage rate. */
   setPerChannelRate(perSecond: number | undefined): void;
+  /** Change the latency of every answer (undefined: none); reset() restores the option's. */
+  setLatency(latency: FakeSlackLatency | undefined): void;
+  /** The latency an answer to `method` gets now. */
+  latencyOf(method: string): number;
   /**
    * The next `n` requests to `method` get `fault`. Besides Web API methods, `response_url` targets
    * the response URLs and `file_upload` the upload URLs. Faults queue in order.
@@ -190,6 +218,10 @@ interface Answer {
   text?: string;
   headers?: Record<string, string>;
   delayMs?: number;
+}
+
+function isLose(fault: FakeSlackFault | undefined): fault is Extract<FakeSlackFault, { lose: string }> {
+  return fault !== undefined && 'lose' in fault;
 }
 
 class BadRequest extends Error {}
@@ -265,10 +297,13 @@ async function parseBody(raw: Buffer, contentType: string | undefined): Promise<
   }
   if (type === 'multipart/form-data') {
     // Node's fetch Response parses multipart for us (the upload step of files.uploadV2 uses it).
-    const form = await new Response(raw, { headers: { 'content-type': contentType ?? '' } }).formData();
+    const form = await new Response(new Uint8Array(raw), { headers: { 'content-type': contentType ?? '' } }).formData();
     const fields: Json = {};
     const fileParts: ParsedBody['fileParts'] = [];
-    for (const [name, value] of form) {
+    // forEach, not for…of: compiles whether FormData comes from Node's types or the DOM lib.
+    const entries: [string, string | { name: string; arrayBuffer(): Promise<ArrayBuffer> }][] = [];
+    form.forEach((value, name) => entries.push([name, value]));
+    for (const [name, value] of entries) {
       if (typeof value === 'string') fields[name] = decodeField(name, value);
       else fileParts.push({ name, filename: value.name, bytes: Buffer.from(await value.arrayBuffer()) });
     }
@@ -302,7 +337,7 @@ function send(res: ServerResponse, answer: Answer): void {
 }
 
 function faultAnswer(fault: FakeSlackFault): Answer | undefined {
-  if ('delayMs' in fault) return undefined;
+  if ('delayMs' in fault || 'lose' in fault) return undefined;
   if ('error' in fault) return { status: 200, body: { ok: false, error: fault.error } };
   if (fault.status === 429) {
     const retry = fault.retryAfterSeconds ?? 1;
@@ -345,6 +380,7 @@ function viewProblems(view: unknown): string[] {
 /** Starts the fake on 127.0.0.1 with an OS-chosen port. */
 export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeSlack> {
   let perChannelRate = opts.perChannelRatePerSecond;
+  let latency: FakeSlackLatency | undefined = opts.latencyMs;
   const calls: FakeSlackCall[] = [];
   const responses: FakeSlackResponse[] = [];
   const channels = new Map<string, FakeSlackMessage[]>();
@@ -381,6 +417,27 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
 
   function notify(): void {
     for (const waiter of [...waiters]) waiter();
+  }
+
+  function latencyOf(key: string): number {
+    if (latency === undefined) return 0;
+    if (typeof latency === 'number') return latency;
+    return latency[key] ?? latency['default'] ?? 0;
+  }
+
+  /**
+   * Sends `answer` after the method's latency plus `extraDelayMs`, or, for a lost answer, never:
+   * holds the connection (the client times out; close() ends it) or resets it.
+   */
+  async function deliver(res: ServerResponse, key: string, answer: Answer, extraDelayMs: number, lose: 'hang' | 'reset' | undefined): Promise<void> {
+    if (lose === 'reset') {
+      res.socket?.destroy();
+      return;
+    }
+    if (lose === 'hang') return; // never answered; closeAllConnections() in close() ends it
+    const wait = latencyOf(key) + extraDelayMs;
+    if (wait > 0) await sleep(wait, cancels);
+    send(res, answer);
   }
 
   function takeFault(key: string): FakeSlackFault | undefined {
@@ -853,6 +910,8 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
 
   const builtIns: Record<string, (args: Json, at: number) => Answer> = {
     'auth.test': () => authTest(),
+    // A Socket Mode server (fake-socket-mode-server.ts) installs the real answer with setHandler.
+    'apps.connections.open': () => ok200(slackError('fake_slack_has_no_socket_mode_server')),
     'chat.postMessage': postMessage,
     'chat.update': update,
     'chat.delete': remove,
@@ -903,8 +962,11 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     const fault = takeFault(method);
     const injected = fault ? faultAnswer(fault) : undefined;
     if (fault && 'delayMs' in fault) delayMs = fault.delayMs;
+    const lose = isLose(fault) ? fault.lose : undefined;
     if (injected) answer = injected;
-    else if (!token || !token.startsWith('xoxb-')) answer = ok200(slackError('invalid_auth'));
+    else if (isLose(fault) && fault.processed === false) answer = ok200({ ok: true });
+    // apps.connections.open takes the app-level token (Socket Mode), every other method a bot token.
+    else if (!token || !token.startsWith(method === 'apps.connections.open' ? 'xapp-' : 'xoxb-')) answer = ok200(slackError(method === 'apps.connections.open' && token?.startsWith('xoxb-') ? 'not_allowed_token_type' : 'invalid_auth'));
     else if (parseError === 'invalid_json') answer = ok200(slackError('invalid_json'));
     else if (parseError) answer = ok200(slackError('invalid_arguments', [`[ERROR] could not parse JSON in ${parseError.split(':')[1]}`]));
     else {
@@ -915,21 +977,25 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       else answer = ok200(slackError('unknown_method'));
     }
 
-    calls.push({ method, args, token, at, status: answer.status, response: answer.body ? clone(answer.body) : undefined });
+    calls.push({ method, args, token, at, status: answer.status, response: answer.body ? clone(answer.body) : undefined, ...(lose !== undefined ? { lost: lose } : {}) });
     notify();
     // A slow Slack has usually done the work already: the answer is held, not the processing.
-    if (delayMs > 0) await sleep(delayMs, cancels);
-    send(res, answer);
+    await deliver(res, method, answer, delayMs, lose);
   }
 
   async function handleResponseUrl(id: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const at = Date.now();
     const raw = await readRaw(req);
     const fault = takeFault('response_url');
-    if (fault && 'delayMs' in fault) await sleep(fault.delayMs, cancels);
+    const extra = fault && 'delayMs' in fault ? fault.delayMs : 0;
+    const lose = isLose(fault) ? fault.lose : undefined;
     const injected = fault ? faultAnswer(fault) : undefined;
     if (injected) {
-      send(res, injected);
+      await deliver(res, 'response_url', injected, extra, undefined);
+      return;
+    }
+    if (isLose(fault) && fault.processed === false) {
+      await deliver(res, 'response_url', ok200({ ok: true }), 0, lose);
       return;
     }
     let body: unknown;
@@ -945,22 +1011,28 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     }
     const entry: FakeSlackResponse = { id, at, body };
     if (typeof body.text === 'string') entry.text = body.text;
+    if (lose !== undefined) entry.lost = lose;
     if (Array.isArray(body.blocks)) entry.blocks = body.blocks;
     if (typeof body.response_type === 'string') entry.response_type = body.response_type;
     if (body.replace_original !== undefined) entry.replace_original = truthy(body.replace_original);
     if (body.delete_original !== undefined) entry.delete_original = truthy(body.delete_original);
     responses.push(entry);
     notify();
-    send(res, ok200({ ok: true }));
+    await deliver(res, 'response_url', ok200({ ok: true }), extra, lose);
   }
 
   async function handleUpload(id: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = await readRaw(req);
     const fault = takeFault('file_upload');
-    if (fault && 'delayMs' in fault) await sleep(fault.delayMs, cancels);
+    const extra = fault && 'delayMs' in fault ? fault.delayMs : 0;
+    const lose = isLose(fault) ? fault.lose : undefined;
     const injected = fault ? faultAnswer(fault) : undefined;
     if (injected) {
-      send(res, injected);
+      await deliver(res, 'file_upload', injected, extra, undefined);
+      return;
+    }
+    if (isLose(fault) && fault.processed === false) {
+      await deliver(res, 'file_upload', { status: 200, text: 'OK' }, 0, lose);
       return;
     }
     const file = files.get(id);
@@ -972,7 +1044,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     const type = (req.headers['content-type'] ?? '').toLowerCase();
     const parsed = type.startsWith('multipart/form-data') ? await parseBody(raw, req.headers['content-type']) : undefined;
     file.content = parsed?.fileParts[0]?.bytes ?? raw;
-    send(res, { status: 200, text: `OK - ${file.content.length}` });
+    await deliver(res, 'file_upload', { status: 200, text: `OK - ${file.content.length}` }, extra, lose);
   }
 
   const server = createServer((req, res) => {
@@ -1048,6 +1120,10 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       perChannelRate = perSecond;
       nextPostAllowedAt.clear();
     },
+    setLatency(value) {
+      latency = value;
+    },
+    latencyOf,
     failNext(method, n, fault) {
       const queue = faults.get(method) ?? [];
       for (let i = 0; i < n; i += 1) queue.push(fault);
@@ -1073,6 +1149,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       nextPostAllowedAt.clear();
       rateLimitedCount = 0;
       perChannelRate = opts.perChannelRatePerSecond;
+      latency = opts.latencyMs;
     },
     async close() {
       for (const cancel of [...cancels]) cancel();
