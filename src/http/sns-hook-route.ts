@@ -64,6 +64,13 @@ export function snsHookRoute(deps: {
     }
     if (!allowedTopics.has(envelope.TopicArn)) {
       count('unknown', 'forbidden');
+      if (envelope.Type === 'SubscriptionConfirmation') {
+        // The usual setup slip (subscribing before listing the topic): say how to recover, since
+        // SNS does not send this confirmation again.
+        log.warn('sns hook: subscription confirmation from a topic not in sns.topicArns; NOT confirmed. If the topic is yours: add it to sns.topicArns, restart, then subscribe again (terraform apply -replace=aws_sns_topic_subscription.bot)');
+        sendJson(res, 403, { error: ErrorCode.SignatureInvalid, message: 'this topic is not in sns.topicArns: the subscription was not confirmed; add the topic, restart the bot and subscribe again' });
+        return;
+      }
       log.warn('sns hook: topic is not in sns.topicArns; refused');
       sendJson(res, 403, { error: ErrorCode.SignatureInvalid, message: 'this topic is not accepted (sns.topicArns)' });
       return;
