@@ -49,12 +49,14 @@ export function tokenRefusal(error: unknown, setting: SlackSetupError['setting']
 function describeUnreachable(error: unknown): string {
   if (error instanceof WebAPIRateLimitedError) return `rate limited, Retry-After ${error.retryAfter} s`;
   if (error instanceof WebAPIHTTPError) return `HTTP ${error.statusCode}`;
-  if (error instanceof WebAPIRequestError) {
-    const original = error.original as { code?: unknown; message?: unknown };
-    return typeof original.code === 'string' ? `${original.code}: ${String(original.message)}` : String(original.message);
-  }
   if (error instanceof WebAPIPlatformError) return `Slack answered ${error.data.error}`;
-  return error instanceof Error ? error.message : String(error);
+  // fetch wraps the socket error ("fetch failed", cause ECONNREFUSED…), the client may wrap that
+  // again: name the innermost. Duck-typed, as errors from another realm fail instanceof Error.
+  let inner: unknown = error instanceof WebAPIRequestError ? error.original : error;
+  const isObject = (v: unknown): v is { cause?: unknown; code?: unknown; message?: unknown } => typeof v === 'object' && v !== null;
+  while (isObject(inner) && isObject(inner.cause)) inner = inner.cause;
+  if (!isObject(inner)) return String(inner);
+  return typeof inner.code === 'string' ? `${inner.code}: ${String(inner.message)}` : String(inner.message);
 }
 
 export interface TokenVerification {

@@ -29,6 +29,7 @@ export interface TestBotOptions {
   env?: Record<string, string | undefined>;
   clock?: Clock;
   overrides?: BotOptions['overrides'];
+  onFatal?: BotOptions['onFatal'];
 }
 
 export interface TestBot {
@@ -111,6 +112,7 @@ export async function startTestBot(options: TestBotOptions = {}): Promise<TestBo
   const bot = createBot({
     config: loaded.config,
     logger,
+    ...(options.onFatal !== undefined ? { onFatal: options.onFatal } : {}),
     overrides: { keyPrefix, ...(options.clock !== undefined ? { clock: options.clock } : {}), aws: { endpoint: aws.url, region: 'us-east-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-aws-secret' }, maxAttempts: 2, requestTimeoutMs: 3000 }, ...options.overrides },
   });
   const port = await bot.start();
