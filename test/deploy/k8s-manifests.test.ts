@@ -16,6 +16,8 @@ const DIR = join(__dirname, '..', '..', 'deploy', 'k8s');
 interface Container {
   name: string;
   image: string;
+  args?: string[];
+  command?: string[];
   ports?: { name?: string; containerPort: number }[];
   env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean } } }[];
   envFrom?: { secretRef?: { name: string } }[];
@@ -47,6 +49,9 @@ interface Manifest {
     ports?: { name?: string; port: number; targetPort: string | number }[];
     minAvailable?: number;
     serviceName?: string;
+    ingressClassName?: string;
+    tls?: { hosts: string[]; secretName: string }[];
+    rules?: { host: string; http: { paths: { path: string; pathType: string; backend: { service: { name: string; port: { name?: string; number?: number } } } }[] } }[];
   };
 }
 interface Kustomization {
@@ -177,5 +182,101 @@ describe('deploy/k8s', () => {
       }
     }
     expect(pod.securityContext?.seccompProfile?.type).toBe('RuntimeDefault');
+  });
+});
+
+/** Kubernetes quantity (Mi, Gi, M, G, plain) in bytes. */
+function k8sBytes(quantity: string): number {
+  const m = /^(\d+)(Ki|Mi|Gi|k|M|G)?$/.exec(quantity);
+  if (m === null) throw new Error(`unexpected quantity ${quantity}`);
+  const unit = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, k: 1e3, M: 1e6, G: 1e9 }[m[2] ?? ''] ?? 1;
+  return Number(m[1]) * unit;
+}
+
+/** Redis memory setting (redis.conf units: 1mb = 1048576, 1m = 1000000) in bytes. */
+function redisBytes(value: string): number {
+  const m = /^(\d+)(kb|mb|gb|k|m|g)?$/i.exec(value);
+  if (m === null) throw new Error(`unexpected redis size ${value}`);
+  const unit = { kb: 2 ** 10, mb: 2 ** 20, gb: 2 ** 30, k: 1e3, m: 1e6, g: 1e9 }[(m[2] ?? '').toLowerCase()] ?? 1;
+  return Number(m[1]) * unit;
+}
+
+describe('deploy/k8s: Redis, HTTPS and the namespace (issue 18, issue 10)', () => {
+  const redis = workloads.find((w) => w.spec!.template!.spec.containers.some((c) => c.image.startsWith('redis')))!;
+  const redisContainer = redis.spec!.template!.spec.containers[0]!;
+  const redisArgs = [...(redisContainer.command ?? []), ...(redisContainer.args ?? [])];
+  const option = (name: string): string | undefined => {
+    const at = redisArgs.indexOf(`--${name}`);
+    return at >= 0 ? redisArgs[at + 1] : undefined;
+  };
+  const secretKeys = Object.keys((parse(readFileSync(join(DIR, 'secret.example.yaml'), 'utf8')) as { stringData: Record<string, string> }).stringData);
+  const secretKeyOf = (c: Container, env: string) => c.env?.find((e) => e.name === env)?.valueFrom?.secretKeyRef;
+
+  it('Redis requires a password taken from the Secret, and does not turn protected mode off', () => {
+    const password = /^\$\(([A-Z_]+)\)$/.exec(option('requirepass') ?? '')?.[1];
+    expect(password).toBeDefined();
+    const ref = secretKeyOf(redisContainer, password!);
+    expect(ref?.name).toBe('mlops-chatops-secrets');
+    expect(secretKeys).toContain(ref?.key);
+    expect(option('protected-mode')).not.toBe('no');
+    // The probes authenticate too (redis-cli reads REDISCLI_AUTH), with the same key.
+    expect(secretKeyOf(redisContainer, 'REDISCLI_AUTH')?.key).toBe(ref?.key);
+    for (const probe of [redisContainer.livenessProbe, redisContainer.readinessProbe]) expect(probe?.exec?.command[0]).toBe('redis-cli');
+  });
+
+  it('the bot connects with that password: REDIS_URL embeds $(REDIS_PASSWORD) declared earlier from the same Secret key', () => {
+    const env = botContainer.env ?? [];
+    const url = env.find((e) => e.name === 'REDIS_URL')?.value ?? '';
+    const variable = /^redis:\/\/:\$\(([A-Z_]+)\)@/.exec(url)?.[1];
+    expect(variable).toBeDefined();
+    const declaredAt = env.findIndex((e) => e.name === variable);
+    expect(declaredAt).toBeGreaterThanOrEqual(0);
+    expect(declaredAt).toBeLessThan(env.findIndex((e) => e.name === 'REDIS_URL')); // Kubernetes expands only earlier variables
+    const redisPasswordKey = /^\$\(([A-Z_]+)\)$/.exec(option('requirepass') ?? '')?.[1];
+    expect(secretKeyOf(botContainer, variable!)?.key).toBe(secretKeyOf(redisContainer, redisPasswordKey!)?.key);
+    // What the bot receives once expanded (a hex password) is a URL it accepts.
+    const parsed = envSchema.safeParse({ REDIS_URL: url.replace(`$(${variable})`, 'ab'.repeat(32)), SLACK_BOT_TOKEN: 'xoxb-test' });
+    expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
+  });
+
+  it('Redis never evicts (maxmemory-policy noeviction) and says "full" below the container memory limit, with headroom for AOF rewrites', () => {
+    expect(option('maxmemory-policy')).toBe('noeviction');
+    const maxmemory = redisBytes(option('maxmemory') ?? '0');
+    const limit = k8sBytes(redisContainer.resources!.limits!['memory']!);
+    expect(maxmemory).toBeGreaterThan(0);
+    expect(maxmemory).toBeLessThanOrEqual(limit * 0.8);
+    expect(option('appendonly')).toBe('yes');
+  });
+
+  it('an Ingress serves the three public routes over TLS to the bot Service, and nothing else (/metrics stays inside)', () => {
+    const ingress = manifests.find((m) => m.kind === 'Ingress');
+    expect(ingress?.apiVersion).toBe('networking.k8s.io/v1');
+    const spec = ingress!.spec!;
+    const hosts = spec.rules!.map((r) => r.host);
+    const tlsHosts = spec.tls!.flatMap((t) => t.hosts);
+    expect(hosts.filter((h) => !tlsHosts.includes(h))).toEqual([]);
+    const service = find('Service', 'mlops-chatops');
+    const paths = spec.rules!.flatMap((r) => r.http.paths);
+    for (const p of paths) {
+      expect(p.backend.service.name).toBe('mlops-chatops');
+      expect(service.spec!.ports!.map((sp) => sp.name)).toContain(p.backend.service.port.name);
+    }
+    expect(paths.map((p) => p.path).sort()).toEqual(['/hooks/pipeline', '/hooks/sns', '/slack/events']);
+    for (const internal of ['/metrics', '/healthz', '/readyz']) {
+      expect(paths.filter((p) => p.pathType !== 'Exact' && internal.startsWith(p.path))).toEqual([]);
+    }
+  });
+
+  it('the docs create the namespace from namespace.yaml (no `kubectl create namespace` that apply -k then warns about), before the Secret', () => {
+    expect(kustomization.resources).toContain('namespace.yaml');
+    for (const doc of ['docs/connect-your-pipeline.md', 'README.md', 'deploy/k8s/secret.example.yaml', 'deploy/k8s/kustomization.yaml']) {
+      const text = readFileSync(join(DIR, '..', '..', doc), 'utf8');
+      expect({ doc, createNamespace: /kubectl\s+create\s+(namespace|ns)\b/.test(text) }).toEqual({ doc, createNamespace: false });
+    }
+    const guide = readFileSync(join(DIR, '..', '..', 'docs', 'connect-your-pipeline.md'), 'utf8');
+    const applyNamespace = guide.indexOf('kubectl apply -f deploy/k8s/namespace.yaml');
+    expect(applyNamespace).toBeGreaterThanOrEqual(0);
+    expect(applyNamespace).toBeLessThan(guide.indexOf('create secret generic mlops-chatops-secrets'));
+    expect(guide).toMatch(/--from-literal=REDIS_PASSWORD=/);
   });
 });
