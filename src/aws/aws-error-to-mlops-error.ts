@@ -1,3 +1,4 @@
+import type { MiddlewareStack } from '@smithy/types';
 import { ErrorCode, MlopsError, isMlopsError } from '../core/errors';
 
 /** What the failed call was, so the message can name the IAM action and the resource. */
@@ -6,6 +7,48 @@ export interface AwsCallContext {
   action: string;
   /** Plain-words resource, e.g. 'endpoint fraud-detector-prod'. */
   resource?: string;
+  /**
+   * Every failed attempt of the call (recordFailedAttempts). When one of them may have reached the
+   * service (timeout, reset, 5xx), the error carries `details.outcomeUnknown: true`, whatever the
+   * last attempt said: a throttle after a timed-out attempt does not prove that nothing happened.
+   */
+  failedAttempts?: readonly unknown[];
+}
+
+/** Errors proving that the request never reached the service (nothing can have happened). */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * True when a failed attempt leaves it open whether the service acted: no answer (timeout, reset,
+ * socket hang up) or a server error. A client error (4xx: throttled, denied, invalid, not found)
+ * and a connection that never opened are clear: the service did nothing.
+ */
+export function isUnclearAttempt(error: unknown): boolean {
+  const { code, status } = describe(error);
+  if (status !== undefined) return status >= 500;
+  if (code !== undefined && NOT_SENT_CODES.has(code)) return false;
+  return true;
+}
+
+/**
+ * Records every failed attempt of one SDK command: the retry strategy (finalizeRequest step)
+ * reports only the last one, so this sits in the deserialize step, which runs once per attempt.
+ * Returns the live list, filled while the command runs.
+ */
+export function recordFailedAttempts(command: { middlewareStack: MiddlewareStack<any, any> }): unknown[] { // eslint-disable-line @typescript-eslint/no-explicit-any -- any input/output of any command
+  const failures: unknown[] = [];
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        failures.push(error);
+        throw error;
+      }
+    },
+    { step: 'deserialize', priority: 'high', name: 'mlopsRecordFailedAttempts' },
+  );
+  return failures;
 }
 
 // Error names as the SDK reports them. Query-compatible services (CloudWatch) report the
@@ -69,6 +112,10 @@ export function awsErrorToMlopsError(error: unknown, context: AwsCallContext): M
   if (status !== undefined) details.httpStatus = status;
   if (requestId) details.requestId = requestId;
   if (message) details.awsMessage = message;
+  if (context.failedAttempts !== undefined) {
+    details.attempts = context.failedAttempts.length;
+    if (context.failedAttempts.some(isUnclearAttempt)) details.outcomeUnknown = true;
+  }
   const options = { cause: error };
   const said = message ? ` AWS said: ${message}` : '';
 

@@ -1,7 +1,7 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { ErrorCode, MlopsError } from '../core/errors';
 import type { DagRunState, DagTrigger, DagTriggerRequest, DagTriggerResult } from '../core/ports';
-import { awsErrorToMlopsError } from './aws-error-to-mlops-error';
+import { awsErrorToMlopsError, recordFailedAttempts } from './aws-error-to-mlops-error';
 
 /** The IAM action behind the Invoke API (not "lambda:Invoke"). */
 const INVOKE_ACTION = 'lambda:InvokeFunction';
@@ -51,16 +51,17 @@ export function createLambdaDagTrigger(client: LambdaClient, functionName: strin
 
   async function invoke(body: JsonObject): Promise<Invocation> {
     let output;
+    const command = new InvokeCommand({
+      FunctionName: functionName,
+      InvocationType: 'RequestResponse',
+      Payload: new TextEncoder().encode(JSON.stringify(body)),
+    });
+    // The SDK retries and reports only the last attempt: an earlier timed-out one may have run the function.
+    const attempts = recordFailedAttempts(command);
     try {
-      output = await client.send(
-        new InvokeCommand({
-          FunctionName: functionName,
-          InvocationType: 'RequestResponse',
-          Payload: new TextEncoder().encode(JSON.stringify(body)),
-        }),
-      );
+      output = await client.send(command);
     } catch (error) {
-      throw awsErrorToMlopsError(error, { action: INVOKE_ACTION, resource });
+      throw awsErrorToMlopsError(error, { action: INVOKE_ACTION, resource, failedAttempts: attempts });
     }
     const text = output.Payload ? new TextDecoder().decode(output.Payload) : '';
     let parsed: unknown;
@@ -138,8 +139,8 @@ export function createLambdaDagTrigger(client: LambdaClient, functionName: strin
         );
       }
       const statusCode = typeof p.statusCode === 'number' ? p.statusCode : undefined;
-      // A run Airflow does not know is not an error for the watchdog: its state is unknown.
-      if (statusCode === 404) return { state: 'unknown', raw: 'not_found' };
+      // The function asked Airflow, which does not know the run: proven absent (not an error).
+      if (statusCode === 404) return { state: 'not_found', raw: 'not_found' };
       if (statusCode !== undefined && statusCode >= 400) {
         throw new MlopsError(
           ErrorCode.TriggerFailed,

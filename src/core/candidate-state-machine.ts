@@ -9,7 +9,10 @@ import { ErrorCode } from './errors';
  *
  *   pending ──approve (k of N distinct approvers)──▶ approved ──endpoint lock──▶ deploying
  *   deploying ──trigger accepted──▶ deploying (triggerConfirmedAt)
- *   deploying ──trigger failed──▶ pending (approvals kept; Deploy can be clicked again)
+ *   deploying ──trigger refused (definitive)──▶ pending (approvals kept; Deploy can be clicked again)
+ *   deploying ──trigger outcome unknown──▶ deploying (triggerDoubt: "confirming"; lock and dag_run_id kept)
+ *   deploying (confirming) ──run state: found──▶ deploying (triggerConfirmedAt)
+ *   deploying (confirming) ──run state: no such run──▶ same dag_run_id triggered again (see below)
  *   approved ──endpoint busy──▶ pending (approvals kept)
  *   deploying ──deployment.succeeded──▶ deployed     deploying ──deployment.failed──▶ deploy_failed
  *   pending ──reject / cancel──▶ rejected            pending ──newer version deployed──▶ superseded
@@ -26,6 +29,17 @@ import { ErrorCode } from './errors';
  * exist); after an ambiguous one (timeout, network error, the function crashed) it reuses the same
  * dag_run_id, because the first request may have started the run.
  *
+ * Exactly once under doubt: a timeout, a reset connection, a 5xx or a crashed function after the
+ * request was sent may have started the run. Falling back to `pending` would release the endpoint
+ * lock and let another deployment start beside it, so the candidate stays `deploying` with
+ * `triggerDoubt` set ("confirming"): it keeps the lock and the dag_run_id until the trigger's run
+ * state finds the run (confirmTrigger) or proves it absent. When absent, the SAME dag_run_id is
+ * triggered again rather than going back to pending: the request that was in doubt may still be on
+ * its way (a slow Lambda), and only the same run id makes the two requests one run (Airflow 409 /
+ * `already_triggered`); releasing the lock instead would leave a window in which a late run and
+ * another candidate's deployment overlap. Only a definitive refusal of that trigger returns the
+ * candidate to pending.
+ *
  * Approvals survive a trigger failure or a busy endpoint: they are people's decisions about this
  * version, not about the infrastructure. The next click by any approver (even one who already
  * approved) retries the deployment; the self-approval rule still applies to that click.
@@ -39,12 +53,26 @@ export interface DeploymentFields {
   lastTriggerError?: { code: string; message: string; at: string; dagRunId?: string };
   /** The last trigger failure was ambiguous: the next attempt must reuse the current dag_run_id. */
   reuseRunId?: boolean;
+  /**
+   * Set while `deploying` when the trigger's outcome is unknown ("confirming"): the run may exist.
+   * Cleared by confirmTrigger (the run was found or the trigger accepted it) or a definitive failure.
+   */
+  triggerDoubt?: TriggerDoubt;
   /** When the pipeline reported the deployment live. */
   deployedAt?: string;
   /** A rollback requested from this (failed) candidate's message. */
   rollback?: { candidateId: string; version: string; requestedBy: string; at: string };
 }
 export type DeploymentCandidate = Candidate & DeploymentFields;
+
+/** Why and since when a deploying candidate's trigger outcome is unknown, and how often it was checked. */
+export interface TriggerDoubt {
+  since: string;
+  error: { code: string; message: string };
+  /** Run-state checks that could not decide (the trigger did not answer them either). */
+  checks: number;
+  lastCheckAt?: string;
+}
 
 export type Refusal =
   /** The candidate is not in a state where this decision applies (already deployed, rejected…). */
@@ -118,7 +146,34 @@ export function confirmTrigger(c: DeploymentCandidate, input: { dagRunId: string
   if (c.dagRunId !== input.dagRunId) return { ok: false, refusal: { code: 'stale_attempt', ...(c.dagRunId !== undefined ? { dagRunId: c.dagRunId } : {}) } };
   if (c.state !== 'deploying') return conflict(c);
   if (c.triggerConfirmedAt !== undefined) return { ok: true, outcome: 'already_confirmed' };
-  return write('confirmed', { ...c, triggerConfirmedAt: input.at, updatedAt: input.at });
+  const next: DeploymentCandidate = { ...c, triggerConfirmedAt: input.at, updatedAt: input.at };
+  delete next.triggerDoubt;
+  return write('confirmed', next);
+}
+
+/** True while a deploying candidate's trigger outcome is unknown and being confirmed. */
+export function isConfirming(c: Pick<DeploymentCandidate, 'state' | 'triggerDoubt' | 'triggerConfirmedAt'>): boolean {
+  return c.state === 'deploying' && c.triggerDoubt !== undefined && c.triggerConfirmedAt === undefined;
+}
+
+/**
+ * The trigger's outcome is unknown (timeout, reset, 5xx, crashed function after the request was
+ * sent): stays `deploying`, keeping the lock and the dag_run_id, and records the doubt so that the
+ * run state is asked before anything else happens. A repeat (a re-trigger in doubt again) keeps
+ * the first `since` and adds up the checks.
+ */
+export function doubtTrigger(c: DeploymentCandidate, input: { dagRunId: string; at: string; error: { code: string; message: string } }): Decision<'confirming'> {
+  if (c.dagRunId !== input.dagRunId) return { ok: false, refusal: { code: 'stale_attempt', ...(c.dagRunId !== undefined ? { dagRunId: c.dagRunId } : {}) } };
+  if (c.state !== 'deploying' || c.triggerConfirmedAt !== undefined) return conflict(c);
+  const doubt: TriggerDoubt = { since: c.triggerDoubt?.since ?? input.at, error: input.error, checks: c.triggerDoubt?.checks ?? 0, lastCheckAt: input.at };
+  return write('confirming', { ...c, triggerDoubt: doubt, updatedAt: input.at });
+}
+
+/** A run-state check that could not decide (the status call failed too): counted, still confirming. */
+export function noteDoubtCheck(c: DeploymentCandidate, input: { dagRunId: string; at: string }): Decision<'still_confirming'> {
+  if (c.dagRunId !== input.dagRunId) return { ok: false, refusal: { code: 'stale_attempt', ...(c.dagRunId !== undefined ? { dagRunId: c.dagRunId } : {}) } };
+  if (!isConfirming(c) || c.triggerDoubt === undefined) return conflict(c);
+  return write('still_confirming', { ...c, triggerDoubt: { ...c.triggerDoubt, checks: c.triggerDoubt.checks + 1, lastCheckAt: input.at }, updatedAt: input.at });
 }
 
 /**
@@ -139,6 +194,7 @@ export function failTrigger(
     lastTriggerError: { code: input.error.code, message: input.error.message, at: input.at, dagRunId: input.dagRunId },
     updatedAt: input.at,
   };
+  delete next.triggerDoubt;
   if (input.definitive) delete next.reuseRunId;
   else next.reuseRunId = true;
   return write('pending', next);
@@ -166,6 +222,7 @@ export function markDeployed(c: DeploymentCandidate, input: { at: string }): Dec
   const next: DeploymentCandidate = { ...c, state: 'deployed', deployedAt: input.at, updatedAt: input.at };
   delete next.lastTriggerError;
   delete next.reuseRunId;
+  delete next.triggerDoubt;
   return write('deployed', next);
 }
 
@@ -177,6 +234,7 @@ export function markDeployFailed(c: DeploymentCandidate, input: { at: string; re
   const next: DeploymentCandidate = { ...c, state: 'deploy_failed', failureReason: input.reason, updatedAt: input.at };
   delete next.lastTriggerError;
   delete next.reuseRunId;
+  delete next.triggerDoubt;
   return write('deploy_failed', next);
 }
 
@@ -208,12 +266,15 @@ export function candidateIdOfRunId(runId: string | undefined): string | undefine
   return match?.[1];
 }
 
-/** The deployment DAG's conf (contract section 6). */
-export function deploymentConf(c: Candidate): { model: string; version: string; endpoint?: string; approved_by: string[]; candidate_id: string } {
+/**
+ * The deployment DAG's conf (contract section 6). `endpoint`: the configured endpoint of the model
+ * when there is one (it wins over what an event said), else the candidate's.
+ */
+export function deploymentConf(c: Candidate, endpoint: string | undefined = c.endpoint): { model: string; version: string; endpoint?: string; approved_by: string[]; candidate_id: string } {
   return {
     model: c.model,
     version: c.version,
-    ...(c.endpoint !== undefined ? { endpoint: c.endpoint } : {}),
+    ...(endpoint !== undefined ? { endpoint } : {}),
     approved_by: approverIds(c),
     candidate_id: c.id,
   };
@@ -226,6 +287,9 @@ export function deploymentConf(c: Candidate): { model: string; version: string; 
  * ambiguous: the run may exist, so the next attempt must reuse its dag_run_id.
  */
 export function isDefinitiveTriggerFailure(code: string, details: Readonly<Record<string, unknown>> = {}): boolean {
+  // An earlier attempt of the same call was unclear (timed out, reset, 5xx): whatever the last
+  // attempt said (a throttle, say), that earlier request may have started the run.
+  if (details['outcomeUnknown'] === true) return false;
   switch (code) {
     case ErrorCode.AwsAccessDenied:
     case ErrorCode.AwsThrottled:
@@ -241,8 +305,13 @@ export function isDefinitiveTriggerFailure(code: string, details: Readonly<Recor
   }
 }
 
-/** What crash recovery should do with a candidate, if anything (after `graceMs` without progress). */
-export function recoveryActionFor(c: DeploymentCandidate, now: Date, graceMs: number): 'continue' | 'retrigger' | undefined {
+/**
+ * What crash recovery should do with a candidate, if anything: `confirm` a trigger in doubt (at
+ * every scan, no grace: nothing else may deploy there until it is settled), else, after `graceMs`
+ * without progress, `continue` an approval or `retrigger` an unconfirmed deployment.
+ */
+export function recoveryActionFor(c: DeploymentCandidate, now: Date, graceMs: number): 'continue' | 'retrigger' | 'confirm' | undefined {
+  if (isConfirming(c) && c.dagRunId !== undefined) return 'confirm';
   const idleMs = now.getTime() - Date.parse(c.updatedAt);
   if (!(idleMs >= graceMs)) return undefined;
   if (c.state === 'approved') return 'continue';

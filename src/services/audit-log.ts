@@ -6,6 +6,8 @@ export type AuditAction =
   | 'rejected'
   | 'deploy_triggered'
   | 'trigger_failed'
+  /** The trigger's outcome is unknown (timeout, reset, 5xx): the run id and the endpoint are kept while it is confirmed. */
+  | 'trigger_unclear'
   | 'deployed'
   | 'deploy_failed'
   | 'rolled_back'

@@ -1,10 +1,11 @@
 import type { WebClient } from '@slack/web-api';
 import type { Config } from '../config/config-schema';
-import { attachMessage, type DeploymentCandidate } from '../core/candidate-state-machine';
+import { approverIds, attachMessage, isConfirming, type DeploymentCandidate } from '../core/candidate-state-machine';
 import type { Clock } from '../core/ports';
 import type { Logger } from '../observability/create-logger';
 import { candidateMessageView } from '../../views/candidate-message-view';
 import { candidateNotice } from '../../views/candidate-notice';
+import { confirmingNotice, endpointMismatchNotice } from '../../views/trigger-confirming-view';
 import type { SlackMessage } from '../../views/slack-message';
 import type { CandidateRepository } from './candidate-repository';
 import type { ProductionRegistry } from './production-registry';
@@ -31,7 +32,7 @@ export function createCandidateMessages(deps: {
     // candidate was shown, or the version it replaced once it is live itself.
     const production = history.find((r) => r.version !== c.version);
     const rollbackTo = c.state === 'deploy_failed' && c.rollback === undefined ? production?.version : undefined;
-    const notice = candidateNotice(c);
+    const notice = ownNotice(c) ?? candidateNotice(c);
     return candidateMessageView({
       candidate: c,
       ...(production !== undefined ? { production } : {}),
@@ -41,6 +42,26 @@ export function createCandidateMessages(deps: {
       ...(notice !== undefined ? { notice } : {}),
       ...(rollbackTo !== undefined ? { rollbackTo } : {}),
     });
+  }
+
+  /** Lines this service derives from the record and the config: a trigger in doubt, an endpoint the config overrides. */
+  function ownNotice(c: DeploymentCandidate): string | undefined {
+    const configured = deps.config.file.models[c.model]?.endpoint;
+    if (isConfirming(c) && c.triggerDoubt !== undefined) {
+      return confirmingNotice({
+        model: c.model,
+        version: c.version,
+        endpoint: configured ?? c.endpoint ?? `the endpoint of ${c.model}`,
+        ...(c.dagRunId !== undefined ? { dagRunId: c.dagRunId } : {}),
+        reason: c.triggerDoubt.error.message,
+        approvedBy: approverIds(c),
+        checks: c.triggerDoubt.checks,
+      });
+    }
+    if (c.state === 'pending' && configured !== undefined && c.endpoint !== undefined && c.endpoint !== configured) {
+      return endpointMismatchNotice({ candidate: c, named: c.endpoint, configured });
+    }
+    return undefined;
   }
 
   return {

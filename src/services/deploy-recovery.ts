@@ -32,37 +32,66 @@ const DEFAULT_INTERVAL_MS = 30_000;
  * job (on whichever replica holds the lease) finishes it. A candidate left in `approved` continues
  * to the lock and the trigger; one left in `deploying` without a confirmed trigger is triggered
  * again with the SAME dag_run_id, which Airflow (409) and the trigger Lambda (already_triggered)
- * refuse to start twice. Register it with the bot's background jobs.
+ * refuse to start twice. A deployment whose trigger outcome is unknown ("confirming") is settled
+ * here too, at every scan, through the trigger's run state (DeploymentService.confirmInDoubt).
+ * Register it with the bot's background jobs.
  */
 export function deployRecovery(deps: BotDeps, options: DeployRecoveryOptions = {}, service?: DeploymentService): DeployRecoveryJob {
   const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
   const intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
   const instanceId = options.instanceId ?? randomUUID();
   /** One replica scans at a time. */
-  const lease = storeLease(deps.store, storeKeys.lease('deploy-recovery'), instanceId, intervalMs * 3);
+  const leaseTtlMs = intervalMs * 3;
+  const lease = storeLease(deps.store, storeKeys.lease('deploy-recovery'), instanceId, leaseTtlMs);
   const deployments = service ?? createDeploymentService(deps);
   const log = deps.logger.child({ component: 'deploy-recovery' });
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;
 
+  /** Renews the lease if a third of its lifetime passed; false when it is lost (another replica took over). */
+  async function keepLease(): Promise<boolean> {
+    if (lease.sinceRenewalMs() < leaseTtlMs / 3) return true;
+    return lease.acquire();
+  }
+
   async function scan(): Promise<void> {
     if (!(await lease.acquire())) return;
-    for (const model of Object.keys(deps.config.file.models)) {
-      const candidates = (await deps.candidates.listByModel(model)) as DeploymentCandidate[];
-      for (const c of candidates) {
-        if (stopped) return;
-        const action = recoveryActionFor(c, deps.clock.now(), graceMs);
-        if (action === undefined) continue;
-        const clog = log.child({ model: c.model, version: c.version, candidate: c.id, run: c.dagRunId });
-        clog.warn({ state: c.state, action, idleSince: c.updatedAt }, 'recovering an interrupted deployment');
-        try {
-          const result = action === 'continue' ? await deployments.continueDeployment(c.id, clog, 'recovery') : await deployments.retrigger(c.id, clog);
-          clog.info({ result: result.kind }, 'deployment recovery done');
-        } catch (error) {
-          clog.error({ err: error }, 'deployment recovery failed; will try again');
+    // One action can outlast the lease (a trigger call with SDK retries): renew it meanwhile too.
+    const renewal = setInterval(() => {
+      lease.acquire().catch((error: unknown) => log.warn({ err: error }, 'could not renew the deploy-recovery lease'));
+    }, leaseTtlMs / 3);
+    renewal.unref();
+    try {
+      for (const model of Object.keys(deps.config.file.models)) {
+        const candidates = (await deps.candidates.listByModel(model)) as DeploymentCandidate[];
+        for (const c of candidates) {
+          if (stopped) return;
+          const action = recoveryActionFor(c, deps.clock.now(), graceMs);
+          if (action === undefined) continue;
+          // A replica that lost the lease stops: the new holder rescans.
+          if (!(await keepLease())) {
+            log.warn('lost the deploy-recovery lease during a scan; stopping it');
+            return;
+          }
+          const clog = log.child({ model: c.model, version: c.version, candidate: c.id, run: c.dagRunId });
+          if (action === 'confirm') clog.info({ since: c.triggerDoubt?.since, checks: c.triggerDoubt?.checks }, 'confirming a deployment whose trigger outcome is unknown');
+          else clog.warn({ state: c.state, action, idleSince: c.updatedAt }, 'recovering an interrupted deployment');
+          try {
+            const result =
+              action === 'continue'
+                ? await deployments.continueDeployment(c.id, clog, 'recovery')
+                : action === 'confirm'
+                  ? await deployments.confirmInDoubt(c.id, clog)
+                  : await deployments.retrigger(c.id, clog);
+            clog.info({ result: result.kind, action }, 'deployment recovery done');
+          } catch (error) {
+            clog.error({ err: error }, 'deployment recovery failed; will try again');
+          }
         }
       }
+    } finally {
+      clearInterval(renewal);
     }
   }
 

@@ -7,9 +7,12 @@ import {
   commandCandidate,
   confirmTrigger,
   deploymentConf,
+  doubtTrigger,
   failTrigger,
   holdsEndpoint,
+  isConfirming,
   isDefinitiveTriggerFailure,
+  noteDoubtCheck,
   reject,
   releaseApproval,
   requestRollback,
@@ -32,9 +35,14 @@ export type DeployResult =
   | { kind: 'not_authorized'; model: string; who: string }
   | { kind: 'not_configured'; problem: string }
   | { kind: 'refused'; refusal: Refusal; candidate: DeploymentCandidate }
-  | { kind: 'busy'; endpoint: string; holder: EndpointLockHolder }
+  /** `holderCandidate`: set when the holder's own trigger is in doubt (being confirmed). */
+  | { kind: 'busy'; endpoint: string; holder: EndpointLockHolder; holderCandidate?: DeploymentCandidate }
   | { kind: 'recorded'; candidate: DeploymentCandidate }
   | { kind: 'deploying'; candidate: DeploymentCandidate; alreadyTriggered: boolean }
+  /** The trigger's outcome is unknown: the candidate keeps the endpoint and its run id until the run state settles it. */
+  | { kind: 'confirming'; candidate: DeploymentCandidate; endpoint: string }
+  /** The evaluation named another endpoint than the configured one: refused, nothing changed. */
+  | { kind: 'endpoint_mismatch'; candidate: DeploymentCandidate; named: string; configured: string }
   | { kind: 'trigger_failed'; candidate: DeploymentCandidate; code: string; message: string };
 
 export type RejectResult =
@@ -87,9 +95,24 @@ export function createDeploymentService(deps: BotDeps) {
     return c !== undefined && holdsEndpoint(c);
   }
 
+  /**
+   * Where a candidate deploys: the model's configured endpoint wins over what an event said (an
+   * event must not aim the lock and the DAG's conf at another model's endpoint).
+   */
+  function targetEndpoint(c: Pick<DeploymentCandidate, 'model' | 'endpoint'>): string | undefined {
+    return config.models[c.model]?.endpoint ?? c.endpoint;
+  }
+
   /** The lock's scope: the endpoint, or the model when no endpoint is known. */
   function endpointOf(c: DeploymentCandidate): string {
-    return c.endpoint ?? config.models[c.model]?.endpoint ?? `model-${c.model}`;
+    return targetEndpoint(c) ?? `model-${c.model}`;
+  }
+
+  /** The candidate names another endpoint than its model's configured one (shown on the card, refused). */
+  function endpointMismatch(c: Pick<DeploymentCandidate, 'model' | 'endpoint'>): { named: string; configured: string } | undefined {
+    const configured = config.models[c.model]?.endpoint;
+    if (configured === undefined || c.endpoint === undefined || c.endpoint === configured) return undefined;
+    return { named: c.endpoint, configured };
   }
 
   function prerequisiteProblem(c: Pick<DeploymentCandidate, 'model'>): string | undefined {
@@ -167,15 +190,27 @@ export function createDeploymentService(deps: BotDeps) {
       if (dagId === undefined || deps.trigger === undefined) {
         throw new MlopsError(ErrorCode.TriggerFailed, prerequisiteProblem(d) ?? 'The deployment DAG is not configured.');
       }
-      const result = await deps.trigger.trigger({ dagId, dagRunId, conf: deploymentConf(d) });
+      const result = await deps.trigger.trigger({ dagId, dagRunId, conf: deploymentConf(d, targetEndpoint(d)) });
       alreadyTriggered = result.alreadyTriggered;
     } catch (error) {
       const code = isMlopsError(error) ? error.code : ErrorCode.TriggerFailed;
       const message = isMlopsError(error) || error instanceof Error ? error.message : 'an unexpected error occurred while starting the DAG';
-      // Anything but a proven refusal is ambiguous: the next attempt then reuses this dag_run_id.
+      // Only a proven refusal frees the endpoint; anything else may have started the run.
       const definitive = isMlopsError(error) && isDefinitiveTriggerFailure(code, error.details);
-      deps.metrics.dagTriggers.inc({ purpose, result: 'failed' });
-      log.warn({ err: error, code, definitive }, 'the deployment trigger failed');
+      deps.metrics.dagTriggers.inc({ purpose, result: definitive ? 'failed' : 'unclear' });
+      log.warn({ err: error, code, definitive }, definitive ? 'the deployment trigger was refused' : 'the deployment trigger outcome is unknown: keeping the endpoint and confirming');
+      if (!definitive) {
+        const doubted = await transition(d.id, (x) => doubtTrigger(x, { dagRunId, at: now(), error: { code, message } }));
+        if (!doubted.decision.ok) {
+          // Confirmed meanwhile (deployment.started, recovery), or moved on: report what it is now.
+          return isConfirming(doubted.candidate) || doubted.candidate.triggerConfirmedAt === undefined
+            ? { kind: 'refused', refusal: doubted.decision.refusal, candidate: doubted.candidate }
+            : { kind: 'deploying', candidate: doubted.candidate, alreadyTriggered: true };
+        }
+        if (d.triggerDoubt === undefined) await audit('trigger_unclear', doubted.candidate, actor, `${code}: ${message}`);
+        await refresh(d.id, log);
+        return { kind: 'confirming', candidate: doubted.candidate, endpoint: endpointOf(d) };
+      }
       const failed = await transition(d.id, (x) => failTrigger(x, { dagRunId, at: now(), error: { code, message }, definitive }));
       if (!failed.decision.ok) {
         // Recovery or deployment.started confirmed the run meanwhile: it exists.
@@ -190,9 +225,16 @@ export function createDeploymentService(deps: BotDeps) {
     const confirmed = await transition(d.id, (x) => confirmTrigger(x, { dagRunId, at: now() }));
     if (confirmed.decision.ok && confirmed.decision.outcome === 'confirmed') {
       deps.metrics.approvals.inc({ outcome: 'deployed' });
-      await audit('deploy_triggered', confirmed.candidate, actor, alreadyTriggered ? 'the run already existed (retry of the same attempt)' : undefined);
+      await audit(
+        'deploy_triggered',
+        confirmed.candidate,
+        actor,
+        alreadyTriggered ? 'the run already existed (retry of the same attempt)' : d.triggerDoubt !== undefined ? 'started again with the same run id: the run state showed no such run' : undefined,
+      );
     }
     log.info({ alreadyTriggered, dagId }, 'deployment DAG triggered');
+    // A re-trigger after a doubt: the card still says "confirming".
+    if (d.triggerDoubt !== undefined) await refresh(d.id, log);
     return { kind: 'deploying', candidate: confirmed.candidate, alreadyTriggered };
   }
 
@@ -201,6 +243,12 @@ export function createDeploymentService(deps: BotDeps) {
     const c = await get(candidateId);
     if (c === undefined) return { kind: 'not_found' };
     if (c.state !== 'approved') return { kind: 'refused', refusal: { code: 'state_conflict', state: c.state }, candidate: c };
+    const mismatch = endpointMismatch(c);
+    if (mismatch !== undefined) {
+      const released = await transition(c.id, (x) => releaseApproval(x, { at: now() }));
+      await refresh(c.id, log);
+      return { kind: 'endpoint_mismatch', candidate: released.candidate, ...mismatch };
+    }
     const endpoint = endpointOf(c);
     const holder: EndpointLockHolder = { candidateId: c.id, model: c.model, version: c.version, endpoint, since: now(), approvedBy: approverIds(c) };
     const acquired = await lock.acquire(holder, isLive);
@@ -230,6 +278,13 @@ export function createDeploymentService(deps: BotDeps) {
     const { c, log } = loaded;
     const problem = prerequisiteProblem(c);
     if (problem !== undefined) return { kind: 'not_configured', problem };
+    if (isConfirming(c)) return { kind: 'confirming', candidate: c, endpoint: endpointOf(c) };
+    const mismatch = endpointMismatch(c);
+    if (mismatch !== undefined) {
+      deps.metrics.approvals.inc({ outcome: 'refused' });
+      log.warn(mismatch, 'deploy click refused: the evaluation names another endpoint than the configured one');
+      return { kind: 'endpoint_mismatch', candidate: c, ...mismatch };
+    }
     await attachIfUnknown(c, input.message);
     const settings = { userId: input.userId, forbidSelfApproval: config.approvals.forbidSelfApproval };
     // Refuse a busy endpoint before recording the last approval, so that nothing changes.
@@ -239,8 +294,10 @@ export function createDeploymentService(deps: BotDeps) {
       const holder = await lock.busyFor(endpoint, c.id, isLive);
       if (holder !== undefined) {
         deps.metrics.approvals.inc({ outcome: 'refused' });
-        log.info({ endpoint, holder }, 'deploy click refused: the endpoint is busy');
-        return { kind: 'busy', endpoint, holder };
+        const holderCandidate = await get(holder.candidateId);
+        const confirming = holderCandidate !== undefined && isConfirming(holderCandidate);
+        log.info({ endpoint, holder, confirming }, 'deploy click refused: the endpoint is busy');
+        return { kind: 'busy', endpoint, holder, ...(confirming ? { holderCandidate } : {}) };
       }
     }
     const { decision, candidate } = await transition(c.id, (x) => approve(x, { ...settings, at: now() }));
@@ -259,10 +316,70 @@ export function createDeploymentService(deps: BotDeps) {
     return continueDeployment(c.id, log, input.userId);
   }
 
+  /**
+   * Settles a trigger in doubt through the trigger's run state: found => confirmed (deploying, the
+   * run is followed); proven absent => the SAME dag_run_id is triggered again (idempotent, and safe
+   * against the lost request arriving late); the status call failing too => still confirming,
+   * counted, asked again at the next recovery scan. The endpoint lock is renewed each time, so it
+   * does not lapse while the doubt lasts.
+   */
+  async function confirmInDoubt(candidateId: string, log: Logger): Promise<DeployResult> {
+    const c = await get(candidateId);
+    if (c === undefined) return { kind: 'not_found' };
+    const dagRunId = c.dagRunId;
+    if (!isConfirming(c) || dagRunId === undefined) return { kind: 'refused', refusal: { code: 'state_conflict', state: c.state }, candidate: c };
+    const runLog = log.child({ model: c.model, version: c.version, candidate: c.id, run: dagRunId });
+    const dagId = config.models[c.model]?.deploymentDag;
+    const endpoint = endpointOf(c);
+    if (dagId === undefined || deps.trigger === undefined) {
+      runLog.warn('cannot confirm a deployment in doubt: the deployment DAG or the trigger is no longer configured');
+      return { kind: 'confirming', candidate: c, endpoint };
+    }
+    const acquired = await lock.acquire({ candidateId: c.id, model: c.model, version: c.version, endpoint, since: c.triggerDoubt?.since ?? c.updatedAt, approvedBy: approverIds(c) }, isLive);
+    let answer: { state: string; raw?: string };
+    try {
+      answer = await deps.trigger.runState(dagId, dagRunId);
+    } catch (error) {
+      runLog.warn({ err: error }, 'could not read the run state of a deployment in doubt; asking again later');
+      const noted = await transition(c.id, (x) => noteDoubtCheck(x, { dagRunId, at: now() }));
+      await refresh(c.id, runLog);
+      return { kind: 'confirming', candidate: noted.candidate, endpoint };
+    }
+    if (answer.state === 'not_found') {
+      if (!acquired.acquired) {
+        // The run does not exist and the endpoint went to another deployment (our lock lapsed): give up this attempt.
+        const message = `${endpoint} was taken by another deployment (${acquired.holder.version}) while this one was being confirmed; its run never started.`;
+        const failed = await transition(c.id, (x) => failTrigger(x, { dagRunId, at: now(), error: { code: ErrorCode.EndpointBusy, message }, definitive: false }));
+        if (failed.decision.ok) await audit('trigger_failed', failed.candidate, 'recovery', message);
+        await refresh(c.id, runLog);
+        return { kind: 'busy', endpoint, holder: acquired.holder };
+      }
+      runLog.warn('the run of a deployment in doubt does not exist: triggering the same dag_run_id again');
+      return runTrigger(c, runLog, 'recovery');
+    }
+    if (answer.state === 'unknown' && answer.raw === undefined) {
+      runLog.warn('the trigger named no state for a deployment in doubt; asking again later');
+      const noted = await transition(c.id, (x) => noteDoubtCheck(x, { dagRunId, at: now() }));
+      return { kind: 'confirming', candidate: noted.candidate, endpoint };
+    }
+    if (!acquired.acquired) runLog.error({ holder: acquired.holder }, 'a deployment in doubt turned out to run while another holds the endpoint (the lock lapsed)');
+    const confirmed = await transition(c.id, (x) => confirmTrigger(x, { dagRunId, at: now() }));
+    if (confirmed.decision.ok && confirmed.decision.outcome === 'confirmed') {
+      deps.metrics.approvals.inc({ outcome: 'deployed' });
+      await audit('deploy_triggered', confirmed.candidate, 'recovery', `confirmed by the run state (${answer.raw ?? answer.state}) after an unclear trigger answer`);
+    }
+    runLog.info({ state: answer.state }, 'deployment in doubt confirmed: the run exists');
+    await refresh(c.id, runLog);
+    return { kind: 'deploying', candidate: confirmed.candidate, alreadyTriggered: true };
+  }
+
   return {
     lock,
     messages,
     endpointOf,
+    targetEndpoint,
+    endpointMismatch,
+    confirmInDoubt,
     lockTimeoutMinutes,
     transition,
     audit,
@@ -277,7 +394,7 @@ export function createDeploymentService(deps: BotDeps) {
     async retrigger(candidateId: string, log: Logger): Promise<DeployResult> {
       const c = await get(candidateId);
       if (c === undefined) return { kind: 'not_found' };
-      if (c.state !== 'deploying' || c.triggerConfirmedAt !== undefined || c.dagRunId === undefined) {
+      if (c.state !== 'deploying' || c.triggerConfirmedAt !== undefined || c.dagRunId === undefined || isConfirming(c)) {
         return { kind: 'refused', refusal: { code: 'state_conflict', state: c.state }, candidate: c };
       }
       const runLog = log.child({ model: c.model, version: c.version, candidate: c.id, run: c.dagRunId });
@@ -333,7 +450,7 @@ export function createDeploymentService(deps: BotDeps) {
         const target = (await deps.production.history(failed.model)).find((r) => r.version !== failed.version);
         if (target === undefined) return { kind: 'no_rollback_target', model: failed.model, version: failed.version };
         const model = config.models[failed.model];
-        const endpoint = failed.endpoint ?? target.endpoint ?? model?.endpoint;
+        const endpoint = model?.endpoint ?? failed.endpoint ?? target.endpoint;
         const candidate = commandCandidate({
           origin: 'rollback-command',
           model: failed.model,

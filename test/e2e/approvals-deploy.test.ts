@@ -1,4 +1,5 @@
 import { deploymentRunIdFor } from '../../src/core/candidate';
+import { createDeploymentService } from '../../src/services/deployment-service';
 import { ActionId } from '../../src/slack/slack-ids';
 import type { FakeAws } from '../kit/fake-aws-server';
 import type { TestBot } from '../kit/start-test-bot';
@@ -142,19 +143,50 @@ describe('approvals: Deploy click → approvals → lock → deployment DAG (rea
   });
 
   describe('trigger failure, then a successful retry', () => {
-    const cases: { name: string; inject: (aws: FakeAws) => void; expectWords: string; definitive: boolean }[] = [
+    /** Unclear outcomes: the run may exist, so the endpoint and the run id are kept while the run state is asked (issue 10). */
+    const unclear: { name: string; inject: (aws: FakeAws) => void; expectWords: string }[] = [
       {
         name: 'FunctionError',
         inject: (a) => a.failNext('lambda', 'Invoke', { headers: { 'x-amz-function-error': 'Unhandled' }, result: { errorType: 'KeyError', errorMessage: "'conf'" } }),
         expectWords: "The trigger function mlops-dag-trigger failed while starting DAG fraud_detector_deployment: 'conf'",
-        definitive: false,
       },
       {
         name: 'a payload with statusCode 500',
         inject: (a) => a.failNext('lambda', 'Invoke', { result: { statusCode: 500, message: 'Airflow REST API unavailable' } }),
         expectWords: 'refused to start DAG fraud_detector_deployment (status 500): Airflow REST API unavailable',
-        definitive: false,
       },
+    ];
+
+    it.each(unclear)('$name: the outcome is unknown, so the lock and run id are kept; the run state (absent) re-sends the SAME run id', async ({ inject, expectWords }) => {
+      const seeded = await seedCandidate(t);
+      inject(t.aws);
+      const responseId = await deployClick(t, seeded, 'U0ALICE');
+      const runId = deploymentRunIdFor(seeded.id, 1);
+      const doubted = await waitFor(async () => {
+        const c = await getCandidate(t, seeded.id);
+        return c.triggerDoubt !== undefined ? c : undefined;
+      }, 'the trigger in doubt');
+      expect(doubted).toMatchObject({ state: 'deploying', attempt: 1, dagRunId: runId });
+      expect(doubted.triggerDoubt?.error.message).toContain(expectWords);
+      expect(await waitForAnswer(t, responseId)).toContain('confirming with Airflow');
+      await waitFor(() => messageOf(t, seeded).blocks.includes('Confirming the start'), 'the notice on the message');
+      expect(messageOf(t, seeded).actions).toEqual([]);
+      expect(await lockHolder(t, FRAUD.endpoint)).toMatchObject({ candidateId: seeded.id });
+      expect((await auditActions(t, FRAUD.model, seeded.id)).map((a) => a.action)).toEqual(['approved', 'trigger_unclear']);
+      expect(await counterValue(t, 'dagTriggers', { purpose: 'deployment', result: 'unclear' })).toBe(1);
+
+      // What recovery does at its next scan: the function failed before Airflow, so no run: same run id again.
+      const result = await createDeploymentService(t.bot.deps).confirmInDoubt(seeded.id, t.bot.deps.logger);
+      expect(result.kind).toBe('deploying');
+      const c = await getCandidate(t, seeded.id);
+      expect(c).toMatchObject({ state: 'deploying', dagRunId: runId });
+      expect(c.triggerConfirmedAt).toBeDefined();
+      expect(triggerInvokes(t).map((i) => i.body.dag_run_id)).toEqual([runId, runId]);
+      expect(t.aws.lambda.runs().map((r) => r.dagRunId)).toEqual([runId]);
+      await waitFor(() => !messageOf(t, seeded).blocks.includes('Confirming the start'), 'the notice to go');
+    });
+
+    const cases: { name: string; inject: (aws: FakeAws) => void; expectWords: string; definitive: boolean }[] = [
       {
         name: 'a payload with statusCode 404',
         inject: (a) => a.failNext('lambda', 'Invoke', { result: { statusCode: 404, message: 'DAG fraud_detector_deployment not found' } }),
@@ -175,7 +207,7 @@ describe('approvals: Deploy click → approvals → lock → deployment DAG (rea
       },
     ];
 
-    it.each(cases)('$name: the message says why, the lock is released, Deploy works again', async ({ inject, expectWords, definitive }) => {
+    it.each(cases)('$name (a refusal): the message says why, the lock is released, Deploy works again', async ({ inject, expectWords, definitive }) => {
       const seeded = await seedCandidate(t);
       inject(t.aws);
       const responseId = await deployClick(t, seeded, 'U0ALICE');
