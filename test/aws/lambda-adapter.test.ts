@@ -147,8 +147,8 @@ describe('runState', () => {
     await expect(trigger.runState(request.dagId, request.dagRunId)).resolves.toEqual({ state: 'unknown', raw: 'up_for_retry' });
   });
 
-  it('an unknown run is state unknown (not_found)', async () => {
-    await expect(trigger.runState('x', 'nope')).resolves.toEqual({ state: 'unknown', raw: 'not_found' });
+  it('a run the function reports as absent (404) is state not_found', async () => {
+    await expect(trigger.runState('x', 'nope')).resolves.toEqual({ state: 'not_found', raw: 'not_found' });
   });
 
   it('a FunctionError or statusCode >= 400 rejects with TriggerFailed', async () => {
