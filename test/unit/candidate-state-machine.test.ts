@@ -7,9 +7,12 @@ import {
   commandCandidate,
   confirmTrigger,
   deploymentConf,
+  doubtTrigger,
   failTrigger,
   holdsEndpoint,
+  isConfirming,
   isDefinitiveTriggerFailure,
+  noteDoubtCheck,
   markDeployed,
   markDeployFailed,
   recoveryActionFor,
@@ -207,6 +210,65 @@ describe('candidate state machine', () => {
       expect(isDefinitiveTriggerFailure(ErrorCode.TriggerFailed, {})).toBe(false);
       expect(isDefinitiveTriggerFailure(ErrorCode.AwsTimeout)).toBe(false);
       expect(isDefinitiveTriggerFailure(ErrorCode.AwsFailed)).toBe(false);
+      // A refusal after an earlier attempt that may have reached the function (issue 10).
+      expect(isDefinitiveTriggerFailure(ErrorCode.AwsThrottled, { outcomeUnknown: true })).toBe(false);
+      expect(isDefinitiveTriggerFailure(ErrorCode.AwsAccessDenied, { outcomeUnknown: true })).toBe(false);
+    });
+  });
+
+  describe('trigger in doubt ("confirming", issue 10)', () => {
+    const runId = deploymentRunIdFor('fraud-detector_1.4.0_abc', 1);
+    const deploying = () => candidate({ state: 'deploying', attempt: 1, dagRunId: runId, approvals: [{ userId: 'U0ALICE', at: T0 }] });
+    const unclear = { code: ErrorCode.AwsTimeout, message: 'AWS did not answer in time' };
+
+    it('an unknown outcome stays deploying (the lock is held), keeps the run id and records the doubt', () => {
+      const c = next(doubtTrigger(deploying(), { dagRunId: runId, at: T1, error: unclear }));
+      expect(c).toMatchObject({ state: 'deploying', dagRunId: runId, attempt: 1, triggerDoubt: { since: T1, error: unclear, checks: 0 } });
+      expect(holdsEndpoint(c)).toBe(true);
+      expect(isConfirming(c)).toBe(true);
+      expect(c.triggerConfirmedAt).toBeUndefined();
+    });
+
+    it('a check that cannot decide is counted; a second doubt (re-trigger) keeps the first since', () => {
+      const c = next(doubtTrigger(deploying(), { dagRunId: runId, at: T1, error: unclear }));
+      const checked = next(noteDoubtCheck(c, { dagRunId: runId, at: T2 }));
+      expect(checked.triggerDoubt).toMatchObject({ since: T1, checks: 1, lastCheckAt: T2 });
+      const again = next(doubtTrigger(checked, { dagRunId: runId, at: T2, error: { code: ErrorCode.AwsFailed, message: 'reset' } }));
+      expect(again.triggerDoubt).toMatchObject({ since: T1, checks: 1, error: { code: ErrorCode.AwsFailed } });
+    });
+
+    it('the run found: confirmTrigger clears the doubt', () => {
+      const c = next(confirmTrigger(next(doubtTrigger(deploying(), { dagRunId: runId, at: T1, error: unclear })), { dagRunId: runId, at: T2 }));
+      expect(c.triggerConfirmedAt).toBe(T2);
+      expect(c.triggerDoubt).toBeUndefined();
+      expect(isConfirming(c)).toBe(false);
+    });
+
+    it('a definitive refusal of the re-trigger returns to pending and clears the doubt', () => {
+      const doubted = next(doubtTrigger(deploying(), { dagRunId: runId, at: T1, error: unclear }));
+      const c = next(failTrigger(doubted, { dagRunId: runId, at: T2, error: { code: ErrorCode.AwsAccessDenied, message: 'denied' }, definitive: true }));
+      expect(c.state).toBe('pending');
+      expect(c.triggerDoubt).toBeUndefined();
+    });
+
+    it('refuses a stale attempt, a confirmed run and other states; noteDoubtCheck needs a doubt', () => {
+      expect(doubtTrigger(deploying(), { dagRunId: 'old', at: T1, error: unclear })).toMatchObject({ ok: false, refusal: { code: 'stale_attempt' } });
+      expect(doubtTrigger({ ...deploying(), triggerConfirmedAt: T0 }, { dagRunId: runId, at: T1, error: unclear })).toMatchObject({ ok: false, refusal: { code: 'state_conflict' } });
+      for (const state of otherStates('deploying')) {
+        expect(doubtTrigger({ ...deploying(), state }, { dagRunId: runId, at: T1, error: unclear })).toMatchObject({ ok: false, refusal: { code: 'state_conflict', state } });
+      }
+      expect(noteDoubtCheck(deploying(), { dagRunId: runId, at: T1 })).toMatchObject({ ok: false, refusal: { code: 'state_conflict' } });
+    });
+
+    it('the outcome events clear the doubt (the pipeline reports a fact)', () => {
+      const doubted = next(doubtTrigger(deploying(), { dagRunId: runId, at: T1, error: unclear }));
+      expect(next(markDeployed(doubted, { at: T2 })).triggerDoubt).toBeUndefined();
+      expect(next(markDeployFailed(doubted, { at: T2, reason: 'x' })).triggerDoubt).toBeUndefined();
+    });
+
+    it('recovery confirms a doubt at every scan, without waiting for the grace', () => {
+      const doubted = next(doubtTrigger(deploying(), { dagRunId: runId, at: T0, error: unclear }));
+      expect(recoveryActionFor(doubted, new Date(Date.parse(T0)), 3_600_000)).toBe('confirm');
     });
   });
 
@@ -274,6 +336,9 @@ describe('candidate state machine', () => {
       expect(candidateIdOfRunId(deploymentRunIdFor('fraud-detector_1.4.0_abc', 3))).toBe('fraud-detector_1.4.0_abc');
       expect(candidateIdOfRunId('manual__2026-11-24T10:00:00')).toBeUndefined();
       expect(candidateIdOfRunId(undefined)).toBeUndefined();
+    });
+    it('deploymentConf takes the configured endpoint when given (it wins over the event\'s)', () => {
+      expect(deploymentConf(candidate({ endpoint: 'other-model-prod' }), 'fraud-detector-prod').endpoint).toBe('fraud-detector-prod');
     });
     it('deploymentConf is contract 6', () => {
       const c = candidate({ approvals: [{ userId: 'U1', at: T0 }, { userId: 'U2', at: T1 }] });
