@@ -16,6 +16,10 @@ async function main(): Promise<void> {
     (s): s is string => s !== undefined,
   );
   const logger = createLogger({ level: config.env.LOG_LEVEL, secrets });
+  // Node prints process warnings as raw multi-line text (the AWS SDK's notice on Node 20 is 8
+  // lines); as one JSON line instead, so log collectors parsing the stream are not broken.
+  process.removeAllListeners('warning');
+  process.on('warning', (w) => logger.warn({ warning: w.name }, w.message.replace(/\s*\n\s*/g, ' ').trim()));
   for (const warning of loaded.warnings) logger.warn(warning);
   // A token Slack refuses is a setting to fix: one line naming it, no stack trace, exit 1.
   const refused = (error: unknown): boolean => {
