@@ -283,6 +283,9 @@ export function createDeploymentService(deps: BotDeps) {
     if (mismatch !== undefined) {
       deps.metrics.approvals.inc({ outcome: 'refused' });
       log.warn(mismatch, 'deploy click refused: the evaluation names another endpoint than the configured one');
+      // The card then shows the mismatch too (its notice is derived from the record and the config).
+      await attachIfUnknown(c, input.message);
+      await refresh(c.id, log);
       return { kind: 'endpoint_mismatch', candidate: c, ...mismatch };
     }
     await attachIfUnknown(c, input.message);
