@@ -21,6 +21,7 @@ import { createPrincipalResolver } from './services/principal-resolver';
 import { createProductionRegistry } from './services/production-registry';
 import { createRunRegistry } from './services/run-registry';
 import { createStore } from './store/create-store';
+import { checkEvictionPolicy } from './store/check-eviction-policy';
 import { DEFAULT_KEY_PREFIX } from './store/store-keys';
 import type { AwsClientsOptions } from './aws/aws-clients';
 import { createAwsPorts } from './aws/create-aws-ports';
@@ -139,6 +140,15 @@ export function createBot(options: BotOptions): Bot {
     deps,
     server,
     start: async () => {
+      // Before listening: a Redis that may evict locks and dedup markers is refused (README "Redis").
+      await checkEvictionPolicy(store, {
+        mode: config.env.REDIS_MAXMEMORY_POLICY_CHECK,
+        logger,
+        onFatal: options.onFatal ?? ((error) => logger.fatal({ err: error }, 'Redis may evict keys')),
+      }).catch(async (error: unknown) => {
+        await store.close().catch(() => undefined);
+        throw error;
+      });
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.env.PORT, config.env.HOST, () => {

@@ -102,6 +102,8 @@ export const envSchema = z.object({
     PORT: z.coerce.number({ error: 'expected a port number' }).int().min(0).max(65535).default(3000),
     HOST: z.string().min(1).default('0.0.0.0'),
     REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'expected redis://host:port/db or rediss://…' }).optional(),
+    // Startup check that Redis will not evict keys (store/check-eviction-policy.ts).
+    REDIS_MAXMEMORY_POLICY_CHECK: z.enum(['refuse', 'warn', 'off'], { error: 'expected refuse, warn or off' }).default('refuse'),
     MLOPS_CONFIG: z.string().min(1).default('./mlops.config.yml'),
     PIPELINE_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     // Read by the AWS SDK itself; parsed here only to know whether endpoints are overridden

@@ -25,12 +25,23 @@ export function pipelineHookRoute(deps: {
   logger: Logger;
   metrics: Metrics;
 }) {
+  if (deps.secret === undefined) deps.logger.warn(`PIPELINE_WEBHOOK_SECRET is not set: ${PIPELINE_HOOK_PATH} refuses every event with 422 until it is (SNS does not need it)`);
   return async (req: IncomingMessage, res: ServerResponse, log: Logger): Promise<void> => {
     const count = (type: string, result: string) => deps.metrics.eventsReceived.inc({ source: 'hook', type, result });
     const { secret } = deps;
     if (secret === undefined) {
+      // 422 naming the setting, like an unroutable event (contract 3): senders do not retry a 4xx,
+      // so the event is reported at once as refused, with the fix, instead of retried as a 503
+      // and reported "unreachable". The body is not read: nothing in it can be trusted.
+      count('unknown', 'misconfigured');
       log.error('pipeline hook called but PIPELINE_WEBHOOK_SECRET is not set');
-      sendJson(res, 503, { error: ErrorCode.ConfigInvalid, message: 'PIPELINE_WEBHOOK_SECRET is not set on the bot; ask its operator' });
+      sendJson(
+        res,
+        422,
+        { error: ErrorCode.ConfigInvalid, message: 'the bot cannot verify events: PIPELINE_WEBHOOK_SECRET is not set on the bot; ask its operator to set it', missing: 'PIPELINE_WEBHOOK_SECRET' },
+        { connection: 'close' },
+      );
+      req.resume();
       return;
     }
     const event = await readHookRequest(req, res, {

@@ -265,6 +265,39 @@ export class RedisStore implements Store {
     });
   }
 
+  /**
+   * The server's `maxmemory-policy`, from CONFIG GET, else from INFO memory (ElastiCache and other
+   * managed services refuse CONFIG but answer INFO). `hidden` says why neither could tell (renamed
+   * or ACL-denied commands). Rejects with StoreUnavailable when Redis does not answer.
+   */
+  maxmemoryPolicy(): Promise<{ policy: string; via: 'CONFIG GET' | 'INFO' } | { hidden: string }> {
+    return this.run('maxmemoryPolicy', async () => {
+      const refusals: string[] = [];
+      try {
+        const reply = (await this.client.config('GET', 'maxmemory-policy')) as unknown;
+        if (Array.isArray(reply) && typeof reply[1] === 'string' && reply[1] !== '') return { policy: reply[1], via: 'CONFIG GET' as const };
+        refusals.push('CONFIG GET maxmemory-policy answered nothing');
+      } catch (error) {
+        if (!isRefusedCommand(error)) throw error;
+        refusals.push(`CONFIG: ${(error as Error).message.trim()}`);
+      }
+      try {
+        const policy = /^maxmemory_policy:(\S+)/m.exec(await this.client.info('memory'))?.[1];
+        if (policy !== undefined) return { policy, via: 'INFO' as const };
+        refusals.push('INFO memory has no maxmemory_policy');
+      } catch (error) {
+        if (!isRefusedCommand(error)) throw error;
+        refusals.push(`INFO: ${(error as Error).message.trim()}`);
+      }
+      return { hidden: refusals.join('; ') };
+    });
+  }
+
+  /** Runs `fn` once, the next time the connection to Redis becomes ready (reconnects included). */
+  onNextReady(fn: () => void): void {
+    this.client.once('ready', fn);
+  }
+
   /** QUIT lets pending replies arrive; DISCONNECT when Redis is not there to answer it. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
@@ -326,6 +359,11 @@ export class RedisStore implements Store {
     if (isReply && !UNAVAILABLE_REPLY.test(message)) return error;
     return new MlopsError(ErrorCode.StoreUnavailable, `the store (Redis) is not answering: ${message}`, { operation }, { cause: error });
   }
+}
+
+/** A command the server will not run for us (renamed away, ACL, managed service), as opposed to an outage. */
+function isRefusedCommand(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ReplyError' && /^(ERR|NOPERM)\b/.test(error.message);
 }
 
 /** Resolves when `promise` settles or after `ms`, whichever is first, leaving no timer behind. */

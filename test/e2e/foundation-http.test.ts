@@ -139,3 +139,21 @@ describe('hook edge cases', () => {
     }
   });
 });
+
+describe('hook without PIPELINE_WEBHOOK_SECRET', () => {
+  it('warns once at startup and answers every event with a non-retryable 422 naming the setting, recording nothing', async () => {
+    const t = await startTestBot({ env: { PIPELINE_WEBHOOK_SECRET: undefined } });
+    try {
+      const warnings = t.logs.lines.map((l) => JSON.parse(l) as { level: string; msg: string }).filter((l) => l.msg.includes('PIPELINE_WEBHOOK_SECRET'));
+      expect(warnings).toEqual([{ ...warnings[0], level: 'warn', msg: expect.stringMatching(/^PIPELINE_WEBHOOK_SECRET is not set: \/hooks\/pipeline refuses every event with 422/) }]);
+      const event = evaluationCompleted();
+      const res = await t.hook(event, { secret: 'any-secret-the-sender-has-1234' });
+      expect(res.status).toBe(422);
+      expect(res.headers.get('retry-after')).toBeNull();
+      expect(await res.json()).toMatchObject({ error: 'MLOPS_CONFIG_INVALID', missing: 'PIPELINE_WEBHOOK_SECRET', message: expect.stringContaining('PIPELINE_WEBHOOK_SECRET is not set on the bot') });
+      expect(await t.bot.deps.store.get(`event:${event.id}`)).toBeNull();
+    } finally {
+      await t.stop();
+    }
+  });
+});

@@ -42,11 +42,12 @@ export function answersPing(port: number): Promise<boolean> {
 }
 
 /** Starts redis-server; `durable` turns on appendfsync-always AOF, as a production Redis for this bot should. */
-export async function startPrivateRedis(opts: { durable?: boolean } = {}): Promise<PrivateRedis> {
+export async function startPrivateRedis(opts: { durable?: boolean; /** More redis-server options, e.g. ['--maxmemory-policy', 'volatile-lru']. */ args?: string[] } = {}): Promise<PrivateRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'mlops-redis-'));
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir];
   args.push(...(opts.durable === true ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']));
+  args.push(...(opts.args ?? []));
   let child: ChildProcess | undefined;
   const start = async () => {
     child = spawn('redis-server', args, { stdio: 'ignore' });
