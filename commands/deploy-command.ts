@@ -4,6 +4,7 @@ import { compareVersions } from '../src/core/compare-versions';
 import { ErrorCode, MlopsError } from '../src/core/errors';
 import { resolveModel } from '../src/core/resolve-model';
 import { createDeploymentService } from '../src/services/deployment-service';
+import { rejectedVersionView } from '../views/rejected-version-view';
 import type { CommandSpec } from './command-spec';
 import { noOptions, parseCommandArgs } from './parse-command-args';
 import { assertMayDeploy, postDeployRequest } from './post-deploy-request';
@@ -43,6 +44,24 @@ export function deployCommand(): CommandSpec {
             : `${model} has no version ${version}. Known versions: ${known.slice(0, MAX_KNOWN_SHOWN).join(', ')}${known.length > MAX_KNOWN_SHOWN ? ` and ${known.length - MAX_KNOWN_SHOWN} more` : ''}`,
           { model, version, known },
         );
+      }
+      // One approver must not silently override another's Reject: refused, naming who and why.
+      // (No override flag: it would be the same silent override with one more word. A new
+      // evaluation of the version asks the approvers again.)
+      const evaluation = [...candidates].reverse().find((c) => c.version === version && c.origin === 'evaluation');
+      if (evaluation?.state === 'rejected') {
+        ctx.log.info({ model, version, candidate: evaluation.id, rejectedBy: evaluation.decidedBy }, 'deploy command refused: the version was rejected');
+        await ctx.respond({
+          ...rejectedVersionView({
+            model,
+            version,
+            ...(evaluation.decidedBy !== undefined ? { rejectedBy: evaluation.decidedBy } : {}),
+            ...(evaluation.decidedAt !== undefined ? { rejectedAt: evaluation.decidedAt } : {}),
+            ...(evaluation.rejectReason !== undefined ? { reason: evaluation.rejectReason } : {}),
+          }),
+          responseType: 'ephemeral',
+        });
+        return;
       }
       if (current?.version === version) {
         throw new MlopsError(ErrorCode.CandidateStateConflict, `${model} ${version} is already live${current.endpoint !== undefined ? ` on ${current.endpoint}` : ''}: nothing to deploy`, { model, version });

@@ -128,6 +128,21 @@ describe('/mlops deploy and /mlops rollback: confirmation cards through the same
     expect(t.slack.callsTo('chat.postMessage')).toHaveLength(0);
   });
 
+  it('deploy: a rejected version is refused, naming who rejected it and why; nothing is posted or requested (issue 10)', async () => {
+    await seedCandidate(t, { version: '1.4.0', state: 'rejected', decidedBy: 'U0BOB', decidedAt: '2026-11-24T10:05:00.000Z', rejectReason: 'recall dropped <!channel>' });
+    t.slack.reset();
+    const before = (await t.bot.deps.candidates.listByModel(FRAUD.model)).length;
+
+    const answer = await (await command('deploy fraud-detector 1.4.0', 'U0ALICE')).answer();
+    expect(answer).toContain('fraud-detector 1.4.0 was rejected by <@U0BOB>');
+    expect(answer).toContain('“recall dropped &lt;!channel&gt;”');
+    expect(answer).toContain('does not override a Reject');
+    expect(answer).not.toContain('<!channel>');
+    expect(t.slack.callsTo('chat.postMessage')).toHaveLength(0);
+    expect((await t.bot.deps.candidates.listByModel(FRAUD.model)).length).toBe(before);
+    expect(triggerInvokes(t)).toHaveLength(0);
+  });
+
   it('rollback without a version picks the previous deployed version; its card deploys through the same path', async () => {
     const record = (version: string, f1: number, deployedAt: string) =>
       t.bot.deps.production.recordDeployed({ model: FRAUD.model, version, metrics: { f1 }, endpoint: FRAUD.endpoint, deployedAt });

@@ -6,6 +6,7 @@ import {
   endpointMismatchReplyView,
   trainingConfirmingView,
 } from '../../views/trigger-confirming-view';
+import { rejectedVersionView } from '../../views/rejected-version-view';
 
 const input = {
   model: 'fraud-detector',
@@ -41,5 +42,10 @@ describe('trigger confirming views (pure)', () => {
     expect(view.text).not.toContain('<!channel>');
     expect(view.text).toContain('&lt;!channel&gt;');
     expect(JSON.stringify(view.blocks)).not.toContain('<https://evil');
+  });
+
+  it('a rejected version refused by /mlops deploy: who, when, why (escaped); a non-user id is not a mention', () => {
+    expect(rejectedVersionView({ model: 'fraud-detector', version: '1.4.0', rejectedBy: 'U0BOB', rejectedAt: '2026-11-24T10:05:00.000Z', reason: 'recall dropped' })).toMatchSnapshot();
+    expect(rejectedVersionView({ model: 'fraud-detector', version: '1.4.0', rejectedBy: '!channel' }).text).toContain('rejected by an approver (no reason given)');
   });
 });
