@@ -4,7 +4,9 @@ import { resolveModel } from '../src/core/resolve-model';
 import { requestTraining } from '../src/services/request-training';
 import { SLASH_COMMAND } from '../src/slack/slack-ids';
 import { commandErrorView } from '../views/command-error-view';
+import { inlineCode } from '../views/inline-code';
 import { noticeView } from '../views/notice-view';
+import { escapeMrkdwn } from '../views/escape-truncate';
 import { trainingConfirmView } from '../views/training-confirm-view';
 import { trainingRequestedView } from '../views/training-requested-view';
 import type { CommandContext } from './command-spec';
@@ -76,7 +78,8 @@ export async function runTrainingCommand(ctx: CommandContext, retrain: boolean):
     await ctx.respond({
       ...noticeView({
         emoji: ':white_check_mark:',
-        text: `${retrain ? 'Retraining' : 'Training'} of ${model} started (run ${started.runId}). I cannot post in this channel, so its updates go to <#${started.posted.channel}>.`,
+        text: `${retrain ? 'Retraining' : 'Training'} of ${model} started (run ${started.runId}). I cannot post in this channel, so its updates go to another channel.`,
+        mrkdwn: `${retrain ? 'Retraining' : 'Training'} of ${escapeMrkdwn(model)} started (run ${inlineCode(started.runId, 250)}). I cannot post in this channel, so its updates go to <#${started.posted.channel}>.`,
       }),
       responseType: 'ephemeral',
     });

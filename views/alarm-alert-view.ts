@@ -33,7 +33,7 @@ export function alarmAlertView(input: AlarmAlertViewInput): SlackMessage {
       { type: 'section', text: { type: 'mrkdwn', text: `${icon} Alarm *${escapeTruncate(name, 260)}* ${what}${alarm.model !== undefined ? ` (${escapeTruncate(alarm.model, 100)})` : ''}` } },
       { type: 'context', elements: [{ type: 'mrkdwn', text: `${slackDate(alarm.changedAt)} · ${escapeTruncate(alarm.reason, 2000)}` }] },
     ];
-    return { text: truncate(`Alarm ${name} ${what}`, 3000), blocks };
+    return { text: escapeTruncate(`Alarm ${name} ${what}`, 3000), blocks };
   }
   const grouped = count > 1 ? ` (${count} times${input.windowMinutes !== undefined ? ` in ${input.windowMinutes} min` : ''})` : '';
   const title = `Alarm ${name}${grouped}`;
@@ -57,7 +57,7 @@ export function alarmAlertView(input: AlarmAlertViewInput): SlackMessage {
   if (input.modelChannel !== undefined) context.push(`in <#${input.modelChannel}>`);
   if (context.length > 0) blocks.push({ type: 'context', elements: context.map((text) => ({ type: 'mrkdwn' as const, text })) });
   const text = `:red_circle: ${title}${alarm.model !== undefined ? ` (${alarm.model})` : ''}: ${alarm.reason.slice(0, 300)}`;
-  return { text: truncate(text, 3000), blocks };
+  return { text: escapeTruncate(text, 3000), blocks };
 }
 
 function metricText(alarm: AlarmAlert): string | undefined {

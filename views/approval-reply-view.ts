@@ -2,6 +2,7 @@ import type { Candidate } from '../src/core/candidate';
 import type { Refusal } from '../src/core/candidate-state-machine';
 import { escapeMrkdwn, truncate, type SlackMessage } from './slack-message';
 import { slackDate } from './slack-date';
+import { userMention } from './escape-truncate';
 
 /** What the clicking (or typing) user is told, only to them, after a Deploy / Reject / Rollback / Cancel. */
 export type ApprovalReply =
@@ -17,7 +18,7 @@ export type ApprovalReply =
   | { kind: 'rejected'; candidate: Candidate }
   | { kind: 'unavailable' };
 
-const mention = (userId: string) => `<@${userId}>`;
+const mention = (userId: string) => userMention(userId);
 const mentions = (ids: readonly string[]) => (ids.length > 0 ? ids.map(mention).join(', ') : 'nobody');
 
 export function approvalReplyView(reply: ApprovalReply): SlackMessage {

@@ -10,7 +10,7 @@ import {
 } from '../src/core/metric-comparison';
 import type { ProductionRecord } from '../src/core/production-record';
 import { ActionId } from '../src/slack/slack-ids';
-import { breakFences, escapeTruncate } from './escape-truncate';
+import { breakFences, escapeTruncate, userMention } from './escape-truncate';
 import { monospaceTable } from './monospace-table';
 import { slackLink } from './slack-link';
 import { escapeMrkdwn, SlackLimits, truncate, type KnownBlock, type SlackMessage } from './slack-message';
@@ -58,7 +58,7 @@ export function candidateMessageView(input: CandidateMessageInput): SlackMessage
   if (c.trainingJob !== undefined) fields.push({ type: 'mrkdwn', text: `*Training job*\n${inlineCode(c.trainingJob, 1000)}` });
   if (c.endpoint !== undefined) fields.push({ type: 'mrkdwn', text: `*Endpoint*\n${escapeTruncate(c.endpoint, 500)}` });
   if (c.evaluatedAt !== undefined) fields.push({ type: 'mrkdwn', text: `*Evaluated*\n${slackDate(c.evaluatedAt)}` });
-  if (c.requestedBy !== undefined) fields.push({ type: 'mrkdwn', text: `*Requested by*\n<@${c.requestedBy}>` });
+  if (c.requestedBy !== undefined) fields.push({ type: 'mrkdwn', text: `*Requested by*\n${userMention(c.requestedBy)}` });
   blocks.push({ type: 'section', fields: fields.slice(0, SlackLimits.fieldsPerSection) });
 
   const verdictIcon = { better: ':large_green_circle:', worse: ':red_circle:', same: ':white_circle:', 'no-baseline': ':new:', 'no-primary': ':grey_question:' }[verdict.kind];
@@ -91,7 +91,7 @@ export function candidateMessageView(input: CandidateMessageInput): SlackMessage
   const actions = actionButtons(input);
   if (actions.length > 0) blocks.push({ type: 'actions', block_id: CANDIDATE_ACTIONS_BLOCK, elements: actions });
 
-  return { text: truncate(`${title}: ${verdict.text}. ${plainDecision(c)}`, 3000), blocks };
+  return { text: escapeTruncate(`${title}: ${verdict.text}. ${plainDecision(c)}`, 3000), blocks };
 }
 
 function metricsTable(rows: readonly MetricRow[], productionVersion: string | undefined): string {
@@ -128,7 +128,7 @@ function confusionMatrixTable(cm: { labels: string[]; matrix: number[][] }): str
 
 function decisionText(input: CandidateMessageInput): string {
   const c = input.candidate;
-  const approvers = c.approvals.map((a) => `<@${a.userId}>`).join(', ');
+  const approvers = c.approvals.map((a) => userMention(a.userId)).join(', ');
   const when = c.decidedAt !== undefined ? ` ${slackDate(c.decidedAt)}` : '';
   const target = escapeTruncate(c.endpoint ?? 'its endpoint', 100);
   const version = escapeTruncate(c.version, 100);
@@ -140,13 +140,13 @@ function decisionText(input: CandidateMessageInput): string {
         : `:hourglass_flowing_sand: Waiting for a decision: deploy to ${target}?`;
     case 'approved':
     case 'deploying':
-      return `:rocket: Deploying ${version} to ${target}: approved by ${approvers || 'nobody'}${when}${c.dagRunId !== undefined ? ` (run \`${c.dagRunId}\`)` : ''}`;
+      return `:rocket: Deploying ${version} to ${target}: approved by ${approvers || 'nobody'}${when}${c.dagRunId !== undefined ? ` (run ${inlineCode(c.dagRunId, 250)})` : ''}`;
     case 'deployed':
       return `:white_check_mark: ${version} is live on ${target}: approved by ${approvers || 'nobody'}${when}`;
     case 'deploy_failed':
       return `:x: Deployment of ${version} to ${target} failed${c.failureReason !== undefined ? `: ${escapeTruncate(c.failureReason, 1500)}` : ''}`;
     case 'rejected':
-      return `:no_entry: ${c.origin === 'evaluation' ? 'Rejected' : 'Cancelled'} by ${c.decidedBy !== undefined ? `<@${c.decidedBy}>` : 'someone'}${when}${c.rejectReason !== undefined ? `: “${escapeTruncate(c.rejectReason, 1500)}”` : ''}`;
+      return `:no_entry: ${c.origin === 'evaluation' ? 'Rejected' : 'Cancelled'} by ${c.decidedBy !== undefined ? userMention(c.decidedBy) : 'someone'}${when}${c.rejectReason !== undefined ? `: “${escapeTruncate(c.rejectReason, 1500)}”` : ''}`;
     case 'superseded':
       return `:fast_forward: Superseded${c.supersededBy !== undefined ? ` by ${escapeTruncate(c.supersededBy, 100)}` : ''}: a newer version was deployed.`;
   }

@@ -1,7 +1,7 @@
 import { ErrorCode } from '../src/core/errors';
 import { errorHint } from './error-hint';
 import { errorView } from './error-view';
-import { truncate, type SlackMessage } from './slack-message';
+import { escapeMrkdwn, truncate, type SlackMessage } from './slack-message';
 
 export interface CommandErrorViewInput {
   command: string; // '/mlops'
@@ -18,9 +18,9 @@ export interface CommandErrorViewInput {
 export function commandErrorView(input: CommandErrorViewInput): SlackMessage {
   const message = /[.!?]$/.test(input.message) ? input.message : `${input.message}.`;
   if (input.code === ErrorCode.CommandInvalid && input.usage !== undefined) {
-    const example = input.example !== undefined ? ` — for example \`${input.command} ${input.example}\`` : '';
+    const example = input.example !== undefined ? ` — for example \`${escapeMrkdwn(`${input.command} ${input.example}`)}\`` : '';
     // Parser messages start in lower case ("missing <model>"): a sentence here.
-    return errorView({ message: capitalize(message), hint: `Usage: \`${input.command} ${input.usage}\`${example}` });
+    return errorView({ message: capitalize(message), hint: `Usage: \`${escapeMrkdwn(`${input.command} ${input.usage}`)}\`${example}` });
   }
   if (input.code === ErrorCode.NotAuthorized) {
     // Built by the bot from configured ids only: its <@U…> and <!subteam^…> mentions must render.

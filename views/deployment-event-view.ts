@@ -61,5 +61,5 @@ export function deploymentEventView(input: DeploymentEventViewInput): SlackMessa
   const text = live
     ? `${event.model} ${version} is live${endpoint !== undefined ? ` on ${endpoint}` : ''}`
     : `Deploying ${event.model} ${version}${endpoint !== undefined ? ` to ${endpoint}` : ''}`;
-  return { text: truncate(text, 3000), blocks };
+  return { text: escapeTruncate(text, 3000), blocks };
 }

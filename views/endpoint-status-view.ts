@@ -1,6 +1,7 @@
 import type { EndpointMetricSummary } from '../src/core/summarize-endpoint-metrics';
 import type { EndpointDescription } from '../src/core/ports';
 import { endpointStatusEmoji } from './endpoint-status-emoji';
+import { escapeTruncate } from './escape-truncate';
 import { formatMetricValue } from './format-metric-value';
 import { relativeTime } from './relative-time';
 import { slackDate } from './slack-date';
@@ -81,7 +82,7 @@ export function endpointStatusView(input: EndpointStatusViewInput): SlackMessage
 
   const version = input.deployed !== undefined ? `, version ${input.deployed.version}` : '';
   const text = `${ep.name} is ${ep.status}${version}${fallbackMetrics}${ep.failureReason !== undefined ? `. Failure reason: ${truncate(ep.failureReason, 300)}` : ''} (as of ${utcText(input.now)})`;
-  return { text, blocks };
+  return { text: escapeTruncate(text, 3000), blocks };
 }
 
 function formatWeight(weight: number): string {

@@ -1,4 +1,5 @@
 import { chunkLines } from './chunk-lines';
+import { escapeTruncate } from './escape-truncate';
 import { endpointSummaryLine, type EndpointSummaryRow } from './endpoint-summary-line';
 import { slackDate } from './slack-date';
 import { SlackLimits, type KnownBlock, type SlackMessage } from './slack-message';
@@ -44,5 +45,5 @@ export function endpointsSummaryView(input: EndpointsSummaryViewInput): SlackMes
   const text = `${input.rows.length} endpoint${input.rows.length === 1 ? '' : 's'}: ${up} InService, ${input.rows.length - up - unavailable} other, ${unavailable} unavailable. ${input.rows
     .map((r) => `${r.endpoint} ${r.status ?? 'unavailable'}`)
     .join('; ')}`;
-  return { text: text.slice(0, 3000), blocks };
+  return { text: escapeTruncate(text, 3000), blocks };
 }

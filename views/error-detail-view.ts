@@ -1,5 +1,5 @@
 import { breakFences, escapeTruncate } from './escape-truncate';
-import { truncate, type KnownBlock, type SlackMessage } from './slack-message';
+import { type KnownBlock, type SlackMessage } from './slack-message';
 
 /** Code block sections are kept under Slack's 3,000-character section text. */
 const CHUNK = 2900;
@@ -36,7 +36,7 @@ export function errorDetailView(input: { title: string; text: string }): SlackMe
     rest = rest.slice(consumed);
   }
   if (rest.length > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `… ${rest.length} more characters not shown` }] });
-  return { text: truncate(`${input.title} (${input.text.length} characters)`, 3000), blocks };
+  return { text: escapeTruncate(`${input.title} (${input.text.length} characters)`, 3000), blocks };
 }
 
 function unescapedLength(escaped: string): number {

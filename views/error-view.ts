@@ -4,7 +4,8 @@ import { escapeMrkdwn, truncate, type SlackMessage } from './slack-message';
 export function errorView(input: { message: string; hint?: string }): SlackMessage {
   const body = `:warning: ${escapeMrkdwn(truncate(input.message, 2500))}`;
   return {
-    text: input.hint !== undefined ? `${input.message} ${input.hint}` : input.message,
+    // The hint is ours (mrkdwn); the message may carry outside text, in the fallback as well.
+    text: `${escapeMrkdwn(truncate(input.message, 2500))}${input.hint !== undefined ? ` ${input.hint}` : ''}`,
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: body } },
       ...(input.hint !== undefined ? [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: input.hint }] }] : []),

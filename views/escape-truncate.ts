@@ -1,4 +1,27 @@
+import { isSlackUserId } from '../src/core/pipeline-event';
+
+/**
+ * The one place where outside text (anything from a pipeline event, AWS, Airflow, the store or
+ * what a user typed) enters mrkdwn, in blocks and in the fallback `text` alike: it is shown,
+ * never interpreted. Slack parses `&`, `<` and `>` as control characters ("Formatting text for
+ * app surfaces": escape them as HTML entities and nothing else), so `<!channel>` or
+ * `<https://evil|Re-authenticate>` from a pipeline would ping or link. Mentions and links are
+ * only ever built by the helpers below from checked values.
+ */
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+
+/** Escapes the three characters Slack mrkdwn treats as control characters. */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/[&<>]/g, (ch) => ESCAPES[ch] ?? ch);
+}
+
+/**
+ * `<@U…>` for a Slack user id, else the value as escaped text (a name from a pipeline, an
+ * actor such as "pipeline"): nothing but a real user id ever becomes a mention.
+ */
+export function userMention(id: string, max = 100): string {
+  return isSlackUserId(id) ? `<@${id}>` : escapeTruncate(id, max);
+}
 
 /**
  * Escapes text for mrkdwn and cuts it so that the ESCAPED result is at most `max` characters,

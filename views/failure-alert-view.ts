@@ -1,6 +1,6 @@
 import type { PipelineEvent } from '../src/core/pipeline-event';
 import { codeBlock } from './code-block';
-import { escapeTruncate } from './escape-truncate';
+import { escapeTruncate, userMention } from './escape-truncate';
 import { eventLinks } from './event-links';
 import { runReference } from './run-reference';
 import { slackDate } from './slack-date';
@@ -51,7 +51,7 @@ export function failureAlertView(input: FailureAlertViewInput): SlackMessage {
   if (event.trainingJob !== undefined) fields.push({ type: 'mrkdwn', text: `*Training job*\n${inlineCode(event.trainingJob, 210)}` });
   if (event.endpoint !== undefined) fields.push({ type: 'mrkdwn', text: `*Endpoint*\n${escapeTruncate(event.endpoint, 80)}` });
   fields.push({ type: 'mrkdwn', text: `*Failed at*\n${slackDate(event.timestamp)}` });
-  if (event.requestedBy !== undefined) fields.push({ type: 'mrkdwn', text: `*Started by*\n<@${event.requestedBy}>` });
+  if (event.requestedBy !== undefined) fields.push({ type: 'mrkdwn', text: `*Started by*\n${userMention(event.requestedBy)}` });
   blocks.push({ type: 'section', fields: fields.slice(0, 10) });
 
   const message = event.error?.message ?? '(no error message)';
@@ -66,5 +66,5 @@ export function failureAlertView(input: FailureAlertViewInput): SlackMessage {
 
   const firstLine = (message.split('\n')[0] ?? '').slice(0, 300);
   const text = `:red_circle: ${title}${task !== undefined ? ` at ${task}` : ''}: ${firstLine}`;
-  return { text: truncate(text, 3000), blocks };
+  return { text: escapeTruncate(text, 3000), blocks };
 }

@@ -1,3 +1,5 @@
+import { escapeTruncate, userMention } from './escape-truncate';
+import { inlineCode } from './inline-code';
 import { slackDate } from './slack-date';
 import { escapeMrkdwn, truncate } from './slack-message';
 
@@ -28,8 +30,8 @@ const ACTIONS: Record<string, { emoji: string; words: string }> = {
 
 /** "• <date> · *1.4.0* · ✅ approved by <@U1> · f1 0.910 · run `…` — reason" */
 export function historyLine(e: HistoryEntry, opts: { showModel?: boolean } = {}): string {
-  const action = ACTIONS[e.action] ?? { emoji: ':grey_question:', words: e.action.replace(/_/g, ' ') };
-  const who = e.actor === 'pipeline' ? 'by the pipeline' : /^[UW][A-Z0-9]+$/.test(e.actor) ? `by <@${e.actor}>` : `by ${escapeMrkdwn(e.actor)}`;
+  const action = ACTIONS[e.action] ?? { emoji: ':grey_question:', words: escapeTruncate(e.action.replace(/_/g, ' '), 60) };
+  const who = e.actor === 'pipeline' ? 'by the pipeline' : `by ${userMention(e.actor)}`;
   const parts = [`• ${slackDate(e.at)}`];
   if (opts.showModel) parts.push(`*${escapeMrkdwn(e.model)}*`);
   if (e.version !== undefined) parts.push(`*${escapeMrkdwn(e.version)}*`);
@@ -37,7 +39,7 @@ export function historyLine(e: HistoryEntry, opts: { showModel?: boolean } = {})
   if (e.primaryMetric !== undefined && Number.isFinite(e.primaryMetric.value)) {
     parts.push(`${escapeMrkdwn(e.primaryMetric.name)} ${e.primaryMetric.value.toFixed(3)}`);
   }
-  if (e.dagRunId !== undefined) parts.push(`run \`${escapeMrkdwn(truncate(e.dagRunId, 100))}\``);
+  if (e.dagRunId !== undefined) parts.push(`run ${inlineCode(e.dagRunId, 100)}`);
   let line = parts.join(' · ');
   if (e.detail !== undefined && e.detail.trim() !== '') line += ` — _${escapeMrkdwn(truncate(e.detail.replace(/\s+/g, ' ').trim(), 300))}_`;
   return line;

@@ -1,4 +1,5 @@
 import { chunkLines } from './chunk-lines';
+import { logLink } from './model-overview-text';
 import { endpointSummaryLine, type EndpointSummaryRow } from './endpoint-summary-line';
 import { historyLine, type HistoryEntry } from './history-line';
 import { modelOverviewText, type ModelOverview } from './model-overview-text';
@@ -50,7 +51,7 @@ export function homeView(input: HomeViewInput): SlackMessage {
       const f = m.lastFailure as NonNullable<ModelOverview['lastFailure']>;
       const when = f.at !== undefined ? ` ${relativeTime(new Date(f.at), now)}` : '';
       const what = [f.type, f.task !== undefined ? `in ${f.task}` : undefined].filter((x) => x !== undefined).join(' ');
-      return `• *${escapeMrkdwn(m.model)}*${what !== '' ? ` ${escapeMrkdwn(what)}` : ''}${when}: ${escapeMrkdwn(truncate(f.message, 150))}${f.logUrl !== undefined ? ` <${f.logUrl}|log>` : ''}`;
+      return `• *${escapeMrkdwn(m.model)}*${what !== '' ? ` ${escapeMrkdwn(what)}` : ''}${when}: ${escapeMrkdwn(truncate(f.message, 150))}${logLink(f.logUrl)}`;
     });
   const failures = listBlocks('Recent failures', cap(failureLines, MAX_FAILURE_LINES, 'failures'), 'No failures recorded.');
   const recent = listBlocks('Recent activity', input.recent.slice(0, MAX_RECENT_LINES).map((e) => historyLine(e, { showModel: true })), 'No activity yet.');

@@ -1,5 +1,6 @@
 import type { LastFailure } from '../src/core/parse-last-failure';
 import { relativeTime } from './relative-time';
+import { slackLink } from './slack-link';
 import { escapeMrkdwn, truncate } from './slack-message';
 
 /** What the bot knows about one configured model (`/mlops models`, the Home tab). */
@@ -53,7 +54,7 @@ export function modelOverviewText(o: ModelOverview, now: Date, opts: { compact?:
     const f = o.lastFailure;
     const what = [f.type, f.task !== undefined ? `in ${f.task}` : undefined].filter((x) => x !== undefined).join(' ');
     const at = f.at !== undefined ? ` ${relativeTime(new Date(f.at), now)}` : '';
-    const log = f.logUrl !== undefined ? ` <${f.logUrl}|log>` : '';
+    const log = logLink(f.logUrl);
     lines.push(`:x: Last failure${what !== '' ? ` (${escapeMrkdwn(what)})` : ''}${at}: ${escapeMrkdwn(truncate(f.message, 200))}${log}`);
   }
   if (!opts.compact && o.sagemaker !== undefined) {
@@ -62,6 +63,12 @@ export function modelOverviewText(o: ModelOverview, now: Date, opts: { compact?:
     else lines.push(`SageMaker: newest model \`${escapeMrkdwn(o.sagemaker.latest.name)}\`${when(o.sagemaker.latest.createdAt, now, 'created ')}`);
   }
   return lines.join('\n');
+}
+
+/** " <url|log>" for an https log URL the pipeline sent; nothing otherwise (see slackLink). */
+export function logLink(url: string | undefined): string {
+  const link = url !== undefined ? slackLink(url, 'log') : undefined;
+  return link !== undefined ? ` ${link}` : '';
 }
 
 function when(iso: string | undefined, now: Date, prefix = ''): string {

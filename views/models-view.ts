@@ -1,3 +1,4 @@
+import { escapeTruncate } from './escape-truncate';
 import { modelOverviewText, type ModelOverview } from './model-overview-text';
 import { SlackLimits, truncate, type KnownBlock, type SlackMessage } from './slack-message';
 
@@ -28,5 +29,5 @@ export function modelsView(input: ModelsViewInput): SlackMessage {
   const text = `${input.models.length} model${input.models.length === 1 ? '' : 's'}: ${input.models
     .map((m) => `${m.model} ${m.deployed !== undefined ? m.deployed.version : '(nothing deployed)'}${m.pending.length > 0 ? `, ${m.pending.length} pending` : ''}`)
     .join('; ')}`;
-  return { text: truncate(text, 3000), blocks };
+  return { text: escapeTruncate(text, 3000), blocks };
 }

@@ -33,7 +33,5 @@ export function truncate(text: string, max: number, marker = '…'): string {
   return (lastBreak > max * 0.8 ? cut.slice(0, lastBreak) : cut) + marker;
 }
 
-/** Escapes the three characters Slack mrkdwn treats as control characters. */
-export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
+/** Outside text is escaped by the one helper in escape-truncate.ts (re-exported for the views using it from here). */
+export { escapeMrkdwn } from './escape-truncate';

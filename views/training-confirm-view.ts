@@ -1,3 +1,5 @@
+import { escapeTruncate, userMention } from './escape-truncate';
+import { inlineCode } from './inline-code';
 import { ActionId } from '../src/slack/slack-ids';
 import { relativeTime } from './relative-time';
 import { escapeMrkdwn, type KnownBlock, type SlackMessage } from './slack-message';
@@ -20,13 +22,14 @@ export function trainingConfirmView(input: TrainingConfirmViewInput): SlackMessa
   const verb = input.retrain ? 'retraining' : 'training';
   const prev = input.previous;
   const since = relativeTime(new Date(prev.at), input.now);
-  const text = `${input.model} already has a training run requested ${since} by <@${prev.requestedBy}> (run ${prev.runId}) with no outcome yet. Start another ${verb} anyway?`;
+  const who = userMention(prev.requestedBy);
+  const text = `${escapeTruncate(input.model, 100)} already has a training run requested ${since} by ${who} (run ${escapeTruncate(prev.runId, 260)}) with no outcome yet. Start another ${verb} anyway?`;
   const blocks: KnownBlock[] = [
     {
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: `:hourglass_flowing_sand: *${escapeMrkdwn(input.model)}* already has a training run requested ${since} by <@${prev.requestedBy}> (run \`${escapeMrkdwn(prev.runId)}\`) with no outcome yet.\nStart another ${verb} anyway?`,
+        text: `:hourglass_flowing_sand: *${escapeMrkdwn(input.model)}* already has a training run requested ${since} by ${who} (run ${inlineCode(prev.runId, 260)}) with no outcome yet.\nStart another ${verb} anyway?`,
       },
     },
     {

@@ -1,9 +1,9 @@
 import type { PipelineEvent } from '../src/core/pipeline-event';
-import { escapeTruncate } from './escape-truncate';
+import { escapeTruncate, userMention } from './escape-truncate';
 import { eventLinks } from './event-links';
 import { runReference } from './run-reference';
 import { slackDate } from './slack-date';
-import { truncate, type KnownBlock, type SlackMessage } from './slack-message';
+import { type KnownBlock, type SlackMessage } from './slack-message';
 import { inlineCode } from './inline-code';
 
 export interface TrainingStartedViewInput {
@@ -15,7 +15,7 @@ export interface TrainingStartedViewInput {
 /** training.started: who started what (model, version, DAG run, training job) and when. */
 export function trainingStartedView(input: TrainingStartedViewInput): SlackMessage {
   const { event } = input;
-  const who = input.startedBy !== undefined ? ` by <@${input.startedBy}>` : '';
+  const who = input.startedBy !== undefined ? ` by ${userMention(input.startedBy)}` : '';
   const what = `*${escapeTruncate(event.model, 100)}*${event.version !== undefined ? ` ${escapeTruncate(event.version, 60)}` : ''}`;
   const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: `:arrow_forward: Training of ${what} started${who}` } }];
   const fields: { type: 'mrkdwn'; text: string }[] = [];
@@ -26,6 +26,7 @@ export function trainingStartedView(input: TrainingStartedViewInput): SlackMessa
   blocks.push({ type: 'section', fields });
   const links = eventLinks(event);
   if (links.length > 0) blocks.push({ type: 'context', elements: links });
-  const text = `Training of ${event.model}${event.version !== undefined ? ` ${event.version}` : ''} started${input.startedBy !== undefined ? ` by <@${input.startedBy}>` : ''}${event.run?.runId !== undefined ? ` (run ${event.run.runId})` : ''}`;
-  return { text: truncate(text, 3000), blocks };
+  const plainWhat = escapeTruncate(`${event.model}${event.version !== undefined ? ` ${event.version}` : ''}`, 200);
+  const plainRun = event.run?.runId !== undefined ? ` (run ${escapeTruncate(event.run.runId, 260)})` : '';
+  return { text: `Training of ${plainWhat} started${who}${plainRun}`, blocks };
 }

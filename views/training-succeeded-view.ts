@@ -60,7 +60,7 @@ export function trainingSucceededView(input: TrainingSucceededViewInput): SlackM
   const links = eventLinks(event);
   if (links.length > 0) blocks.push({ type: 'context', elements: links });
   const text = `Training of ${event.model}${event.version !== undefined ? ` ${event.version}` : ''} succeeded${duration !== undefined ? ` in ${formatDuration(duration)}` : ''}${event.trainingJob !== undefined ? ` (training job ${event.trainingJob})` : ''}`;
-  return { text: truncate(text, 3000), blocks };
+  return { text: escapeTruncate(text, 3000), blocks };
 }
 
 function durationSeconds(from: string | undefined, to: string | undefined): number | undefined {

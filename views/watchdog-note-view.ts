@@ -1,4 +1,7 @@
-import { escapeMrkdwn, truncate, type KnownBlock, type SlackMessage } from './slack-message';
+import { escapeTruncate } from './escape-truncate';
+import { inlineCode } from './inline-code';
+import { slackLink } from './slack-link';
+import { truncate, type KnownBlock, type SlackMessage } from './slack-message';
 
 interface RunRef {
   model: string;
@@ -31,14 +34,15 @@ function slackDate(at: Date): string {
   return `<!date^${Math.floor(at.getTime() / 1000)}^{date_short_pretty} {time}|${at.toISOString()}>`;
 }
 
-function code(text: string): string {
-  return `\`${escapeMrkdwn(text.replace(/`/g, "'"))}\``;
+/** Airflow ids are at most 250 characters; the state Airflow reports is kept short. */
+function code(text: string, max = 250): string {
+  return inlineCode(text, max);
 }
 
+/** The run id, linked to the run when its URL is a safe https link (the field stays under 2,000). */
 function runLabel(input: RunRef): string {
   const id = input.runId ?? 'unknown run id';
-  if (input.runUrl !== undefined && /^https?:\/\/[^\s|<>]+$/.test(input.runUrl)) return `<${input.runUrl}|${escapeMrkdwn(id)}>`;
-  return code(id);
+  return (input.runUrl !== undefined ? slackLink(input.runUrl, id, 100) : undefined) ?? code(id);
 }
 
 function runPhrase(input: RunRef): string {
@@ -55,8 +59,9 @@ function context(text: string): KnownBlock {
 }
 
 export function watchdogNoteView(input: WatchdogNoteInput): SlackMessage {
-  const model = escapeMrkdwn(input.model);
-  const plainRun = `${input.runId ?? 'run'}${input.dagId !== undefined ? ` of ${input.dagId}` : ''}`;
+  const model = escapeTruncate(input.model, 100);
+  // The fallback text is mrkdwn too: outside ids are escaped there as well.
+  const plainRun = escapeTruncate(`${input.runId ?? 'run'}${input.dagId !== undefined ? ` of ${input.dagId}` : ''}`, 520);
   const checked = context(`Run watchdog · checked ${slackDate(input.now)}`);
 
   switch (input.kind) {
@@ -68,7 +73,7 @@ export function watchdogNoteView(input: WatchdogNoteInput): SlackMessage {
         { type: 'mrkdwn', text: `*Started*\n${duration(input.minutes)} ago` },
       ];
       return {
-        text: `:rotating_light: ${input.model}: run ${plainRun} failed without a failure callback (found by the run watchdog ${duration(input.minutes)} after it started)`,
+        text: `:rotating_light: ${model}: run ${plainRun} failed without a failure callback (found by the run watchdog ${duration(input.minutes)} after it started)`,
         blocks: [
           section(
             `:rotating_light: *${model}: run failed without a failure callback*\n` +
@@ -84,7 +89,7 @@ export function watchdogNoteView(input: WatchdogNoteInput): SlackMessage {
     case 'running': {
       const what = input.state === 'queued' ? 'still queued' : 'still running';
       return {
-        text: `:hourglass_flowing_sand: ${input.model}: run ${plainRun} ${what} after ${duration(input.minutes)}`,
+        text: `:hourglass_flowing_sand: ${model}: run ${plainRun} ${what} after ${duration(input.minutes)}`,
         blocks: [
           section(
             `:hourglass_flowing_sand: *${what[0]?.toUpperCase()}${what.slice(1)} after ${duration(input.minutes)}*: Airflow reports ${runPhrase(input)} as *${input.state}*, ` +
@@ -102,11 +107,11 @@ export function watchdogNoteView(input: WatchdogNoteInput): SlackMessage {
         why =
           input.reason === 'not-found'
             ? `Airflow does not know ${runPhrase(input)} (deleted, or started in another environment than the bot's trigger reads).`
-            : `Airflow reports ${runPhrase(input)} in state ${code(input.raw ?? 'unknown')}, which tells nothing about its outcome.`;
+            : `Airflow reports ${runPhrase(input)} in state ${code(input.raw ?? 'unknown', 100)}, which tells nothing about its outcome.`;
         why += input.stopWatchingAt !== undefined ? ` I'll keep asking until ${slackDate(input.stopWatchingAt)}, then stop watching this run.` : ' I have stopped watching this run.';
       }
       return {
-        text: `:grey_question: ${input.model}: no outcome for run ${plainRun} after ${duration(input.minutes)}, and its state cannot be read`,
+        text: `:grey_question: ${model}: no outcome for run ${plainRun} after ${duration(input.minutes)}, and its state cannot be read`,
         blocks: [section(`:grey_question: *No outcome after ${duration(input.minutes)}* for this ${model} run, and ${why}`), checked],
       };
     }

@@ -12,47 +12,94 @@ export const PIPELINE_EVENT_TYPES = [
 ] as const;
 export type PipelineEventType = (typeof PIPELINE_EVENT_TYPES)[number];
 
+/** A Slack user id (`U…`, or `W…` on Enterprise Grid): the only requester a mention is made of. */
+const SLACK_USER_ID = /^[UW][A-Z0-9]{1,30}$/;
+export function isSlackUserId(value: string): boolean {
+  return SLACK_USER_ID.test(value);
+}
+
 const SEMVER = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
-const url = z.url({ protocol: /^https?$/ }).max(2000);
+
+/**
+ * Upper bounds of every event field (README "Event fields and their bounds"). They keep every
+ * message inside Slack's limits and every id inside Airflow's: the deployment run id
+ * `mlops_deploy__<model>_<version>_<10 hex>__<attempt>` must stay within Airflow's 250
+ * characters, and a Deploy button carries the candidate id (model + version), never content.
+ */
+export const EVENT_BOUNDS = {
+  id: 200,
+  model: 100,
+  version: 64,
+  runPart: 250,
+  url: 2000,
+  trainingJob: 200,
+  metricName: 100,
+  metrics: 200,
+  matrixLabels: 50,
+  matrixLabel: 100,
+  endpoint: 63,
+  errorTask: 250,
+  errorMessage: 200_000,
+  linkName: 50,
+  links: 20,
+  lineageCommit: 100,
+  lineageImage: 500,
+  lineageData: 1000,
+  requestedBy: 100,
+} as const;
+const B = EVENT_BOUNDS;
+const url = z.url({ protocol: /^https?$/ }).max(B.url);
 
 export const pipelineEventSchema = z
   .looseObject({
-    id: z.string().min(1).max(200),
+    id: z.string().min(1).max(B.id),
     type: z.enum(PIPELINE_EVENT_TYPES),
-    model: z.string().min(1).max(100),
-    version: z.string().regex(SEMVER, 'expected a semantic version such as 1.4.0').optional(),
+    model: z.string().min(1).max(B.model),
+    version: z.string().max(B.version).regex(SEMVER, 'expected a semantic version such as 1.4.0').optional(),
     timestamp: z.iso.datetime({ offset: true }),
     run: z
       .looseObject({
-        dagId: z.string().min(1).max(250).optional(),
-        runId: z.string().min(1).max(250).optional(),
+        dagId: z.string().min(1).max(B.runPart).optional(),
+        runId: z.string().min(1).max(B.runPart).optional(),
         url: url.optional(),
       })
       .optional(),
-    trainingJob: z.string().max(200).optional(),
-    metrics: z.record(z.string().min(1).max(100), z.number().finite()).optional(),
+    trainingJob: z.string().max(B.trainingJob).optional(),
+    metrics: z
+      .record(z.string().min(1).max(B.metricName), z.number().finite())
+      .refine((m) => Object.keys(m).length <= B.metrics, { message: `at most ${B.metrics} metrics` })
+      .optional(),
     confusionMatrix: z
       .object({
-        labels: z.array(z.string().max(100)).min(1).max(50),
-        matrix: z.array(z.array(z.number().finite()).max(50)).max(50),
+        labels: z.array(z.string().max(B.matrixLabel)).min(1).max(B.matrixLabels),
+        matrix: z.array(z.array(z.number().finite()).max(B.matrixLabels)).max(B.matrixLabels),
       })
       .refine((m) => m.matrix.length === m.labels.length && m.matrix.every((row) => row.length === m.labels.length), {
         message: 'matrix must be square with one row and one column per label',
       })
       .optional(),
-    endpoint: z.string().min(1).max(63).optional(),
+    endpoint: z.string().min(1).max(B.endpoint).optional(),
     error: z
       .looseObject({
-        task: z.string().max(250).optional(),
-        message: z.string().max(200_000),
+        task: z.string().max(B.errorTask).optional(),
+        message: z.string().max(B.errorMessage),
         logUrl: url.optional(),
       })
       .optional(),
-    links: z.record(z.string(), url).optional(),
-    lineage: z
-      .looseObject({ commit: z.string().max(100).optional(), image: z.string().max(500).optional(), data: z.string().max(1000).optional() })
+    links: z
+      .record(z.string().min(1).max(B.linkName), url)
+      .refine((l) => Object.keys(l).length <= B.links, { message: `at most ${B.links} links` })
       .optional(),
-    requestedBy: z.string().max(100).optional(),
+    lineage: z
+      .looseObject({
+        commit: z.string().max(B.lineageCommit).optional(),
+        image: z.string().max(B.lineageImage).optional(),
+        data: z.string().max(B.lineageData).optional(),
+      })
+      .optional(),
+    // Any text is accepted (losing an evaluation over a bad requester would be worse);
+    // parsePipelineEvent drops what is not a Slack user id, with a warning.
+    requestedBy: z.string().max(B.requestedBy).optional(),
   })
   .superRefine((event, ctx) => {
     const needsVersion = event.type !== 'training.started' && event.type !== 'training.failed';
@@ -69,16 +116,29 @@ export const pipelineEventSchema = z
 
 export type PipelineEvent = z.infer<typeof pipelineEventSchema>;
 
-export type ParseResult<T> = { ok: true; value: T } | { ok: false; problems: string[] };
+/** `warnings`: what was dropped from an accepted value (to be logged by the caller). */
+export type ParseResult<T> = { ok: true; value: T; warnings?: string[] } | { ok: false; problems: string[] };
 
 /** One readable line per problem: `path: message`. */
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
   return issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(body)'}: ${issue.message}`);
 }
 
+/**
+ * Validates an event. A `requestedBy` that is not a Slack user id is dropped (a warning says
+ * so) and the event is kept: it then counts as "unknown requester" for the self-approval rule.
+ */
 export function parsePipelineEvent(input: unknown): ParseResult<PipelineEvent> {
   const result = pipelineEventSchema.safeParse(input);
-  return result.success ? { ok: true, value: result.data } : { ok: false, problems: formatIssues(result.error.issues) };
+  if (!result.success) return { ok: false, problems: formatIssues(result.error.issues) };
+  const event = result.data;
+  if (event.requestedBy === undefined || isSlackUserId(event.requestedBy)) return { ok: true, value: event };
+  const { requestedBy, ...rest } = event;
+  return {
+    ok: true,
+    value: rest,
+    warnings: [`requestedBy: ${JSON.stringify(requestedBy.slice(0, 40))} is not a Slack user id (U… or W…); dropped, the requester is unknown`],
+  };
 }
 
 /** The key that groups the events of one run (contract: same `run.runId`); else model + version. */

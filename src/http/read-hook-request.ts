@@ -51,5 +51,6 @@ export async function readHookRequest<T>(
     sendJson(res, 400, { error: opts.invalidCode, problems: parsed.problems });
     return undefined;
   }
+  if (parsed.warnings !== undefined) opts.log.warn({ warnings: parsed.warnings }, 'accepted with fields dropped');
   return parsed.value;
 }

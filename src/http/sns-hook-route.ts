@@ -177,6 +177,7 @@ export function snsHookRoute(deps: {
         return;
       }
       const event = parsedEvent.value;
+      if (parsedEvent.warnings !== undefined) log.warn({ warnings: parsedEvent.warnings }, 'sns hook: accepted with fields dropped');
       const route = routeEvent(event, deps.config);
       if (!route.ok) {
         count(event.type, 'unroutable');

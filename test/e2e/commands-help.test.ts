@@ -15,7 +15,8 @@ describe('/mlops help', () => {
     expect(ack.body?.response_type).toBe('ephemeral');
     expect(ack.body?.text).toMatch(/^\/mlops subcommands: help, train, retrain, status, models, history\b/);
     const listed = JSON.stringify(ack.body?.blocks);
-    for (const usage of ['train <model> [key=value…]', 'retrain <model>', 'status [model|endpoint]', 'models', 'history <model> [n]']) expect(listed).toContain(`\`/mlops ${usage}\``);
+    // `<model>` is escaped: Slack reads `<…>` as markup even inside code.
+    for (const usage of ['train &lt;model&gt; [key=value…]', 'retrain &lt;model&gt;', 'status [model|endpoint]', 'models', 'history &lt;model&gt; [n]']) expect(listed).toContain(`\`/mlops ${usage}\``);
   });
 
   it.each([

@@ -124,10 +124,10 @@ describe('/mlops models and history', () => {
     it('refuses a bad count with the usage, and answers a missing or unknown model in the ack', async () => {
       for (const [i, text] of ['history fraud-detector 51', 'history fraud-detector 0', 'history fraud-detector lots'].entries()) {
         await sendCommand(t, text);
-        expect((await nextResponse(t, i)).text).toBe('The count n must be a whole number from 1 to 50. Usage: `/mlops history <model> [n]` — for example `/mlops history fraud-detector 20`');
+        expect((await nextResponse(t, i)).text).toBe('The count n must be a whole number from 1 to 50. Usage: `/mlops history &lt;model&gt; [n]` — for example `/mlops history fraud-detector 20`');
       }
       const missing = await sendCommand(t, 'history');
-      expect(missing.body?.text).toMatch(/^Missing <model>\. Usage: `\/mlops history <model> \[n\]`/);
+      expect(missing.body?.text).toMatch(/^Missing &lt;model&gt;\. Usage: `\/mlops history &lt;model&gt; \[n\]`/);
       const unknown = await sendCommand(t, 'history frud-detector');
       expect(unknown.body?.text).toContain('Did you mean `fraud-detector`?');
     });

@@ -74,7 +74,7 @@ describe('/mlops train and retrain (lambda trigger)', () => {
 
     await sendCommand(t, 'retrain churn-predictor epochs=3', { userId: 'U0ANYONE' });
     const answer = await nextResponse(t, 0);
-    expect(answer.text).toMatch(/^Retrain takes no parameters; use `\/mlops train <model> key=value…`/);
+    expect(answer.text).toMatch(/^Retrain takes no parameters; use `\/mlops train &lt;model&gt; key=value…`/);
     expect(answer.responseType).toBe('ephemeral');
     expect(invokes(t)).toHaveLength(1);
   });
@@ -100,7 +100,7 @@ describe('/mlops train and retrain (lambda trigger)', () => {
     expect(unknown.body?.response_type).toBe('ephemeral');
     expect(unknown.body?.text).toContain('"fraud-detektor" is not a configured model. Did you mean `fraud-detector`? Configured models: `fraud-detector`, `churn-predictor`, `no-dag`.');
     const missing = await sendCommand(t, 'train');
-    expect(missing.body?.text).toBe('Missing <model>. Usage: `/mlops train <model> [key=value…]` — for example `/mlops train fraud-detector epochs=20 learning_rate=0.01`');
+    expect(missing.body?.text).toBe('Missing &lt;model&gt;. Usage: `/mlops train &lt;model&gt; [key=value…]` — for example `/mlops train fraud-detector epochs=20 learning_rate=0.01`');
     const repeated = await sendCommand(t, 'train fraud-detector a=1 a=2');
     expect(repeated.body?.text).toContain('option "a" is given twice');
     await sendCommand(t, 'train fraud-detector churn-predictor', { userId: 'U0OPS' });

@@ -57,7 +57,8 @@ describe('trainingConfirmView', () => {
 describe('commandErrorView', () => {
   it('adds usage and an example to invalid input', () => {
     const view = commandErrorView({ command: '/mlops', usage: 'history <model> [n]', example: 'history fraud-detector 20', code: ErrorCode.CommandInvalid, message: 'missing <model>' });
-    expect(view.text).toBe('Missing <model>. Usage: `/mlops history <model> [n]` — for example `/mlops history fraud-detector 20`');
+    // The fallback text is mrkdwn as well: `<model>` is escaped there too, and shows as written.
+    expect(view.text).toBe('Missing &lt;model&gt;. Usage: `/mlops history &lt;model&gt; [n]` — for example `/mlops history fraud-detector 20`');
     expect(blocksText(view.blocks)).toContain('Missing &lt;model&gt;.');
     expect(slackLimitProblems(view)).toEqual([]);
   });
@@ -82,9 +83,9 @@ describe('helpView', () => {
   it('lists every subcommand, and explains one with details and an example', () => {
     const all = helpView({ command: '/mlops', entries });
     expect(all.text).toBe('/mlops subcommands: help, train');
-    expect(blocksText(all.blocks)).toContain('`/mlops train <model> [key=value…]` — start training');
+    expect(blocksText(all.blocks)).toContain('`/mlops train &lt;model&gt; [key=value…]` — start training');
     const one = helpView({ command: '/mlops', entries, focus: 'train' });
-    expect(one.text).toBe('/mlops train <model> [key=value…]: start training. Example: /mlops train fraud-detector epochs=20');
+    expect(one.text).toBe('/mlops train &lt;model&gt; [key=value…]: start training. Example: /mlops train fraud-detector epochs=20');
     expect(blocksText(one.blocks)).toContain('Operators only.');
     expect(blocksText(one.blocks)).toContain('Example: `/mlops train fraud-detector epochs=20`');
     expect(slackLimitProblems(one)).toEqual([]);

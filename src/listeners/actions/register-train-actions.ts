@@ -1,6 +1,7 @@
 import type { AllMiddlewareArgs, App, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
 import { commandErrorView } from '../../../views/command-error-view';
+import { escapeMrkdwn } from '../../../views/escape-truncate';
 import { noticeView } from '../../../views/notice-view';
 import type { SlackMessage } from '../../../views/slack-message';
 import type { BotDeps } from '../../bot-deps';
@@ -79,7 +80,8 @@ async function handle(deps: BotDeps, args: ClickArgs, kind: 'confirm' | 'cancel'
       const result = await confirmTraining(deps, pending, runLog);
       outcome = 'started';
       const where = result.posted !== undefined ? ` Updates follow in <#${result.posted.channel}>.` : '';
-      await replace(noticeView({ emoji: ':white_check_mark:', text: `${pending.retrain ? 'Retraining' : 'Training'} of ${pending.model} started (run ${result.runId}).${where}` }));
+      const started = `${pending.retrain ? 'Retraining' : 'Training'} of ${pending.model} started (run ${result.runId}).`;
+      await replace(noticeView({ emoji: ':white_check_mark:', text: started, mrkdwn: `${escapeMrkdwn(started)}${where}` }));
     } catch (error) {
       if (!isMlopsError(error)) throw error;
       outcome = 'refused';
