@@ -33,8 +33,8 @@ export const storeKeys = {
   pendingTraining: (requestId: string) => `training:pending:${requestId}`,
   /** Audit log of decisions, per model, bounded. */
   audit: (model: string) => `audit:${model}`,
-  /** Audit log across models, bounded (Home tab). */
-  auditAll: () => 'audit:all',
+  /** Audit log across models, bounded (Home tab). Outside `audit:<model>`: a model may be named `all`. */
+  auditAll: () => 'audit-all',
   /** Per-endpoint deploy lock (value: JSON holder). */
   endpointLock: (endpoint: string) => `lock:endpoint:${endpoint}`,
   /** Alert grouping window of a model + DAG. */
