@@ -24,11 +24,13 @@ Use the ready callbacks in ``default_args`` or call the builders and :func:`noti
 """
 
 import datetime
+import email.utils
 import hashlib
 import hmac
 import http.client
 import json
 import logging
+import math
 import os
 import random
 import socket
@@ -60,6 +62,8 @@ log = logging.getLogger("mlops_notify")
 USER_AGENT = "mlops-notify-airflow/1"
 # The bot truncates nothing below this, and Slack shows only the start of a long error anyway.
 MAX_ERROR_MESSAGE = 4000
+# The bot refuses signatures whose timestamp is further than this from its clock (contract 5.1).
+MAX_CLOCK_SKEW_SECONDS = 300
 
 
 class NotifyError(Exception):
@@ -105,12 +109,71 @@ def _retryable(status):
     return status is None or status == 429 or status >= 500
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Never follow a redirect: urllib turns a redirected POST into a GET (301/302/303) and sends
+    the signature headers along to wherever the Location points. The 3xx is reported instead."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: D102 - see class
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def _non_finite(value, path=None):
+    """Paths of NaN / Infinity floats in ``value``: JSON has no such numbers (Python would write the
+    bare token ``NaN``, which the bot refuses as invalid JSON), and the bot's schema wants finite ones."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return [f"{path} is {'NaN' if math.isnan(value) else ('Infinity' if value > 0 else '-Infinity')}"]
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _non_finite(v, str(k) if path is None else f"{path}.{k}")]
+    if isinstance(value, (list, tuple)):
+        return [p for i, v in enumerate(value) for p in _non_finite(v, f"{path}[{i}]")]
+    return []
+
+
+def _clock_skew(headers):
+    """Seconds this machine's clock is ahead of the bot's (negative: behind), from the answer's
+    ``Date`` header; None when there is no usable header."""
+    try:
+        server = email.utils.parsedate_to_datetime(headers.get("Date"))
+    except (TypeError, ValueError, IndexError):
+        return None
+    if server is None or server.tzinfo is None:
+        return None
+    return round(time.time() - server.timestamp())
+
+
+def _refusal(status, text, headers, url):
+    """The message of a refusal the sender cannot fix by retrying, saying what to do."""
+    body = _parse(text)
+    if 300 <= status < 400:
+        location = headers.get("Location") or "(no Location)"
+        return (
+            f"the bot's URL redirects (HTTP {status} to {location}); the event was not sent there, since a redirect "
+            f"would drop the POST body and forward the signature: set MLOPS_HOOK_URL to the final URL instead of {url}"
+        )
+    if status == 401:
+        skew = _clock_skew(headers)
+        if skew is not None and abs(skew) > MAX_CLOCK_SKEW_SECONDS - 5:
+            side = "ahead of" if skew > 0 else "behind"
+            return (
+                f"the bot refused the signature: clock skew of {skew} s (this machine is {abs(skew)} s {side} the bot; "
+                f"the limit is {MAX_CLOCK_SKEW_SECONDS} s): sync this machine's clock (NTP): {text}"
+            )
+        return f"the bot refused the signature (HTTP 401): check PIPELINE_WEBHOOK_SECRET: {text}"
+    if isinstance(body, dict) and isinstance(body.get("missing"), str):
+        return f"the bot refused the event (HTTP {status}): the bot lacks the setting {body['missing']}: {body.get('message', text)}"
+    return f"the bot refused the event: HTTP {status}: {text}"
+
+
 def notify(event, url=None, secret=None, timeout=10.0, attempts=4, backoff=1.0, sleep=time.sleep):
     """POST one event to the bot, signed; retry 5xx / 429 / connection errors with backoff.
 
     Returns ``{"status": 202 | 200, "duplicate": bool, "body": <parsed JSON or text>}``.
-    Raises :class:`NotifyError` on a 4xx (with the bot's explanation) or when every attempt failed,
-    and ``ValueError`` when the URL or secret is missing.
+    Raises :class:`NotifyError` on a 4xx (with the bot's explanation; a 401 from clock skew says
+    "clock skew of N s"), on a 3xx (redirects are never followed) or when every attempt failed, and
+    ``ValueError`` when the URL or secret is missing or the event holds NaN / Infinity.
     """
     url = url or _setting("MLOPS_HOOK_URL")
     secret = secret or _setting("PIPELINE_WEBHOOK_SECRET")
@@ -118,7 +181,13 @@ def notify(event, url=None, secret=None, timeout=10.0, attempts=4, backoff=1.0, 
         raise ValueError("MLOPS_HOOK_URL is not set: expected the bot's https://…/hooks/pipeline URL")
     if not secret:
         raise ValueError("PIPELINE_WEBHOOK_SECRET is not set: expected the bot's webhook signing secret")
-    body = json.dumps(event, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8")
+    non_finite = _non_finite(event)
+    if non_finite:
+        raise ValueError(
+            f"event {event.get('id') if isinstance(event, dict) else ''} not sent: {', '.join(non_finite)}; "
+            "the bot accepts only finite numbers (leave the metric out, or fix its computation)"
+        )
+    body = json.dumps(event, separators=(",", ":"), ensure_ascii=False, default=str, allow_nan=False).encode("utf-8")
 
     last = None
     for attempt in range(1, max(1, attempts) + 1):
@@ -136,14 +205,14 @@ def notify(event, url=None, secret=None, timeout=10.0, attempts=4, backoff=1.0, 
             },
         )
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
+            with _opener.open(request, timeout=timeout) as response:
                 text = response.read().decode("utf-8", "replace")
                 status = response.status
             return {"status": status, "duplicate": status == 200, "body": _parse(text)}
         except urllib.error.HTTPError as error:
             text = error.read().decode("utf-8", "replace")
             if not _retryable(error.code):
-                raise NotifyError(f"the bot refused the event: HTTP {error.code}: {text}", error.code, text) from None
+                raise NotifyError(_refusal(error.code, text, error.headers, url), error.code, text) from None
             last = NotifyError(f"the bot answered HTTP {error.code}: {text}", error.code, text)
         except (urllib.error.URLError, socket.timeout, ConnectionError, http.client.HTTPException) as error:
             reason = getattr(error, "reason", error)

@@ -30,32 +30,43 @@ logging.getLogger("mlops_notify").setLevel(logging.ERROR)
 class FakeBot:
     """A loopback /hooks/pipeline that checks signatures exactly as the bot does (contract 5.1)."""
 
-    def __init__(self, statuses=None):
+    def __init__(self, statuses=None, clock_offset=0.0, extra_headers=None):
+        """``clock_offset``: seconds the bot's clock is ahead of this machine's (its Date header
+        and its signature window follow it). ``extra_headers``: sent with every answer."""
         self.statuses = list(statuses or [])
         self.requests = []
         bot = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server naming
-                raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            def _answer(self, raw):
                 timestamp = self.headers.get("X-MLOps-Request-Timestamp", "")
                 signature = self.headers.get("X-MLOps-Signature", "")
                 expected = "v0=" + hmac.new(SECRET.encode(), f"v0:{timestamp}:".encode() + raw, hashlib.sha256).hexdigest()
-                fresh = timestamp.isdigit() and abs(time.time() - int(timestamp)) <= 300
+                now = time.time() + clock_offset
+                fresh = timestamp.isdigit() and abs(now - int(timestamp)) <= 300
                 valid = fresh and hmac.compare_digest(expected, signature)
-                bot.requests.append({"path": self.path, "headers": self.headers, "raw": raw, "valid": valid})
+                bot.requests.append({"method": self.command, "path": self.path, "headers": self.headers, "raw": raw, "valid": valid})
                 if not valid:
-                    status, body = 401, {"error": "bad or stale signature"}
+                    status, body = 401, {"error": "MLOPS_SIGNATURE_INVALID", "message": "timestamp is more than 300 s from now" if not fresh else "signature does not match"}
                 elif bot.statuses:
                     status, body = bot.statuses.pop(0)
                 else:
                     status, body = 202, {"accepted": True}
                 data = json.dumps(body).encode()
-                self.send_response(status)
+                self.send_response_only(status)
+                self.send_header("Date", self.date_time_string(now))
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
+                for name, value in (extra_headers or {}).items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(data)
+
+            def do_POST(self):  # noqa: N802 - http.server naming
+                self._answer(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+
+            def do_GET(self):  # noqa: N802 - what a followed 301/302 would turn the POST into
+                self._answer(b"")
 
             def log_message(self, *args):  # keep test output clean
                 pass
@@ -187,6 +198,74 @@ class NotifyTest(unittest.TestCase):
             mlops_notify.notify(EVENT, url=self.bot.url, secret="not-the-secret", sleep=self.sleeps.append)
         self.assertEqual(caught.exception.status, 401)
         self.assertFalse(self.bot.requests[0]["valid"])
+
+    def test_a_redirect_is_reported_not_followed(self):
+        # The Location is the bot itself: a client that followed it would send a GET (301/302)
+        # carrying the signature headers, and the fake would record a second request.
+        for status in (301, 302, 307, 308):
+            with self.subTest(status=status):
+                self.bot = FakeBot([(status, {})], extra_headers={"Location": "/hooks/pipeline/"})
+                with self.assertRaises(mlops_notify.NotifyError) as caught:
+                    self.send()
+                self.bot.close()
+                self.assertEqual(caught.exception.status, status)
+                self.assertIn(f"the bot's URL redirects (HTTP {status} to /hooks/pipeline/)", str(caught.exception))
+                self.assertIn("set MLOPS_HOOK_URL to the final URL", str(caught.exception))
+                self.assertEqual([r["method"] for r in self.bot.requests], ["POST"])
+                self.assertEqual(self.sleeps, [])
+        self.bot = None
+
+    def test_a_401_from_clock_skew_names_the_skew(self):
+        # The bot's clock is 10 minutes ahead: every timestamp this machine signs is "stale".
+        self.bot = FakeBot(clock_offset=600)
+        with self.assertRaises(mlops_notify.NotifyError) as caught:
+            self.send()
+        self.assertEqual(caught.exception.status, 401)
+        message = str(caught.exception)
+        match = re.search(r"clock skew of (-?\d+) s \(this machine is (\d+) s behind the bot", message)
+        self.assertIsNotNone(match, message)
+        self.assertAlmostEqual(int(match.group(1)), -600, delta=2)
+        self.assertIn("sync this machine's clock", message)
+        self.assertEqual(len(self.bot.requests), 1)
+
+    def test_a_401_without_skew_points_at_the_secret(self):
+        self.bot = FakeBot()
+        with self.assertRaises(mlops_notify.NotifyError) as caught:
+            mlops_notify.notify(EVENT, url=self.bot.url, secret="not-the-secret", sleep=self.sleeps.append)
+        self.assertNotIn("clock skew", str(caught.exception))
+        self.assertIn("check PIPELINE_WEBHOOK_SECRET", str(caught.exception))
+
+    def test_a_missing_setting_on_the_bot_is_named_and_not_retried(self):
+        body = {"error": "MLOPS_CONFIG_INVALID", "message": "the bot cannot verify events: PIPELINE_WEBHOOK_SECRET is not set on the bot", "missing": "PIPELINE_WEBHOOK_SECRET"}
+        self.bot = FakeBot([(422, body)])
+        with self.assertRaises(mlops_notify.NotifyError) as caught:
+            self.send()
+        self.assertEqual(caught.exception.status, 422)
+        self.assertIn("the bot lacks the setting PIPELINE_WEBHOOK_SECRET", str(caught.exception))
+        self.assertEqual(len(self.bot.requests), 1)
+        self.assertEqual(self.sleeps, [])
+
+    def test_nan_and_infinity_are_refused_before_sending(self):
+        self.bot = FakeBot()
+        event = {**EVENT, "type": "evaluation.completed", "version": "1.0.0", "metrics": {"f1": float("nan"), "mse": float("inf"), "auc": 0.9}}
+        with self.assertRaises(ValueError) as caught:
+            self.send(event)
+        self.assertIn("metrics.f1 is NaN, metrics.mse is Infinity", str(caught.exception))
+        self.assertIn("only finite numbers", str(caught.exception))
+        matrix = {**EVENT, "confusionMatrix": {"labels": ["a", "b"], "matrix": [[1, 0], [float("-inf"), 1]]}}
+        with self.assertRaises(ValueError) as caught:
+            self.send(matrix)
+        self.assertIn("confusionMatrix.matrix[1][0] is -Infinity", str(caught.exception))
+        self.assertEqual(self.bot.requests, [])
+
+    def test_a_callback_with_a_nan_metric_logs_the_reason_and_does_not_raise(self):
+        self.bot = FakeBot()
+        context = make_context(task_id="evaluate", conf={"version": "1.4.0"}, xcom={"mlops_metrics": {"f1": float("nan")}})
+        with mock.patch.dict(os.environ, {"MLOPS_HOOK_URL": self.bot.url, "PIPELINE_WEBHOOK_SECRET": SECRET}):
+            with self.assertLogs("mlops_notify", level="ERROR") as logs:
+                self.assertIsNone(mlops_notify.on_success_callback(context))
+        self.assertIn("metrics.f1 is NaN", "\n".join(logs.output))
+        self.assertEqual(self.bot.requests, [])
 
     def test_reads_url_and_secret_from_the_environment(self):
         self.bot = FakeBot()
