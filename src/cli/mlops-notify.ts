@@ -4,12 +4,17 @@ import { formatIssues, PIPELINE_EVENT_TYPES, pipelineEventSchema } from '../core
 
 /**
  * `mlops-notify`: send one pipeline event (contract 5.3) to the bot's signed hook (5.1) from a
- * GitLab CI job or a shell script. Exit codes: 0 recorded or duplicate, 1 refused by the bot (4xx),
- * 2 bad usage / invalid event / missing configuration, 3 bot unreachable after all attempts.
+ * GitLab CI job or a shell script. Exit codes: 0 recorded or duplicate, 1 refused by the bot (4xx,
+ * or a 3xx: redirects are never followed), 2 bad usage / invalid event / missing configuration,
+ * 3 bot unreachable after all attempts.
  */
 
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string; signal?: AbortSignal }) => Promise<{
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body: string; redirect: 'manual'; signal?: AbortSignal },
+) => Promise<{
   status: number;
+  headers: { get(name: string): string | null };
   text(): Promise<string>;
 }>;
 
@@ -30,6 +35,8 @@ const defaultIo: NotifyIo = {
 const MAX_ATTEMPTS = 4;
 const BASE_DELAY_MS = 1000;
 const TIMEOUT_MS = 10_000;
+/** The bot refuses signatures whose timestamp is further than this from its clock (contract 5.1). */
+const MAX_CLOCK_SKEW_SECONDS = 300;
 
 const USAGE = `Usage: mlops-notify --type <type> --model <name> [options]
 
@@ -51,7 +58,8 @@ Sends one signed pipeline event to the mlops-chatops bot (POST $MLOPS_HOOK_URL).
   -h, --help
 
 Environment: MLOPS_HOOK_URL (https://…/hooks/pipeline), PIPELINE_WEBHOOK_SECRET.
-Exit: 0 recorded/duplicate, 1 refused (4xx), 2 invalid input or configuration, 3 unreachable.`;
+Exit: 0 recorded/duplicate, 1 refused (4xx, or a redirect: never followed), 2 invalid input or configuration
+(NaN / Infinity metrics included), 3 unreachable.`;
 
 const OPTIONS = {
   type: { type: 'string' },
@@ -170,6 +178,36 @@ function retryable(status: number): boolean {
   return status === 429 || status >= 500;
 }
 
+/**
+ * What to tell the user about an answer a retry cannot fix: a redirect (never followed: a POST
+ * would become a GET elsewhere, carrying the signature), a 401 that is really clock skew (from the
+ * answer's Date header), a setting the bot lacks (422 `missing`), or the bot's own words.
+ */
+function describeRefusal(status: number, text: string, headers: { get(name: string): string | null }, url: string, now: Date): string {
+  if (status >= 300 && status < 400) {
+    return `the bot's URL redirects (HTTP ${status} to ${headers.get('location') ?? '(no Location)'}); the event was not sent there, since a redirect would drop the POST body and forward the signature: set MLOPS_HOOK_URL to the final URL instead of ${url}`;
+  }
+  if (status === 401) {
+    const serverMs = Date.parse(headers.get('date') ?? '');
+    const skew = Number.isNaN(serverMs) ? undefined : Math.round((now.getTime() - serverMs) / 1000);
+    if (skew !== undefined && Math.abs(skew) > MAX_CLOCK_SKEW_SECONDS - 5) {
+      return `the bot refused the signature: clock skew of ${skew} s (this machine is ${Math.abs(skew)} s ${skew > 0 ? 'ahead of' : 'behind'} the bot; the limit is ${MAX_CLOCK_SKEW_SECONDS} s): sync this machine's clock (NTP): ${text}`;
+    }
+    return `the bot refused the signature (HTTP 401): check PIPELINE_WEBHOOK_SECRET: ${text}`;
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text) as unknown;
+  } catch {
+    body = undefined;
+  }
+  const missing = typeof body === 'object' && body !== null ? (body as { missing?: unknown; message?: unknown }) : {};
+  if (typeof missing.missing === 'string') {
+    return `the bot refused the event (HTTP ${status}): the bot lacks the setting ${missing.missing}: ${typeof missing.message === 'string' ? missing.message : text}`;
+  }
+  return `the bot refused the event (HTTP ${status}): ${text}`;
+}
+
 /** Runs the CLI; resolves to the process exit code. */
 export async function mlopsNotify(argv: readonly string[], env: Env, fetchImpl: FetchLike = fetch, io: Partial<NotifyIo> = {}): Promise<number> {
   const { out, err, sleep, now } = { ...defaultIo, ...io };
@@ -229,6 +267,7 @@ export async function mlopsNotify(argv: readonly string[], env: Env, fetchImpl: 
           'x-mlops-signature': signBody(secret, timestamp, body),
         },
         body,
+        redirect: 'manual',
         signal: AbortSignal.timeout(TIMEOUT_MS),
       });
       const text = await response.text();
@@ -241,7 +280,7 @@ export async function mlopsNotify(argv: readonly string[], env: Env, fetchImpl: 
         return 0;
       }
       if (!retryable(response.status)) {
-        err(`mlops-notify: the bot refused the event (HTTP ${response.status}): ${text}`);
+        err(`mlops-notify: ${describeRefusal(response.status, text, response.headers, url, now())}`);
         return 1;
       }
       lastProblem = `HTTP ${response.status}: ${text}`;

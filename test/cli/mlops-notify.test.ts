@@ -6,13 +6,17 @@ import { mlopsNotify, signBody } from '../../src/cli/mlops-notify';
 const SECRET = 'cli-test-secret';
 
 interface Received {
+  method: string | undefined;
   headers: Record<string, string | string[] | undefined>;
   raw: string;
   valid: boolean;
 }
 
-/** A loopback /hooks/pipeline that verifies the signature the way the bot does (contract 5.1). */
-async function fakeHook(statuses: [number, unknown][] = []): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
+/**
+ * A loopback /hooks/pipeline that verifies the signature the way the bot does (contract 5.1).
+ * `headers` go with every answer (e.g. a Location for a scripted 3xx); Node adds a Date header.
+ */
+async function fakeHook(statuses: [number, unknown][] = [], headers: Record<string, string> = {}): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
   const received: Received[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -24,9 +28,9 @@ async function fakeHook(statuses: [number, unknown][] = []): Promise<{ url: stri
       const expected = Buffer.from(`v0=${createHmac('sha256', SECRET).update(`v0:${timestamp}:${raw}`).digest('hex')}`);
       const fresh = /^\d+$/.test(timestamp) && Math.abs(Date.now() / 1000 - Number(timestamp)) <= 300;
       const valid = fresh && given.length === expected.length && timingSafeEqual(given, expected);
-      received.push({ headers: req.headers, raw, valid });
-      const [status, body] = valid ? (statuses.shift() ?? [202, { accepted: true }]) : [401, { error: 'bad signature' }];
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      received.push({ method: req.method, headers: req.headers, raw, valid });
+      const [status, body] = valid ? (statuses.shift() ?? [202, { accepted: true }]) : [401, { error: 'MLOPS_SIGNATURE_INVALID', message: fresh ? 'signature does not match' : 'timestamp is more than 300 s from now' }];
+      res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -192,6 +196,55 @@ describe('mlops-notify', () => {
     const c = capture();
     expect(await mlopsNotify(EVAL_ARGS, { MLOPS_HOOK_URL: hook.url, PIPELINE_WEBHOOK_SECRET: 'wrong' }, fetch, c.io)).toBe(1);
     expect(c.err.join('\n')).toContain('HTTP 401');
+  });
+
+  it.each([301, 302, 307, 308])('reports a %i redirect without following it (no GET, no signature sent elsewhere), exit 1', async (status) => {
+    hook = await fakeHook([[status, {}]], { location: '/hooks/pipeline/' });
+    const c = capture();
+    const code = await mlopsNotify(EVAL_ARGS, { MLOPS_HOOK_URL: hook.url, PIPELINE_WEBHOOK_SECRET: SECRET }, fetch, c.io);
+    expect(code).toBe(1);
+    expect(hook.received.map((r) => r.method)).toEqual(['POST']);
+    expect(c.err.join('\n')).toContain(`the bot's URL redirects (HTTP ${status} to /hooks/pipeline/)`);
+    expect(c.err.join('\n')).toContain('set MLOPS_HOOK_URL to the final URL');
+    expect(c.sleeps).toEqual([]);
+  });
+
+  it('names the clock skew when a 401 comes from a clock 10 minutes behind the bot', async () => {
+    hook = await fakeHook();
+    const c = capture();
+    const behind = () => new Date(Date.now() - 600_000);
+    const code = await mlopsNotify(EVAL_ARGS, { MLOPS_HOOK_URL: hook.url, PIPELINE_WEBHOOK_SECRET: SECRET }, fetch, { ...c.io, now: behind });
+    expect(code).toBe(1);
+    expect(hook.received).toHaveLength(1);
+    const match = /clock skew of (-?\d+) s \(this machine is \d+ s behind the bot; the limit is 300 s\): sync this machine's clock/.exec(c.err.join('\n'));
+    expect(match).not.toBeNull();
+    expect(Math.abs(Number(match?.[1]) + 600)).toBeLessThanOrEqual(2);
+  });
+
+  it('points at the secret, not the clock, for a 401 with clocks in sync', async () => {
+    hook = await fakeHook();
+    const c = capture();
+    expect(await mlopsNotify(EVAL_ARGS, { MLOPS_HOOK_URL: hook.url, PIPELINE_WEBHOOK_SECRET: 'wrong' }, fetch, c.io)).toBe(1);
+    expect(c.err.join('\n')).toContain('check PIPELINE_WEBHOOK_SECRET');
+    expect(c.err.join('\n')).not.toContain('clock skew');
+  });
+
+  it('names a setting the bot lacks (422 missing) and does not retry', async () => {
+    hook = await fakeHook([[422, { error: 'MLOPS_CONFIG_INVALID', message: 'the bot cannot verify events: PIPELINE_WEBHOOK_SECRET is not set on the bot', missing: 'PIPELINE_WEBHOOK_SECRET' }]]);
+    const c = capture();
+    expect(await mlopsNotify(EVAL_ARGS, { MLOPS_HOOK_URL: hook.url, PIPELINE_WEBHOOK_SECRET: SECRET }, fetch, c.io)).toBe(1);
+    expect(hook.received).toHaveLength(1);
+    expect(c.sleeps).toEqual([]);
+    expect(c.err.join('\n')).toContain('the bot lacks the setting PIPELINE_WEBHOOK_SECRET');
+  });
+
+  it.each(['NaN', 'Infinity', '-Infinity', '1e999'])('refuses --metric f1=%s before sending, exit 2', async (value) => {
+    hook = await fakeHook();
+    const c = capture();
+    const args = ['--type', 'evaluation.completed', '--model', 'm', '--version', '1.0.0', '--metric', `f1=${value}`];
+    expect(await mlopsNotify(args, { MLOPS_HOOK_URL: hook.url, PIPELINE_WEBHOOK_SECRET: SECRET }, fetch, c.io)).toBe(2);
+    expect(c.err.join('\n')).toContain(`--metric f1=${value}: expected a number`);
+    expect(hook.received).toHaveLength(0);
   });
 
   it('gives up with exit 3 when the bot stays unreachable', async () => {
