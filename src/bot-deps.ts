@@ -4,6 +4,7 @@ import type { WorkLimiter } from './core/create-work-limiter';
 import type { Clock, DagTrigger, EndpointInspector } from './core/ports';
 import type { Store } from './core/store';
 import type { RecordEvent } from './delivery/record-event';
+import type { RecordMessage } from './delivery/record-message';
 import type { Logger } from './observability/create-logger';
 import type { Metrics } from './observability/create-metrics';
 import type { AuditLog } from './services/audit-log';
@@ -27,6 +28,8 @@ export interface BotDeps {
   trigger?: DagTrigger;
   inspector?: EndpointInspector;
   recordEvent: RecordEvent;
+  /** Background messages (watchdog, `/mlops train`) into the outbox: posted exactly once, paced. */
+  recordMessage: RecordMessage;
   candidates: CandidateRepository;
   production: ProductionRegistry;
   audit: AuditLog;

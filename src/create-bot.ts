@@ -6,6 +6,7 @@ import { createWorkLimiter } from './core/create-work-limiter';
 import { systemClock, type Clock, type DagTrigger, type EndpointInspector } from './core/ports';
 import type { Store } from './core/store';
 import { createEventRecorder, type RecordedEvent } from './delivery/record-event';
+import { createMessageRecorder } from './delivery/record-message';
 import { createHttpServer, type HttpRoute } from './http/create-http-server';
 import { healthRoutes } from './http/health-routes';
 import { PIPELINE_HOOK_PATH, pipelineHookRoute } from './http/pipeline-hook-route';
@@ -97,6 +98,8 @@ export function createBot(options: BotOptions): Bot {
     ...(aws.trigger !== undefined ? { trigger: aws.trigger } : {}),
     ...(aws.inspector !== undefined ? { inspector: aws.inspector } : {}),
     recordEvent: createEventRecorder({ store, onRecorded: (r) => onRecorded.forEach((fn) => fn(r)) }),
+    // The delivery worker's poll (every 500 ms) picks these up.
+    recordMessage: createMessageRecorder({ store }),
     candidates: createCandidateRepository(store),
     production: createProductionRegistry(store),
     audit: createAuditLog(store),

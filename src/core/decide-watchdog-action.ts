@@ -21,6 +21,11 @@ export interface WatchedRun {
 export interface WatchdogPolicy {
   /** A run with no outcome this long after it started is checked (config watchdog.staleAfterMinutes). */
   staleAfterMs: number;
+  /**
+   * A run whose state could not be read (every check failed) for this long is alerted, once
+   * (default: staleAfterMs). Without it a broken trigger would hide silent failures for 7 days.
+   */
+  unreadableAlertAfterMs?: number;
 }
 
 /** What asking the trigger gave. */
@@ -30,6 +35,14 @@ export type WatchdogObservation =
   | { kind: 'no-run-id' }
   /** The trigger call failed (throttled, access denied, timeout…): ask again next tick. */
   | { kind: 'error'; code: string; message: string };
+
+/** The watchdog's memory of failed checks of one run (kept by the watchdog in the store). */
+export interface UnreadableRecord {
+  /** The first failed check since the last successful one. */
+  since: Date;
+  /** When the "cannot read its state" alert was recorded, if it was. */
+  alertedAt?: Date;
+}
 
 export type WatchdogAction =
   /** Failed in Airflow and the pipeline never said so: alert, then outcome 'failed'. */
@@ -45,6 +58,8 @@ export type WatchdogAction =
   | { kind: 'note-unknown'; minutes: number; reason: 'not-found' | 'unknown-state' | 'no-run-id'; raw?: string; stopWatchingAt?: Date }
   /** Give up: the run leaves the watch list without an outcome. */
   | { kind: 'stop-watching'; reason: 'unknown' | 'too-old' }
+  /** Every check failed for unreadableAlertAfterMs: alert once (the watchdog keeps asking). */
+  | { kind: 'alert-unreadable'; minutes: number; unreadableMinutes: number; code: string; message: string }
   /** Nothing to do this tick. */
   | { kind: 'wait'; reason: 'noted-recently' | 'unknown-noted' | 'trigger-error' };
 
@@ -67,8 +82,10 @@ export function decideWatchdogAction(input: {
   now: Date;
   policy: WatchdogPolicy;
   unknownNotedAt?: Date;
+  /** Failed checks so far (before this observation), if the last checks failed. */
+  unreadable?: UnreadableRecord;
 }): WatchdogAction {
-  const { run, observation, now, policy, unknownNotedAt } = input;
+  const { run, observation, now, policy, unknownNotedAt, unreadable } = input;
   const started = ms(run.startedAt);
   const minutes = started === undefined ? 0 : Math.max(0, Math.floor((now.getTime() - started) / 60_000));
   // Beyond every sensible DAG run (and past staleAfter however it is set), stop asking.
@@ -88,16 +105,23 @@ export function decideWatchdogAction(input: {
         return { kind: 'note-running', minutes, state: observation.state, nextNoteInMinutes: Math.round(policy.staleAfterMs / 60_000) };
       }
       case 'unknown':
+      case 'not_found':
         break;
     }
   }
   if (observation.kind === 'error') {
-    return tooOld ? { kind: 'stop-watching', reason: 'too-old' } : { kind: 'wait', reason: 'trigger-error' };
+    if (tooOld) return { kind: 'stop-watching', reason: 'too-old' };
+    const since = unreadable?.since ?? now;
+    const unreadableMs = now.getTime() - since.getTime();
+    if (unreadable?.alertedAt === undefined && unreadableMs >= (policy.unreadableAlertAfterMs ?? policy.staleAfterMs)) {
+      return { kind: 'alert-unreadable', minutes, unreadableMinutes: Math.floor(unreadableMs / 60_000), code: observation.code, message: observation.message };
+    }
+    return { kind: 'wait', reason: 'trigger-error' };
   }
   // Unknown state, run not found, or nothing to ask with: one note, then give up after a bound.
   if (unknownNotedAt === undefined) {
     if (observation.kind === 'no-run-id') return { kind: 'note-unknown', minutes, reason: 'no-run-id' };
-    const notFound = observation.raw === 'not_found';
+    const notFound = observation.state === 'not_found' || observation.raw === 'not_found';
     return {
       kind: 'note-unknown',
       minutes,

@@ -3,7 +3,7 @@ import { runKeyOf } from '../core/pipeline-event';
 import { storeKeys } from '../store/store-keys';
 import { alertGroupKeyOf } from './alert-group-key';
 import type { DeliveryContext } from './delivery-context';
-import { isRecordedAlarm, type DeliveryRecord, type Placement, type RecordedItem } from './delivery-record';
+import { isRecordedAlarm, isRecordedMessage, type DeliveryRecord, type Placement, type RecordedItem } from './delivery-record';
 import { findDeploymentCandidate } from './find-deployment-candidate';
 
 export type PlacementDecision = { ok: true; placement: Placement } | { ok: false; wait: true } | { ok: false; fail: string };
@@ -49,13 +49,15 @@ export async function decidePlacement(ctx: DeliveryContext, d: DeliveryRecord, i
     return { ok: true, placement: entry?.ts !== undefined ? { kind: 'reply', threadTs: entry.ts } : { kind: 'top', root: 'plain' } };
   }
 
+  // Background messages are planned with their placement (planMessage); this only guards a record without one.
+  if (isRecordedMessage(item)) return { ok: true, placement: { kind: 'top', root: 'plain' } };
   const { event } = item;
   const failure = event.type.endsWith('.failed');
   const runKey = runKeyOf(event);
   if (failure && d.modelChannel !== undefined && d.channel !== d.modelChannel) return alertPlacement();
 
   const run = await ctx.runs.get(runKey);
-  if (run?.channel === d.channel && run.ts !== undefined) {
+  if (run?.channel === d.channel && run.ts !== undefined && run.ts !== '') {
     return { ok: true, placement: { kind: 'reply', threadTs: run.ts, update: { kind: 'run', runKey }, ...(event.type === 'evaluation.completed' ? { broadcast: true } : {}) } };
   }
   if (event.type.startsWith('deployment.')) {

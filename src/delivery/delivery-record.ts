@@ -1,5 +1,6 @@
 import type { AlarmAlert } from '../core/alarm-alert';
 import type { ProductionRecord } from '../core/production-record';
+import type { SlackMessage } from '../../views/slack-message';
 import type { RecordedEvent } from './record-event';
 
 /** An alarm recorded for delivery (storeKeys.event(id), queued like a pipeline event). */
@@ -9,10 +10,49 @@ export interface RecordedAlarm {
   source: 'sns';
   receivedAt: string;
 }
-export type RecordedItem = RecordedEvent | RecordedAlarm;
+/** What a background message is, for logs and the closed `type` label of the delivery metrics. */
+export type BackgroundMessageType = 'watchdog' | 'training.requested';
+
+/** Where a background message goes: a channel (then, if Slack refuses it there for good, the next of `fallbacks`), or a thread. */
+export interface MessageTarget {
+  channel: string;
+  threadTs?: string;
+  /** Also show a thread reply in the channel. */
+  broadcast?: boolean;
+  /** Channels tried in order when Slack refuses this one for good (not_in_channel, channel_not_found…). */
+  fallbacks?: string[];
+}
+
+/**
+ * A message the bot itself sends in the background (the run watchdog, `/mlops train`'s "requested"
+ * message), rendered when recorded and delivered through the outbox like an event: recorded
+ * once by id (storeKeys.event(id), queued in the inbox), posted exactly once per target.
+ */
+export interface RecordedMessage {
+  kind: 'message';
+  type: BackgroundMessageType;
+  message: SlackMessage;
+  targets: MessageTarget[];
+  model?: string;
+  runId?: string;
+  /** The run whose thread the message starts, when posted top level (its channel and ts are linked). */
+  runKey?: string;
+  source: 'internal';
+  receivedAt: string;
+}
+export type RecordedItem = RecordedEvent | RecordedAlarm | RecordedMessage;
 
 export function isRecordedAlarm(item: RecordedItem): item is RecordedAlarm {
   return (item as RecordedAlarm).kind === 'alarm';
+}
+
+export function isRecordedMessage(item: RecordedItem): item is RecordedMessage {
+  return (item as RecordedMessage).kind === 'message';
+}
+
+/** A pipeline event (neither an alarm nor a background message). */
+export function isRecordedEvent(item: RecordedItem): item is RecordedEvent {
+  return !isRecordedAlarm(item) && !isRecordedMessage(item);
 }
 
 /**

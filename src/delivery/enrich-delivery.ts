@@ -1,5 +1,5 @@
 import type { DeliveryContext } from './delivery-context';
-import { isRecordedAlarm, type DeliveryRecord, type Enrichment, type RecordedItem } from './delivery-record';
+import { isRecordedEvent, type DeliveryRecord, type Enrichment, type RecordedItem } from './delivery-record';
 
 /** AWS gets this long to add details; the message goes out without them otherwise. */
 const ENRICH_TIMEOUT_MS = 3000;
@@ -12,7 +12,7 @@ const ENRICH_TIMEOUT_MS = 3000;
  */
 export async function enrichDelivery(ctx: DeliveryContext, d: DeliveryRecord, item: RecordedItem): Promise<Enrichment | undefined> {
   const inspector = ctx.inspector;
-  if (inspector === undefined || d.role !== 'main' || isRecordedAlarm(item)) return undefined;
+  if (inspector === undefined || d.role !== 'main' || !isRecordedEvent(item)) return undefined;
   const { event } = item;
   const log = ctx.logger.child({ eventId: event.id, model: event.model, version: event.version, runId: event.run?.runId });
   try {

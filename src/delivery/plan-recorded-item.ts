@@ -8,7 +8,7 @@ import { storeKeys } from '../store/store-keys';
 import { needsFullErrorText } from '../../views/failure-alert-view';
 import type { DeliveryContext } from './delivery-context';
 import { DELIVERY_TTL_MS } from './delivery-context';
-import { deliveryIdFor, isRecordedAlarm, type DeliveryRecord, type RecordedAlarm } from './delivery-record';
+import { deliveryIdFor, isRecordedAlarm, isRecordedMessage, type DeliveryRecord, type RecordedAlarm, type RecordedMessage } from './delivery-record';
 import type { RecordedEvent } from './record-event';
 import { findDeploymentCandidate } from './find-deployment-candidate';
 import { loadRecordedItem } from './load-recorded-item';
@@ -30,7 +30,36 @@ export async function planRecordedItem(ctx: DeliveryContext, id: string): Promis
     ctx.logger.warn({ eventId: id }, 'delivery: recorded event is gone (expired?); nothing to deliver');
     return [];
   }
+  if (isRecordedMessage(item)) return planMessage(ctx, id, item);
   return isRecordedAlarm(item) ? planAlarm(ctx, id, item) : planEvent(ctx, item);
+}
+
+/** A background message: one delivery per target, its placement fixed now (a thread, or top level). */
+async function planMessage(ctx: DeliveryContext, id: string, recorded: RecordedMessage): Promise<string[]> {
+  const now = ctx.clock.now().toISOString();
+  const targets = recorded.targets.filter((t, i, all) => all.findIndex((o) => o.channel === t.channel) === i);
+  await enqueue(
+    ctx,
+    targets.map((target, i) => ({
+      id: deliveryIdFor(id, target.channel, 'main'),
+      eventId: id,
+      eventType: recorded.type,
+      ...(recorded.model !== undefined ? { model: recorded.model } : {}),
+      ...(recorded.runId !== undefined ? { runId: recorded.runId } : {}),
+      channel: target.channel,
+      role: 'main' as const,
+      primary: i === 0,
+      state: 'queued' as const,
+      attempts: 0,
+      placement:
+        target.threadTs !== undefined && target.threadTs !== ''
+          ? { kind: 'reply' as const, threadTs: target.threadTs, ...(target.broadcast === true ? { broadcast: true } : {}) }
+          : { kind: 'top' as const, root: 'plain' as const, ...(recorded.runKey !== undefined ? { runKey: recorded.runKey } : {}) },
+      createdAt: now,
+      updatedAt: now,
+    })),
+  );
+  return targets.map((t) => t.channel);
 }
 
 async function planEvent(ctx: DeliveryContext, recorded: RecordedEvent): Promise<string[]> {

@@ -12,7 +12,7 @@ import type { SlackMessage } from '../../views/slack-message';
 import { trainingStartedView } from '../../views/training-started-view';
 import { trainingSucceededView } from '../../views/training-succeeded-view';
 import type { DeliveryContext } from './delivery-context';
-import { isRecordedAlarm, type DeliveryRecord, type Enrichment, type Placement, type RecordedItem } from './delivery-record';
+import { isRecordedAlarm, isRecordedEvent, isRecordedMessage, type DeliveryRecord, type Enrichment, type Placement, type RecordedItem } from './delivery-record';
 import { loadRecordedItem } from './load-recorded-item';
 
 export type Rendered =
@@ -23,7 +23,7 @@ export type Rendered =
 /** The message of a delivery at its placement (pure views fed from the store). */
 export async function renderDelivery(ctx: DeliveryContext, d: DeliveryRecord, item: RecordedItem, placement: Placement, enrichment: Enrichment | undefined): Promise<Rendered> {
   if (d.role === 'error-detail') {
-    if (isRecordedAlarm(item) || item.event.error === undefined) return { kind: 'fail', reason: 'no error text' };
+    if (!isRecordedEvent(item) || item.event.error === undefined) return { kind: 'fail', reason: 'no error text' };
     const { event } = item;
     const title = `Full error of ${event.model}${event.version !== undefined ? ` ${event.version}` : ''} ${event.type}${event.error?.task !== undefined ? ` (task ${event.error.task})` : ''}`;
     const text = event.error?.message ?? '';
@@ -55,6 +55,8 @@ interface BodyOptions {
 async function renderBody(ctx: DeliveryContext, d: Pick<DeliveryRecord, 'channel' | 'modelChannel' | 'candidateId' | 'production'>, item: RecordedItem, enrichment: Enrichment | undefined, opts: BodyOptions): Promise<Rendered> {
   const windowMinutes = ctx.config.file.alerts.groupWindowMinutes;
   const modelChannel = d.modelChannel !== undefined && d.modelChannel !== d.channel ? { modelChannel: d.modelChannel } : {};
+  // A background message was rendered when it was recorded.
+  if (isRecordedMessage(item)) return { kind: 'message', message: item.message };
   if (isRecordedAlarm(item)) {
     return { kind: 'message', message: alarmAlertView({ alarm: item.alarm, windowMinutes, ...modelChannel, ...(opts.count !== undefined ? { count: opts.count } : {}) }) };
   }
@@ -144,6 +146,7 @@ export async function renderRootUpdate(
 function modelChannelOf(ctx: DeliveryContext, item: RecordedItem): string | undefined {
   const { models, slack } = ctx.config.file;
   if (isRecordedAlarm(item)) return item.alarm.model !== undefined ? (models[item.alarm.model]?.channel ?? slack.defaultChannel) : undefined;
+  if (isRecordedMessage(item)) return item.model !== undefined ? (models[item.model]?.channel ?? slack.defaultChannel) : undefined;
   const route = routeEvent(item.event, ctx.config.file);
   return route.ok ? route.modelChannel : undefined;
 }

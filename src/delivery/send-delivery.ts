@@ -8,7 +8,7 @@ import type { ChannelPacer } from './channel-pacer';
 import { DELIVERY_SLACK_TIMEOUT_MS } from './create-delivery-slack-client';
 import { decidePlacement } from './decide-placement';
 import { DELIVERY_TTL_MS, type DeliveryContext } from './delivery-context';
-import { DELIVERY_METADATA_TYPE, isRecordedAlarm, type DeliveryRecord, type Placement, type RecordedItem } from './delivery-record';
+import { DELIVERY_METADATA_TYPE, deliveryIdFor, isRecordedEvent, isRecordedMessage, type DeliveryRecord, type Placement, type RecordedItem, type RecordedMessage } from './delivery-record';
 import { enrichDelivery } from './enrich-delivery';
 import { findPostedMessage } from './find-posted-message';
 import { loadRecordedItem } from './load-recorded-item';
@@ -173,7 +173,44 @@ async function attempt(ctx: DeliveryContext, st: SenderState, raw: string, d: De
     if (!(await ctx.store.compareAndSet(key, claimedRaw, JSON.stringify(noted), DELIVERY_TTL_MS))) return 'conflict';
     return waitUntil(now + wait);
   }
-  return (await fail(ctx, claimedRaw, claimed, `Slack refused it: ${outcome.error}`, log)) ? NEXT : 'conflict';
+  const fallback = fallbackChannel(claimed, item);
+  if (!(await fail(ctx, claimedRaw, claimed, `Slack refused it: ${outcome.error}`, log, fallback === undefined))) return 'conflict';
+  if (fallback !== undefined && isRecordedMessage(item)) await queueFallback(ctx, claimed, item, fallback, log);
+  return NEXT;
+}
+
+/** The channel a refused background message goes to next, if its target has one. */
+function fallbackChannel(d: DeliveryRecord, item: RecordedItem): string | undefined {
+  if (!isRecordedMessage(item) || d.role !== 'main') return undefined;
+  const target = item.targets.find((t) => t.channel === d.channel || (t.fallbacks ?? []).includes(d.channel));
+  const chain = target === undefined ? [] : [target.channel, ...(target.fallbacks ?? [])];
+  return chain[chain.indexOf(d.channel) + 1];
+}
+
+/**
+ * A background message Slack refused for good in one channel (the bot is not in it…) goes to the
+ * target's next fallback channel, as a delivery of its own (deterministic id: queued once).
+ */
+async function queueFallback(ctx: DeliveryContext, d: DeliveryRecord, item: RecordedMessage, next: string, log: Logger): Promise<void> {
+  const now = new Date().toISOString();
+  const record: DeliveryRecord = {
+    id: deliveryIdFor(d.eventId, next, 'main'),
+    eventId: d.eventId,
+    eventType: d.eventType,
+    ...(d.model !== undefined ? { model: d.model } : {}),
+    ...(d.runId !== undefined ? { runId: d.runId } : {}),
+    channel: next,
+    role: 'main',
+    primary: d.primary,
+    state: 'queued',
+    attempts: 0,
+    placement: { kind: 'top', root: 'plain', ...(item.runKey !== undefined ? { runKey: item.runKey } : {}) },
+    createdAt: now,
+    updatedAt: now,
+  };
+  await ctx.store.recordUnique(storeKeys.delivery(record.id), JSON.stringify(record), DELIVERY_TTL_MS, storeKeys.channelOutbox(next), record.id);
+  await ctx.store.setAdd(storeKeys.outboxChannels(), next);
+  log.info({ fallback: next }, 'delivery: posting the message in the next channel instead');
 }
 
 async function post(ctx: DeliveryContext, d: DeliveryRecord, placement: Placement, rendered: Exclude<Rendered, { kind: 'fail' }>): Promise<SlackOutcome> {
@@ -209,7 +246,9 @@ async function finish(ctx: DeliveryContext, st: SenderState, raw: string, d: Del
   const item = await loadRecordedItem(ctx.store, d.eventId);
   if (d.role === 'main' && placement !== undefined && item !== undefined && ts !== '') {
     if (placement.kind === 'top') {
-      const runKey = placement.runKey ?? (isRecordedAlarm(item) ? undefined : runKeyOf(item.event));
+      const runKey = placement.runKey ?? (isRecordedEvent(item) ? runKeyOf(item.event) : undefined);
+      // `/mlops train`'s "requested" message: the run's later events thread under it.
+      if (placement.root === 'plain' && runKey !== undefined && isRecordedMessage(item)) await linkRunThread(ctx, runKey, d.channel, ts, item);
       if (placement.root === 'run' && runKey !== undefined) {
         await linkRunThread(ctx, runKey, d.channel, ts, item);
         const root: RunMessage = { channel: d.channel, ts, eventId: d.eventId, deliveryId: d.id };
@@ -291,7 +330,7 @@ async function linkRunThread(ctx: DeliveryContext, runKey: string, channel: stri
   const now = new Date().toISOString();
   const existing = await ctx.runs.get(runKey);
   if (existing === undefined) {
-    if (isRecordedAlarm(item)) return;
+    if (!isRecordedEvent(item)) return;
     const { event } = item;
     await ctx.runs.createIfAbsent({
       runKey,
@@ -306,13 +345,19 @@ async function linkRunThread(ctx: DeliveryContext, runKey: string, channel: stri
     });
     return;
   }
-  if (existing.ts !== undefined) return;
-  await ctx.runs.update(runKey, (r) => (r.ts !== undefined ? undefined : { ...r, channel, ts, updatedAt: now }));
+  // '' is a thread not known yet (a "requested" message still on its way, see post-in-background.ts).
+  if (existing.ts !== undefined && existing.ts !== '') return;
+  await ctx.runs.update(runKey, (r) => (r.ts !== undefined && r.ts !== '' ? undefined : { ...r, channel, ts, updatedAt: now }));
 }
 
-async function fail(ctx: DeliveryContext, raw: string, d: DeliveryRecord, reason: string, log: Logger): Promise<boolean> {
+/** `counted` false: another channel takes the message over (a fallback), so it is not lost. */
+async function fail(ctx: DeliveryContext, raw: string, d: DeliveryRecord, reason: string, log: Logger, counted = true): Promise<boolean> {
   const failed: DeliveryRecord = { ...d, state: 'failed', error: reason, updatedAt: new Date().toISOString() };
   if (!(await ctx.store.compareAndSet(storeKeys.delivery(d.id), raw, JSON.stringify(failed), DELIVERY_TTL_MS))) return false;
+  if (!counted) {
+    log.warn({ reason, attempts: d.attempts }, 'delivery: Slack refused the message in this channel; trying the next one');
+    return true;
+  }
   ctx.metrics.eventsFailed.inc({ type: d.eventType });
   log.error({ reason, attempts: d.attempts }, 'delivery: message could not be delivered (permanent failure)');
   return true;

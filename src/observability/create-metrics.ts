@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { ErrorCode } from '../core/errors';
 import { PIPELINE_EVENT_TYPES } from '../core/pipeline-event';
 import { ActionId, SlackEvent } from '../slack/slack-ids';
 
@@ -24,7 +25,11 @@ export const METRIC_LABEL_VALUES = {
     'no_rollback_target', 'approved', 'deployed', 'conflict', 'confirming', 'unavailable', 'timeout',
   ],
   source: ['hook', 'sns', 'internal'],
-  type: [...PIPELINE_EVENT_TYPES, 'alarm', 'sagemaker', 'unknown'],
+  type: [...PIPELINE_EVENT_TYPES, 'alarm', 'sagemaker', 'unknown', 'watchdog', 'training.requested'],
+  // Stable MlopsError codes (src/core/errors.ts) and the watchdog's check outcomes.
+  code: [...Object.values(ErrorCode), 'UNEXPECTED', 'none'],
+  check: ['ok', 'not_found', 'error'],
+  reason: ['attempts', 'refused', 'expired', 'unrenderable'],
   result: [
     'recorded', 'duplicate', 'invalid', 'unroutable', 'unavailable', 'unauthorized', 'forbidden', 'too_large', 'ignored', 'misconfigured',
     'ok', 'error', 'ratelimited', 'failed', 'already_triggered', 'unclear', 'timeout',
@@ -170,6 +175,27 @@ export function createMetrics() {
       registers: [registry],
     }),
   );
+  const watchdogChecks = closed(
+    new Counter({
+      name: 'mlops_watchdog_checks_total',
+      help: 'Run-state checks of the run watchdog by outcome (ok, not_found, error) and error code (MLOPS_…, "none" when ok)',
+      labelNames: ['check', 'code'] as const,
+      registers: [registry],
+    }),
+  );
+  const watchdogUnreadable = new Counter({
+    name: 'mlops_watchdog_unreadable_alerts_total',
+    help: 'Runs alerted because their state could not be read for a bounded time',
+    registers: [registry],
+  });
+  const deliveriesGivenUp = closed(
+    new Counter({
+      name: 'mlops_delivery_given_up_total',
+      help: 'Slack deliveries marked failed, by reason (attempts: retries exhausted while Slack was unreachable; refused; expired; unrenderable)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+  );
   const storeUp = new Gauge({ name: 'mlops_store_up', help: '1 when the store answered the last readiness check', registers: [registry] });
   return {
     registry,
@@ -186,6 +212,9 @@ export function createMetrics() {
     slackApiCalls,
     dagTriggers,
     approvals,
+    watchdogChecks,
+    watchdogUnreadable,
+    deliveriesGivenUp,
     storeUp,
   };
 }

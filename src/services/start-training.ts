@@ -1,9 +1,11 @@
 import type { BotDeps } from '../bot-deps';
+import { isDefinitiveTriggerFailure } from '../core/candidate-state-machine';
 import { isMlopsError } from '../core/errors';
-import type { DagTrigger } from '../core/ports';
+import type { DagTrigger, DagTriggerRequest, DagTriggerResult } from '../core/ports';
 import type { Store } from '../core/store';
 import type { Logger } from '../observability/create-logger';
 import { trainingRequestedView } from '../../views/training-requested-view';
+import { postThroughOutbox } from '../delivery/post-through-outbox';
 
 export interface StartTrainingInput {
   model: string;
@@ -27,14 +29,53 @@ export interface StartedTraining {
   /** Where "training … requested" was posted; undefined when the bot could post nowhere. */
   posted?: { channel: string; ts: string };
   alreadyTriggered: boolean;
+  /**
+   * The trigger's answer was unclear (timeout, reset, 5xx, crashed function) and the run state
+   * could not settle it: the run may exist. The message, the run record and the duplicate guard
+   * are kept (a second `train` asks first); the user must be told it is being confirmed.
+   */
+  confirming?: { reason: string };
+  /** The answer was unclear and the run state settled it: the run existed, or it was absent and was started again with the same run id. */
+  settled?: 'confirmed' | 'retriggered';
+}
+
+type UnclearOutcome =
+  | { kind: 'confirmed' | 'retriggered'; result: DagTriggerResult }
+  | { kind: 'refused'; error: unknown }
+  | { kind: 'confirming' };
+
+/**
+ * A trigger whose answer was unclear: asks the run state once. Found => it started. Proven absent
+ * => the same run id again (idempotent: if the first request still lands, Airflow keeps one run).
+ * Otherwise it stays in doubt (never "nothing was started").
+ */
+async function settleUnclearTrigger(trigger: DagTrigger, request: DagTriggerRequest, log: Logger): Promise<UnclearOutcome> {
+  let state;
+  try {
+    state = await trigger.runState(request.dagId, request.dagRunId);
+  } catch (error) {
+    log.warn({ err: error }, 'could not read the run state of a training trigger in doubt');
+    return { kind: 'confirming' };
+  }
+  if (state.state === 'not_found') {
+    try {
+      return { kind: 'retriggered', result: await trigger.trigger(request) };
+    } catch (error) {
+      return isMlopsError(error) && isDefinitiveTriggerFailure(error.code, error.details) ? { kind: 'refused', error } : { kind: 'confirming' };
+    }
+  }
+  if (state.state === 'unknown' && state.raw === undefined) return { kind: 'confirming' };
+  return { kind: 'confirmed', result: { dagRunId: request.dagRunId, state: state.raw ?? state.state, alreadyTriggered: true } };
 }
 
 /**
  * Posts "training <model> requested by <@U> (run …)", registers the run under that message so
  * the pipeline's events thread there, then triggers the training DAG with
  * conf {model, requested_by, retrain, params} (contract 6). The message and the run record
- * exist before the trigger, so the run's first event can never beat them; if the trigger fails,
- * the message is deleted, the run closed as failed, the guard released and the error rethrown.
+ * exist before the trigger, so the run's first event can never beat them; if the trigger is
+ * refused, the message is deleted, the run closed as failed, the guard released and the error
+ * rethrown. An unclear answer (timeout, reset, 5xx, crashed function) may have started the run: the
+ * run state settles it, else everything is kept and the result says `confirming`.
  */
 export async function startTraining(deps: BotDeps, input: StartTrainingInput): Promise<StartedTraining> {
   const log = input.log.child({ model: input.model, run: input.runId, dagId: input.dagId, slackUser: input.requestedBy });
@@ -46,7 +87,12 @@ export async function startTraining(deps: BotDeps, input: StartTrainingInput): P
     retrain: input.retrain,
     params: input.params,
   });
-  const posted = await postSomewhere(deps, [input.channelId, deps.config.file.models[input.model]?.channel], view, log);
+  // Through the outbox (exactly once, paced): the command's channel, else the model's.
+  const posted = await postThroughOutbox(
+    deps,
+    { key: `training-requested:${input.runId}`, type: 'training.requested', channels: [input.channelId, deps.config.file.models[input.model]?.channel], message: view, model: input.model, runId: input.runId, runKey: `run:${input.runId}` },
+    log,
+  );
   const runKey = `run:${input.runId}`;
   if (posted !== undefined) {
     await deps.runs.registerSlackStartedRun({
@@ -63,18 +109,37 @@ export async function startTraining(deps: BotDeps, input: StartTrainingInput): P
     await deps.runs.createIfAbsent({ runKey, model: input.model, dagId: input.dagId, runId: input.runId, stage: 'requested', startedBy: input.requestedBy, startedAt: at, updatedAt: at });
   }
 
-  let result;
+  let result: DagTriggerResult;
+  let settled: 'confirmed' | 'retriggered' | undefined;
+  const request: DagTriggerRequest = {
+    dagId: input.dagId,
+    dagRunId: input.runId,
+    conf: { model: input.model, requested_by: input.requestedBy, retrain: input.retrain, params: input.params },
+  };
   try {
-    result = await input.trigger.trigger({
-      dagId: input.dagId,
-      dagRunId: input.runId,
-      conf: { model: input.model, requested_by: input.requestedBy, retrain: input.retrain, params: input.params },
-    });
+    result = await input.trigger.trigger(request);
   } catch (error) {
-    deps.metrics.dagTriggers.inc({ purpose: 'training', result: 'error' });
-    log.warn({ err: error, code: isMlopsError(error) ? error.code : undefined }, 'training trigger failed');
-    await cleanUpFailedRequest(deps, input, runKey, posted, error, log);
-    throw error;
+    const definitive = isMlopsError(error) && isDefinitiveTriggerFailure(error.code, error.details);
+    log.warn({ err: error, code: isMlopsError(error) ? error.code : undefined, definitive }, definitive ? 'training trigger failed' : 'training trigger outcome unknown: asking the run state');
+    // An unclear answer is not "nothing was started": only a refusal (or a run proven absent and then refused) is cleaned up.
+    const unclear = definitive ? ({ kind: 'refused', error } as const) : await settleUnclearTrigger(input.trigger, request, log);
+    if (unclear.kind === 'refused') {
+      deps.metrics.dagTriggers.inc({ purpose: 'training', result: 'error' });
+      await cleanUpFailedRequest(deps, input, runKey, posted, unclear.error, log);
+      throw unclear.error;
+    }
+    if (unclear.kind === 'confirming') {
+      deps.metrics.dagTriggers.inc({ purpose: 'training', result: 'unclear' });
+      const reason = error instanceof Error ? error.message : String(error);
+      await deps.audit
+        .append({ at: deps.clock.now().toISOString(), model: input.model, action: 'trigger_unclear', actor: input.requestedBy, dagRunId: input.runId, detail: `${describeRequest(input)}: ${reason}`.slice(0, 500) })
+        .catch((e: unknown) => log.warn({ err: e }, 'could not append the unclear training trigger to the audit log'));
+      log.warn({ channel: posted?.channel, ts: posted?.ts }, 'training run kept as requested while its start is unknown (guard, message and run record kept)');
+      return { runId: input.runId, dagRunId: input.runId, alreadyTriggered: false, confirming: { reason }, ...(posted !== undefined ? { posted } : {}) };
+    }
+    result = unclear.result;
+    settled = unclear.kind;
+    log.info({ settled }, 'training trigger in doubt settled by the run state');
   }
   deps.metrics.dagTriggers.inc({ purpose: 'training', result: result.alreadyTriggered ? 'already_triggered' : 'ok' });
   await deps.audit
@@ -88,26 +153,7 @@ export async function startTraining(deps: BotDeps, input: StartTrainingInput): P
     })
     .catch((error: unknown) => log.warn({ err: error }, 'could not append the training request to the audit log'));
   log.info({ state: result.state, alreadyTriggered: result.alreadyTriggered, channel: posted?.channel, ts: posted?.ts }, 'training DAG triggered');
-  return { runId: input.runId, dagRunId: result.dagRunId, alreadyTriggered: result.alreadyTriggered, ...(posted !== undefined ? { posted } : {}) };
-}
-
-/** The first channel that accepts the message (the command's, else the model's). */
-async function postSomewhere(
-  deps: BotDeps,
-  channels: (string | undefined)[],
-  view: { text: string; blocks: unknown[] },
-  log: Logger,
-): Promise<{ channel: string; ts: string } | undefined> {
-  for (const channel of [...new Set(channels)].filter((c): c is string => c !== undefined)) {
-    try {
-      const res = await deps.slack.chat.postMessage({ channel, text: view.text, blocks: view.blocks as never, unfurl_links: false, unfurl_media: false });
-      if (res.ts !== undefined) return { channel: res.channel ?? channel, ts: res.ts };
-    } catch (error) {
-      // Typically not_in_channel (the bot was not invited there) or a DM: try the next channel.
-      log.warn({ err: error, channel }, 'could not post the training request message');
-    }
-  }
-  return undefined;
+  return { runId: input.runId, dagRunId: result.dagRunId, alreadyTriggered: result.alreadyTriggered, ...(posted !== undefined ? { posted } : {}), ...(settled !== undefined ? { settled } : {}) };
 }
 
 async function cleanUpFailedRequest(

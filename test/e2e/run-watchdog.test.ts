@@ -16,6 +16,19 @@ import { SAMPLE_CONFIG, startTestBot, type TestBot } from '../kit/start-test-bot
  */
 
 const MIN = 60_000;
+
+/** Waits for `read` to return a value (the outbox posts asynchronously); fails after `timeoutMs`. */
+async function until<T>(read: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+/** Lets the delivery worker run a few polls (to show that nothing more is posted). */
+const settle = () => new Promise((r) => setTimeout(r, 1200));
 const DAG = 'fraud_detector_training';
 const T0 = new Date('2026-11-24T10:00:00Z');
 
@@ -96,6 +109,8 @@ describe('run watchdog (end to end)', () => {
     expect(passes.filter((r) => r.leader)).toHaveLength(1);
     expect(passes.filter((r) => r.alerted === 1)).toHaveLength(1);
 
+    await until(() => slack.messages('C0ALERTS').length === 1 && slack.messages('C0FRAUD').some((m) => m.thread_ts === parentTs && m.ts !== parentTs));
+    await settle();
     const thread = slack.messages('C0FRAUD').filter((m) => m.thread_ts === parentTs && m.ts !== parentTs);
     expect(thread).toHaveLength(1);
     expect(thread[0]!.text).toContain('failed without a failure callback');
@@ -120,6 +135,7 @@ describe('run watchdog (end to end)', () => {
     // Later ticks, by either replica, post nothing more.
     clock.setMinutes(400);
     await Promise.all([wa.tick(), wb.tick()]);
+    await settle();
     expect(watchdogPosts()).toHaveLength(2);
   });
 
@@ -142,6 +158,7 @@ describe('run watchdog (end to end)', () => {
     aws.lambda.setRunState(DAG, runId, 'failed');
     clock.setMinutes(130);
     expect(await watchdog(a, 'replica-a').tick()).toMatchObject({ alerted: 1 });
+    await until(() => slack.messages('C0ALERTS').length === 1 && slack.messages('C0FRAUD').some((m) => m.thread_ts === record!.ts && m.ts !== record!.ts));
     const replies = slack.messages('C0FRAUD').filter((m) => m.thread_ts === record!.ts && m.ts !== record!.ts);
     expect(replies.map((m) => m.text)).toEqual([expect.stringContaining('failed without a failure callback')]);
     expect(slack.messages('C0ALERTS').map((m) => m.text)).toEqual([expect.stringContaining('failed without a failure callback')]);
@@ -180,6 +197,8 @@ describe('run watchdog (end to end)', () => {
     await w.tick();
     clock.setMinutes(200);
     await w.tick();
+    await until(() => slack.messages('C0FRAUD').some((m) => m.thread_ts === parentTs && m.ts !== parentTs));
+    await settle();
     let notes = slack.messages('C0FRAUD').filter((m) => m.thread_ts === parentTs && m.ts !== parentTs);
     expect(notes).toHaveLength(1);
     expect(notes[0]!.text).toContain('still running after 2 h 1 min');
@@ -188,6 +207,7 @@ describe('run watchdog (end to end)', () => {
 
     clock.setMinutes(241);
     await w.tick();
+    await until(() => slack.messages('C0FRAUD').filter((m) => m.thread_ts === parentTs && m.ts !== parentTs).length === 2);
     notes = slack.messages('C0FRAUD').filter((m) => m.thread_ts === parentTs && m.ts !== parentTs);
     expect(notes).toHaveLength(2);
     expect(notes[1]!.text).toContain('still running after 4 h 1 min');
@@ -196,6 +216,7 @@ describe('run watchdog (end to end)', () => {
     aws.lambda.setRunState(DAG, runId, 'success');
     clock.setMinutes(250);
     expect(await w.tick()).toMatchObject({ succeeded: 1 });
+    await settle();
     expect(slack.messages('C0FRAUD').filter((m) => m.thread_ts === parentTs && m.ts !== parentTs)).toHaveLength(2);
     expect(await a.bot.deps.runs.get(`run:${runId}`)).toMatchObject({ outcome: 'succeeded' });
     expect(await a.bot.deps.runs.openRunKeys()).not.toContain(`run:${runId}`);
@@ -210,11 +231,12 @@ describe('run watchdog (end to end)', () => {
     const before = posts().length;
     clock.setMinutes(125);
     expect(await watchdog(a, 'replica-a').tick()).toMatchObject({ succeeded: 1, alerted: 0, noted: 0 });
+    await settle();
     expect(posts()).toHaveLength(before);
     expect(await a.bot.deps.runs.get(`run:${runId}`)).toMatchObject({ outcome: 'succeeded' });
   });
 
-  it('a 429 from Slack leaves the alert for the next tick, without posting anything twice', async () => {
+  it('a 429 from Slack: the outbox waits Retry-After and posts the alert once per channel', async () => {
     const clock = testClock();
     const a = await bot(clock);
     const runId = 'manual__watchdog-429';
@@ -223,13 +245,43 @@ describe('run watchdog (end to end)', () => {
     const w = watchdog(a, 'replica-a');
     clock.setMinutes(130);
     slack.failNext('chat.postMessage', 1, { status: 429, retryAfterSeconds: 1 });
-    expect(await w.tick()).toMatchObject({ retry: 1, alerted: 0 });
-    expect((await a.bot.deps.runs.get(`run:${runId}`))?.outcome).toBeUndefined();
+    // Recorded in the outbox: the outcome is settled at once, Slack's answer does not matter here.
     expect(await w.tick()).toMatchObject({ alerted: 1 });
+    expect((await a.bot.deps.runs.get(`run:${runId}`))?.outcome).toBe('failed');
     await w.tick();
+    await until(() => slack.messages('C0ALERTS').length === 1 && slack.messages('C0FRAUD').some((m) => m.thread_ts === parentTs && m.ts !== parentTs));
+    await settle();
+    expect(slack.callsTo('chat.postMessage').filter((c) => c.status === 429)).toHaveLength(1);
     expect(slack.messages('C0FRAUD').filter((m) => m.thread_ts === parentTs && m.ts !== parentTs)).toHaveLength(1);
     expect(slack.messages('C0ALERTS')).toHaveLength(1);
   });
+
+  it('a lost chat.postMessage answer (received, never answered) still gives exactly one alert message', async () => {
+    const clock = testClock();
+    const a = await bot(clock);
+    const runId = 'manual__watchdog-lost';
+    const parentTs = await slackStartedRun(a, runId);
+    aws.lambda.setRunState(DAG, runId, 'failed');
+    const w = watchdog(a, 'replica-a');
+    clock.setMinutes(130);
+    // Slack posts the first alert but its answer never comes back: the client times out.
+    slack.failNext('chat.postMessage', 1, { lose: 'hang' });
+    expect(await w.tick()).toMatchObject({ alerted: 1 });
+    await until(() => slack.callsTo('chat.postMessage').some((c) => c.lost === 'hang'));
+    // The outbox waits out the attempt, looks for the delivery id in Slack, finds it, and does not post again.
+    await until(async () => {
+      const raw = await a.bot.deps.store.get(`delivery:bot-message:watchdog:run:${runId}:failed|C0FRAUD|main`);
+      return raw !== null && (JSON.parse(raw) as { state: string }).state === 'done';
+    }, 25_000);
+    await until(() => slack.messages('C0ALERTS').length === 1);
+    await w.tick();
+    await settle();
+    const thread = slack.messages('C0FRAUD').filter((m) => m.thread_ts === parentTs && m.ts !== parentTs);
+    expect(thread).toHaveLength(1);
+    expect(thread[0]!.text).toContain('failed without a failure callback');
+    expect(slack.messages('C0ALERTS')).toHaveLength(1);
+    expect(slack.callsTo('conversations.replies').length).toBeGreaterThanOrEqual(1);
+  }, 40_000);
 
   it('an unknown run: one note, then the watchdog stops watching it after staleAfter more', async () => {
     const clock = testClock();
@@ -243,6 +295,8 @@ describe('run watchdog (end to end)', () => {
     expect(await w.tick()).toMatchObject({ noted: 0, stopped: 0 });
     clock.setMinutes(245);
     expect(await w.tick()).toMatchObject({ stopped: 1 });
+    await until(() => slack.messages('C0FRAUD').some((m) => m.thread_ts === parentTs && m.ts !== parentTs));
+    await settle();
     const notes = slack.messages('C0FRAUD').filter((m) => m.thread_ts === parentTs && m.ts !== parentTs);
     expect(notes).toHaveLength(1);
     expect(notes[0]!.text).toContain('cannot be read');
@@ -273,6 +327,7 @@ describe('run watchdog (end to end)', () => {
     const calls = aws.callsTo('mwaa', 'InvokeRestApi').map((c) => ({ path: c.path, body: c.body }));
     expect(calls).toEqual([{ path: '/restapi/mlops-prod', body: { Path: `/dags/${DAG}/dagRuns/${runId}`, Method: 'GET' } }]);
     // No thread known: top level in the model's channel, and the alert channel.
+    await until(() => slack.messages('C0FRAUD').length === 1 && slack.messages('C0ALERTS').length === 1);
     const model = slack.messages('C0FRAUD');
     expect(model).toHaveLength(1);
     expect(model[0]!.thread_ts).toBeUndefined();
@@ -280,6 +335,103 @@ describe('run watchdog (end to end)', () => {
     expect(model[0]!.text).toContain('3 h');
     expect(slack.messages('C0ALERTS')).toHaveLength(1);
     expect(await a.bot.deps.runs.get(`run:${runId}`)).toMatchObject({ outcome: 'failed' });
+  });
+
+  it('trigger kind mwaa: a run id of the bot\'s own shape (path over 64 characters) is read through the DAG\'s run list and alerted', async () => {
+    const clock = testClock();
+    const a = await bot(clock, { fileConfig: config({ trigger: { kind: 'mwaa', environment: 'mlops-prod' } }) });
+    // What `/mlops train` names its runs (trainingRunId): GET /dags/<dag>/dagRuns/<run> is 93 characters.
+    const runId = 'mlops_train__fraud-detector__20261124T100000Z__abcd1234';
+    expect(`/dags/${DAG}/dagRuns/${runId}`.length).toBeGreaterThan(64);
+    const parentTs = await slackStartedRun(a, runId);
+    aws.mwaa.setRunState(DAG, runId, 'failed', 'mlops-prod');
+    clock.setMinutes(180);
+    expect(await watchdog(a, 'replica-a').tick()).toMatchObject({ alerted: 1, errors: 0 });
+    const paths = aws.callsTo('mwaa', 'InvokeRestApi').map((c) => (c.body as { Path: string }).Path);
+    expect(paths.length).toBeGreaterThan(0);
+    expect(paths.every((p) => p.length <= 64)).toBe(true);
+    await until(() => slack.messages('C0ALERTS').length === 1 && slack.messages('C0FRAUD').some((m) => m.thread_ts === parentTs && m.ts !== parentTs));
+    expect(await a.bot.deps.runs.get(`run:${runId}`)).toMatchObject({ outcome: 'failed' });
+  });
+
+  it('a run whose state cannot be read is counted at every check and alerted once after the bound; it is still alerted when it turns out failed', async () => {
+    const clock = testClock();
+    const a = await bot(clock);
+    const runId = 'manual__watchdog-unreadable';
+    const parentTs = await slackStartedRun(a, runId);
+    let broken = true;
+    aws.lambda.onInvoke((payload) => {
+      const p = payload as { action?: string };
+      if (p.action === 'status' && broken) return { payload: { statusCode: 502, message: 'cannot read run: MWAA answered 503 <!channel>' } };
+      return undefined;
+    });
+    aws.lambda.setRunState(DAG, runId, 'running');
+    const w = watchdog(a, 'replica-a');
+    // Stale at 120 min; unreadable from then on; the bound is another staleAfter (120 min).
+    for (const minute of [121, 150, 200]) {
+      clock.setMinutes(minute);
+      expect(await w.tick()).toMatchObject({ checked: 1, errors: 1, alerted: 0 });
+    }
+    clock.setMinutes(245);
+    expect(await w.tick()).toMatchObject({ checked: 1, alerted: 1 });
+    clock.setMinutes(260);
+    expect(await w.tick()).toMatchObject({ checked: 1, errors: 1, alerted: 0 });
+    await until(() => slack.messages('C0ALERTS').length === 1);
+    await settle();
+    const alerts = slack.messages('C0ALERTS');
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.text).toContain('cannot read the state');
+    expect(alerts[0]!.text).not.toContain('<!channel>');
+    expect(JSON.stringify(alerts[0]!.blocks)).not.toContain('<!channel>');
+    expect(slack.messages('C0FRAUD').filter((m) => m.thread_ts === parentTs && m.ts !== parentTs)).toHaveLength(1);
+    const metrics = await (await fetch(`${a.url}/metrics`)).text();
+    expect(metrics).toMatch(/mlops_watchdog_checks_total\{check="error",code="MLOPS_TRIGGER_FAILED"\} 5/);
+    expect(metrics).toMatch(/mlops_watchdog_unreadable_alerts_total 1/);
+    expect(a.logs.text()).toContain('the run state cannot be read; alerted');
+
+    // The trigger recovers and reports the run failed: the failure alert still comes.
+    broken = false;
+    aws.lambda.setRunState(DAG, runId, 'failed');
+    clock.setMinutes(270);
+    expect(await w.tick()).toMatchObject({ alerted: 1 });
+    await until(() => slack.messages('C0ALERTS').length === 2);
+    expect(slack.messages('C0ALERTS')[1]!.text).toContain('failed without a failure callback');
+  });
+
+  it('55 runs whose status calls fail do not starve a newer run: it is checked and alerted within a few ticks', async () => {
+    const clock = testClock();
+    const a = await bot(clock);
+    aws.lambda.onInvoke((payload) => {
+      const p = payload as { action?: string; dag_run_id?: string };
+      if (p.action === 'status' && p.dag_run_id?.startsWith('broken-') === true) return { payload: { statusCode: 502, message: 'cannot read run: MWAA timed out' } };
+      return undefined;
+    });
+    for (let i = 0; i < 55; i++) {
+      const at = new Date(T0.getTime() + i * 1000).toISOString();
+      await a.bot.deps.runs.createIfAbsent({ runKey: `run:broken-${i}`, model: 'fraud-detector', dagId: DAG, runId: `broken-${i}`, stage: 'started', startedAt: at, updatedAt: at });
+    }
+    const newer = 'manual__newer-failed';
+    const at = new Date(T0.getTime() + 30 * MIN).toISOString();
+    await a.bot.deps.runs.createIfAbsent({ runKey: `run:${newer}`, model: 'fraud-detector', dagId: DAG, runId: newer, stage: 'started', startedAt: at, updatedAt: at });
+    aws.lambda.setRunState(DAG, newer, 'failed');
+    // A long unreadable bound, so this test is about order only.
+    const w = createRunWatchdog(a.bot.deps, a.bot.deps.trigger!, { replicaId: 'replica-a', unreadableAlertAfterMs: 7 * 24 * 60 * MIN });
+    watchdogs.push(w);
+    let alertedAt: number | undefined;
+    for (let tick = 1; tick <= 4 && alertedAt === undefined; tick++) {
+      clock.setMinutes(160 + tick);
+      const report = await w.tick();
+      expect(report.checked).toBeLessThanOrEqual(20);
+      if (report.alerted === 1) alertedAt = tick;
+    }
+    // 56 stale runs, at most 20 checks a tick, least recently checked first: by the third tick.
+    expect(alertedAt).toBeLessThanOrEqual(3);
+    expect(await a.bot.deps.runs.get(`run:${newer}`)).toMatchObject({ outcome: 'failed' });
+    await until(() => slack.messages('C0ALERTS').length === 1);
+    const statusCalls = aws.callsTo('lambda', 'Invoke').map((c) => (c.body as { dag_run_id: string }).dag_run_id);
+    // Every broken run was asked about as often as the others (fair rotation), none twice before all once.
+    const firstRound = statusCalls.slice(0, 56);
+    expect(new Set(firstRound).size).toBe(firstRound.length);
   });
 
   it('registerWatchdog: one job when enabled with a trigger; none when disabled or without a trigger', async () => {

@@ -92,6 +92,28 @@ describe('decideWatchdogAction', () => {
     expect(decideWatchdogAction({ run: run(), observation: state('failed'), now: old, policy })).toMatchObject({ kind: 'alert-failed' });
   });
 
+  it('alerts once when every check failed for the unreadable bound (default staleAfter), then waits', () => {
+    const error: WatchdogObservation = { kind: 'error', code: 'MLOPS_TRIGGER_FAILED', message: 'HTTP 502' };
+    const since = at(121);
+    expect(decideWatchdogAction({ run: run(), observation: error, now: at(121), policy })).toEqual({ kind: 'wait', reason: 'trigger-error' });
+    expect(decideWatchdogAction({ run: run(), observation: error, now: at(240), policy, unreadable: { since } })).toEqual({ kind: 'wait', reason: 'trigger-error' });
+    expect(decideWatchdogAction({ run: run(), observation: error, now: at(241), policy, unreadable: { since } })).toEqual({
+      kind: 'alert-unreadable',
+      minutes: 241,
+      unreadableMinutes: 120,
+      code: 'MLOPS_TRIGGER_FAILED',
+      message: 'HTTP 502',
+    });
+    expect(decideWatchdogAction({ run: run(), observation: error, now: at(400), policy, unreadable: { since, alertedAt: at(241) } })).toEqual({ kind: 'wait', reason: 'trigger-error' });
+    const short = { ...policy, unreadableAlertAfterMs: 10 * MIN };
+    expect(decideWatchdogAction({ run: run(), observation: error, now: at(131), policy: short, unreadable: { since } })).toMatchObject({ kind: 'alert-unreadable' });
+  });
+
+  it('a run the trigger says does not exist (not_found) is noted like a missing run', () => {
+    const notFound: WatchdogObservation = { kind: 'state', state: 'not_found', raw: 'not_found' };
+    expect(decideWatchdogAction({ run: run(), observation: notFound, now: at(125), policy })).toMatchObject({ kind: 'note-unknown', reason: 'not-found' });
+  });
+
   it('never posts twice within staleAfter for a running run, whatever the times (property)', () => {
     fc.assert(
       fc.property(fc.integer({ min: 120, max: 5000 }), fc.integer({ min: 0, max: 5000 }), (noteMinute, gap) => {

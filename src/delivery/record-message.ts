@@ -1,0 +1,81 @@
+import type { Store } from '../core/store';
+import { EVENT_TTL_MS, storeKeys } from '../store/store-keys';
+import { deliveryIdFor, type DeliveryRecord, type RecordedMessage } from './delivery-record';
+import type { RecordOutcome } from './record-event';
+
+/**
+ * Ids of background messages share the recorded-item key space with pipeline event ids: the
+ * prefix keeps the bot's own ids apart from the ids pipelines send.
+ */
+const ID_PREFIX = 'bot-message:';
+
+export type BackgroundMessage = Omit<RecordedMessage, 'kind' | 'source' | 'receivedAt'>;
+
+export interface RecordedMessageOutcome {
+  outcome: RecordOutcome;
+  /** The outbox id of the message (for deliveryStatus). */
+  id: string;
+  /** When it was first recorded (an earlier recording's time for a duplicate). */
+  recordedAt: Date;
+}
+
+function parse(raw: string | null): RecordedMessage | undefined {
+  if (raw === null) return undefined;
+  try {
+    const item = JSON.parse(raw) as RecordedMessage;
+    return item.kind === 'message' ? item : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Records a message the bot sends in the background (run watchdog, `/mlops train`) into the
+ * outbox, once per `key`: the item, its dedup marker and its inbox entry in one atomic
+ * recordUnique, like a pipeline event. The delivery worker then posts it exactly once per target
+ * (a claim before the post, the delivery id in its metadata, a look in Slack before any retry),
+ * paced per channel. Rejects (StoreUnavailable) when the store does not answer: the caller tries
+ * again later, and a second recording of the same key is a no-op.
+ */
+export function createMessageRecorder(deps: { store: Store; onRecorded?: () => void }) {
+  return async function recordMessage(key: string, message: BackgroundMessage, at: Date): Promise<RecordedMessageOutcome> {
+    const id = `${ID_PREFIX}${key}`;
+    const recorded: RecordedMessage = { kind: 'message', ...message, source: 'internal', receivedAt: at.toISOString() };
+    const isNew = await deps.store.recordUnique(storeKeys.event(id), JSON.stringify(recorded), EVENT_TTL_MS, storeKeys.inbox(), id);
+    if (isNew) {
+      deps.onRecorded?.();
+      return { outcome: 'recorded', id, recordedAt: at };
+    }
+    const existing = parse(await deps.store.get(storeKeys.event(id)));
+    return { outcome: 'duplicate', id, recordedAt: existing !== undefined ? new Date(existing.receivedAt) : at };
+  };
+}
+export type RecordMessage = ReturnType<typeof createMessageRecorder>;
+
+/** When the message `key` was recorded, if it was (and is still remembered: EVENT_TTL_MS). */
+export async function messageRecordedAt(store: Store, key: string): Promise<Date | undefined> {
+  const item = parse(await store.get(storeKeys.event(`${ID_PREFIX}${key}`)));
+  return item !== undefined ? new Date(item.receivedAt) : undefined;
+}
+
+export type MessageDeliveryStatus =
+  | { state: 'posted'; channel: string; ts: string }
+  /** Slack refused it in every channel tried (or it was given up). */
+  | { state: 'failed' }
+  /** Not planned or not sent yet, or its outcome is being confirmed. */
+  | { state: 'pending' };
+
+/**
+ * Where a recorded message with one target (and its fallbacks) stands: posted in the first
+ * channel of the chain that took it, failed when every channel of the chain failed, else pending.
+ */
+export async function messageDeliveryStatus(store: Store, id: string, chain: readonly string[]): Promise<MessageDeliveryStatus> {
+  for (const channel of chain) {
+    const raw = await store.get(storeKeys.delivery(deliveryIdFor(id, channel, 'main')));
+    if (raw === null) return { state: 'pending' };
+    const d = JSON.parse(raw) as DeliveryRecord;
+    if ((d.state === 'posted' || d.state === 'done') && d.ts !== undefined && d.ts !== '') return { state: 'posted', channel, ts: d.ts };
+    if (d.state !== 'failed') return { state: 'pending' };
+  }
+  return { state: 'failed' };
+}
