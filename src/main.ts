@@ -1,5 +1,6 @@
 import { loadConfig } from './config/load-config';
 import { createBot } from './create-bot';
+import { ErrorCode, isMlopsError } from './core/errors';
 import { createLogger } from './observability/create-logger';
 import { SlackSetupError } from './slack/verify-bot-token';
 
@@ -23,6 +24,12 @@ async function main(): Promise<void> {
   for (const warning of loaded.warnings) logger.warn(warning);
   // A token Slack refuses is a setting to fix: one line naming it, no stack trace, exit 1.
   const refused = (error: unknown): boolean => {
+    // Same for a Redis that may evict keys (store/check-eviction-policy.ts): the line says the fix.
+    if (isMlopsError(error, ErrorCode.ConfigInvalid)) {
+      process.stderr.write(`mlops-chatops: ${error.message}\n`);
+      logger.fatal({ code: error.code, ...error.details }, error.message);
+      return true;
+    }
     if (!(error instanceof SlackSetupError)) return false;
     process.stderr.write(`mlops-chatops: ${error.message}\n`);
     logger.fatal({ setting: error.setting, slackError: error.slackError }, error.message);

@@ -1,3 +1,8 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../src/config/load-config';
 import { createBot } from '../../src/create-bot';
@@ -58,6 +63,24 @@ describe('Redis maxmemory-policy at startup', () => {
     expect(message).toContain('set maxmemory-policy noeviction');
     expect(message).toContain('REDIS_MAXMEMORY_POLICY_CHECK=warn');
   });
+
+  it('the real entry point exits 1 with exactly one line on stderr naming the policy and the fix, before listening', async () => {
+    const r = await redis(['--maxmemory-policy', 'volatile-lru']);
+    const root = join(__dirname, '..', '..');
+    const tsx = pathToFileURL(require.resolve('tsx', { paths: [root] })).href;
+    const child = spawn(process.execPath, ['--import', tsx, join(root, 'src', 'main.ts')], {
+      cwd: mkdtempSync(join(tmpdir(), 'mlops-main-')),
+      env: { PATH: process.env['PATH'] ?? '', SLACK_BOT_TOKEN: TEST_BOT_TOKEN, SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET, SLACK_API_URL: slack.apiUrl, REDIS_URL: r.url, PORT: '0', HOST: '127.0.0.1' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(1);
+    expect(stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^mlops-chatops: Redis maxmemory-policy is volatile-lru: .*set maxmemory-policy noeviction/)]);
+    expect(stdout).not.toContain('mlops-chatops is listening');
+  }, 30_000);
 
   it('refuses allkeys-lru too', async () => {
     const r = await redis(['--maxmemory-policy', 'allkeys-lru']);
