@@ -18,7 +18,7 @@ const MAX_LINE_BLOCKS = SlackLimits.blocksPerMessage - 3;
 /** `/mlops status` without argument: one line per configured endpoint. */
 export function endpointsSummaryView(input: EndpointsSummaryViewInput): SlackMessage {
   if (input.rows.length === 0) {
-    const text = 'No endpoints are configured: set `models.<name>.endpoint` in the config file to watch one.';
+    const text = 'No endpoints are configured: set `models.&lt;name&gt;.endpoint` in the config file to watch one.';
     return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
   }
   const chunks = chunkLines(
@@ -36,7 +36,7 @@ export function endpointsSummaryView(input: EndpointsSummaryViewInput): SlackMes
     elements: [
       {
         type: 'mrkdwn',
-        text: `${hidden > 0 ? `…and ${hidden} more. ` : ''}Last ${input.windowMinutes} minutes of CloudWatch metrics, as of ${slackDate(input.now.toISOString(), '{time}')}. \`/mlops status <model>\` shows one endpoint in detail.`,
+        text: `${hidden > 0 ? `…and ${hidden} more. ` : ''}Last ${input.windowMinutes} minutes of CloudWatch metrics, as of ${slackDate(input.now.toISOString(), '{time}')}. \`/mlops status &lt;model&gt;\` shows one endpoint in detail.`,
       },
     ],
   });

@@ -36,7 +36,7 @@ export function homeView(input: HomeViewInput): SlackMessage {
   const endpoints = listBlocks(
     'Endpoints',
     input.endpoints.map((r) => endpointSummaryLine(r, input.windowMinutes)),
-    'No endpoints configured (`models.<name>.endpoint`).',
+    'No endpoints configured (`models.&lt;name&gt;.endpoint`).',
   );
   const pendingLines = input.models.flatMap((m) =>
     m.pending.map((p) => `• *${escapeMrkdwn(m.model)}* ${escapeMrkdwn(p.version)}: ${p.approvals} of ${p.required} approval${p.required === 1 ? '' : 's'}${p.channel !== undefined ? ` · <#${p.channel}>` : ''}`),

@@ -116,7 +116,7 @@ describe('endpointsSummaryView', () => {
 
   it('explains an empty configuration', () => {
     const empty = endpointsSummaryView({ rows: [], windowMinutes: 60, now });
-    expect(empty.text).toContain('models.<name>.endpoint');
+    expect(empty.text).toContain('models.&lt;name&gt;.endpoint');
   });
 
   it('matches its snapshot', () => {
