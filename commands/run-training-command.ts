@@ -8,6 +8,7 @@ import { inlineCode } from '../views/inline-code';
 import { noticeView } from '../views/notice-view';
 import { escapeMrkdwn } from '../views/escape-truncate';
 import { trainingConfirmView } from '../views/training-confirm-view';
+import { trainingConfirmingView } from '../views/trigger-confirming-view';
 import { trainingRequestedView } from '../views/training-requested-view';
 import type { CommandContext } from './command-spec';
 import { noOptions, parseCommandArgs } from './parse-command-args';
@@ -68,6 +69,12 @@ export async function runTrainingCommand(ctx: CommandContext, retrain: boolean):
     return;
   }
   const { started } = outcome;
+  if (started.confirming !== undefined) {
+    // The trigger's answer was unclear: not "nothing was started" (issue 10); the run is kept as requested.
+    const dagId = ctx.deps.config.file.models[model]?.trainingDag ?? '';
+    await ctx.respond({ ...trainingConfirmingView({ model, dagId, runId: started.runId, reason: started.confirming.reason, outcome: 'confirming' }), responseType: 'ephemeral' });
+    return;
+  }
   if (started.posted === undefined) {
     // The bot may post nowhere (not invited): the command's own answer carries the news instead.
     await ctx.respond({

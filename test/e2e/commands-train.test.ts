@@ -163,12 +163,8 @@ describe('/mlops train and retrain (lambda trigger)', () => {
   });
 
   describe('trigger failures: a clear ephemeral answer, the channel message withdrawn, the guard released', () => {
+    // A FunctionError (the function crashed) is not a refusal: the run may exist (issue 10, trigger-doubt-training.test.ts).
     const cases: [string, () => void, RegExp][] = [
-      [
-        'a FunctionError',
-        () => t.aws.lambda.onInvoke(() => ({ functionError: { errorMessage: 'DAG fraud_detector_training is paused', errorType: 'DagPaused' } })),
-        /^Could not start training of fraud-detector: The trigger function mlops-dag-trigger failed while starting DAG fraud_detector_training: DAG fraud_detector_training is paused\. Nothing was started\.$/,
-      ],
       [
         'a refusal (statusCode >= 400)',
         () => t.aws.lambda.onInvoke(() => ({ payload: { statusCode: 400, message: 'DAG not found' } })),
@@ -267,7 +263,8 @@ describe('train edge configurations', () => {
       });
       await sendCommand(fast, 'train fraud-detector', { userId: 'U0ALICE' });
       const answer = await nextResponse(fast, 0);
-      expect(answer.text).toMatch(/AWS did not answer lambda:InvokeFunction on Lambda function mlops-dag-trigger in time.*The run may have started anyway: check Airflow before trying again/);
+      // Not a failure: the run may have started, so it is kept and confirmed (issue 10).
+      expect(answer.text).toMatch(/AWS did not answer lambda:InvokeFunction on Lambda function mlops-dag-trigger in time.*The run may have started: it is kept as requested/);
     } finally {
       await fast.stop();
     }

@@ -4,6 +4,7 @@ import { commandErrorView } from '../../../views/command-error-view';
 import { escapeMrkdwn } from '../../../views/escape-truncate';
 import { noticeView } from '../../../views/notice-view';
 import type { SlackMessage } from '../../../views/slack-message';
+import { trainingConfirmingView } from '../../../views/trigger-confirming-view';
 import type { BotDeps } from '../../bot-deps';
 import { isMlopsError } from '../../core/errors';
 import { confirmTraining } from '../../services/confirm-training';
@@ -78,6 +79,13 @@ async function handle(deps: BotDeps, args: ClickArgs, kind: 'confirm' | 'cancel'
     }
     try {
       const result = await confirmTraining(deps, pending, runLog);
+      if (result.confirming !== undefined) {
+        // The trigger's answer was unclear: the run may exist and is kept (issue 10), not "started", not "failed".
+        outcome = 'confirming';
+        const dagId = deps.config.file.models[pending.model]?.trainingDag ?? '';
+        await replace(trainingConfirmingView({ model: pending.model, dagId, runId: result.runId, reason: result.confirming.reason, outcome: 'confirming' }));
+        return;
+      }
       outcome = 'started';
       const where = result.posted !== undefined ? ` Updates follow in <#${result.posted.channel}>.` : '';
       const started = `${pending.retrain ? 'Retraining' : 'Training'} of ${pending.model} started (run ${result.runId}).`;
