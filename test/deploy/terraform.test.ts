@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 
@@ -163,9 +164,14 @@ describe('deploy/terraform (parsed HCL)', () => {
   });
 
   it('git-ignores .terraform, state, .build, *.tfvars and the real mlops.config.yml, but not the examples or the provider lock', () => {
+    // git's own matcher on the project's .gitignore alone: a scratch repository (so an export
+    // without .git works too) with no global excludes (so they cannot make this pass).
+    const scratch = mkdtempSync(join(tmpdir(), 'gitignore-check-'));
+    execFileSync('git', ['init', '-q', scratch]);
+    copyFileSync(join(ROOT, '.gitignore'), join(scratch, '.gitignore'));
     const ignored = (path: string) => {
       try {
-        execFileSync('git', ['check-ignore', '-q', '--no-index', path], { cwd: ROOT, stdio: 'ignore' });
+        execFileSync('git', ['-c', 'core.excludesFile=/dev/null', 'check-ignore', '-q', '--no-index', path], { cwd: scratch, stdio: 'ignore' });
         return true;
       } catch {
         return false;
@@ -183,5 +189,6 @@ describe('deploy/terraform (parsed HCL)', () => {
     const mustKeep = ['mlops.config.example.yml', 'deploy/k8s/mlops.config.yml', 'deploy/terraform/backend.tf.example', 'deploy/terraform/.terraform.lock.hcl', 'deploy/terraform/main.tf'];
     expect(mustIgnore.filter((p) => !ignored(p))).toEqual([]);
     expect(mustKeep.filter(ignored)).toEqual([]);
+    rmSync(scratch, { recursive: true, force: true });
   });
 });
