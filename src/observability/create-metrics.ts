@@ -22,7 +22,7 @@ export const METRIC_LABEL_VALUES = {
   outcome: [
     'ok', 'error', 'busy', 'invalid', 'unknown', 'parse_error', 'expired', 'refused', 'cancelled', 'started', 'rejected',
     'not_found', 'not_authorized', 'not_configured', 'modal_failed', 'modal_opened', 'recorded', 'deploying', 'trigger_failed',
-    'no_rollback_target', 'approved', 'deployed', 'conflict', 'confirming', 'unavailable', 'timeout',
+    'no_rollback_target', 'approved', 'deployed', 'conflict', 'confirming', 'endpoint_mismatch', 'unavailable', 'timeout',
   ],
   source: ['hook', 'sns', 'internal'],
   type: [...PIPELINE_EVENT_TYPES, 'alarm', 'sagemaker', 'unknown', 'watchdog', 'training.requested'],
