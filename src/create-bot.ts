@@ -6,6 +6,7 @@ import { createWorkLimiter } from './core/create-work-limiter';
 import { systemClock, type Clock, type DagTrigger, type EndpointInspector } from './core/ports';
 import type { Store } from './core/store';
 import { createEventRecorder, type RecordedEvent } from './delivery/record-event';
+import type { DeliveryWorkerOptions } from './delivery/delivery-worker';
 import { createMessageRecorder } from './delivery/record-message';
 import { createHttpServer, type HttpRoute } from './http/create-http-server';
 import { healthRoutes } from './http/health-routes';
@@ -41,6 +42,8 @@ export interface BotOptions {
     aws?: AwsClientsOptions;
     /** Backoff of the startup Slack token check while Slack is unreachable. */
     slackTokenRetry?: RetryPolicy;
+    /** Delivery worker settings (retry backoff, give-up limit). */
+    delivery?: DeliveryWorkerOptions;
   };
   /** Hears of a refused Slack token found after start() returned (Slack was unreachable at first); default: logged. */
   onFatal?: (error: Error) => void;
@@ -114,7 +117,7 @@ export function createBot(options: BotOptions): Bot {
   };
 
   let shuttingDown = false;
-  const { jobs, routes: extraRoutes } = registerListeners(slack.app, deps, { onRecorded });
+  const { jobs, routes: extraRoutes } = registerListeners(slack.app, deps, { onRecorded, ...(options.overrides?.delivery !== undefined ? { delivery: options.overrides.delivery } : {}) });
   const routes: HttpRoute[] = [
     ...healthRoutes({ store, metrics, isShuttingDown: () => shuttingDown }),
     {

@@ -108,6 +108,10 @@ export interface DeliveryRecord {
   production?: ProductionRecord | null;
   state: 'queued' | 'sending' | 'posted' | 'done' | 'failed';
   attempts: number;
+  /** Looks in Slack for an earlier attempt's post that failed (they count towards giving up too). */
+  checks?: number;
+  /** No try before this time (ISO): the retry backoff, kept in the record so any kick respects it. */
+  nextAttemptAt?: string;
   /** When the last attempt was claimed (ISO), and by which worker. */
   attemptAt?: string;
   owner?: string;

@@ -8,7 +8,8 @@ import type { DeliveryContext } from './delivery-context';
 import type { DeliveryRecord } from './delivery-record';
 import { loadRecordedItem } from './load-recorded-item';
 import { planRecordedItem } from './plan-recorded-item';
-import { processDelivery, type SenderState } from './send-delivery';
+import { DEFAULT_DELIVERY_BACKOFF, MAX_DELIVERY_TRIES, processDelivery, type SenderState } from './send-delivery';
+import { backoffDelayMs, type BackoffPolicy } from '../core/backoff-delay';
 
 export interface DeliveryWorkerOptions {
   /** How often the outbox is polled (events recorded by other replicas, timers lost). */
@@ -18,9 +19,25 @@ export interface DeliveryWorkerOptions {
   leaseTtlMs?: number;
   /** How long stop() waits for calls in flight before giving up on them (they are recovered later). */
   stopWaitMs?: number;
+  /** Backoff between tries of a message while Slack fails (default 2 s doubling to 5 min, with jitter). */
+  retryBackoff?: BackoffPolicy;
+  /** Tries (posts and looks in Slack) before a message is given up and marked failed; default 12. */
+  maxTries?: number;
+  /** Jitter source (tests). */
+  random?: () => number;
 }
 
-const DEFAULTS = { pollMs: 500, postIntervalMs: 1000, leaseTtlMs: 15_000, stopWaitMs: 3000 };
+const DEFAULTS = {
+  pollMs: 500,
+  postIntervalMs: 1000,
+  leaseTtlMs: 15_000,
+  stopWaitMs: 3000,
+  retryBackoff: DEFAULT_DELIVERY_BACKOFF,
+  maxTries: MAX_DELIVERY_TRIES,
+  random: Math.random,
+};
+/** A channel whose drain fails (store trouble) retries after this backoff. */
+const DRAIN_BACKOFF: BackoffPolicy = { baseMs: 1000, maxMs: 30_000 };
 const MAX_PLAN_FAILURES = 3;
 /** Channels are re-listed and gauges refreshed every this many polls. */
 const SWEEP_EVERY = 4;
@@ -39,7 +56,16 @@ export function createDeliveryWorker(ctx: DeliveryContext, options: DeliveryWork
   const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
   const lease = storeLease(ctx.store, storeKeys.lease('delivery'), owner, opts.leaseTtlMs);
   const log = ctx.logger.child({ component: 'delivery', owner });
-  const st: SenderState = { owner, pacer: new ChannelPacer(opts.postIntervalMs), settled: new Set(), updateBlockedUntil: 0, rootUpdateFailures: new Map() };
+  const st: SenderState = {
+    owner,
+    pacer: new ChannelPacer(opts.postIntervalMs),
+    settled: new Set(),
+    updateBlockedUntil: 0,
+    rootUpdateFailures: new Map(),
+    backoff: opts.retryBackoff,
+    maxTries: Math.max(1, opts.maxTries),
+    random: opts.random,
+  };
   let leader = false;
   let stopping = false;
   let started = false;
@@ -49,7 +75,7 @@ export function createDeliveryWorker(ctx: DeliveryContext, options: DeliveryWork
   let planning: Promise<void> | undefined;
   let planAgain = false;
   const planFailures = new Map<string, number>();
-  const channels = new Map<string, { running?: Promise<void>; again: boolean; timer?: NodeJS.Timeout; timerAt?: number }>();
+  const channels = new Map<string, { running?: Promise<void>; again: boolean; timer?: NodeJS.Timeout; timerAt?: number; failures: number }>();
 
   const active = () => started && !stopping && leader && lease.fresh(2000);
 
@@ -146,7 +172,7 @@ export function createDeliveryWorker(ctx: DeliveryContext, options: DeliveryWork
     if (!active()) return;
     let state = channels.get(channel);
     if (state === undefined) {
-      state = { again: false };
+      state = { again: false, failures: 0 };
       channels.set(channel, state);
     }
     if (state.running !== undefined) {
@@ -155,9 +181,14 @@ export function createDeliveryWorker(ctx: DeliveryContext, options: DeliveryWork
     }
     const s = state;
     s.running = drain(channel)
+      .then(() => {
+        s.failures = 0;
+      })
       .catch((error: unknown) => {
-        log.error({ err: error, channel }, 'delivery: channel drain failed; will retry');
-        wakeAt(channel, Date.now() + 2000);
+        s.failures++;
+        const retryInMs = backoffDelayMs(s.failures, DRAIN_BACKOFF, opts.random);
+        log.error({ err: error, channel, retryInMs }, 'delivery: channel drain failed; will retry');
+        wakeAt(channel, Date.now() + retryInMs);
       })
       .finally(() => {
         s.running = undefined;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { countInAlertGroup, openAlertGroup, type AlertGroup } from '../core/alert-group';
+import { backoffDelayMs, type BackoffPolicy } from '../core/backoff-delay';
 import { runKeyOf } from '../core/pipeline-event';
 import type { Logger } from '../observability/create-logger';
 import { storeKeys } from '../store/store-keys';
@@ -15,8 +16,14 @@ import { loadRecordedItem } from './load-recorded-item';
 import { renderDelivery, renderRootUpdate, type Rendered, type RunMessage } from './render-delivery';
 import { updateJson } from './update-json';
 
-/** Attempts of one message before it is given up (logged, counted in mlops_events_failed_total). */
-export const MAX_DELIVERY_ATTEMPTS = 8;
+/**
+ * Tries of one message (posts, and looks in Slack for an earlier post) before it is given up:
+ * marked failed, logged, counted in mlops_events_failed_total and mlops_delivery_given_up_total.
+ * With the default backoff (2 s doubling to 5 min, equal jitter) that is about 12 to 24 minutes of
+ * Slack being unreachable.
+ */
+export const MAX_DELIVERY_TRIES = 12;
+export const DEFAULT_DELIVERY_BACKOFF: BackoffPolicy = { baseMs: 2000, maxMs: 300_000 };
 /** An attempt of another worker may still be on the wire until its client gives up, plus a margin. */
 const IN_FLIGHT_GRACE_MS = DELIVERY_SLACK_TIMEOUT_MS + 2000;
 const MAX_ROOT_UPDATE_FAILURES = 4;
@@ -33,13 +40,18 @@ export interface SenderState {
   /** chat.update is rate limited per workspace, not per channel. */
   updateBlockedUntil: number;
   rootUpdateFailures: Map<string, number>;
+  /** Backoff between tries of one message (and of thread-root updates). */
+  backoff: BackoffPolicy;
+  maxTries: number;
+  random: () => number;
 }
 
 export type StepResult = { kind: 'next' } | { kind: 'wait'; untilMs: number };
 
 const NEXT: StepResult = { kind: 'next' };
 const waitUntil = (untilMs: number): StepResult => ({ kind: 'wait', untilMs });
-const backoffMs = (attempts: number) => Math.min(60_000, 1000 * 2 ** Math.max(0, attempts - 1));
+/** Tries so far: posts and looks in Slack both count (a look that fails is a try that failed). */
+const triesOf = (d: DeliveryRecord) => d.attempts + (d.checks ?? 0);
 
 /**
  * Advances one delivery as far as it can go now, exactly once:
@@ -63,6 +75,9 @@ export async function processDelivery(ctx: DeliveryContext, st: SenderState, id:
     const d = JSON.parse(raw) as DeliveryRecord;
     const log = ctx.logger.child({ deliveryId: id, eventId: d.eventId, eventType: d.eventType, model: d.model, version: d.version, runId: d.runId, channel: d.channel });
     if (d.state === 'done' || d.state === 'failed') return NEXT;
+    // A retry waits its backoff whoever kicks the channel (polls, sweeps, other messages, restarts).
+    const notBefore = Date.parse(d.nextAttemptAt ?? '');
+    if ((d.state === 'queued' || d.state === 'sending') && notBefore > Date.now()) return waitUntil(notBefore);
     if (d.state === 'posted') {
       const result = await finish(ctx, st, raw, d, log);
       if (result === 'conflict') continue;
@@ -82,11 +97,20 @@ export async function processDelivery(ctx: DeliveryContext, st: SenderState, id:
       });
       if ('error' in found) {
         if (found.error.kind === 'permanent') {
-          if (await fail(ctx, raw, d, `could not check whether it was posted: ${found.error.error}`, log)) return NEXT;
+          if (await fail(ctx, raw, d, `could not check whether it was posted: ${found.error.error}`, log, { reason: 'refused' })) return NEXT;
           continue;
         }
-        log.warn({ error: found.error.error }, 'delivery: could not check Slack for an earlier attempt; will retry');
-        return waitUntil(Date.now() + (found.error.kind === 'ratelimited' ? found.error.retryAfterMs : backoffMs(d.attempts)));
+        // The look itself is a try: with Slack unreachable, looks must back off and run out too.
+        const checked: DeliveryRecord = { ...d, checks: (d.checks ?? 0) + 1, error: `check failed: ${found.error.error}`, updatedAt: new Date().toISOString() };
+        if (triesOf(checked) >= st.maxTries) {
+          if (await giveUp(ctx, raw, checked, log)) return NEXT;
+          continue;
+        }
+        const wait = found.error.kind === 'ratelimited' ? found.error.retryAfterMs : backoffDelayMs(triesOf(checked), st.backoff, st.random);
+        const next: DeliveryRecord = { ...checked, nextAttemptAt: new Date(Date.now() + wait).toISOString() };
+        if (!(await ctx.store.compareAndSet(key, raw, JSON.stringify(next), DELIVERY_TTL_MS))) continue;
+        log.warn({ error: found.error.error, tries: triesOf(checked), retryInMs: wait }, 'delivery: could not check Slack for an earlier attempt; will retry');
+        return waitUntil(Date.now() + wait);
       }
       if (found.found) {
         log.info({ ts: found.ts }, 'delivery: an earlier attempt had posted it; not posting again');
@@ -105,13 +129,11 @@ export async function processDelivery(ctx: DeliveryContext, st: SenderState, id:
 }
 
 async function attempt(ctx: DeliveryContext, st: SenderState, raw: string, d: DeliveryRecord, log: Logger): Promise<StepResult | 'conflict'> {
-  if (d.attempts >= MAX_DELIVERY_ATTEMPTS) {
-    return (await fail(ctx, raw, d, `gave up after ${d.attempts} attempts (last error: ${d.error ?? 'none'})`, log)) ? NEXT : 'conflict';
-  }
+  if (triesOf(d) >= st.maxTries) return (await giveUp(ctx, raw, d, log)) ? NEXT : 'conflict';
   const readyAt = st.pacer.readyAt(d.channel);
   if (Date.now() < readyAt) return waitUntil(readyAt);
   const item = await loadRecordedItem(ctx.store, d.eventId);
-  if (item === undefined) return (await fail(ctx, raw, d, 'its recorded event is gone (expired)', log)) ? NEXT : 'conflict';
+  if (item === undefined) return (await fail(ctx, raw, d, 'its recorded event is gone (expired)', log, { reason: 'expired' })) ? NEXT : 'conflict';
 
   let placement = d.placement;
   let enrichment = d.enrichment;
@@ -119,13 +141,13 @@ async function attempt(ctx: DeliveryContext, st: SenderState, raw: string, d: De
     const decision = await decidePlacement(ctx, d, item);
     if (!decision.ok) {
       if ('wait' in decision) return waitUntil(Date.now() + 500);
-      return (await fail(ctx, raw, d, decision.fail, log)) ? NEXT : 'conflict';
+      return (await fail(ctx, raw, d, decision.fail, log, { reason: 'unrenderable' })) ? NEXT : 'conflict';
     }
     placement = decision.placement;
     enrichment = await enrichDelivery(ctx, d, item);
   }
   const rendered = await renderDelivery(ctx, d, item, placement, enrichment);
-  if (rendered.kind === 'fail') return (await fail(ctx, raw, d, rendered.reason, log)) ? NEXT : 'conflict';
+  if (rendered.kind === 'fail') return (await fail(ctx, raw, d, rendered.reason, log, { reason: 'unrenderable' })) ? NEXT : 'conflict';
 
   const claimed: DeliveryRecord = {
     ...d,
@@ -160,21 +182,22 @@ async function attempt(ctx: DeliveryContext, st: SenderState, raw: string, d: De
     // Certainly not posted: queued again, and only this channel waits.
     st.pacer.blockUntil(d.channel, now + outcome.retryAfterMs);
     log.warn({ retryAfterMs: outcome.retryAfterMs }, 'delivery: Slack rate limited this channel; waiting Retry-After');
+    // Retry-After is the channel's (the pacer holds it), not this message's: no nextAttemptAt.
     const requeued: DeliveryRecord = { ...claimed, state: 'queued', attempts: d.attempts, error: 'ratelimited', updatedAt: new Date().toISOString() };
     if (!(await ctx.store.compareAndSet(key, claimedRaw, JSON.stringify(requeued), DELIVERY_TTL_MS))) return 'conflict';
     return waitUntil(now + outcome.retryAfterMs);
   }
   if (outcome.kind === 'transient') {
     // Maybe posted: stays `sending`; the next attempt first looks for it in Slack.
-    const wait = backoffMs(claimed.attempts);
+    const wait = backoffDelayMs(triesOf(claimed), st.backoff, st.random);
     st.pacer.blockUntil(d.channel, now + wait);
     log.warn({ error: outcome.error, attempt: claimed.attempts, retryInMs: wait }, 'delivery: Slack did not confirm the post; will check and retry');
-    const noted: DeliveryRecord = { ...claimed, error: outcome.error, updatedAt: new Date().toISOString() };
+    const noted: DeliveryRecord = { ...claimed, error: outcome.error, nextAttemptAt: new Date(now + wait).toISOString(), updatedAt: new Date().toISOString() };
     if (!(await ctx.store.compareAndSet(key, claimedRaw, JSON.stringify(noted), DELIVERY_TTL_MS))) return 'conflict';
     return waitUntil(now + wait);
   }
   const fallback = fallbackChannel(claimed, item);
-  if (!(await fail(ctx, claimedRaw, claimed, `Slack refused it: ${outcome.error}`, log, fallback === undefined))) return 'conflict';
+  if (!(await fail(ctx, claimedRaw, claimed, `Slack refused it: ${outcome.error}`, log, { reason: 'refused', counted: fallback === undefined }))) return 'conflict';
   if (fallback !== undefined && isRecordedMessage(item)) await queueFallback(ctx, claimed, item, fallback, log);
   return NEXT;
 }
@@ -320,7 +343,7 @@ async function updateRoot(
     log.warn({ error: res.error, rootTs: target.ts }, 'delivery: could not update the thread root; the reply is posted');
     return 'ok';
   }
-  const waitMs = res.kind === 'ratelimited' ? res.retryAfterMs : backoffMs(failures);
+  const waitMs = res.kind === 'ratelimited' ? res.retryAfterMs : backoffDelayMs(failures, st.backoff, st.random);
   if (res.kind === 'ratelimited') st.updateBlockedUntil = Date.now() + waitMs;
   return waitUntil(Date.now() + waitMs);
 }
@@ -350,15 +373,36 @@ async function linkRunThread(ctx: DeliveryContext, runKey: string, channel: stri
   await ctx.runs.update(runKey, (r) => (r.ts !== undefined && r.ts !== '' ? undefined : { ...r, channel, ts, updatedAt: now }));
 }
 
-/** `counted` false: another channel takes the message over (a fallback), so it is not lost. */
-async function fail(ctx: DeliveryContext, raw: string, d: DeliveryRecord, reason: string, log: Logger, counted = true): Promise<boolean> {
-  const failed: DeliveryRecord = { ...d, state: 'failed', error: reason, updatedAt: new Date().toISOString() };
+/**
+ * Marks a delivery failed. `reason` is the closed category of mlops_delivery_given_up_total;
+ * `counted` false when another channel takes the message over (a fallback), so it is not lost.
+ */
+async function fail(
+  ctx: DeliveryContext,
+  raw: string,
+  d: DeliveryRecord,
+  why: string,
+  log: Logger,
+  opts: { reason: 'attempts' | 'refused' | 'expired' | 'unrenderable'; counted?: boolean },
+): Promise<boolean> {
+  const failed: DeliveryRecord = { ...d, state: 'failed', error: why, updatedAt: new Date().toISOString() };
+  delete failed.nextAttemptAt;
   if (!(await ctx.store.compareAndSet(storeKeys.delivery(d.id), raw, JSON.stringify(failed), DELIVERY_TTL_MS))) return false;
-  if (!counted) {
-    log.warn({ reason, attempts: d.attempts }, 'delivery: Slack refused the message in this channel; trying the next one');
+  if (opts.counted === false) {
+    log.warn({ reason: why, attempts: d.attempts }, 'delivery: Slack refused the message in this channel; trying the next one');
     return true;
   }
   ctx.metrics.eventsFailed.inc({ type: d.eventType });
-  log.error({ reason, attempts: d.attempts }, 'delivery: message could not be delivered (permanent failure)');
+  ctx.metrics.deliveriesGivenUp.inc({ reason: opts.reason });
+  if (opts.reason === 'attempts') {
+    log.error({ reason: why, attempts: d.attempts, checks: d.checks ?? 0 }, 'delivery: gave up on the message: Slack stayed unreachable through every retry (it may or may not have been posted)');
+  } else {
+    log.error({ reason: why, attempts: d.attempts }, 'delivery: message could not be delivered (permanent failure)');
+  }
   return true;
+}
+
+/** Retries exhausted (Slack unreachable, 5xx, timeouts): failed for good. */
+async function giveUp(ctx: DeliveryContext, raw: string, d: DeliveryRecord, log: Logger): Promise<boolean> {
+  return fail(ctx, raw, d, `gave up after ${triesOf(d)} tries (${d.attempts} posts, ${d.checks ?? 0} looks in Slack; last error: ${d.error ?? 'none'})`, log, { reason: 'attempts' });
 }

@@ -1,3 +1,4 @@
+import type { DeliveryWorkerOptions } from '../delivery/delivery-worker';
 import type { App } from '@slack/bolt';
 import { registerCommands } from '../../commands/register-commands';
 import type { BackgroundJob } from '../background-job';
@@ -18,6 +19,8 @@ import { registerViewSubmissions } from './view-submissions/register-view-submis
 export interface ListenerWiring {
   /** Subscribers to "an event was just recorded" (wake the delivery worker). */
   onRecorded: ((recorded: RecordedEvent) => void)[];
+  /** Delivery worker settings (tests: small retry backoffs). */
+  delivery?: DeliveryWorkerOptions;
 }
 
 /**
@@ -32,7 +35,7 @@ export function registerListeners(app: App, deps: BotDeps, wiring: ListenerWirin
   registerActions(app, deps);
   registerViewSubmissions(app, deps);
   registerEvents(app, deps);
-  const delivery = registerDelivery(deps, { onRecorded: wiring.onRecorded, eventHooks });
+  const delivery = registerDelivery(deps, { onRecorded: wiring.onRecorded, eventHooks }, wiring.delivery);
   return { jobs: [...delivery.jobs, ...registerWatchdog(deps), deployRecovery(deps, {
     graceMs: deps.config.file.deployments.recoveryGraceSeconds * 1000,
     intervalMs: deps.config.file.deployments.recoveryIntervalSeconds * 1000,
