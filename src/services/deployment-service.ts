@@ -196,7 +196,9 @@ export function createDeploymentService(deps: BotDeps) {
       const code = isMlopsError(error) ? error.code : ErrorCode.TriggerFailed;
       const message = isMlopsError(error) || error instanceof Error ? error.message : 'an unexpected error occurred while starting the DAG';
       // Only a proven refusal frees the endpoint; anything else may have started the run.
-      const definitive = isMlopsError(error) && isDefinitiveTriggerFailure(code, error.details);
+      // (No DAG or trigger configured: nothing was sent at all.)
+      const notSent = dagId === undefined || deps.trigger === undefined;
+      const definitive = notSent || (isMlopsError(error) && isDefinitiveTriggerFailure(code, error.details));
       deps.metrics.dagTriggers.inc({ purpose, result: definitive ? 'failed' : 'unclear' });
       log.warn({ err: error, code, definitive }, definitive ? 'the deployment trigger was refused' : 'the deployment trigger outcome is unknown: keeping the endpoint and confirming');
       if (!definitive) {

@@ -69,6 +69,7 @@ describe('DOUBT: an unknown trigger outcome keeps the endpoint and the run id un
     expect(answers(t, r1).join('\n')).toContain('confirming with Airflow');
     expect(answers(t, r1).join('\n')).toContain(a.dagRunId);
     expect(deploymentRuns(t)).toHaveLength(1); // the lost request did start the run
+    const sentByTheClick = triggerInvokes(t).length; // the SDK's attempts of that one request
     await waitFor(() => messageOf(t, first).blocks.includes('Confirming the start'), 'the card to say the start is being confirmed');
 
     // Status reads are lost too: recovery keeps asking, the lock and run id stay.
@@ -93,6 +94,7 @@ describe('DOUBT: an unknown trigger outcome keeps the endpoint and the run id un
     expect(deploymentRuns(t)).toHaveLength(1);
     expect(new Set(triggerInvokes(t).map((c) => c.body.dag_run_id))).toEqual(new Set([a.dagRunId]));
     expect(invokesFor(t, second.id)).toHaveLength(0);
+    expect(triggerInvokes(t)).toHaveLength(sentByTheClick); // confirming asked the status; it never triggered again
     expect((await auditActions(t, FRAUD.model, first.id)).map((e) => e.action)).toEqual(['approved', 'trigger_unclear', 'deploy_triggered']);
     await waitFor(() => !messageOf(t, first).blocks.includes('Confirming the start'), 'the card to drop the confirming notice');
   });
