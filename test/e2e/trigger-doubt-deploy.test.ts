@@ -4,6 +4,8 @@
  * timeout) against a fake Slack answering in 300 ms and a fake AWS whose Lambda receives the Invoke
  * (and starts the run) but whose answer is lost, reset or refused in an unclear way.
  */
+import { createAwsClients, type AwsClients } from '../../src/aws/aws-clients';
+import { createMwaaDagTrigger } from '../../src/aws/mwaa-dag-trigger';
 import type { DeploymentCandidate } from '../../src/core/candidate-state-machine';
 import { startFakeAws, type FakeAws, type FakeAwsRequest } from '../kit/fake-aws-server';
 import { startFakeSlack, type FakeSlack } from '../kit/fake-slack-server';
@@ -82,6 +84,11 @@ describe('DOUBT: an unknown trigger outcome keeps the endpoint and the run id un
     expect(invokesFor(t, second.id)).toHaveLength(0);
     expect((await lockHolder(t, FRAUD.endpoint))?.candidateId).toBe(first.id);
 
+    // Another Deploy on the candidate in doubt itself changes nothing and says why.
+    const r3 = await deployClickSettled(t, first, 'U0BOB');
+    expect(answers(t, r3).join('\n')).toContain('confirming with Airflow');
+    expect((await getCandidate(t, first.id)).approvals.map((x) => x.userId)).toEqual(['U0ALICE']);
+
     // Airflow answers again: the status finds the run and the first candidate is deploying, confirmed.
     aws.clearFates();
     const confirmed = await waitFor(async () => {
@@ -149,5 +156,40 @@ describe('DOUBT: an unknown trigger outcome keeps the endpoint and the run id un
     expect(c.triggerDoubt).toBeUndefined();
     expect(await lockHolder(t, FRAUD.endpoint)).toBeUndefined();
     expect(deploymentRuns(t)).toHaveLength(0);
+  });
+
+  describe('with trigger kind mwaa (Airflow GET dagRuns confirms)', () => {
+    let clients: AwsClients;
+    let mwaa: TestBot;
+    beforeEach(async () => {
+      clients = createAwsClients({ ...AWS, endpoint: aws.url });
+      const trigger = createMwaaDagTrigger(clients.mwaa, 'mlops-prod', { attemptTimeoutMs: 400, retryDelayMs: 10 });
+      mwaa = await startTestBot({ fileConfig: { ...CONFIG, trigger: { kind: 'mwaa', environment: 'mlops-prod' } }, slack, aws, overrides: { trigger, aws: { ...AWS, endpoint: aws.url } } });
+    });
+    afterEach(async () => {
+      await mwaa.stop();
+      clients.destroy();
+    });
+
+    it('a lost answer to POST dagRuns (the run was created) holds the endpoint; GET dagRuns/{id} confirms it; one run', async () => {
+      const first = await seedCandidate(mwaa, { version: '1.4.0' });
+      const second = await seedCandidate(mwaa, { version: '1.5.0' });
+      const isPost = (r: FakeAwsRequest) => (r.body as { Method?: string } | undefined)?.Method === 'POST';
+      aws.answerFate('mwaa', 'InvokeRestApi', { fate: 'lost', when: isPost });
+      const r1 = await deployClickSettled(mwaa, first, 'U0ALICE');
+      expect(answers(mwaa, r1).join('\n')).toContain('confirming with Airflow');
+      const r2 = await deployClickSettled(mwaa, second, 'U0BOB');
+      const said = answers(mwaa, r2).join('\n');
+      // Refused either way: "being confirmed" while in doubt, or "busy" once the GET confirmed it.
+      expect(said).toMatch(/is being confirmed|is busy/);
+      const confirmed = await waitFor(async () => {
+        const c = await getCandidate(mwaa, first.id);
+        return c.triggerConfirmedAt !== undefined ? c : undefined;
+      }, 'the run state to confirm the deployment');
+      expect(confirmed.state).toBe('deploying');
+      expect(aws.mwaa.runs('mlops-prod').filter((r) => r.dagId === FRAUD.dag).map((r) => r.dagRunId)).toEqual([confirmed.dagRunId]);
+      expect((await getCandidate(mwaa, second.id)).state).toBe('pending');
+      expect((await lockHolder(mwaa, FRAUD.endpoint))?.candidateId).toBe(first.id);
+    });
   });
 });
