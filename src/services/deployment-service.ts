@@ -205,9 +205,9 @@ export function createDeploymentService(deps: BotDeps) {
         const doubted = await transition(d.id, (x) => doubtTrigger(x, { dagRunId, at: now(), error: { code, message } }));
         if (!doubted.decision.ok) {
           // Confirmed meanwhile (deployment.started, recovery), or moved on: report what it is now.
-          return isConfirming(doubted.candidate) || doubted.candidate.triggerConfirmedAt === undefined
-            ? { kind: 'refused', refusal: doubted.decision.refusal, candidate: doubted.candidate }
-            : { kind: 'deploying', candidate: doubted.candidate, alreadyTriggered: true };
+          return doubted.candidate.state === 'deploying' && doubted.candidate.triggerConfirmedAt !== undefined
+            ? { kind: 'deploying', candidate: doubted.candidate, alreadyTriggered: true }
+            : { kind: 'refused', refusal: doubted.decision.refusal, candidate: doubted.candidate };
         }
         if (d.triggerDoubt === undefined) await audit('trigger_unclear', doubted.candidate, actor, `${code}: ${message}`);
         await refresh(d.id, log);
