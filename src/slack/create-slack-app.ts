@@ -126,7 +126,8 @@ export function createSlackApp(opts: {
       },
       stop: async () => {
         verification?.stop();
-        await receiver.stop();
+        // Bolt's receiver.stop() does not wait for the socket to close; the client's disconnect() does.
+        await receiver.client.disconnect();
       },
     };
   }
