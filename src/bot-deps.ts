@@ -28,6 +28,8 @@ export interface BotDeps {
   trigger?: DagTrigger;
   inspector?: EndpointInspector;
   recordEvent: RecordEvent;
+  /** The bot's Slack ids from the startup auth.test, once it answered (undefined before). */
+  slackIdentity?: () => { botId: string; botUserId: string } | undefined;
   /** Background messages (watchdog, `/mlops train`) into the outbox: posted exactly once, paced. */
   recordMessage: RecordMessage;
   candidates: CandidateRepository;

@@ -103,7 +103,8 @@ export function createBot(options: BotOptions): Bot {
     recordEvent: createEventRecorder({ store, onRecorded: (r) => onRecorded.forEach((fn) => fn(r)) }),
     // The delivery worker's poll (every 500 ms) picks these up.
     recordMessage: createMessageRecorder({ store }),
-    candidates: createCandidateRepository(store),
+    slackIdentity: () => slack.verification()?.current(),
+    candidates: createCandidateRepository(store, logger),
     production: createProductionRegistry(store),
     audit: createAuditLog(store),
     runs: createRunRegistry(store),

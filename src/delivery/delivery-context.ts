@@ -22,6 +22,8 @@ export interface DeliveryContext {
   production: ProductionRegistry;
   inspector?: EndpointInspector;
   hooks: readonly PipelineEventHook[];
+  /** This bot's Slack ids once the startup auth.test answered (findPostedMessage trusts only its own posts). */
+  self?: () => { botId: string; botUserId: string } | undefined;
 }
 
 /** Delivery records and their run/alert bookkeeping live as long as recorded events. */

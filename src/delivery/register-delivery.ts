@@ -51,6 +51,7 @@ export function registerDelivery(
     production: deps.production,
     ...(deps.inspector !== undefined ? { inspector: deps.inspector } : {}),
     hooks: wiring.eventHooks,
+    ...(deps.slackIdentity !== undefined ? { self: deps.slackIdentity } : {}),
   };
   const worker = createDeliveryWorker(ctx, options);
   wiring.onRecorded.push(() => worker.wake());

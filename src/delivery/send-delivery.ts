@@ -94,6 +94,7 @@ export async function processDelivery(ctx: DeliveryContext, st: SenderState, id:
         attemptAt: d.attemptAt ?? new Date(0).toISOString(),
         ...(threadTs !== undefined ? { threadTs } : {}),
         ...(d.filename !== undefined ? { filename: d.filename } : {}),
+        self: ctx.self?.(),
       });
       if ('error' in found) {
         if (found.error.kind === 'permanent') {

@@ -1,6 +1,7 @@
 import type { Candidate } from '../core/candidate';
 import { ErrorCode, MlopsError } from '../core/errors';
 import type { Store } from '../core/store';
+import type { Logger } from '../observability/create-logger';
 import { storeKeys } from '../store/store-keys';
 
 /** Candidates are kept 90 days: long enough for history and rollbacks, bounded for Redis. */
@@ -13,7 +14,7 @@ export type UpdateDecision<T> = { write: Candidate; result: T } | { write?: unde
  * Candidate records in the store. Every change is a compare-and-set on the record's exact JSON,
  * retried on contention, so concurrent clicks on several replicas serialise on the store.
  */
-export function createCandidateRepository(store: Store) {
+export function createCandidateRepository(store: Store, log?: Pick<Logger, 'warn'>) {
   async function read(id: string): Promise<{ raw: string; candidate: Candidate } | undefined> {
     const raw = await store.get(storeKeys.candidate(id));
     return raw === null ? undefined : { raw, candidate: JSON.parse(raw) as Candidate };
@@ -49,7 +50,12 @@ export function createCandidateRepository(store: Store) {
       const raws = await store.getMany(ids.map((id) => storeKeys.candidate(id)));
       const out: Candidate[] = [];
       raws.forEach((raw, i) => {
-        if (raw === null) void store.setRemove(storeKeys.modelCandidates(model), ids[i] ?? '');
+        // An expired candidate's id is dropped from the index in the background; a failure only leaves it for next time.
+        if (raw === null) {
+          store
+            .setRemove(storeKeys.modelCandidates(model), ids[i] ?? '')
+            .catch((error: unknown) => log?.warn({ err: error, model, candidateId: ids[i] }, 'could not drop an expired candidate from the model index; will retry on the next listing'));
+        }
         else out.push(JSON.parse(raw) as Candidate);
       });
       return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
