@@ -30,7 +30,12 @@ export function deploymentOutcomeHook(deps: BotDeps, service?: DeploymentService
       // The pipeline started the run: the trigger is confirmed, recovery must not re-send it.
       const dagRunId = candidate?.dagRunId;
       if (candidate?.state === 'deploying' && dagRunId !== undefined && candidate.triggerConfirmedAt === undefined) {
-        await deployments.transition(candidate.id, (c) => confirmTrigger(c, { dagRunId, at }));
+        const confirmed = await deployments.transition(candidate.id, (c) => confirmTrigger(c, { dagRunId, at }));
+        // A trigger in doubt is settled by the pipeline itself: the message drops "confirming".
+        if (candidate.triggerDoubt !== undefined && confirmed.decision.ok && confirmed.decision.outcome === 'confirmed') {
+          await deployments.audit('deploy_triggered', confirmed.candidate, 'pipeline', 'confirmed by deployment.started after an unclear trigger answer');
+          await deployments.refresh(candidate.id, clog);
+        }
       }
       return;
     }

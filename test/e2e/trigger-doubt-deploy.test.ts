@@ -16,6 +16,8 @@ import {
   answers,
   auditActions,
   deployClickSettled,
+  deploymentEvent,
+  runPipelineHooks,
   getCandidate,
   invokesFor,
   lockHolder,
@@ -144,6 +146,21 @@ describe('DOUBT: an unknown trigger outcome keeps the endpoint and the run id un
     expect(sent).toHaveLength(2); // the crashed one and the re-trigger
     expect(new Set(sent.map((c) => c.body.dag_run_id))).toEqual(new Set([a.dagRunId]));
     expect(aws.calls.filter((c) => c.service === 'lambda' && isStatus({ body: c.body } as FakeAwsRequest)).length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('deployment.started from the pipeline settles a doubt too (while the trigger stays silent)', async () => {
+    const first = await seedCandidate(t);
+    aws.answerFate('lambda', 'Invoke', { fate: 'lost' });
+    await deployClickSettled(t, first, 'U0ALICE');
+    const a = await getCandidate(t, first.id);
+    expect(a.triggerDoubt).toBeDefined();
+    await runPipelineHooks(t, deploymentEvent('deployment.started', { candidate_id: first.id, run: { dagId: FRAUD.dag, runId: a.dagRunId } }));
+    const c = await getCandidate(t, first.id);
+    expect(c.triggerConfirmedAt).toBeDefined();
+    expect(c.triggerDoubt).toBeUndefined();
+    expect(await auditActions(t, FRAUD.model, first.id)).toContainEqual(expect.objectContaining({ action: 'deploy_triggered', actor: 'pipeline' }));
+    await waitFor(() => !messageOf(t, first).blocks.includes('Confirming the start'), 'the card to drop the confirming notice');
+    expect(deploymentRuns(t)).toHaveLength(1);
   });
 
   it('a definitive refusal (throttled on every attempt) still frees the endpoint at once', async () => {
