@@ -1,0 +1,41 @@
+import { SAMPLE_CONFIG, startTestBot, type TestBot } from '../kit/start-test-bot';
+import { sendCommand, waitFor } from './commands-kit';
+
+/**
+ * `/mlops train`'s "requested" message goes through the outbox: a chat.postMessage whose answer
+ * is lost (received and carried out by Slack, never answered) still gives exactly one message,
+ * and the run's later events thread under it once the outbox has confirmed it in Slack.
+ */
+describe('/mlops train: the requested message is posted exactly once', () => {
+  let t: TestBot;
+  beforeAll(async () => {
+    t = await startTestBot({ fileConfig: { ...SAMPLE_CONFIG, operators: { users: ['U0OPS'], usergroups: [] } } });
+  });
+  afterAll(async () => {
+    await t.stop();
+  });
+
+  it('a lost answer: one message in the channel, the run linked to it, nothing else posted', async () => {
+    t.slack.failNext('chat.postMessage', 1, { lose: 'hang' });
+    await sendCommand(t, 'train fraud-detector', { userId: 'U0OPS', channelId: 'C0FRAUD' });
+    const invoke = await waitFor('the Invoke', () => t.aws.callsTo('lambda', 'Invoke')[0], 20_000);
+    const runId = (invoke.body as { dag_run_id: string }).dag_run_id;
+    // The outbox times out on the lost answer, waits out the attempt, finds the message by its delivery id.
+    const run = await waitFor(
+      'the run linked to the message',
+      async () => {
+        const r = await t.bot.deps.runs.get(`run:${runId}`);
+        return r?.ts !== undefined && r.ts !== '' ? r : undefined;
+      },
+      30_000,
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    const messages = t.slack.messages('C0FRAUD').filter((m) => m.text.includes(runId));
+    expect(messages).toHaveLength(1);
+    expect(messages[0]!.text).toBe(`training fraud-detector requested by <@U0OPS> (run ${runId})`);
+    expect(run).toMatchObject({ channel: 'C0FRAUD', ts: messages[0]!.ts, stage: 'requested' });
+    expect(t.slack.callsTo('chat.postMessage').filter((c) => String(c.args['text']).includes(runId))).toHaveLength(1);
+    // No in-channel fallback answer either (the bot knew the message was on its way).
+    expect(t.slack.responses.filter((r) => JSON.stringify(r).includes(runId))).toHaveLength(0);
+  }, 45_000);
+});
