@@ -32,13 +32,15 @@ describe('deploy/prometheus/mlops-alerts.yml', () => {
     const exported = await metrics.registry.getMetricsAsJSON();
     const names = new Map(exported.map((m) => [m.name, m]));
     for (const rule of rules) {
-      for (const [, name] of rule.expr.matchAll(/\b(mlops_[a-z_]+)\b/g)) {
-        expect(names.has(name!)).toBe(true);
+      for (const [, series] of rule.expr.matchAll(/\b(mlops_[a-z_]+)\b/g)) {
+        // A histogram's series carry _bucket / _sum / _count.
+        const name = names.has(series!) ? series! : series!.replace(/_(bucket|sum|count)$/, '');
+        expect(names.has(name)).toBe(true);
         // Label matchers used in the expression exist on that metric.
-        const labelMatchers = new RegExp(`${name}\\{([^}]*)\\}`).exec(rule.expr)?.[1];
+        const labelMatchers = new RegExp(`${series}\\{([^}]*)\\}`).exec(rule.expr)?.[1];
         // prom-client keeps a metric's label names on the metric object itself.
-        const labelNames = (metrics.registry.getSingleMetric(name!) as unknown as { labelNames: string[] }).labelNames;
-        for (const [, label] of (labelMatchers ?? '').matchAll(/(\w+)\s*=/g)) expect(labelNames).toContain(label);
+        const labelNames = (metrics.registry.getSingleMetric(name) as unknown as { labelNames: string[] }).labelNames;
+        for (const [, label] of (labelMatchers ?? '').matchAll(/(\w+)\s*(?:=~|!~|!=|=)/g)) expect(labelNames).toContain(label);
       }
     }
   });
