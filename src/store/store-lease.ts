@@ -27,8 +27,15 @@ export function storeLease(store: Store, key: string, holder: string, ttlMs: num
   return {
     holder,
     async acquire() {
-      const held = (await store.compareAndSet(key, holder, holder, ttlMs)) || (await store.setIfAbsent(key, holder, ttlMs));
-      if (held) renewedAt = performance.now();
+      // The TTL may start as soon as the request is sent: a slow answer must not make the lease
+      // look younger than it is, so the renewal counts from before each call.
+      let sentAt = performance.now();
+      let held = await store.compareAndSet(key, holder, holder, ttlMs);
+      if (!held) {
+        sentAt = performance.now();
+        held = await store.setIfAbsent(key, holder, ttlMs);
+      }
+      if (held) renewedAt = sentAt;
       return held;
     },
     sinceRenewalMs,

@@ -29,4 +29,32 @@ describe('storeLease', () => {
     await lease.release();
     expect(lease.fresh(0)).toBe(false);
   });
+
+  it('counts a renewal from when it was sent, not from a late answer (the TTL runs from the write)', async () => {
+    // A store that answers each write 30 ms after receiving it, like Redis over a slow link.
+    let calledAt = Number.NaN;
+    class SlowStore extends MemoryStore {
+      override async compareAndSet(...args: Parameters<MemoryStore['compareAndSet']>): Promise<boolean> {
+        calledAt = performance.now();
+        const written = await super.compareAndSet(...args);
+        await new Promise((r) => setTimeout(r, 30));
+        return written;
+      }
+      override async setIfAbsent(...args: Parameters<MemoryStore['setIfAbsent']>): Promise<boolean> {
+        calledAt = performance.now();
+        const written = await super.setIfAbsent(...args);
+        await new Promise((r) => setTimeout(r, 30));
+        return written;
+      }
+    }
+    const lease = storeLease(new SlowStore(), storeKeys.lease('job'), 'a', 60_000);
+    // Read before the lease's own clock, so the comparison holds exactly.
+    const sinceCall = () => performance.now() - calledAt;
+    expect(await lease.acquire()).toBe(true); // taken (setIfAbsent)
+    let elapsed = sinceCall();
+    expect(lease.sinceRenewalMs()).toBeGreaterThanOrEqual(elapsed);
+    expect(await lease.acquire()).toBe(true); // renewed (compareAndSet)
+    elapsed = sinceCall();
+    expect(lease.sinceRenewalMs()).toBeGreaterThanOrEqual(elapsed);
+  });
 });
