@@ -10,7 +10,21 @@ import { RedisStore } from '../src/store/redis-store';
 import { DEFAULT_KEY_PREFIX, storeKeys } from '../src/store/store-keys';
 import { blockActionPayload, interactionBody } from '../test/kit/sign-requests';
 import { TEST_REDIS_URL } from '../test/kit/test-secrets';
-import { ackRows, alternateRounds, measureClosedLoop, startBareBolt, startBot, startFakes, waitForAnswers, type Sample, type Target } from './ack-bench-kit';
+import {
+  ACK_RATIO_TARGET,
+  ackRows,
+  alternateRounds,
+  measureClosedLoop,
+  SLOW_SLACK_ACK_P99_MS,
+  SLOW_SLACK_LATENCY_MS,
+  startBareBolt,
+  startBot,
+  startFakes,
+  waitForAnswers,
+  type Fakes,
+  type Sample,
+  type Target,
+} from './ack-bench-kit';
 import type { BenchResult } from './bench-result';
 
 /**
@@ -32,6 +46,8 @@ import type { BenchResult } from './bench-result';
  */
 const LEVELS = [1, 20, 100] as const;
 const REQUESTS = Number(process.env['BUTTON_BENCH_REQUESTS'] ?? 2000);
+/** The slow-Slack level (concurrency 20, every Slack answer 300 ms): fewer requests, the answers are slow to land. */
+const SLOW_REQUESTS = Math.min(REQUESTS, 1000);
 const WARMUP = 300;
 const ROUNDS = 5;
 const LEVEL_DEADLINE_MS = 60_000;
@@ -79,6 +95,7 @@ export async function run(): Promise<BenchResult[]> {
     }
     const { invokes } = await fakes.counts();
     if (invokes !== 0) throw new Error(`the benchmark's clicks triggered ${invokes} Lambda Invokes: the measured path is not the refused one`);
+    results.push(...(await slowSlackRows(ids, dir)));
   } finally {
     for (const target of [bot, bare]) target?.child.kill('SIGTERM');
     fakes.child.kill('SIGTERM');
@@ -126,7 +143,31 @@ async function seedDeployedCandidates(store: RedisStore): Promise<string[]> {
 }
 
 function rows(concurrency: number, bot: Sample, bare: Sample, delivered: number): BenchResult[] {
-  return ackRows('Deploy button', concurrency, bot, bare, [`${delivered}/${bot.sent} refusals delivered via response_url`, PATH_NOTE], true);
+  return ackRows('Deploy button', concurrency, bot, bare, [`${delivered}/${bot.sent} refusals delivered via response_url`, PATH_NOTE], concurrency === 20 ? ACK_RATIO_TARGET : undefined);
+}
+
+/** Concurrency 20 with a fake Slack that answers every call (response_url included) in 300 ms: bot and baseline against it. */
+async function slowSlackRows(ids: readonly string[], dir: string): Promise<BenchResult[]> {
+  let fakes: Fakes | undefined;
+  let bot: Target | undefined;
+  let bare: Target | undefined;
+  try {
+    fakes = await startFakes({ slackLatencyMs: SLOW_SLACK_LATENCY_MS });
+    const slow = fakes;
+    bot = await startBot(dir, slow.urls, BOT_CONFIG, BENCH_REDIS_URL);
+    bare = await startBareBolt(slow.urls.slackApiUrl, 'deploy-button');
+    const responseUrl = `${slow.urls.slackOrigin}/response/button-bench-slow`;
+    const before = (await slow.counts()).responses;
+    for (const target of [bot, bare]) await measure(target, ids, 100, 20, responseUrl);
+    // The bot's 100 warm-up refusals land 300 ms late: wait for exactly those.
+    await waitForAnswers(slow, 60_000, before + 100);
+    const measured = await alternateRounds({ fakes: slow, bot, bare, rounds: ROUNDS, waitForBotAnswers: true, measure: (target) => measure(target, ids, SLOW_REQUESTS / ROUNDS, 20, responseUrl) });
+    const notes = [`${measured.delivered}/${measured.bot.sent} refusals delivered via response_url`, `Slack (Web API and response_url) answers every call in ${SLOW_SLACK_LATENCY_MS} ms`];
+    return ackRows(`Deploy button, Slack at ${SLOW_SLACK_LATENCY_MS} ms`, 20, measured.bot, measured.bare, notes, `< ${SLOW_SLACK_ACK_P99_MS} ms`);
+  } finally {
+    for (const target of [bot, bare]) target?.child.kill('SIGTERM');
+    fakes?.child.kill('SIGTERM');
+  }
 }
 
 /** Sends `total` signed Deploy clicks (cycling over `ids`) with `concurrency` in flight; latency = write to last byte. */
