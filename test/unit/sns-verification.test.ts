@@ -112,6 +112,21 @@ describe('SNS signature verification', () => {
     expect(signer.fetch.calls.filter((u) => u === signer.certUrl)).toHaveLength(1);
   });
 
+  it.each([
+    ['cn-north-1', 'arn:aws-cn:sns:cn-north-1:123456789012:mlops-events'],
+    ['us-gov-west-1', 'arn:aws-us-gov:sns:us-gov-west-1:123456789012:mlops-events'],
+  ])('accepts a message of the %s partition, whose certificate is on that region\'s SNS host', async (region, topicArn) => {
+    const partition = createSnsSigner(region);
+    const verifier = createSnsVerifier({ fetch: partition.fetch });
+    const message = partition.sign(snsNotification({ a: 1 }, { TopicArn: topicArn }), '2');
+    expect(message['SigningCertURL']).toMatch(new RegExp(`^https://sns\\.${region}\\.amazonaws\\.com(\\.cn)?/`));
+    expect(await verifier.verify(envelope(message))).toEqual({ ok: true });
+    // The same message claiming a topic of another region is refused before any download.
+    const otherRegion = partition.sign(snsNotification({ a: 1 }, { TopicArn: 'arn:aws:sns:us-east-1:123456789012:mlops-events' }), '2');
+    expect(await verifier.verify(envelope(otherRegion))).toMatchObject({ ok: false, status: 403 });
+    expect(partition.fetch.calls).toEqual([partition.certUrl]);
+  });
+
   it('refuses tampered fields, a signature made with another key, and a v1 signature presented as v2', async () => {
     const verifier = createSnsVerifier({ fetch: signer.fetch });
     const signed = signer.sign(snsNotification({ model: 'fraud-detector' }));
