@@ -45,7 +45,10 @@ export interface BotOptions {
     /** Delivery worker settings (retry backoff, give-up limit). */
     delivery?: DeliveryWorkerOptions;
   };
-  /** Hears of a refused Slack token found after start() returned (Slack was unreachable at first); default: logged. */
+  /**
+   * Hears of a refused Slack token, or of a Redis that may evict keys, found after start() returned
+   * (Slack or Redis was unreachable at first); default: logged.
+   */
   onFatal?: (error: Error) => void;
 }
 
