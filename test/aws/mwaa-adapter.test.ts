@@ -168,6 +168,13 @@ describe('runState', () => {
     expect(fake.calls.length).toBe(calls);
   });
 
+  it('an Airflow answer over 6 MB is refused by MWAA (the fake enforces it): a clear TriggerFailed, not a crash', async () => {
+    fake.mwaa.onInvokeRestApi(() => ({ statusCode: 200, response: { state: 'running', note: 'x'.repeat(6 * 1024 * 1024) } }));
+    const error = await mlopsError(trigger.runState('d', 'r'));
+    expect(error.code).toBe(ErrorCode.TriggerFailed);
+    expect(error.message).toContain('HTTP 502');
+  });
+
   it('the fake refuses a Path over 64 characters as MWAA does (ValidationException)', async () => {
     const res = await fetch(`${fake.url}/restapi/${ENV}`, { method: 'POST', body: JSON.stringify({ Path: `/dags/d/dagRuns/${'r'.repeat(60)}`, Method: 'GET' }) });
     expect(res.status).toBe(400);

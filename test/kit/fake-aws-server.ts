@@ -225,6 +225,10 @@ export interface FakeAws {
 
 /** MWAA InvokeRestApi refuses a `Path` longer than this (API reference, ValidationException). */
 export const MWAA_MAX_PATH = 64;
+/** MWAA gives Airflow 10 s to answer an InvokeRestApi call. */
+export const MWAA_AIRFLOW_TIMEOUT_MS = 10_000;
+/** MWAA refuses an Airflow answer over 6 MB. */
+export const MWAA_MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
 
 export const FAKE_ACCOUNT = '123456789012';
 export const FAKE_REGION = 'us-east-1';
@@ -654,6 +658,28 @@ export async function startFakeAws(): Promise<FakeAws> {
     return undefined;
   }
 
+  /**
+   * InvokeRestApi's answer limits (PLATFORM-FACTS): MWAA waits 10 s for Airflow and refuses an
+   * answer over 6 MB. Airflow's side effects stay done (a slow POST still created its run): the
+   * caller only loses the answer. The exact error AWS sends is not documented; the fake answers
+   * Airflow-side failures the way MWAA wraps them (HTTP 400 RestApiServerException, 504 / 502).
+   */
+  function invokeRestApiAnswerLimits(reply: FakeAwsReply): FakeAwsReply {
+    if (reply.delayMs !== undefined && reply.delayMs > MWAA_AIRFLOW_TIMEOUT_MS) {
+      const response = { title: 'Gateway Timeout', status: 504, detail: `Airflow did not answer within ${MWAA_AIRFLOW_TIMEOUT_MS / 1000} s` };
+      return {
+        delayMs: MWAA_AIRFLOW_TIMEOUT_MS,
+        ...(reply.fate !== undefined ? { fate: reply.fate } : {}),
+        error: { status: 400, type: 'RestApiServerException', message: 'Airflow answered 504', fields: { RestApiStatusCode: 504, RestApiResponse: response } },
+      };
+    }
+    if (reply.error === undefined && reply.result !== undefined && Buffer.byteLength(JSON.stringify(reply.result)) > MWAA_MAX_RESPONSE_BYTES) {
+      const response = { title: 'Bad Gateway', status: 502, detail: `Airflow's answer is over ${MWAA_MAX_RESPONSE_BYTES} bytes` };
+      return { ...reply, error: { status: 400, type: 'RestApiServerException', message: 'Airflow answered 502', fields: { RestApiStatusCode: 502, RestApiResponse: response } } };
+    }
+    return reply;
+  }
+
   function restApiCall(req: FakeAwsRequest): FakeRestApiCall {
     const b = isObject(req.body) ? req.body : {};
     const path = (str(b.Path) ?? '/').replace(/^\/api\/v1(?=\/)/, '');
@@ -721,6 +747,7 @@ export async function startFakeAws(): Promise<FakeAws> {
     }
     reply ??= await handlers.get(k)?.(request);
     reply ??= defaultReply(request);
+    if (r.service === 'mwaa') reply = invokeRestApiAnswerLimits(reply);
     const rule = fateRules.find((f) => f.service === r.service && f.operation === r.operation && f.left > 0 && (f.rule.when?.(request) ?? true));
     if (rule !== undefined) rule.left--;
     const fate = reply.fate ?? rule?.rule.fate;
