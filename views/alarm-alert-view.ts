@@ -2,7 +2,7 @@ import type { AlarmAlert } from '../src/core/alarm-alert';
 import { formatMetric } from '../src/core/metric-comparison';
 import { escapeTruncate } from './escape-truncate';
 import { slackDate } from './slack-date';
-import { truncate, type KnownBlock, type SlackMessage } from './slack-message';
+import { fitMessage, truncate, type KnownBlock, type SlackMessage } from './slack-message';
 
 export interface AlarmAlertViewInput {
   alarm: AlarmAlert;
@@ -52,12 +52,13 @@ export function alarmAlertView(input: AlarmAlertViewInput): SlackMessage {
   blocks.push({ type: 'section', fields: fields.slice(0, 10) });
   blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Reason*\n${escapeTruncate(alarm.reason, 2500)}` } });
   const context: string[] = [];
-  if (alarm.description !== undefined) context.push(escapeTruncate(alarm.description, 1100));
-  if (alarm.region !== undefined) context.push(escapeTruncate(alarm.region, 60));
+  // Slack refuses an empty text object: blank descriptions are left out.
+  if (alarm.description !== undefined && alarm.description.trim() !== '') context.push(escapeTruncate(alarm.description, 1100));
+  if (alarm.region !== undefined && alarm.region.trim() !== '') context.push(escapeTruncate(alarm.region, 60));
   if (input.modelChannel !== undefined) context.push(`in <#${input.modelChannel}>`);
   if (context.length > 0) blocks.push({ type: 'context', elements: context.map((text) => ({ type: 'mrkdwn' as const, text })) });
   const text = `:red_circle: ${title}${alarm.model !== undefined ? ` (${alarm.model})` : ''}: ${alarm.reason.slice(0, 300)}`;
-  return { text: escapeTruncate(text, 3000), blocks };
+  return fitMessage({ text: escapeTruncate(text, 3000), blocks });
 }
 
 function metricText(alarm: AlarmAlert): string | undefined {

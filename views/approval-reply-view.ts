@@ -2,7 +2,7 @@ import type { Candidate } from '../src/core/candidate';
 import type { Refusal } from '../src/core/candidate-state-machine';
 import { escapeMrkdwn, truncate, type SlackMessage } from './slack-message';
 import { slackDate } from './slack-date';
-import { userMention } from './escape-truncate';
+import { escapeTruncate, truncateMrkdwn, userMention } from './escape-truncate';
 
 /** What the clicking (or typing) user is told, only to them, after a Deploy / Reject / Rollback / Cancel. */
 export type ApprovalReply =
@@ -23,7 +23,8 @@ const mentions = (ids: readonly string[]) => (ids.length > 0 ? ids.map(mention).
 
 export function approvalReplyView(reply: ApprovalReply): SlackMessage {
   const text = replyText(reply);
-  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(text, 2900) } }] };
+  const fitted = truncateMrkdwn(text, 2900);
+  return { text: fitted, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: fitted } }] };
 }
 
 function replyText(reply: ApprovalReply): string {
@@ -33,7 +34,7 @@ function replyText(reply: ApprovalReply): string {
     case 'not_authorized':
       return `:no_entry: You may not ${reply.action} deployments of ${escapeMrkdwn(reply.model)}. Who may: ${reply.who}. Nothing changed.`;
     case 'not_configured':
-      return `:warning: ${escapeMrkdwn(reply.problem)} Nothing changed.`;
+      return `:warning: ${escapeTruncate(reply.problem, 1500)} Nothing changed.`;
     case 'busy': {
       const h = reply.holder;
       return (

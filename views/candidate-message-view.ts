@@ -13,7 +13,7 @@ import { ActionId } from '../src/slack/slack-ids';
 import { breakFences, escapeTruncate, userMention } from './escape-truncate';
 import { monospaceTable } from './monospace-table';
 import { slackLink } from './slack-link';
-import { escapeMrkdwn, SlackLimits, truncate, type KnownBlock, type SlackMessage } from './slack-message';
+import { fitMessage, escapeMrkdwn, SlackLimits, truncate, type KnownBlock, type SlackMessage } from './slack-message';
 import { slackDate } from './slack-date';
 import { inlineCode } from './inline-code';
 
@@ -91,7 +91,7 @@ export function candidateMessageView(input: CandidateMessageInput): SlackMessage
   const actions = actionButtons(input);
   if (actions.length > 0) blocks.push({ type: 'actions', block_id: CANDIDATE_ACTIONS_BLOCK, elements: actions });
 
-  return { text: escapeTruncate(`${title}: ${verdict.text}. ${plainDecision(c)}`, 3000), blocks };
+  return fitMessage({ text: escapeTruncate(`${title}: ${verdict.text}. ${plainDecision(c)}`, 3000), blocks });
 }
 
 function metricsTable(rows: readonly MetricRow[], productionVersion: string | undefined): string {

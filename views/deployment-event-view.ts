@@ -4,7 +4,7 @@ import { escapeTruncate } from './escape-truncate';
 import { eventLinks } from './event-links';
 import { runReference } from './run-reference';
 import { slackDate } from './slack-date';
-import { truncate, type KnownBlock, type SlackMessage } from './slack-message';
+import { fitMessage, truncate, type KnownBlock, type SlackMessage } from './slack-message';
 import { inlineCode } from './inline-code';
 
 /** What DescribeEndpoint adds to a deployment.succeeded message, when the bot could ask. */
@@ -61,5 +61,5 @@ export function deploymentEventView(input: DeploymentEventViewInput): SlackMessa
   const text = live
     ? `${event.model} ${version} is live${endpoint !== undefined ? ` on ${endpoint}` : ''}`
     : `Deploying ${event.model} ${version}${endpoint !== undefined ? ` to ${endpoint}` : ''}`;
-  return { text: escapeTruncate(text, 3000), blocks };
+  return fitMessage({ text: escapeTruncate(text, 3000), blocks });
 }

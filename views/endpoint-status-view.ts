@@ -2,6 +2,7 @@ import type { EndpointMetricSummary } from '../src/core/summarize-endpoint-metri
 import type { EndpointDescription } from '../src/core/ports';
 import { endpointStatusEmoji } from './endpoint-status-emoji';
 import { escapeTruncate } from './escape-truncate';
+import { inlineCode } from './inline-code';
 import { formatMetricValue } from './format-metric-value';
 import { relativeTime } from './relative-time';
 import { slackDate } from './slack-date';
@@ -34,14 +35,14 @@ export function endpointStatusView(input: EndpointStatusViewInput): SlackMessage
   facts.push(input.deployed !== undefined ? `deployed version *${escapeMrkdwn(input.deployed.version)}*` : 'deployed version not known to the bot');
   if (ep.lastModified !== undefined) facts.push(`last modified ${slackDate(ep.lastModified.toISOString())} (${relativeTime(ep.lastModified, now)})`);
   let head = facts.join(' · ');
-  if (ep.failureReason !== undefined) head += `\n:warning: *Failure reason:* ${escapeMrkdwn(truncate(ep.failureReason, 1500))}`;
+  if (ep.failureReason !== undefined) head += `\n:warning: *Failure reason:* ${escapeTruncate(ep.failureReason, 1500)}`;
   blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(head, SlackLimits.sectionText) } });
 
   if (ep.variants.length > 0) {
     const shown = ep.variants.length > MAX_VARIANT_FIELDS ? ep.variants.slice(0, MAX_VARIANT_FIELDS - 1) : ep.variants;
     const fields = shown.map((v) => {
-      const lines = [`*${escapeMrkdwn(v.variantName)}*`];
-      if (v.modelName !== undefined) lines.push(`model \`${escapeMrkdwn(v.modelName)}\``);
+      const lines = [`*${escapeTruncate(v.variantName, 100)}*`];
+      if (v.modelName !== undefined) lines.push(`model ${inlineCode(v.modelName, 100)}`);
       const size = [v.instanceCount !== undefined ? `${v.instanceCount} ×` : undefined, v.instanceType !== undefined ? escapeMrkdwn(v.instanceType) : undefined]
         .filter((x) => x !== undefined)
         .join(' ');
@@ -58,7 +59,7 @@ export function endpointStatusView(input: EndpointStatusViewInput): SlackMessage
 
   let fallbackMetrics = '';
   if ('unavailable' in input.metrics) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(`:warning: Metrics unavailable: ${escapeMrkdwn(input.metrics.unavailable)}`, SlackLimits.sectionText) } });
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(`:warning: Metrics unavailable: ${escapeTruncate(input.metrics.unavailable, 2000)}`, SlackLimits.sectionText) } });
     fallbackMetrics = ' (metrics unavailable)';
   } else {
     const series = input.metrics.series;

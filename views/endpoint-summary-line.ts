@@ -1,6 +1,6 @@
 import { endpointStatusEmoji } from './endpoint-status-emoji';
 import { formatMetricValue } from './format-metric-value';
-import { escapeMrkdwn, truncate } from './slack-message';
+import { escapeTruncate } from './escape-truncate';
 
 /** One endpoint in a list (`/mlops status` without argument, the Home tab). */
 export interface EndpointSummaryRow {
@@ -24,13 +24,13 @@ export interface EndpointSummaryRow {
 
 /** "🟢 *fraud-detector-prod* (fraud-detector) · InService · 1.4.0 · 6,543 calls/h · p99 49.5 ms · 4XX 6 · 5XX 0" */
 export function endpointSummaryLine(row: EndpointSummaryRow, windowMinutes: number): string {
-  const name = `*${escapeMrkdwn(row.endpoint)}* (${escapeMrkdwn(row.model)})`;
+  const name = `*${escapeTruncate(row.endpoint, 100)}* (${escapeTruncate(row.model, 100)})`;
   if (row.status === undefined) {
-    return `:grey_question: ${name} · unavailable: ${escapeMrkdwn(truncate(row.problem ?? 'no answer', 300))}`;
+    return `:grey_question: ${name} · unavailable: ${escapeTruncate(row.problem ?? 'no answer', 300)}`;
   }
-  const parts = [`${endpointStatusEmoji(row.status)} ${name}`, escapeMrkdwn(row.status), row.deployedVersion !== undefined ? `version ${escapeMrkdwn(row.deployedVersion)}` : 'version unknown'];
+  const parts = [`${endpointStatusEmoji(row.status)} ${name}`, escapeTruncate(row.status, 40), row.deployedVersion !== undefined ? `version ${escapeTruncate(row.deployedVersion, 100)}` : 'version unknown'];
   if (row.metricsProblem !== undefined) {
-    parts.push(`metrics unavailable: ${escapeMrkdwn(truncate(row.metricsProblem, 200))}`);
+    parts.push(`metrics unavailable: ${escapeTruncate(row.metricsProblem, 200)}`);
   } else {
     const per = windowMinutes === 60 ? 'h' : `${windowMinutes} min`;
     parts.push(`${formatMetricValue(row.invocations, 'count')} calls/${per}`);

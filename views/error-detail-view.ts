@@ -3,8 +3,8 @@ import { type KnownBlock, type SlackMessage } from './slack-message';
 
 /** Code block sections are kept under Slack's 3,000-character section text. */
 const CHUNK = 2900;
-/** At most this many code blocks (about 35,000 characters): long blocks can fail with msg_blocks_too_long. */
-const MAX_CHUNKS = 12;
+/** At most this many code blocks (about 11,600 characters): all blocks together must stay under SlackLimits.blocksText (msg_blocks_too_long). */
+const MAX_CHUNKS = 4;
 
 /** Whether the full text fits the thread reply (escaped, in at most MAX_CHUNKS blocks); else it is posted as a file. */
 export function errorDetailFitsInline(text: string): boolean {
@@ -18,7 +18,7 @@ export function errorDetailFitsInline(text: string): boolean {
  * at most 3,000 characters each (cut between lines when possible), fences and all.
  */
 export function errorDetailView(input: { title: string; text: string }): SlackMessage {
-  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: escapeTruncate(input.title, 2000) } }];
+  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: escapeTruncate(input.title, 200) } }];
   // Fences broken up front, so that escaping inserts nothing and lengths map back to the text.
   const safe = breakFences(input.text.replace(/\r\n?/g, '\n'));
   let rest = safe;

@@ -10,9 +10,9 @@ import { isSlackUserId } from '../src/core/pipeline-event';
  */
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
 
-/** Escapes the three characters Slack mrkdwn treats as control characters. */
+/** Escapes the three characters Slack mrkdwn treats as control characters (and breaks up code fences, see breakFences). */
 export function escapeMrkdwn(text: string): string {
-  return text.replace(/[&<>]/g, (ch) => ESCAPES[ch] ?? ch);
+  return breakFences(text).replace(/[&<>]/g, (ch) => ESCAPES[ch] ?? ch);
 }
 
 /**
@@ -49,6 +49,15 @@ export function escapeTruncate(text: string, max: number, marker = '…'): strin
     trimmed = entity !== null ? trimmed.slice(0, -entity[0].length) : trimmed.slice(0, /[\uDC00-\uDFFF]$/.test(trimmed) ? -2 : -1);
   }
   return trimmed + marker;
+}
+
+/** Cuts mrkdwn that is already escaped to `max` characters without leaving half an entity (`&am…`). */
+export function truncateMrkdwn(text: string, max: number, marker = '…'): string {
+  if (text.length <= max) return text;
+  let cut = text.slice(0, max - marker.length);
+  cut = cut.replace(/&[a-z]{0,3}$/, '');
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
+  return cut + marker;
 }
 
 /** "```" → "`\u200b``": displayed the same, but never a fence. */

@@ -4,7 +4,7 @@ import { escapeTruncate, userMention } from './escape-truncate';
 import { eventLinks } from './event-links';
 import { runReference } from './run-reference';
 import { slackDate } from './slack-date';
-import { truncate, type KnownBlock, type SlackMessage } from './slack-message';
+import { fitMessage, truncate, type KnownBlock, type SlackMessage } from './slack-message';
 import { inlineCode } from './inline-code';
 
 /** Characters of the error shown in the alert itself; longer errors go to its thread in full. */
@@ -66,5 +66,5 @@ export function failureAlertView(input: FailureAlertViewInput): SlackMessage {
 
   const firstLine = (message.split('\n')[0] ?? '').slice(0, 300);
   const text = `:red_circle: ${title}${task !== undefined ? ` at ${task}` : ''}: ${firstLine}`;
-  return { text: escapeTruncate(text, 3000), blocks };
+  return fitMessage({ text: escapeTruncate(text, 3000), blocks });
 }

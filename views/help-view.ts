@@ -1,3 +1,4 @@
+import { inlineCode } from './inline-code';
 import { escapeMrkdwn, truncate, type SlackMessage } from './slack-message';
 
 export interface HelpEntry {
@@ -27,7 +28,7 @@ export function helpView(input: HelpViewInput): SlackMessage {
   const lines: string[] = [];
   let intro = `*${command}* runs your ML pipeline from Slack. Subcommands:`;
   if (input.unknown !== undefined) {
-    intro = `\`${escapeMrkdwn(truncate(input.unknown, 60))}\` is not a ${command} subcommand.`;
+    intro = `${inlineCode(input.unknown, 60)} is not a ${command} subcommand.`;
     if (input.suggestion !== undefined) intro += ` Did you mean \`${command} ${input.suggestion}\`?`;
   }
   if (focused !== undefined) {

@@ -1,7 +1,6 @@
 import { escapeTruncate, userMention } from './escape-truncate';
 import { inlineCode } from './inline-code';
 import { slackDate } from './slack-date';
-import { escapeMrkdwn, truncate } from './slack-message';
 
 /** One audit entry, as views see it (the structure of src/services/audit-log.ts AuditEntry). */
 export interface HistoryEntry {
@@ -33,14 +32,14 @@ export function historyLine(e: HistoryEntry, opts: { showModel?: boolean } = {})
   const action = ACTIONS[e.action] ?? { emoji: ':grey_question:', words: escapeTruncate(e.action.replace(/_/g, ' '), 60) };
   const who = e.actor === 'pipeline' ? 'by the pipeline' : `by ${userMention(e.actor)}`;
   const parts = [`• ${slackDate(e.at)}`];
-  if (opts.showModel) parts.push(`*${escapeMrkdwn(e.model)}*`);
-  if (e.version !== undefined) parts.push(`*${escapeMrkdwn(e.version)}*`);
+  if (opts.showModel) parts.push(`*${escapeTruncate(e.model, 100)}*`);
+  if (e.version !== undefined) parts.push(`*${escapeTruncate(e.version, 100)}*`);
   parts.push(`${action.emoji} ${action.words} ${who}`);
   if (e.primaryMetric !== undefined && Number.isFinite(e.primaryMetric.value)) {
-    parts.push(`${escapeMrkdwn(e.primaryMetric.name)} ${e.primaryMetric.value.toFixed(3)}`);
+    parts.push(`${escapeTruncate(e.primaryMetric.name, 60)} ${e.primaryMetric.value.toFixed(3)}`);
   }
   if (e.dagRunId !== undefined) parts.push(`run ${inlineCode(e.dagRunId, 100)}`);
   let line = parts.join(' · ');
-  if (e.detail !== undefined && e.detail.trim() !== '') line += ` — _${escapeMrkdwn(truncate(e.detail.replace(/\s+/g, ' ').trim(), 300))}_`;
+  if (e.detail !== undefined && e.detail.trim() !== '') line += ` — _${escapeTruncate(e.detail.replace(/\s+/g, ' ').trim(), 300)}_`;
   return line;
 }

@@ -1,11 +1,12 @@
 import { chunkLines } from './chunk-lines';
 import { logLink } from './model-overview-text';
+import { escapeTruncate } from './escape-truncate';
 import { endpointSummaryLine, type EndpointSummaryRow } from './endpoint-summary-line';
 import { historyLine, type HistoryEntry } from './history-line';
 import { modelOverviewText, type ModelOverview } from './model-overview-text';
 import { relativeTime } from './relative-time';
 import { slackDate } from './slack-date';
-import { escapeMrkdwn, SlackLimits, truncate, type KnownBlock, type SlackMessage } from './slack-message';
+import { SlackLimits, truncate, type KnownBlock, type SlackMessage } from './slack-message';
 
 export interface HomeViewInput {
   now: Date;
@@ -39,7 +40,7 @@ export function homeView(input: HomeViewInput): SlackMessage {
     'No endpoints configured (`models.&lt;name&gt;.endpoint`).',
   );
   const pendingLines = input.models.flatMap((m) =>
-    m.pending.map((p) => `• *${escapeMrkdwn(m.model)}* ${escapeMrkdwn(p.version)}: ${p.approvals} of ${p.required} approval${p.required === 1 ? '' : 's'}${p.channel !== undefined ? ` · <#${p.channel}>` : ''}`),
+    m.pending.map((p) => `• *${escapeTruncate(m.model, 100)}* ${escapeTruncate(p.version, 100)}: ${p.approvals} of ${p.required} approval${p.required === 1 ? '' : 's'}${p.channel !== undefined ? ` · <#${p.channel}>` : ''}`),
   );
   const pending = listBlocks('Pending approvals', cap(pendingLines, MAX_PENDING_LINES, 'pending'), 'Nothing is waiting for approval.');
   const failureLines = input.models
@@ -51,7 +52,7 @@ export function homeView(input: HomeViewInput): SlackMessage {
       const f = m.lastFailure as NonNullable<ModelOverview['lastFailure']>;
       const when = f.at !== undefined ? ` ${relativeTime(new Date(f.at), now)}` : '';
       const what = [f.type, f.task !== undefined ? `in ${f.task}` : undefined].filter((x) => x !== undefined).join(' ');
-      return `• *${escapeMrkdwn(m.model)}*${what !== '' ? ` ${escapeMrkdwn(what)}` : ''}${when}: ${escapeMrkdwn(truncate(f.message, 150))}${logLink(f.logUrl)}`;
+      return `• *${escapeTruncate(m.model, 100)}*${what !== '' ? ` ${escapeTruncate(what, 300)}` : ''}${when}: ${escapeTruncate(f.message, 300)}${logLink(f.logUrl)}`;
     });
   const failures = listBlocks('Recent failures', cap(failureLines, MAX_FAILURE_LINES, 'failures'), 'No failures recorded.');
   const recent = listBlocks('Recent activity', input.recent.slice(0, MAX_RECENT_LINES).map((e) => historyLine(e, { showModel: true })), 'No activity yet.');

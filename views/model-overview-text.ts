@@ -1,7 +1,8 @@
 import type { LastFailure } from '../src/core/parse-last-failure';
 import { relativeTime } from './relative-time';
 import { slackLink } from './slack-link';
-import { escapeMrkdwn, truncate } from './slack-message';
+import { escapeTruncate } from './escape-truncate';
+import { inlineCode } from './inline-code';
 
 /** What the bot knows about one configured model (`/mlops models`, the Home tab). */
 export interface ModelOverview {
@@ -29,25 +30,25 @@ const STATE_WORDS: Record<string, string> = {
 
 /** The model as a few mrkdwn lines; `compact` leaves out SageMaker (the Home tab is busier). */
 export function modelOverviewText(o: ModelOverview, now: Date, opts: { compact?: boolean } = {}): string {
-  const head = [`*${escapeMrkdwn(o.model)}*`];
+  const head = [`*${escapeTruncate(o.model, 100)}*`];
   if (o.channel !== undefined) head.push(`<#${o.channel}>`);
-  if (o.endpoint !== undefined) head.push(`endpoint \`${escapeMrkdwn(o.endpoint)}\``);
+  if (o.endpoint !== undefined) head.push(`endpoint ${inlineCode(o.endpoint, 100)}`);
   const lines = [head.join(' · ')];
 
   lines.push(
     o.deployed !== undefined
-      ? `Deployed: *${escapeMrkdwn(o.deployed.version)}*${when(o.deployed.deployedAt, now)}`
+      ? `Deployed: *${escapeTruncate(o.deployed.version, 100)}*${when(o.deployed.deployedAt, now)}`
       : 'Deployed: nothing recorded yet',
   );
   if (o.latestCandidate !== undefined) {
     const c = o.latestCandidate;
-    const metric = c.primaryMetric !== undefined ? ` · ${escapeMrkdwn(c.primaryMetric.name)} ${formatMetric(c.primaryMetric.value)}` : '';
-    lines.push(`Latest candidate: *${escapeMrkdwn(c.version)}* ${STATE_WORDS[c.state] ?? escapeMrkdwn(c.state)}${when(c.createdAt, now)}${metric}`);
+    const metric = c.primaryMetric !== undefined ? ` · ${escapeTruncate(c.primaryMetric.name, 100)} ${formatMetric(c.primaryMetric.value)}` : '';
+    lines.push(`Latest candidate: *${escapeTruncate(c.version, 100)}* ${STATE_WORDS[c.state] ?? escapeTruncate(c.state, 40)}${when(c.createdAt, now)}${metric}`);
   } else {
     lines.push('Latest candidate: none');
   }
   if (o.pending.length > 0) {
-    const shown = o.pending.slice(-5).map((p) => `${escapeMrkdwn(p.version)} (${p.approvals} of ${p.required})`);
+    const shown = o.pending.slice(-5).map((p) => `${escapeTruncate(p.version, 100)} (${p.approvals} of ${p.required})`);
     lines.push(`Pending approvals: ${shown.join(', ')}${o.pending.length > shown.length ? ` and ${o.pending.length - shown.length} older` : ''}`);
   }
   if (o.lastFailure !== undefined) {
@@ -55,12 +56,12 @@ export function modelOverviewText(o: ModelOverview, now: Date, opts: { compact?:
     const what = [f.type, f.task !== undefined ? `in ${f.task}` : undefined].filter((x) => x !== undefined).join(' ');
     const at = f.at !== undefined ? ` ${relativeTime(new Date(f.at), now)}` : '';
     const log = logLink(f.logUrl);
-    lines.push(`:x: Last failure${what !== '' ? ` (${escapeMrkdwn(what)})` : ''}${at}: ${escapeMrkdwn(truncate(f.message, 200))}${log}`);
+    lines.push(`:x: Last failure${what !== '' ? ` (${escapeTruncate(what, 300)})` : ''}${at}: ${escapeTruncate(f.message, 400)}${log}`);
   }
   if (!opts.compact && o.sagemaker !== undefined) {
-    if (!o.sagemaker.ok) lines.push(`SageMaker: unavailable (${escapeMrkdwn(truncate(o.sagemaker.reason, 200))})`);
+    if (!o.sagemaker.ok) lines.push(`SageMaker: unavailable (${escapeTruncate(o.sagemaker.reason, 400)})`);
     else if (o.sagemaker.latest === undefined) lines.push('SageMaker: no model of that name');
-    else lines.push(`SageMaker: newest model \`${escapeMrkdwn(o.sagemaker.latest.name)}\`${when(o.sagemaker.latest.createdAt, now, 'created ')}`);
+    else lines.push(`SageMaker: newest model ${inlineCode(o.sagemaker.latest.name, 100)}${when(o.sagemaker.latest.createdAt, now, 'created ')}`);
   }
   return lines.join('\n');
 }

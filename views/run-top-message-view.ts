@@ -1,6 +1,7 @@
 import type { RunStageName } from '../src/core/run-stage';
-import { SlackLimits, truncate, type KnownBlock, type SlackMessage } from './slack-message';
+import { fitMessage, SlackLimits, type KnownBlock, type SlackMessage } from './slack-message';
 import { inlineCode } from './inline-code';
+import { truncateMrkdwn } from './escape-truncate';
 
 export interface RunTopMessageViewInput {
   /** The run's current stage. */
@@ -40,5 +41,5 @@ export function runTopMessageView(input: RunTopMessageViewInput): SlackMessage {
     elements: [{ type: 'mrkdwn', text: `${ICON[stage]} Stage: ${path}${run}` }],
   };
   const blocks = [stageBlock, ...input.body.blocks.slice(0, SlackLimits.blocksPerMessage - 1)];
-  return { text: truncate(`[${stage}] ${input.body.text}`, 3000), blocks };
+  return fitMessage({ text: truncateMrkdwn(`[${stage}] ${input.body.text}`, 3000), blocks });
 }

@@ -1,6 +1,6 @@
 import { escapeTruncate, userMention } from './escape-truncate';
 import { inlineCode } from './inline-code';
-import { escapeMrkdwn, truncate, type KnownBlock, type SlackMessage } from './slack-message';
+import { fitMessage, escapeMrkdwn, truncate, type KnownBlock, type SlackMessage } from './slack-message';
 
 export interface TrainingRequestedViewInput {
   model: string;
@@ -31,7 +31,7 @@ export function trainingRequestedView(input: TrainingRequestedViewInput): SlackM
     // Cut whole params, never inside an entity or a code span.
     { type: 'context', elements: [{ type: 'mrkdwn', text: fitJoin(context, ' · ', 3000) }] },
   ];
-  return { text, blocks };
+  return fitMessage({ text, blocks });
 }
 
 /** Joins parts while they fit in `max` characters, with "…" when some are left out. */

@@ -3,7 +3,7 @@ import { escapeTruncate, userMention } from './escape-truncate';
 import { eventLinks } from './event-links';
 import { runReference } from './run-reference';
 import { slackDate } from './slack-date';
-import { type KnownBlock, type SlackMessage } from './slack-message';
+import { fitMessage, type KnownBlock, type SlackMessage } from './slack-message';
 import { inlineCode } from './inline-code';
 
 export interface TrainingStartedViewInput {
@@ -28,5 +28,5 @@ export function trainingStartedView(input: TrainingStartedViewInput): SlackMessa
   if (links.length > 0) blocks.push({ type: 'context', elements: links });
   const plainWhat = escapeTruncate(`${event.model}${event.version !== undefined ? ` ${event.version}` : ''}`, 200);
   const plainRun = event.run?.runId !== undefined ? ` (run ${escapeTruncate(event.run.runId, 260)})` : '';
-  return { text: `Training of ${plainWhat} started${who}${plainRun}`, blocks };
+  return fitMessage({ text: `Training of ${plainWhat} started${who}${plainRun}`, blocks });
 }

@@ -7,7 +7,7 @@ import { formatDuration } from './format-duration';
 import { monospaceTable } from './monospace-table';
 import { runReference } from './run-reference';
 import { slackDate } from './slack-date';
-import { truncate, type KnownBlock, type SlackMessage } from './slack-message';
+import { fitMessage, truncate, type KnownBlock, type SlackMessage } from './slack-message';
 import { inlineCode } from './inline-code';
 
 /** What DescribeTrainingJob adds, when the bot could ask (times as ISO strings). */
@@ -60,7 +60,7 @@ export function trainingSucceededView(input: TrainingSucceededViewInput): SlackM
   const links = eventLinks(event);
   if (links.length > 0) blocks.push({ type: 'context', elements: links });
   const text = `Training of ${event.model}${event.version !== undefined ? ` ${event.version}` : ''} succeeded${duration !== undefined ? ` in ${formatDuration(duration)}` : ''}${event.trainingJob !== undefined ? ` (training job ${event.trainingJob})` : ''}`;
-  return { text: escapeTruncate(text, 3000), blocks };
+  return fitMessage({ text: escapeTruncate(text, 3000), blocks });
 }
 
 function durationSeconds(from: string | undefined, to: string | undefined): number | undefined {

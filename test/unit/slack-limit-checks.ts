@@ -1,21 +1,35 @@
-import type { SlackMessage } from '../../views/slack-message';
+import { blocksTextLength, type SlackMessage } from '../../views/slack-message';
 
 /**
  * Every Slack limit a message can break (PLATFORM-FACTS "Limits", Block Kit reference), as a
  * list of readable problems: empty when the message is fine. Also mrkdwn hygiene: code fences
  * balanced, and every `&` outside links escaped (a cut entity shows as garbage).
  */
-export function slackLimitProblems(message: SlackMessage): string[] {
+/**
+ * `maxBlocksText`: the text of all blocks together, for messages posted with chat.postMessage /
+ * chat.update (msg_blocks_too_long, SlackLimits.blocksText); answers through response_url are
+ * not held to it (bolt-js#2867).
+ */
+export function slackLimitProblems(message: SlackMessage, opts: { maxBlocks?: number; maxFallback?: number; maxBlocksText?: number; view?: boolean } = {}): string[] {
   const problems: string[] = [];
   const check = (ok: boolean, what: string) => {
     if (!ok) problems.push(what);
   };
+  const maxBlocks = opts.maxBlocks ?? 50;
+  const maxFallback = opts.maxFallback ?? 3000;
   check(typeof message.text === 'string' && message.text.trim() !== '', 'fallback text is missing');
-  check(message.text.length <= 3000, `fallback text is ${message.text.length} characters (views keep it under 3,000)`);
-  check(message.blocks.length <= 50, `${message.blocks.length} blocks (limit 50)`);
-  check(JSON.stringify(message.blocks).length <= 40_000, `blocks serialise to ${JSON.stringify(message.blocks).length} characters`);
+  check(message.text.length <= maxFallback, `fallback text is ${message.text.length} characters (views keep it under ${maxFallback})`);
+  check(message.blocks.length <= maxBlocks, `${message.blocks.length} blocks (limit ${maxBlocks})`);
+  // A message's text is cut at 40,000 characters; a view (Home tab, modal) fails over 250 kB.
+  if (opts.view === true) check(Buffer.byteLength(JSON.stringify(message.blocks)) <= 250_000, 'the view is over 250 kB');
+  else check(JSON.stringify(message.blocks).length <= 40_000, `blocks serialise to ${JSON.stringify(message.blocks).length} characters`);
+  if (opts.maxBlocksText !== undefined) {
+    const total = blocksTextLength(message.blocks);
+    check(total <= opts.maxBlocksText, `the blocks hold ${total} text characters (msg_blocks_too_long over ${opts.maxBlocksText})`);
+  }
   const mrkdwn = (text: string, where: string, max: number) => {
     check(text.length <= max, `${where}: ${text.length} characters (limit ${max})`);
+    check(text.trim() !== '', `${where}: empty text (Slack refuses it)`);
     check(((text.match(/```/g) ?? []).length % 2) === 0, `${where}: unbalanced code fence`);
     const outsideLinks = text.replace(/<[^<>]*>/g, '');
     check(!/&(?!amp;|lt;|gt;)/.test(outsideLinks), `${where}: an unescaped or cut & entity`);
@@ -63,9 +77,32 @@ export function slackLimitProblems(message: SlackMessage): string[] {
       }
       case 'divider':
         break;
+      case 'input': {
+        const label = (block['label'] as { text: string } | undefined)?.text ?? '';
+        check(label.length >= 1 && label.length <= 2000, `${where}: input label`);
+        const element = block['element'] as { placeholder?: { text: string }; action_id?: string } | undefined;
+        check((element?.placeholder?.text.length ?? 0) <= 150, `${where}: placeholder over 150`);
+        check((element?.action_id?.length ?? 0) <= 255, `${where}: action_id over 255`);
+        check(((block['hint'] as { text: string } | undefined)?.text.length ?? 0) <= 2000, `${where}: hint over 2,000`);
+        break;
+      }
       default:
         problems.push(`${where}: unexpected block type`);
     }
   });
+  return problems;
+}
+
+/** A modal (views.open): PLATFORM-FACTS "modal title and button labels 24; private_metadata 3,000; 100 blocks; a view over 250 kB fails". */
+export function modalProblems(view: { title: { text: string }; submit?: { text: string }; close?: { text: string }; private_metadata?: string; callback_id?: string; blocks: SlackMessage['blocks'] }): string[] {
+  const problems = slackLimitProblems({ text: 'modal', blocks: view.blocks }, { maxBlocks: 100, view: true });
+  const check = (ok: boolean, what: string) => {
+    if (!ok) problems.push(what);
+  };
+  check(view.title.text.length >= 1 && view.title.text.length <= 24, `modal title is ${view.title.text.length} characters (limit 24)`);
+  check((view.submit?.text.length ?? 0) <= 24 && (view.close?.text.length ?? 0) <= 24, 'modal button label over 24');
+  check((view.private_metadata?.length ?? 0) <= 3000, `private_metadata is ${view.private_metadata?.length} characters (limit 3,000)`);
+  check((view.callback_id?.length ?? 0) <= 255, 'callback_id over 255');
+  check(Buffer.byteLength(JSON.stringify(view)) <= 250_000, 'the view is over 250 kB');
   return problems;
 }
