@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { backoffDelayMs } from '../../src/core/backoff-delay';
 import { DEFAULT_DELIVERY_BACKOFF, MAX_DELIVERY_TRIES } from '../../src/delivery/send-delivery';
 import { trainingStarted } from '../fixtures/pipeline-events';
+import { startFakeSlack } from '../kit/fake-slack-server';
 import { startTestBot } from '../kit/start-test-bot';
 
 /**
- * Delivery while Slack cannot be reached at all (SLACK_API_URL on a closed port): every try
+ * Delivery while Slack cannot be reached at all (its port closed after startup): every try
  * (a post, or a look in Slack for an earlier post) backs off, and after the give-up limit the
  * message is marked failed, logged and counted. Small backoffs stand for minutes of outage.
  */
@@ -21,15 +21,6 @@ async function until<T>(read: () => T | undefined | false | Promise<T | undefine
   }
 }
 
-/** A port nothing listens on (bound, then closed). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 function counter(metrics: string, name: string, labels: string): number {
   const line = metrics.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
   return line === undefined ? 0 : Number(line.split(' ').at(-1));
@@ -38,12 +29,14 @@ function counter(metrics: string, name: string, labels: string): number {
 describe('delivery with Slack unreachable', () => {
   it('backs off every retry path and gives up after the limit: bounded calls, mlops_events_failed_total and the give-up metric', async () => {
     const maxTries = 6;
-    const port = await closedPort();
+    // Slack answers the startup auth.test, then goes away: its port is closed from then on.
+    const slack = await startFakeSlack();
     const t = await startTestBot({
-      env: { SLACK_API_URL: `http://127.0.0.1:${port}/api/` },
+      slack,
       // 25 ms doubling to 400 ms stands for 2 s doubling to 5 min.
-      overrides: { delivery: { retryBackoff: { baseMs: 25, maxMs: 400 }, maxTries }, slackTokenRetry: { baseMs: 60_000, maxMs: 60_000 } },
+      overrides: { delivery: { retryBackoff: { baseMs: 25, maxMs: 400 }, maxTries } },
     });
+    await slack.close();
     try {
       const event = trainingStarted({ model: 'fraud-detector', run: { dagId: 'fraud_detector_training', runId: `down-${randomUUID()}` } });
       expect((await t.hook(event)).status).toBe(202);
@@ -59,6 +52,7 @@ describe('delivery with Slack unreachable', () => {
       const atGiveUp = await tries();
       // Every try counted: posts and looks in Slack together stay within the limit.
       expect(atGiveUp).toBeLessThanOrEqual(maxTries);
+      // The first post and at least one look in the history: both paths back off and count.
       expect(atGiveUp).toBeGreaterThanOrEqual(2);
       const m = await metricsText();
       expect(counter(m, 'mlops_delivery_given_up_total', 'reason="attempts"')).toBe(1);
