@@ -23,7 +23,7 @@ import { createPrincipalResolver } from './services/principal-resolver';
 import { createProductionRegistry } from './services/production-registry';
 import { createRunRegistry } from './services/run-registry';
 import { createStore } from './store/create-store';
-import { checkEvictionPolicy } from './store/check-eviction-policy';
+import { checkRedisServer } from './store/check-redis-server';
 import { DEFAULT_KEY_PREFIX } from './store/store-keys';
 import type { AwsClientsOptions } from './aws/aws-clients';
 import { createAwsPorts } from './aws/create-aws-ports';
@@ -82,6 +82,8 @@ export function createBot(options: BotOptions): Bot {
     options.overrides?.store ??
     createStore({
       ...(config.env.REDIS_URL !== undefined ? { redisUrl: config.env.REDIS_URL } : {}),
+      redisCluster: config.env.REDIS_CLUSTER,
+      ...(config.env.REDIS_CA_FILE !== undefined ? { redisCaFile: config.env.REDIS_CA_FILE } : {}),
       keyPrefix: options.overrides?.keyPrefix ?? DEFAULT_KEY_PREFIX,
       logger: logger.child({ component: 'store' }),
     });
@@ -150,8 +152,9 @@ export function createBot(options: BotOptions): Bot {
     deps,
     server,
     start: async () => {
-      // Before listening: a Redis that may evict locks and dedup markers is refused (README "Redis").
-      await checkEvictionPolicy(store, {
+      // Before listening: a Redis reached the wrong way (TLS, cluster mode) or that may evict locks
+      // and dedup markers is refused (README "Redis").
+      await checkRedisServer(store, {
         mode: config.env.REDIS_MAXMEMORY_POLICY_CHECK,
         logger,
         onFatal: options.onFatal ?? ((error) => logger.fatal({ err: error }, 'Redis may evict keys')),

@@ -102,6 +102,10 @@ export const envSchema = z.object({
     PORT: z.coerce.number({ error: 'expected a port number' }).int().min(0).max(65535).default(3000),
     HOST: z.string().min(1).default('0.0.0.0'),
     REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'expected redis://host:port/db or rediss://…' }).optional(),
+    // REDIS_URL names one node of a Redis Cluster (ElastiCache Serverless, cluster mode, MemoryDB).
+    REDIS_CLUSTER: z.enum(['true', 'false'], { error: 'expected true or false' }).default('false').transform((v) => v === 'true'),
+    // PEM CA bundle trusted for rediss:// on top of the system CAs (checked in load-config.ts).
+    REDIS_CA_FILE: z.string().min(1, 'must not be empty (unset it to trust the system CAs only)').optional(),
     // Startup check that Redis will not evict keys (store/check-eviction-policy.ts).
     REDIS_MAXMEMORY_POLICY_CHECK: z.enum(['refuse', 'warn', 'off'], { error: 'expected refuse, warn or off' }).default('refuse'),
     MLOPS_CONFIG: z.string().min(1).default('./mlops.config.yml'),

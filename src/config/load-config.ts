@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { envSchema, fileConfigSchema, type Config } from './config-schema';
+import { envSchema, fileConfigSchema, type Config, type EnvConfig } from './config-schema';
 import { modelWarnings } from './startup-checks';
 
 export type LoadConfigResult = { ok: true; config: Config; warnings: string[] } | { ok: false; problems: string[] };
@@ -63,12 +63,39 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv, readFile: ReadFile = readF
   const file = fileConfigSchema.safeParse(fileValue);
   if (!file.success) problems.push(...describe(configPath, file.error.issues));
 
+  if (env.success) problems.push(...redisProblems(env.data, readFile));
+
   if (problems.length > 0 || !env.success || !file.success) return { ok: false, problems };
   warnings.push(...modelWarnings(file.data, env.data));
   if (env.data.REDIS_URL === undefined) {
     warnings.push('REDIS_URL is not set: using the in-memory store, which is for ONE replica only and loses state on restart');
   }
   return { ok: true, config: { env: env.data, file: file.data, fileFound: text !== undefined, configPath }, warnings };
+}
+
+/** Redis settings that parse one by one but do not fit together, or a CA file that is not one. */
+function redisProblems(env: EnvConfig, readFile: ReadFile): string[] {
+  const problems: string[] = [];
+  const url = env.REDIS_URL;
+  if (env.REDIS_CLUSTER && url === undefined) problems.push('REDIS_CLUSTER: is true but REDIS_URL is not set (set REDIS_URL to one node of the cluster, e.g. rediss://my-cache.serverless.use1.cache.amazonaws.com:6379)');
+  if (env.REDIS_CLUSTER && url !== undefined && !/^\/?0?$/.test(new URL(url).pathname)) {
+    problems.push('REDIS_URL: a Redis Cluster has only database 0: drop the /<db> from the URL (or unset REDIS_CLUSTER)');
+  }
+  if (env.REDIS_CA_FILE !== undefined) {
+    if (url === undefined || !url.startsWith('rediss:')) problems.push('REDIS_CA_FILE: is set but REDIS_URL is not rediss:// (TLS): use rediss:// or unset REDIS_CA_FILE');
+    let pem: string | undefined;
+    try {
+      pem = readFile(env.REDIS_CA_FILE);
+    } catch (error) {
+      problems.push(`REDIS_CA_FILE: cannot read ${env.REDIS_CA_FILE}: ${(error as Error).message}`);
+    }
+    if (pem === undefined) {
+      if (!problems.some((p) => p.startsWith(`REDIS_CA_FILE: cannot read`))) problems.push(`REDIS_CA_FILE: file ${env.REDIS_CA_FILE} does not exist`);
+    } else if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+      problems.push(`REDIS_CA_FILE: ${env.REDIS_CA_FILE} holds no PEM certificate (expected -----BEGIN CERTIFICATE-----)`);
+    }
+  }
+  return problems;
 }
 
 function nonEmpty(value: string | undefined): boolean {

@@ -24,7 +24,13 @@ interface CheckLogger {
  */
 export async function checkEvictionPolicy(
   store: Store,
-  opts: { mode: EvictionCheckMode; logger: CheckLogger; onFatal: (error: Error) => void },
+  opts: {
+    mode: EvictionCheckMode;
+    logger: CheckLogger;
+    onFatal: (error: Error) => void;
+    /** What to run when Redis first answers, if it does not yet (default: this check again). */
+    whenReady?: () => Promise<void>;
+  },
 ): Promise<void> {
   if (!(store instanceof RedisStore) || opts.mode === 'off') return;
   const { logger, mode } = opts;
@@ -35,7 +41,7 @@ export async function checkEvictionPolicy(
     if (!isMlopsError(error, ErrorCode.StoreUnavailable)) throw error;
     logger.warn({}, 'Redis maxmemory-policy not checked yet: Redis is not answering; it is checked when Redis answers');
     store.onNextReady(() => {
-      checkEvictionPolicy(store, opts).catch((late: unknown) => opts.onFatal(late instanceof Error ? late : new Error(String(late))));
+      (opts.whenReady ?? (() => checkEvictionPolicy(store, opts)))().catch((late: unknown) => opts.onFatal(late instanceof Error ? late : new Error(String(late))));
     });
     return;
   }
@@ -47,11 +53,12 @@ export async function checkEvictionPolicy(
     return;
   }
   if (reading.policy === 'noeviction') {
-    logger.info({ policy: reading.policy, via: reading.via }, 'Redis maxmemory-policy is noeviction');
+    // Via INFO means CONFIG is refused (ElastiCache, MemoryDB hide it): say so, it is expected there.
+    logger.info({ policy: reading.policy, via: reading.via }, reading.via === 'INFO' ? 'Redis maxmemory-policy is noeviction (read from INFO: CONFIG is unavailable, as on ElastiCache)' : 'Redis maxmemory-policy is noeviction');
     return;
   }
   const line =
-    `Redis maxmemory-policy is ${reading.policy}: under memory pressure Redis deletes keys ${reading.policy.startsWith('volatile') ? 'with a TTL' : 'of any kind'} ` +
+    `Redis maxmemory-policy is ${reading.policy}${reading.node !== undefined ? ` on cluster master ${reading.node}` : ''}: under memory pressure Redis deletes keys ${reading.policy.startsWith('volatile') ? 'with a TTL' : 'of any kind'} ` +
     '(endpoint locks, dedup markers, leases), breaking exactly-once deployments and deliveries; ' +
     'set maxmemory-policy noeviction (redis.conf, CONFIG SET, or the ElastiCache parameter group), or REDIS_MAXMEMORY_POLICY_CHECK=warn to start anyway';
   if (mode === 'warn') {

@@ -1,7 +1,8 @@
-import Redis from 'ioredis';
+import { rootCertificates } from 'node:tls';
+import Redis, { Cluster, type RedisOptions } from 'ioredis';
 import { ErrorCode, MlopsError } from '../core/errors';
 import type { Store } from '../core/store';
-import { DEFAULT_KEY_PREFIX } from './store-keys';
+import { clusterKeyPrefix, DEFAULT_KEY_PREFIX } from './store-keys';
 
 export interface StoreLogger {
   warn(obj: object, msg: string): void;
@@ -17,6 +18,43 @@ export interface RedisStoreOptions {
   /** Upper bound on one command's wait for an answer. Default 1000 ms. */
   commandTimeoutMs?: number;
   logger?: StoreLogger;
+  /**
+   * `REDIS_CLUSTER=true`: `url` names one node of a Redis Cluster (ElastiCache Serverless,
+   * cluster-mode ElastiCache, MemoryDB). The store then speaks the cluster protocol (ioredis
+   * `Cluster`) and wraps the key prefix in a hash tag, so every key lives in one slot.
+   */
+  cluster?: boolean;
+  /** PEM CA bundle (REDIS_CA_FILE's contents) trusted for `rediss://` on top of the system CAs. */
+  tlsCa?: string;
+}
+
+/** Where and how to reach Redis, as the store and the startup probe both connect. */
+export interface RedisConnection {
+  host: string;
+  port: number;
+  cluster: boolean;
+  /** Per-connection options (TLS, credentials, database, timeouts), without retry policy. */
+  options: RedisOptions;
+}
+
+/**
+ * Reads `redis[s]://[user[:password]@]host[:port][/db]` into connection options. TLS trusts the
+ * system CAs plus `tlsCa`; the server name is the URL's host, so certificates are checked as usual.
+ */
+export function redisConnection(url: string, opts: { cluster?: boolean; tlsCa?: string } = {}): RedisConnection {
+  const parsed = new URL(url);
+  const tls = parsed.protocol === 'rediss:';
+  // URL keeps IPv6 hosts in brackets; sockets want them bare.
+  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1';
+  const db = parsed.pathname.replace(/^\//, '');
+  const options: RedisOptions = {
+    ...(parsed.username !== '' ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(parsed.password !== '' ? { password: decodeURIComponent(parsed.password) } : {}),
+    ...(db !== '' && opts.cluster !== true ? { db: Number(db) } : {}),
+    ...(tls ? { tls: opts.tlsCa !== undefined ? { ca: [...rootCertificates, opts.tlsCa] } : {} } : {}),
+    connectTimeout: CONNECT_TIMEOUT_MS,
+  };
+  return { host, port: parsed.port === '' ? 6379 : Number(parsed.port), cluster: opts.cluster === true, options };
 }
 
 const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
@@ -103,7 +141,11 @@ interface ScriptCommands {
  */
 export class RedisStore implements Store {
   readonly kind = 'redis' as const;
-  private readonly client: Redis;
+  private readonly client: Redis | Cluster;
+  /** How this store reaches Redis (the startup probe connects the same way). */
+  readonly connection: RedisConnection;
+  /** The prefix actually prepended to keys (hash-tagged in cluster mode). */
+  readonly keyPrefix: string;
   private readonly scripts: ScriptCommands;
   private readonly commandTimeoutMs: number;
   private readonly logger: StoreLogger | undefined;
@@ -115,19 +157,47 @@ export class RedisStore implements Store {
   constructor(options: RedisStoreOptions) {
     this.commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     this.logger = options.logger;
-    this.client = new Redis(options.url, {
-      keyPrefix: options.keyPrefix ?? DEFAULT_KEY_PREFIX,
-      lazyConnect: false,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
+    this.connection = redisConnection(options.url, options);
+    const prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+    this.keyPrefix = this.connection.cluster ? clusterKeyPrefix(prefix) : prefix;
+    const perConnection: RedisOptions = {
+      ...this.connection.options,
       commandTimeout: this.commandTimeoutMs,
-      connectTimeout: CONNECT_TIMEOUT_MS,
       // A command in flight when the connection drops may already have run: resending it would run
       // it twice (a resent SET NX answers false to its own winner). It rejects on its timeout instead.
       autoResendUnfulfilledCommands: false,
-      // Never give up (returning null would end the client): Redis may come back at any time.
-      retryStrategy: (attempt) => Math.min(attempt * 200, MAX_RECONNECT_DELAY_MS),
-    });
+    };
+    // Never give up (returning null would end the client): Redis may come back at any time.
+    const retry = (attempt: number): number => Math.min(attempt * 200, MAX_RECONNECT_DELAY_MS);
+    this.client = this.connection.cluster
+      ? new Cluster([{ host: this.connection.host, port: this.connection.port }], {
+          keyPrefix: this.keyPrefix,
+          // On: a node connection is opened on its first command, and without the queue every other
+          // command of that burst is refused. Fail-fast stays: run() refuses while the cluster is not
+          // ready, and a queued command's timeout (commandTimeout) runs from when it was sent.
+          enableOfflineQueue: true,
+          clusterRetryStrategy: retry,
+          // Resending a command whose connection closed could run it twice (see above); a CLUSTERDOWN
+          // is not waited out either: both reject at once (StoreUnavailable) and callers retry.
+          retryDelayOnFailover: 0,
+          retryDelayOnClusterDown: 0,
+          // MOVED/ASK/TRYAGAIN mean "not run here": following them is safe.
+          maxRedirections: 16,
+          slotsRefreshTimeout: CONNECT_TIMEOUT_MS,
+          // TLS certificates name the nodes' DNS names (ElastiCache): connect by name, not by IP.
+          dnsLookup: (address, callback) => callback(null, address),
+          redisOptions: { ...perConnection, maxRetriesPerRequest: 1 },
+        })
+      : new Redis({
+          host: this.connection.host,
+          port: this.connection.port,
+          ...perConnection,
+          keyPrefix: this.keyPrefix,
+          lazyConnect: false,
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 1,
+          retryStrategy: retry,
+        });
     for (const [name, definition] of Object.entries(SCRIPTS)) this.client.defineCommand(name, definition);
     // defineCommand adds methods at run time; ScriptCommands names exactly the ones defined above.
     this.scripts = this.client as unknown as ScriptCommands;
@@ -268,28 +338,23 @@ export class RedisStore implements Store {
   /**
    * The server's `maxmemory-policy`, from CONFIG GET, else from INFO memory (ElastiCache and other
    * managed services refuse CONFIG but answer INFO). `hidden` says why neither could tell (renamed
-   * or ACL-denied commands). Rejects with StoreUnavailable when Redis does not answer.
+   * or ACL-denied commands). On a cluster every master is asked and the first one that is not
+   * `noeviction` is reported (`node`). Rejects with StoreUnavailable when Redis does not answer.
    */
-  maxmemoryPolicy(): Promise<{ policy: string; via: 'CONFIG GET' | 'INFO' } | { hidden: string }> {
+  maxmemoryPolicy(): Promise<{ policy: string; via: 'CONFIG GET' | 'INFO'; node?: string } | { hidden: string }> {
     return this.run('maxmemoryPolicy', async () => {
-      const refusals: string[] = [];
-      try {
-        const reply = (await this.client.config('GET', 'maxmemory-policy')) as unknown;
-        if (Array.isArray(reply) && typeof reply[1] === 'string' && reply[1] !== '') return { policy: reply[1], via: 'CONFIG GET' as const };
-        refusals.push('CONFIG GET maxmemory-policy answered nothing');
-      } catch (error) {
-        if (!isRefusedCommand(error)) throw error;
-        refusals.push(`CONFIG: ${(error as Error).message.trim()}`);
+      if (!(this.client instanceof Cluster)) return policyOf(this.client);
+      const masters = this.client.nodes('master');
+      if (masters.length === 0) throw new Error('no cluster master is connected');
+      let reading: Awaited<ReturnType<typeof policyOf>> | undefined;
+      for (const master of masters) {
+        const one = await policyOf(master);
+        const node = `${master.options.host ?? '?'}:${master.options.port ?? '?'}`;
+        if ('hidden' in one) return { hidden: `${node}: ${one.hidden}` };
+        if (one.policy !== 'noeviction') return { ...one, node };
+        reading ??= one;
       }
-      try {
-        const policy = /^maxmemory_policy:(\S+)/m.exec(await this.client.info('memory'))?.[1];
-        if (policy !== undefined) return { policy, via: 'INFO' as const };
-        refusals.push('INFO memory has no maxmemory_policy');
-      } catch (error) {
-        if (!isRefusedCommand(error)) throw error;
-        refusals.push(`INFO: ${(error as Error).message.trim()}`);
-      }
-      return { hidden: refusals.join('; ') };
+      return reading as { policy: string; via: 'CONFIG GET' | 'INFO' };
     });
   }
 
@@ -321,6 +386,8 @@ export class RedisStore implements Store {
   private async run<T>(operation: string, command: () => Promise<T>): Promise<T> {
     try {
       await this.firstConnection();
+      // The cluster client queues while it is not ready (see the constructor): refuse instead.
+      if (this.client instanceof Cluster && this.client.status !== 'ready') throw new Error(`the Redis Cluster is not ready (${this.client.status})`);
       return await command();
     } catch (error) {
       throw this.translate(operation, error);
@@ -359,6 +426,27 @@ export class RedisStore implements Store {
     if (isReply && !UNAVAILABLE_REPLY.test(message)) return error;
     return new MlopsError(ErrorCode.StoreUnavailable, `the store (Redis) is not answering: ${message}`, { operation }, { cause: error });
   }
+}
+
+async function policyOf(client: Redis): Promise<{ policy: string; via: 'CONFIG GET' | 'INFO' } | { hidden: string }> {
+  const refusals: string[] = [];
+  try {
+    const reply = (await client.config('GET', 'maxmemory-policy')) as unknown;
+    if (Array.isArray(reply) && typeof reply[1] === 'string' && reply[1] !== '') return { policy: reply[1], via: 'CONFIG GET' };
+    refusals.push('CONFIG GET maxmemory-policy answered nothing');
+  } catch (error) {
+    if (!isRefusedCommand(error)) throw error;
+    refusals.push(`CONFIG: ${(error as Error).message.trim()}`);
+  }
+  try {
+    const policy = /^maxmemory_policy:(\S+)/m.exec(await client.info('memory'))?.[1];
+    if (policy !== undefined) return { policy, via: 'INFO' };
+    refusals.push('INFO memory has no maxmemory_policy');
+  } catch (error) {
+    if (!isRefusedCommand(error)) throw error;
+    refusals.push(`INFO: ${(error as Error).message.trim()}`);
+  }
+  return { hidden: refusals.join('; ') };
 }
 
 /** A command the server will not run for us (renamed away, ACL, managed service), as opposed to an outage. */

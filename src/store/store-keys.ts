@@ -54,5 +54,21 @@ export const storeKeys = {
 } as const;
 
 export const DEFAULT_KEY_PREFIX = 'mlops:';
+
+/**
+ * The key prefix on a Redis Cluster: the deployment's prefix becomes ONE hash tag (`mlops:` ->
+ * `{mlops}:`), so every key of the deployment hashes to the same slot and every script, MULTI,
+ * MGET and LMOVE stays valid whatever keys it combines. The bot's data is small and its load low,
+ * so one slot (one shard) is plenty; per-entity tags would spread load but force every multi-key
+ * call to agree on a tag, and one mismatch is a CROSSSLOT error in production only.
+ * A prefix that already has a hash tag is kept as it is. Single-node Redis keeps the plain prefix,
+ * so data written before cluster support keeps working there.
+ */
+export function clusterKeyPrefix(prefix: string): string {
+  const open = prefix.indexOf('{');
+  if (open !== -1 && prefix.indexOf('}', open + 1) > open + 1) return prefix;
+  const name = prefix.replace(/:$/, '');
+  return `{${name === '' ? 'mlops' : name}}:`;
+}
 /** Events are remembered for dedup for 7 days: far past any sender's retry window. */
 export const EVENT_TTL_MS = 7 * 24 * 60 * 60 * 1000;

@@ -5,6 +5,8 @@ import type { Store } from '../../src/core/store';
 import { createStore } from '../../src/store/create-store';
 import { MemoryStore } from '../../src/store/memory-store';
 import { RedisStore } from '../../src/store/redis-store';
+import { startPrivateCluster, type PrivateCluster } from '../kit/private-redis';
+import { testKeyPrefix } from '../kit/test-key-prefix';
 
 /**
  * One contract, two adapters: every behaviour the bot relies on is asserted against the
@@ -43,7 +45,8 @@ async function expectUnavailable(promise: Promise<unknown>): Promise<void> {
   expect(isMlopsError(error, ErrorCode.StoreUnavailable)).toBe(true);
 }
 
-function describeStoreContract(name: 'memory' | 'redis', factory: () => Promise<StoreHarness>): void {
+function describeStoreContract(name: 'memory' | 'redis' | 'redis cluster', factory: () => Promise<StoreHarness>): void {
+  const kind = name === 'memory' ? 'memory' : 'redis';
   describe(`Store contract: ${name}`, () => {
     let h: StoreHarness;
     let store: Store;
@@ -58,7 +61,7 @@ function describeStoreContract(name: 'memory' | 'redis', factory: () => Promise<
 
     describe('basics', () => {
       it('names its kind and answers ping', async () => {
-        expect(store.kind).toBe(name);
+        expect(store.kind).toBe(kind);
         await expect(store.ping()).resolves.toBeUndefined();
       });
 
@@ -559,6 +562,98 @@ async function redisHarness(): Promise<StoreHarness & { prefix: string }> {
 }
 
 describeStoreContract('redis', redisHarness);
+
+// ---- redis cluster: a private 3-master cluster for this file (ElastiCache Serverless / cluster mode) ----
+
+let cluster: PrivateCluster;
+beforeAll(async () => {
+  cluster = await startPrivateCluster({ masters: 3 });
+}, 60_000);
+afterAll(async () => {
+  await cluster.stop();
+});
+
+async function clusterHarness(): Promise<StoreHarness & { prefix: string }> {
+  const prefix = `${testKeyPrefix('store-contract-cluster')}`;
+  const opened: RedisStore[] = [];
+  const open = (): RedisStore => {
+    const store = new RedisStore({ url: cluster.url, keyPrefix: prefix, cluster: true });
+    opened.push(store);
+    return store;
+  };
+  const store = open();
+  await store.ping();
+  return {
+    prefix,
+    store,
+    peer: open,
+    elapse: sleep,
+    // The cluster is this file's own and is stopped at its end: nothing to clean up between tests.
+    dispose: async () => {
+      await Promise.all(opened.map((s) => s.close()));
+    },
+  };
+}
+
+describeStoreContract('redis cluster', clusterHarness);
+
+describe('RedisStore on a cluster', () => {
+  it('wraps the key prefix in one hash tag, so every key of every call lives in one slot', async () => {
+    const h = await clusterHarness();
+    try {
+      const { store, prefix } = h;
+      expect((store as RedisStore).keyPrefix).toBe(`{${prefix.replace(/:$/, '')}}:`);
+      await store.set('plain', 'v');
+      await store.compareAndSet('cas', null, 'v');
+      await store.recordUnique('event:1', 'body', 60_000, 'inbox', 'item');
+      await store.pushBounded('bounded', 'v', 5);
+      await store.moveHead('inbox', 'processing');
+      await store.setAdd('set', 'm');
+      await store.increment('counter', 60_000);
+      const node = await cluster.nodeOf(`${(store as RedisStore).keyPrefix}plain`);
+      const raw = new Redis(node.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 1 });
+      await raw.connect();
+      try {
+        const keys = (await raw.keys(`${(store as RedisStore).keyPrefix.replace(/[{}]/g, '\\$&')}*`)).sort();
+        expect(keys).toEqual(['bounded', 'cas', 'counter', 'event:1', 'plain', 'processing', 'set'].map((k) => `${(store as RedisStore).keyPrefix}${k}`).sort());
+        const slots = new Set(await Promise.all(keys.map((k) => raw.cluster('KEYSLOT', k))));
+        expect(slots.size).toBe(1);
+      } finally {
+        raw.disconnect();
+      }
+    } finally {
+      await h.dispose();
+    }
+  });
+
+  it('keeps a prefix that already carries a hash tag as it is', async () => {
+    const prefix = `{${randomUUID()}}:tagged:`;
+    const store = new RedisStore({ url: cluster.url, keyPrefix: prefix, cluster: true });
+    try {
+      expect(store.keyPrefix).toBe(prefix);
+      expect(await store.recordUnique('event:1', 'b', 60_000, 'inbox', 'i')).toBe(true);
+      expect(await store.getMany(['event:1', 'inbox'])).toEqual(['b', null]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reads the eviction policy of every master', async () => {
+    const store = new RedisStore({ url: cluster.url, keyPrefix: testKeyPrefix('policy'), cluster: true });
+    const last = cluster.nodes[2]!;
+    const raw = new Redis(last.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await raw.connect();
+    try {
+      expect(await store.maxmemoryPolicy()).toEqual({ policy: 'noeviction', via: 'CONFIG GET' });
+      await raw.config('SET', 'maxmemory-policy', 'volatile-lru');
+      expect(await store.maxmemoryPolicy()).toEqual({ policy: 'volatile-lru', via: 'CONFIG GET', node: `127.0.0.1:${last.port}` });
+    } finally {
+      await raw.config('SET', 'maxmemory-policy', 'noeviction');
+      raw.disconnect();
+      await store.close();
+    }
+  });
+});
 
 // ---- adapter-specific behaviour ----
 
