@@ -6,6 +6,7 @@ import { alarmAlertView } from '../../views/alarm-alert-view';
 import { candidateMessageView } from '../../views/candidate-message-view';
 import { deploymentEventView } from '../../views/deployment-event-view';
 import { errorDetailFitsInline, errorDetailView } from '../../views/error-detail-view';
+import { escapeTruncate } from '../../views/escape-truncate';
 import { failureAlertView } from '../../views/failure-alert-view';
 import { runTopMessageView } from '../../views/run-top-message-view';
 import type { SlackMessage } from '../../views/slack-message';
@@ -27,7 +28,8 @@ export async function renderDelivery(ctx: DeliveryContext, d: DeliveryRecord, it
     const { event } = item;
     const title = `Full error of ${event.model}${event.version !== undefined ? ` ${event.version}` : ''} ${event.type}${event.error?.task !== undefined ? ` (task ${event.error.task})` : ''}`;
     const text = event.error?.message ?? '';
-    if (!errorDetailFitsInline(text)) return { kind: 'file', content: text, title, comment: `${title}: ${text.length} characters, attached.` };
+    // The comment is mrkdwn (the title, plain text, is shown as is): outside text escaped.
+    if (!errorDetailFitsInline(text)) return { kind: 'file', content: text, title, comment: `${escapeTruncate(title, 600)}: ${text.length} characters, attached.` };
     return { kind: 'message', message: errorDetailView({ title, text }) };
   }
   let opts: BodyOptions = {};

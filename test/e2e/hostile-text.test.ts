@@ -54,6 +54,8 @@ describe('hostile pipeline and user text reaches Slack as text', () => {
       { ...trainingFailed(), type: 'deployment.started', version: '1.4.1', endpoint: '<!here> <@U0EVIL>', error: undefined },
       { ...trainingFailed({ error: { task: '<!channel>', message: HOSTILE, logUrl: HOSTILE_URL } }), type: 'deployment.failed', version: '1.4.1', endpoint: '<!channel>' },
       { ...evaluationCompleted({ metrics: { [HOSTILE.slice(0, 100)]: 1 } }), type: 'deployment.succeeded', version: '1.4.2', endpoint: '<!here>' },
+      // Too long for the thread: the full error goes as a file, whose comment is mrkdwn too.
+      trainingFailed({ error: { task: `<!channel> ${HOSTILE}`.slice(0, 250), message: `${HOSTILE}\n`.repeat(400) } }),
     ];
     for (const event of events) {
       const res = await t.hook(event);
@@ -61,6 +63,7 @@ describe('hostile pipeline and user text reaches Slack as text', () => {
     }
     // Every event is delivered: one top message or reply per event, and the outbox is empty.
     await waitFor('every event posted', async () => (t.slack.callsTo('chat.postMessage').length >= events.length && (await outboxDepth()) === 0 ? true : undefined), 30_000);
+    await waitFor('the full error as a file', () => (t.slack.callsTo('files.completeUploadExternal').length >= 2 ? true : undefined), 30_000);
 
     const posted = t.slack.calls.filter((c) => c.method.startsWith('chat.') || c.method.startsWith('views.') || c.method.startsWith('files.'));
     expect(posted.length).toBeGreaterThanOrEqual(events.length);

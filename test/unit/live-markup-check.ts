@@ -55,8 +55,10 @@ export function mrkdwnTexts(payload: unknown): { where: string; text: string }[]
     const record = node as Record<string, unknown>;
     const isMrkdwn = record['type'] === 'mrkdwn';
     if (typeof record['text'] === 'string' && (isMrkdwn || topLevel)) out.push({ where: `${path}.text`, text: record['text'] });
+    // A file's comment is a message text too (files.completeUploadExternal).
+    if (typeof record['initial_comment'] === 'string') out.push({ where: `${path}.initial_comment`, text: record['initial_comment'] });
     for (const [key, value] of Object.entries(record)) {
-      if (key === 'text' && typeof value === 'string') continue;
+      if ((key === 'text' || key === 'initial_comment') && typeof value === 'string') continue;
       // A message nested in an answer (`message`, `view`) keeps top-level semantics for its text.
       walk(value, `${path}.${key}`, key === 'message');
     }
