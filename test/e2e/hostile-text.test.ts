@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { candidateIdFor } from '../../src/core/candidate';
 import { evaluationCompleted, trainingFailed, trainingStarted } from '../fixtures/pipeline-events';
 import { SAMPLE_CONFIG, startTestBot, type TestBot } from '../kit/start-test-bot';
 import { liveMarkupProblems } from '../unit/live-markup-check';
@@ -54,6 +55,8 @@ describe('hostile pipeline and user text reaches Slack as text', () => {
       { ...trainingFailed(), type: 'deployment.started', version: '1.4.1', endpoint: '<!here> <@U0EVIL>', error: undefined },
       { ...trainingFailed({ error: { task: '<!channel>', message: HOSTILE, logUrl: HOSTILE_URL } }), type: 'deployment.failed', version: '1.4.1', endpoint: '<!channel>' },
       { ...evaluationCompleted({ metrics: { [HOSTILE.slice(0, 100)]: 1 } }), type: 'deployment.succeeded', version: '1.4.2', endpoint: '<!here>' },
+      // A requester that looks like a mention of an approver: dropped, so the run's starter is unknown.
+      evaluationCompleted({ version: '1.5.0', requestedBy: '<@U0ALICE>', run: { dagId: 'fraud_detector_training', runId: `eval-${randomUUID().slice(0, 8)}` } }),
       // Too long for the thread: the full error goes as a file, whose comment is mrkdwn too.
       trainingFailed({ error: { task: `<!channel> ${HOSTILE}`.slice(0, 250), message: `${HOSTILE}\n`.repeat(400) } }),
     ];
@@ -75,6 +78,11 @@ describe('hostile pipeline and user text reaches Slack as text', () => {
     expect(all).toContain('&lt;!channel&gt;');
     // Links the pipeline sent are links, but their `|` and `>` cannot end them early.
     expect(all).toContain('https://airflow.example.com/log?task=a%7C%3C!here%3E&next=%3Ex%3Chttps://evil.example%7CRe-authenticate%3E|');
+    // The requester that is not a user id counts as unknown for the self-approval rule (the candidate's startedBy).
+    const masked = events.find((e) => (e as { requestedBy?: string }).requestedBy === '<@U0ALICE>')!;
+    const candidate = await t.bot.deps.candidates.get(candidateIdFor('fraud-detector', '1.5.0', masked.id));
+    expect(candidate).toBeDefined();
+    expect(candidate?.startedBy).toBeUndefined();
     // The dropped requester was logged, not silently lost.
     expect(t.logs.text()).toMatch(/requestedBy: \\"<!channel>\\" is not a Slack user id/);
   }, 60_000);
