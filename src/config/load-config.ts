@@ -63,7 +63,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv, readFile: ReadFile = readF
   const file = fileConfigSchema.safeParse(fileValue);
   if (!file.success) problems.push(...describe(configPath, file.error.issues));
 
-  if (env.success) problems.push(...redisProblems(env.data, readFile));
+  if (env.success) problems.push(...redisProblems(env.data, readFileIfExists));
 
   if (problems.length > 0 || !env.success || !file.success) return { ok: false, problems };
   warnings.push(...modelWarnings(file.data, env.data));

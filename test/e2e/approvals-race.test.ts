@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { deploymentRunIdFor } from '../../src/core/candidate';
 import { startFakeAws, type FakeAws } from '../kit/fake-aws-server';
 import { startFakeSlack, type FakeSlack } from '../kit/fake-slack-server';
+import { startPrivateCluster, type PrivateCluster } from '../kit/private-redis';
 import { startTestBot, type TestBot } from '../kit/start-test-bot';
 import {
   APPROVALS_CONFIG,
@@ -23,28 +24,36 @@ import {
  * The race of issue 4: two app instances (replicas) on one Redis (same key prefix), 20 concurrent
  * Deploy clicks for the same candidate spread over both: exactly one Lambda Invoke. Repeated 20
  * times; every round waits until all 20 clicks have been fully handled before counting, so a late
- * second trigger could not slip past the assertion.
+ * second trigger could not slip past the assertion. Run on a single Redis and on a private 3-master
+ * Redis Cluster (REDIS_CLUSTER=true, as on ElastiCache Serverless), started once for this file.
  */
-describe('RACE: 20 concurrent Deploy clicks on two replicas sharing Redis trigger exactly once', () => {
+describe.each([
+  ['a single Redis', false],
+  ['a 3-master Redis Cluster', true],
+])('RACE: 20 concurrent Deploy clicks on two replicas sharing %s trigger exactly once', (_backend, onCluster) => {
   const ROUNDS = 20;
   const CLICKS = 20;
   let slack: FakeSlack;
   let aws: FakeAws;
   let a: TestBot;
   let b: TestBot;
+  let cluster: PrivateCluster | undefined;
   beforeAll(async () => {
     slack = await startFakeSlack();
     aws = await startFakeAws();
+    if (onCluster) cluster = await startPrivateCluster({ masters: 3 });
+    const env = cluster !== undefined ? { REDIS_URL: cluster.url, REDIS_CLUSTER: 'true' } : {};
     const keyPrefix = `test:race:${randomUUID()}:`;
-    a = await startTestBot({ fileConfig: APPROVALS_CONFIG, slack, aws, keyPrefix });
-    b = await startTestBot({ fileConfig: APPROVALS_CONFIG, slack, aws, keyPrefix });
+    a = await startTestBot({ fileConfig: APPROVALS_CONFIG, slack, aws, keyPrefix, env });
+    b = await startTestBot({ fileConfig: APPROVALS_CONFIG, slack, aws, keyPrefix, env });
     slack.setUsergroup('S0MLOPS', ['U0G1', 'U0G2', 'U0G3']);
-  });
+  }, 60_000);
   afterAll(async () => {
     await a.stop();
     await b.stop();
     await slack.close();
     await aws.close();
+    await cluster?.stop();
   });
 
   const approvers = ['U0ALICE', 'U0BOB', 'U0CAROL', 'U0G1', 'U0G2', 'U0G3'];

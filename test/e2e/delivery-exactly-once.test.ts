@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { trainingStarted } from '../fixtures/pipeline-events';
 import { startFakeSlack, type FakeSlack, type FakeSlackMessage } from '../kit/fake-slack-server';
+import { startPrivateCluster, type PrivateCluster } from '../kit/private-redis';
 import { startTestBot } from '../kit/start-test-bot';
 
 async function until<T>(read: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
@@ -169,26 +170,43 @@ describe('delivery is exactly once', () => {
     }
   });
 
-  it('never double-posts with two bots on one store, whichever replica receives the events', async () => {
-    const slack = await startFakeSlack({ perChannelRatePerSecond: 20 });
-    const keyPrefix = `test:${randomUUID()}:`;
-    const a = await startTestBot({ slack, keyPrefix });
-    const b = await startTestBot({ slack, keyPrefix });
-    try {
-      const events = Array.from({ length: 12 }, (_, i) => started(`replica-${i}-${randomUUID()}`, i % 2 === 0 ? 'fraud-detector' : 'churn-predictor'));
-      await Promise.all(events.map((e, i) => (i % 2 === 0 ? a : b).hook(e)));
-      // Retries of the same events to the other replica.
-      await Promise.all(events.map((e, i) => (i % 2 === 0 ? b : a).hook(e)));
-      await until(() => (events.every((e) => about(slack, e.model === 'fraud-detector' ? 'C0FRAUD' : 'C0CHURN', e.run.runId).length === 1) ? true : undefined), 20_000);
-      await new Promise((r) => setTimeout(r, 1000));
-      const all = [...slack.messages('C0FRAUD'), ...slack.messages('C0CHURN')].filter((m) => m.text.includes('replica-'));
-      expect(all).toHaveLength(12);
-      expect(new Set(all.map(deliveryIdOf)).size).toBe(12);
-    } finally {
-      await a.stop();
-      await b.stop();
-      await slack.close();
-    }
-  }, 40_000);
+  it('never double-posts with two bots on one store, whichever replica receives the events', () => twoReplicas({}), 40_000);
 });
+
+/** The replica race on a private 3-master Redis Cluster (REDIS_CLUSTER=true), started once for this file. */
+describe('delivery is exactly once on a Redis Cluster', () => {
+  let cluster: PrivateCluster;
+  beforeAll(async () => {
+    cluster = await startPrivateCluster({ masters: 3 });
+  }, 60_000);
+  afterAll(async () => {
+    await cluster.stop();
+  });
+
+  it('never double-posts with two bots on one cluster, whichever replica receives the events', () => twoReplicas({ REDIS_URL: cluster.url, REDIS_CLUSTER: 'true' }), 40_000);
+});
+
+/** Two bots on one store (same key prefix): each event sent to one replica and retried to the other. */
+async function twoReplicas(env: Record<string, string>): Promise<void> {
+  const slack = await startFakeSlack({ perChannelRatePerSecond: 20 });
+  const keyPrefix = `test:${randomUUID()}:`;
+  const a = await startTestBot({ slack, keyPrefix, env });
+  const b = await startTestBot({ slack, keyPrefix, env });
+  try {
+    const events = Array.from({ length: 12 }, (_, i) => started(`replica-${i}-${randomUUID()}`, i % 2 === 0 ? 'fraud-detector' : 'churn-predictor'));
+    await Promise.all(events.map((e, i) => (i % 2 === 0 ? a : b).hook(e)));
+    // Retries of the same events to the other replica.
+    await Promise.all(events.map((e, i) => (i % 2 === 0 ? b : a).hook(e)));
+    await until(() => (events.every((e) => about(slack, e.model === 'fraud-detector' ? 'C0FRAUD' : 'C0CHURN', e.run.runId).length === 1) ? true : undefined), 20_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    const all = [...slack.messages('C0FRAUD'), ...slack.messages('C0CHURN')].filter((m) => m.text.includes('replica-'));
+    expect(all).toHaveLength(12);
+    expect(new Set(all.map(deliveryIdOf)).size).toBe(12);
+  } finally {
+    await a.stop();
+    await b.stop();
+    await slack.close();
+  }
+}
+
 
