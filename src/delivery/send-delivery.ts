@@ -101,8 +101,10 @@ export async function processDelivery(ctx: DeliveryContext, st: SenderState, id:
           if (await fail(ctx, raw, d, `could not check whether it was posted: ${found.error.error}`, log, { reason: 'refused' })) return NEXT;
           continue;
         }
-        // The look itself is a try: with Slack unreachable, looks must back off and run out too.
-        const checked: DeliveryRecord = { ...d, checks: (d.checks ?? 0) + 1, error: `check failed: ${found.error.error}`, updatedAt: new Date().toISOString() };
+        // A failed look is a try: with Slack unreachable, looks must back off and run out too. A 429
+        // is Slack pacing the history calls (1 a minute for some apps), not a failure: it only waits.
+        const limited = found.error.kind === 'ratelimited';
+        const checked: DeliveryRecord = { ...d, checks: (d.checks ?? 0) + (limited ? 0 : 1), error: `check failed: ${found.error.error}`, updatedAt: new Date().toISOString() };
         if (triesOf(checked) >= st.maxTries) {
           if (await giveUp(ctx, raw, checked, log)) return NEXT;
           continue;
