@@ -15,7 +15,7 @@ async function until<T>(read: () => T | undefined | false | Promise<T | undefine
 
 describe('delivery recovery trusts only its own messages', () => {
   it("another app's message carrying our delivery id is not taken for our post: ours is posted, once", async () => {
-    const slack = await startFakeSlack();
+    const slack = await startFakeSlack({ latencyMs: 300 });
     const t = await startTestBot({ slack });
     try {
       const event = trainingStarted({ model: 'fraud-detector', run: { dagId: 'fraud_detector_training', runId: `spoof-${randomUUID()}` } });

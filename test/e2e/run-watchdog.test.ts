@@ -52,7 +52,8 @@ describe('run watchdog (end to end)', () => {
   const watchdogs: RunWatchdog[] = [];
 
   beforeAll(async () => {
-    slack = await startFakeSlack();
+    // Slack as slow as from a cloud region on a bad day.
+    slack = await startFakeSlack({ latencyMs: 300 });
     aws = await startFakeAws();
   });
   afterEach(async () => {
@@ -397,6 +398,24 @@ describe('run watchdog (end to end)', () => {
     await until(() => slack.messages('C0ALERTS').length === 2);
     expect(slack.messages('C0ALERTS')[1]!.text).toContain('failed without a failure callback');
   });
+
+  it('a status call whose answer never comes (Airflow slower than the bot\'s timeout) is a counted error, not a silent wait', async () => {
+    const clock = testClock();
+    const a = await bot(clock);
+    const runId = 'manual__watchdog-slow';
+    await slackStartedRun(a, runId);
+    aws.lambda.setRunState(DAG, runId, 'running');
+    // Both attempts of the SDK (maxAttempts 2) lose their answer: the client times out.
+    aws.answerFate('lambda', 'Invoke', { fate: 'lost', times: 2 });
+    const w = watchdog(a, 'replica-a');
+    clock.setMinutes(125);
+    expect(await w.tick()).toMatchObject({ checked: 1, errors: 1 });
+    const metrics = await (await fetch(`${a.url}/metrics`)).text();
+    expect(metrics).toMatch(/mlops_watchdog_checks_total\{check="error",code="MLOPS_AWS_TIMEOUT"\} 1/);
+    // Answers come again: the next check reads the state.
+    clock.setMinutes(130);
+    expect(await w.tick()).toMatchObject({ checked: 1, errors: 0, noted: 1 });
+  }, 30_000);
 
   it('55 runs whose status calls fail do not starve a newer run: it is checked and alerted within a few ticks', async () => {
     const clock = testClock();

@@ -1,3 +1,4 @@
+import { startFakeSlack, type FakeSlack } from '../kit/fake-slack-server';
 import { SAMPLE_CONFIG, startTestBot, type TestBot } from '../kit/start-test-bot';
 import { sendCommand, waitFor } from './commands-kit';
 
@@ -8,11 +9,15 @@ import { sendCommand, waitFor } from './commands-kit';
  */
 describe('/mlops train: the requested message is posted exactly once', () => {
   let t: TestBot;
+  let slack: FakeSlack;
   beforeAll(async () => {
-    t = await startTestBot({ fileConfig: { ...SAMPLE_CONFIG, operators: { users: ['U0OPS'], usergroups: [] } } });
+    // Slack answers in 300 ms, as from a cloud region on a bad day.
+    slack = await startFakeSlack({ latencyMs: 300 });
+    t = await startTestBot({ slack, fileConfig: { ...SAMPLE_CONFIG, operators: { users: ['U0OPS'], usergroups: [] } } });
   });
   afterAll(async () => {
     await t.stop();
+    await slack.close();
   });
 
   it('a lost answer: one message in the channel, the run linked to it, nothing else posted', async () => {
