@@ -4,6 +4,7 @@ import type { BackgroundJob } from '../background-job';
 import type { BotDeps } from '../bot-deps';
 import { decideWatchdogAction, type UnreadableRecord, type WatchdogAction, type WatchdogObservation, type WatchdogPolicy } from '../core/decide-watchdog-action';
 import { isMlopsError } from '../core/errors';
+import { backoffDelayMs } from '../core/backoff-delay';
 import { isRunStale } from '../core/is-run-stale';
 import type { DagTrigger } from '../core/ports';
 import type { RunRecord } from '../services/run-registry';
@@ -85,7 +86,13 @@ interface CheckRecord {
   unreadableSince?: string;
   /** When the unreadable alert was recorded. */
   alertedAt?: string;
+  /** Failed checks in a row, and when the next check is due (backoff with jitter; ISO). */
+  errors?: number;
+  nextAt?: string;
 }
+
+/** A run whose checks fail is asked again after this backoff (an interval at first, 15 min at most). */
+const MAX_CHECK_BACKOFF_MS = 15 * 60_000;
 
 /**
  * Where check records live. storeKeys has no watchdog entry of its own; the watchdog's markers
@@ -203,14 +210,18 @@ export function createRunWatchdog(deps: BotDeps, trigger: DagTrigger, options: R
   /** Remembers this check: its time (fair order) and, for failures, since when they fail. */
   async function noteCheck(run: RunRecord, previous: CheckRecord | undefined, observation: WatchdogObservation, now: Date, alerted?: Date): Promise<void> {
     const at = now.toISOString();
-    const next: CheckRecord =
-      observation.kind === 'error'
-        ? {
-            at,
-            unreadableSince: previous?.unreadableSince ?? at,
-            ...(alerted !== undefined ? { alertedAt: alerted.toISOString() } : previous?.alertedAt !== undefined ? { alertedAt: previous.alertedAt } : {}),
-          }
-        : { at };
+    let next: CheckRecord = { at };
+    if (observation.kind === 'error') {
+      const errors = (previous?.errors ?? 0) + 1;
+      const backoff = backoffDelayMs(errors, { baseMs: intervalMs, maxMs: Math.max(intervalMs, MAX_CHECK_BACKOFF_MS) });
+      next = {
+        at,
+        unreadableSince: previous?.unreadableSince ?? at,
+        ...(alerted !== undefined ? { alertedAt: alerted.toISOString() } : previous?.alertedAt !== undefined ? { alertedAt: previous.alertedAt } : {}),
+        errors,
+        nextAt: new Date(now.getTime() + backoff).toISOString(),
+      };
+    }
     await deps.store.set(checkKey(run.runKey), JSON.stringify(next), CHECK_TTL_MS);
   }
 
@@ -356,7 +367,10 @@ export function createRunWatchdog(deps: BotDeps, trigger: DagTrigger, options: R
       // Least recently checked first (never checked first of all), then oldest: runs whose checks
       // keep failing go to the back, so a newer run is checked within a few ticks whatever the backlog.
       const checks = stale.length === 0 ? [] : (await deps.store.getMany(stale.map((r) => checkKey(r.runKey)))).map(parseCheck);
-      const order = stale.map((run, i) => ({ run, check: checks[i] }));
+      // Runs whose checks keep failing wait their backoff (the trigger is likely down or throttling).
+      const nowIso = now.toISOString();
+      const order = stale.map((run, i) => ({ run, check: checks[i] })).filter(({ check }) => check?.nextAt === undefined || check.nextAt <= nowIso);
+      report.retry += stale.length - order.length;
       order.sort((a, b) => (a.check?.at ?? '').localeCompare(b.check?.at ?? '') || a.run.startedAt.localeCompare(b.run.startedAt));
       let done = 0;
       for (const { run, check } of order) {

@@ -372,6 +372,8 @@ describe('run watchdog (end to end)', () => {
     for (const minute of [121, 150, 200]) {
       clock.setMinutes(minute);
       expect(await w.tick()).toMatchObject({ checked: 1, errors: 1, alerted: 0 });
+      // A failing run waits its backoff (at least half an interval): an immediate tick leaves it.
+      expect(await w.tick()).toMatchObject({ checked: 0, retry: 1 });
     }
     clock.setMinutes(245);
     expect(await w.tick()).toMatchObject({ checked: 1, alerted: 1 });
@@ -393,7 +395,8 @@ describe('run watchdog (end to end)', () => {
     // The trigger recovers and reports the run failed: the failure alert still comes.
     broken = false;
     aws.lambda.setRunState(DAG, runId, 'failed');
-    clock.setMinutes(270);
+    // After the failing run's backoff (at most 15 minutes).
+    clock.setMinutes(276);
     expect(await w.tick()).toMatchObject({ alerted: 1 });
     await until(() => slack.messages('C0ALERTS').length === 2);
     expect(slack.messages('C0ALERTS')[1]!.text).toContain('failed without a failure callback');
