@@ -109,20 +109,32 @@ function send(url: URL, headers: Record<string, string>, body: string, timeoutMs
   // node:http rather than fetch: the signed `host` header must go out exactly as signed.
   const requestFn = url.protocol === 'http:' ? httpRequest : httpsRequest;
   return new Promise((resolve, reject) => {
+    let timedOut: MwaaRestError | undefined;
+    const fail = (error: unknown) => {
+      clearTimeout(deadline);
+      if (timedOut !== undefined) reject(timedOut);
+      else if (error instanceof MwaaRestError) reject(error);
+      else reject(new MwaaRestError('NetworkError', `cannot reach MWAA: ${(error as Error).message}`, undefined, undefined, undefined, (error as NodeJS.ErrnoException).code));
+    };
     const req = requestFn(url, { method: 'POST', headers, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', (error) => reject(new MwaaRestError('NetworkError', `MWAA response failed: ${error.message}`, undefined)));
+      res.on('end', () => {
+        clearTimeout(deadline);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
+      });
+      res.on('error', (error) => fail(timedOut ?? new MwaaRestError('NetworkError', `MWAA response failed: ${error.message}`, undefined)));
     });
-    req.on('timeout', () => req.destroy(new MwaaRestError('TimeoutError', `MWAA did not answer within ${timeoutMs} ms`, undefined)));
-    req.on('error', (error) =>
-      reject(
-        error instanceof MwaaRestError
-          ? error
-          : new MwaaRestError('NetworkError', `cannot reach MWAA: ${error.message}`, undefined, undefined, undefined, (error as NodeJS.ErrnoException).code),
-      ),
-    );
+    // A whole-call deadline, not only an idle one: an answer trickling in must not hold the caller.
+    const deadline = setTimeout(() => {
+      timedOut = new MwaaRestError('TimeoutError', `MWAA did not answer within ${timeoutMs} ms`, undefined);
+      req.destroy(timedOut);
+    }, timeoutMs);
+    req.on('timeout', () => {
+      timedOut ??= new MwaaRestError('TimeoutError', `MWAA did not answer within ${timeoutMs} ms`, undefined);
+      req.destroy(timedOut);
+    });
+    req.on('error', fail);
     req.end(body);
   });
 }
