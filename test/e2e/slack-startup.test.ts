@@ -117,6 +117,20 @@ describe('the bot token is checked once at startup', () => {
     }
   });
 
+  it('a 429 at startup: the retry waits at least Retry-After (not the short backoff), then the token is verified', async () => {
+    slack.failNext('auth.test', 1, { status: 429, retryAfterSeconds: 1 });
+    const t = await startTestBot({ slack, overrides: { slackTokenRetry: FAST_RETRY } });
+    try {
+      const [retry] = logLines(t, /cannot verify SLACK_BOT_TOKEN/);
+      expect(retry!.msg).toMatch(/rate limited, Retry-After 1 s/);
+      expect(retry!.retryInMs).toBeGreaterThanOrEqual(1000);
+      await waitFor(() => logLines(t, /SLACK_BOT_TOKEN verified after 2 attempts/)[0], 'the token to be verified');
+      expect(slack.callsTo('auth.test').map((c) => c.status)).toEqual([429, 200]);
+    } finally {
+      await t.stop();
+    }
+  });
+
   it('a refusal that comes after retries (Slack was unreachable, then answers invalid_auth) reaches onFatal as a SlackSetupError', async () => {
     slack.failNext('auth.test', 2, { status: 502 });
     slack.failNext('auth.test', 1, { error: 'invalid_auth' });
