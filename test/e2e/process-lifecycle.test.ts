@@ -53,6 +53,9 @@ describe('the process (npm start entry point)', () => {
     const run = runMain({
       SLACK_BOT_TOKEN: 'xoxb-1-2-processtest',
       SLACK_SIGNING_SECRET: 'process-test-secret',
+      // The startup token check must not reach the real Slack (it would refuse this token and the
+      // process would exit 1): a loopback port that cannot be reached, i.e. Slack unreachable.
+      SLACK_API_URL: 'http://127.0.0.1:1/api/',
       PORT: '0',
       HOST: '127.0.0.1',
     });
