@@ -98,8 +98,11 @@ cleanup() {
 }
 trap cleanup EXIT
 # `buildah run` applies the image's USER, WORKDIR and ENV; the command is the image's CMD.
+# SLACK_API_URL on an unreachable loopback port: the startup token check must not ask the real
+# Slack, which would refuse this token (the bot then exits 1); unreachable, it retries and serves.
 buildah "${STORAGE[@]}" run --isolation chroot --network host \
   --env SLACK_BOT_TOKEN=xoxb-0000-verify-image --env SLACK_SIGNING_SECRET=verify-image-signing-secret \
+  --env SLACK_API_URL=http://127.0.0.1:1/api/ \
   --env HOST=127.0.0.1 --env "PORT=$PORT" --env LOG_LEVEL=info \
   "$ctr" -- node dist/src/main.js >"$WORK/bot.log" 2>&1 &
 pid=$!
