@@ -1,3 +1,4 @@
+import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import Redis from 'ioredis';
 import { ErrorCode, MlopsError } from '../core/errors';
@@ -54,15 +55,18 @@ export async function probeRedisServer(conn: RedisConnection): Promise<RedisProb
       const code = failure.code ?? '';
       const message = failure.message;
       if (error instanceof MlopsError) throw error;
-      if (/^(NOAUTH|WRONGPASS|NOPERM)\b/.test((error as Error).message)) {
-        return refused(`Redis at ${where} refused the credentials (${(error as Error).message.split('\n')[0]}): check the user and password in REDIS_URL (redis[s]://user:password@host:port)`);
+      const auth = [message, (error as Error).message].find((m) => /^(NOAUTH|WRONGPASS|NOPERM)\b/.test(m));
+      if (auth !== undefined) {
+        return refused(`Redis at ${where} refused the credentials (${auth.split('\n')[0]}): check the user and password in REDIS_URL (redis[s]://user:password@host:port)`);
       }
       if (tls && UNTRUSTED_CERT.test(code)) {
         return refused(
           `the TLS certificate of Redis at ${where} is not trusted (${code}: ${message}): set REDIS_CA_FILE to the PEM bundle of the CA that signed it, and use the host name the certificate names`,
         );
       }
-      if (tls && (NOT_TLS.test(message) || NOT_TLS.test(code))) {
+      // A plain Redis reads a ClientHello as an unfinished inline command and waits: the handshake
+      // times out. Both cases: ask the port in plain text.
+      if (tls && (NOT_TLS.test(message) || NOT_TLS.test(code) || ((code === 'ETIMEDOUT' || /timeout/i.test(message)) && (await speaksPlainRedis(conn.host, conn.port))))) {
         return refused(`REDIS_URL is rediss:// but Redis at ${where} does not speak TLS: use redis:// (or turn on in-transit encryption on the server)`);
       }
       if (UNREACHABLE.test(code)) return { kind: 'unreachable', detail: `${code}: ${message}` };
@@ -73,7 +77,8 @@ export async function probeRedisServer(conn: RedisConnection): Promise<RedisProb
       return { kind: 'unreachable', detail: message };
     }
   } finally {
-    client.disconnect();
+    // Only when still open: on an ended client ioredis arms a 2 s timer that nothing clears.
+    if (client.status !== 'end') client.disconnect();
   }
 }
 
@@ -119,6 +124,21 @@ function refused(line: string): RedisProbe {
 
 function isReply(error: unknown): boolean {
   return error instanceof Error && error.name === 'ReplyError';
+}
+
+/** True when the port answers a plain-text PING with a RESP reply (+PONG, or -NOAUTH and the like). */
+function speaksPlainRedis(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = netConnect({ host, port });
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(PROBE_TIMEOUT_MS, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (data) => done(/^[+-]/.test(data.toString())));
+  });
 }
 
 /** True when a TLS handshake (certificate not checked: only "does it speak TLS") succeeds. */
