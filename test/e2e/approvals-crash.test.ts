@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createAwsClients } from '../../src/aws/aws-clients';
@@ -28,6 +27,7 @@ import {
   triggerInvokes,
   waitFor,
 } from './approvals-helpers';
+import { testKeyPrefix } from '../kit/test-key-prefix';
 
 /** The recovery job with a short grace, as a restarted replica would run it. */
 /** The dying bot: its own recovery never acts, and its lease expires 0.3 s after it dies. */
@@ -97,7 +97,7 @@ describe('CRASH: a process dying between the state change and the trigger is rec
   }
 
   it('dies after persisting deploying + dag_run_id, before the Invoke: the restarted bot triggers exactly once', async () => {
-    const keyPrefix = `test:crash:${randomUUID()}:`;
+    const keyPrefix = testKeyPrefix('crash');
     const dying = dyingTrigger(aws, 'before-invoke');
     const first = await bot(keyPrefix, dying.trigger);
     const seeded = await seedCandidate(first);
@@ -128,7 +128,7 @@ describe('CRASH: a process dying between the state change and the trigger is rec
   });
 
   it('dies after the Invoke started the run, before recording it: the retry reuses the dag_run_id and the pipeline keeps one run', async () => {
-    const keyPrefix = `test:crash:${randomUUID()}:`;
+    const keyPrefix = testKeyPrefix('crash');
     const dying = dyingTrigger(aws, 'after-invoke');
     const first = await bot(keyPrefix, dying.trigger);
     const seeded = await seedCandidate(first);
@@ -147,7 +147,7 @@ describe('CRASH: a process dying between the state change and the trigger is rec
   });
 
   it('deployment.started from the pipeline confirms the run, so a restarted bot does not re-send it', async () => {
-    const keyPrefix = `test:crash:${randomUUID()}:`;
+    const keyPrefix = testKeyPrefix('crash');
     const dying = dyingTrigger(aws, 'after-invoke');
     const first = await bot(keyPrefix, dying.trigger);
     const seeded = await seedCandidate(first);
@@ -162,7 +162,7 @@ describe('CRASH: a process dying between the state change and the trigger is rec
   });
 
   it('dies after the last approval, before taking the lock (left in "approved"): recovery continues to one trigger', async () => {
-    const keyPrefix = `test:crash:${randomUUID()}:`;
+    const keyPrefix = testKeyPrefix('crash');
     const first = await bot(keyPrefix);
     const longAgo = new Date(Date.now() - 60_000).toISOString();
     const seeded = await seedCandidate(first, { state: 'approved', approvals: [{ userId: 'U0BOB', at: longAgo }], decidedBy: 'U0BOB', decidedAt: longAgo, updatedAt: longAgo });
@@ -174,7 +174,7 @@ describe('CRASH: a process dying between the state change and the trigger is rec
   });
 
   it('two restarted replicas recover together: the lease and the dag_run_id keep it to one trigger', async () => {
-    const keyPrefix = `test:crash:${randomUUID()}:`;
+    const keyPrefix = testKeyPrefix('crash');
     const dying = dyingTrigger(aws, 'before-invoke');
     const first = await bot(keyPrefix, dying.trigger);
     const seeded = await seedCandidate(first);
@@ -188,7 +188,7 @@ describe('CRASH: a process dying between the state change and the trigger is rec
   });
 
   it('SIGKILL: a bot process killed inside the trigger call is recovered by a fresh bot with exactly one trigger', async () => {
-    const keyPrefix = `test:crash:${randomUUID()}:`;
+    const keyPrefix = testKeyPrefix('crash');
     const child = spawn(
       process.execPath,
       // tsx as a loader in ONE process (its CLI would run the bot in a grandchild that SIGKILL misses).

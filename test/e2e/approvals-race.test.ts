@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { deploymentRunIdFor } from '../../src/core/candidate';
 import { startFakeAws, type FakeAws } from '../kit/fake-aws-server';
 import { startFakeSlack, type FakeSlack } from '../kit/fake-slack-server';
@@ -19,6 +18,7 @@ import {
   sleep,
   waitFor,
 } from './approvals-helpers';
+import { testKeyPrefix } from '../kit/test-key-prefix';
 
 /**
  * The race of issue 4: two app instances (replicas) on one Redis (same key prefix), 20 concurrent
@@ -43,7 +43,7 @@ describe.each([
     aws = await startFakeAws();
     if (onCluster) cluster = await startPrivateCluster({ masters: 3 });
     const env = cluster !== undefined ? { REDIS_URL: cluster.url, REDIS_CLUSTER: 'true' } : {};
-    const keyPrefix = `test:race:${randomUUID()}:`;
+    const keyPrefix = testKeyPrefix('race');
     a = await startTestBot({ fileConfig: APPROVALS_CONFIG, slack, aws, keyPrefix, env });
     b = await startTestBot({ fileConfig: APPROVALS_CONFIG, slack, aws, keyPrefix, env });
     slack.setUsergroup('S0MLOPS', ['U0G1', 'U0G2', 'U0G3']);

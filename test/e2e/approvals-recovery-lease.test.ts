@@ -4,13 +4,13 @@
  * replica takes the lapsed lease and recovers the same candidates at the same time. Real Redis;
  * the recovery actions are counted, not timed.
  */
-import { randomUUID } from 'node:crypto';
 import { deployRecovery } from '../../src/services/deploy-recovery';
 import type { DeployResult, DeploymentService } from '../../src/services/deployment-service';
 import { RedisStore } from '../../src/store/redis-store';
 import { TEST_REDIS_URL } from '../kit/test-secrets';
 import type { TestBot } from '../kit/start-test-bot';
 import { approvalsBotPerTest, seedCandidate, sleep, waitFor } from './approvals-helpers';
+import { testKeyPrefix } from '../kit/test-key-prefix';
 
 describe('deploy recovery: one replica per scan, however long the scan takes', () => {
   let t: TestBot;
@@ -18,7 +18,7 @@ describe('deploy recovery: one replica per scan, however long the scan takes', (
 
   it('keeps its lease while one action outlasts it, so another replica does not recover the same candidates meanwhile', async () => {
     // The jobs' lease lives under its own prefix: the bot's own recovery job holds the bot's.
-    const leaseStore = new RedisStore({ url: TEST_REDIS_URL, keyPrefix: `test:${randomUUID()}:` });
+    const leaseStore = new RedisStore({ url: TEST_REDIS_URL, keyPrefix: testKeyPrefix() });
     const deps = { ...t.bot.deps, store: leaseStore };
     for (const version of ['1.4.0', '1.5.0', '1.6.0']) await seedCandidate(t, { version, state: 'approved' });
 

@@ -3,6 +3,7 @@ import { trainingStarted } from '../fixtures/pipeline-events';
 import { startFakeSlack, type FakeSlack, type FakeSlackMessage } from '../kit/fake-slack-server';
 import { startPrivateCluster, type PrivateCluster } from '../kit/private-redis';
 import { startTestBot } from '../kit/start-test-bot';
+import { testKeyPrefix } from '../kit/test-key-prefix';
 
 async function until<T>(read: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -125,7 +126,7 @@ describe('delivery is exactly once', () => {
 
   it('posts once when the bot stops between posting and recording it (Slack slow), and a new bot takes over', async () => {
     const slack = await startFakeSlack();
-    const keyPrefix = `test:${randomUUID()}:`;
+    const keyPrefix = testKeyPrefix();
     const first = await startTestBot({ slack, keyPrefix });
     const event = started(`restart-${randomUUID()}`);
     // Slack posts the message but holds its answer for 20 s: the bot stops before it knows the ts.
@@ -151,7 +152,7 @@ describe('delivery is exactly once', () => {
 
   it('posts once when the bot stops before posting (recorded, rate limited) and a new bot on the same store delivers it', async () => {
     const slack = await startFakeSlack();
-    const keyPrefix = `test:${randomUUID()}:`;
+    const keyPrefix = testKeyPrefix();
     const first = await startTestBot({ slack, keyPrefix });
     slack.failNext('chat.postMessage', 1, { status: 429, retryAfterSeconds: 30 });
     const event = started(`restart2-${randomUUID()}`);
@@ -189,7 +190,7 @@ describe('delivery is exactly once on a Redis Cluster', () => {
 /** Two bots on one store (same key prefix): each event sent to one replica and retried to the other. */
 async function twoReplicas(env: Record<string, string>): Promise<void> {
   const slack = await startFakeSlack({ perChannelRatePerSecond: 20 });
-  const keyPrefix = `test:${randomUUID()}:`;
+  const keyPrefix = testKeyPrefix();
   const a = await startTestBot({ slack, keyPrefix, env });
   const b = await startTestBot({ slack, keyPrefix, env });
   try {

@@ -12,6 +12,7 @@ import { pipelineHeaders } from '../kit/sign-requests';
 import { SAMPLE_CONFIG, startTestBot, type TestBot } from '../kit/start-test-bot';
 import { TEST_REDIS_URL, TEST_WEBHOOK_SECRET } from '../kit/test-secrets';
 import { waitFor } from './approvals-helpers';
+import { testKeyPrefix } from '../kit/test-key-prefix';
 
 /**
  * SIGKILL with events in the outbox: a bot in its own process records a burst of pipeline events
@@ -54,7 +55,7 @@ describe('fault: SIGKILL with events in the outbox', () => {
   });
 
   it('a new bot on the same store posts every recorded event exactly once', async () => {
-    const keyPrefix = `test:sigkill:${randomUUID()}:`;
+    const keyPrefix = testKeyPrefix('sigkill');
     child = spawn(
       process.execPath,
       // tsx as a loader in ONE process, so that SIGKILL kills the bot itself (not a wrapper).

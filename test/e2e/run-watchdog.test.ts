@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { DagRunState, DagTrigger } from '../../src/core/ports';
 import { storeKeys } from '../../src/store/store-keys';
 import { createRunWatchdog, type RunWatchdog } from '../../src/watchdog/run-watchdog';
@@ -7,6 +6,7 @@ import { startFakeAws, type FakeAws } from '../kit/fake-aws-server';
 import { startFakeSlack, type FakeSlack } from '../kit/fake-slack-server';
 import { trainingStarted } from '../fixtures/pipeline-events';
 import { SAMPLE_CONFIG, startTestBot, type TestBot } from '../kit/start-test-bot';
+import { testKeyPrefix } from '../kit/test-key-prefix';
 
 /**
  * The run watchdog end to end: real bots (Redis, fake Slack, fake AWS speaking the Lambda and MWAA
@@ -88,7 +88,7 @@ describe('run watchdog (end to end)', () => {
 
   it('a silently failed run (Lambda status: failed) is alerted in its thread and the alert channel exactly once, across two replicas', async () => {
     const clock = testClock();
-    const keyPrefix = `test:${randomUUID()}:`;
+    const keyPrefix = testKeyPrefix();
     const a = await bot(clock, { keyPrefix });
     const b = await bot(clock, { keyPrefix });
     const runId = 'manual__watchdog-failed';
@@ -170,7 +170,7 @@ describe('run watchdog (end to end)', () => {
 
   it('the lease: one leader at a time; the other takes over when the leader stops', async () => {
     const clock = testClock();
-    const keyPrefix = `test:${randomUUID()}:`;
+    const keyPrefix = testKeyPrefix();
     const a = await bot(clock, { keyPrefix });
     const b = await bot(clock, { keyPrefix });
     const wa = watchdog(a, 'replica-a');

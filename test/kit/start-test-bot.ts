@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../src/config/load-config';
 import { createBot, type Bot, type BotOptions } from '../../src/create-bot';
@@ -16,6 +15,7 @@ import {
   viewSubmissionPayload,
 } from './sign-requests';
 import { TEST_BOT_TOKEN, TEST_REDIS_URL, TEST_SIGNING_SECRET, TEST_WEBHOOK_SECRET } from './test-secrets';
+import { testKeyPrefix } from './test-key-prefix';
 
 export interface TestBotOptions {
   /** The config file's content (as an object; written as YAML and parsed by the real loader). */
@@ -86,7 +86,7 @@ export const SAMPLE_CONFIG = {
 export async function startTestBot(options: TestBotOptions = {}): Promise<TestBot> {
   const slack = options.slack ?? (await startFakeSlack());
   const aws = options.aws ?? (await startFakeAws());
-  const keyPrefix = options.keyPrefix ?? `test:${randomUUID()}:`;
+  const keyPrefix = options.keyPrefix ?? testKeyPrefix();
   const fileConfig = options.fileConfig === undefined ? SAMPLE_CONFIG : options.fileConfig;
   const env: Record<string, string | undefined> = {
     SLACK_BOT_TOKEN: TEST_BOT_TOKEN,

@@ -2,17 +2,17 @@
  * Issue 10 (smaller findings): a model named `all` must not share the global audit log's key, or
  * `/mlops history all` would show every model's decisions and the Home tab that model's. Real Redis.
  */
-import { randomUUID } from 'node:crypto';
 import { createAuditLog } from '../../src/services/audit-log';
 import { RedisStore } from '../../src/store/redis-store';
 import { storeKeys } from '../../src/store/store-keys';
+import { testKeyPrefix } from '../kit/test-key-prefix';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
 
 describe('audit log keys', () => {
   let store: RedisStore;
   beforeAll(() => {
-    store = new RedisStore({ url: REDIS_URL, keyPrefix: `test:${randomUUID()}:` });
+    store = new RedisStore({ url: REDIS_URL, keyPrefix: testKeyPrefix() });
   });
   afterAll(async () => {
     await store.close();
