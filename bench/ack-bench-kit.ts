@@ -130,7 +130,13 @@ export function signedFormHeaders(body: string): Record<string, string> {
  * Closed loop: sends `total` signed requests (the n-th body from `bodyAt(n)`) with `concurrency`
  * in flight, until `deadlineMs` has passed; latency = write to last byte.
  */
-export async function measureClosedLoop(target: Target, total: number, concurrency: number, deadlineMs: number, bodyAt: (n: number) => string): Promise<Sample> {
+export async function measureClosedLoop(
+  target: Target,
+  total: number,
+  concurrency: number,
+  deadlineMs: number,
+  bodyAt: (n: number) => string,
+): Promise<Sample> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const latencies: number[] = [];
   const statuses = new Map<number, number>();
@@ -239,7 +245,11 @@ export async function startBot(dir: string, urls: FakeUrls, config: object, redi
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  return { name: 'bot', child, port: await portFromStdout(child, (line) => (line.includes('is listening') ? (JSON.parse(line) as { port?: number }).port : undefined)) };
+  return {
+    name: 'bot',
+    child,
+    port: await portFromStdout(child, (line) => (line.includes('is listening') ? (JSON.parse(line) as { port?: number }).port : undefined)),
+  };
 }
 
 /**
@@ -299,7 +309,12 @@ async function serveBareBolt(): Promise<void> {
   const listener = process.argv[4] as BareListener | undefined;
   if (listener !== 'slash-command' && listener !== 'deploy-button') throw new Error(`bare: unknown listener ${String(listener)}`);
   const { App, HTTPReceiver, LogLevel } = await import('@slack/bolt');
-  const receiver = new HTTPReceiver({ signingSecret: TEST_SIGNING_SECRET, endpoints: ['/slack/events'], processBeforeResponse: false, unhandledRequestTimeoutMillis: 3001 });
+  const receiver = new HTTPReceiver({
+    signingSecret: TEST_SIGNING_SECRET,
+    endpoints: ['/slack/events'],
+    processBeforeResponse: false,
+    unhandledRequestTimeoutMillis: 3001,
+  });
   const app = new App({
     receiver,
     token: TEST_BOT_TOKEN,
@@ -328,7 +343,9 @@ if (require.main === module) {
   const mode = process.argv[2];
   const serve = mode === 'fakes' ? serveFakes : mode === 'bare' ? serveBareBolt : undefined;
   if (serve === undefined) {
-    process.stderr.write('usage: tsx bench/ack-bench-kit.ts fakes | bare <slackApiUrl> slash-command|deploy-button (the benches start these; run them through bench/run-all.ts)\n');
+    process.stderr.write(
+      'usage: tsx bench/ack-bench-kit.ts fakes | bare <slackApiUrl> slash-command|deploy-button (the benches start these; run them through bench/run-all.ts)\n',
+    );
     process.exit(2);
   }
   serve().catch((error: unknown) => {

@@ -54,7 +54,15 @@ const BENCH_REDIS_URL = TEST_REDIS_URL.replace(/\/\d+$/, '') + '/10';
 const BOT_CONFIG = {
   slack: { defaultChannel: 'C0DEFAULT', alertChannel: 'C0ALERTS' },
   trigger: { kind: 'lambda', functionName: 'mlops-dag-trigger' },
-  models: { 'fraud-detector': { channel: 'C0FRAUD', trainingDag: 'fraud_detector_training', endpoint: 'fraud-detector-prod', primaryMetric: 'f1', metrics: { f1: 'maximize' } } },
+  models: {
+    'fraud-detector': {
+      channel: 'C0FRAUD',
+      trainingDag: 'fraud_detector_training',
+      endpoint: 'fraud-detector-prod',
+      primaryMetric: 'f1',
+      metrics: { f1: 'maximize' },
+    },
+  },
 };
 
 export async function run(): Promise<BenchResult[]> {
@@ -139,12 +147,28 @@ async function slowSlackRows(dir: string): Promise<BenchResult[]> {
     await waitForAnswers(slow, 60_000, before + 100);
     for (const text of COMMANDS) {
       const answered = text.startsWith('status');
-      const measured = await alternateRounds({ fakes: slow, bot, bare, rounds: ROUNDS, waitForBotAnswers: answered, measure: (target) => measure(target, text, SLOW_REQUESTS / ROUNDS, 20, responseUrl) });
+      const measured = await alternateRounds({
+        fakes: slow,
+        bot,
+        bare,
+        rounds: ROUNDS,
+        waitForBotAnswers: answered,
+        measure: (target) => measure(target, text, SLOW_REQUESTS / ROUNDS, 20, responseUrl),
+      });
       const notes = [
         ...(answered ? [`${measured.delivered}/${measured.bot.sent} answers delivered via response_url`] : []),
         `Slack (Web API and response_url) answers every call in ${SLOW_SLACK_LATENCY_MS} ms`,
       ];
-      results.push(...ackRows(`/mlops ${text.split(' ')[0]}, Slack at ${SLOW_SLACK_LATENCY_MS} ms`, 20, measured.bot, measured.bare, notes, `< ${SLOW_SLACK_ACK_P99_MS} ms`));
+      results.push(
+        ...ackRows(
+          `/mlops ${text.split(' ')[0]}, Slack at ${SLOW_SLACK_LATENCY_MS} ms`,
+          20,
+          measured.bot,
+          measured.bare,
+          notes,
+          `< ${SLOW_SLACK_ACK_P99_MS} ms`,
+        ),
+      );
     }
   } finally {
     for (const target of [bot, bare]) target?.child.kill('SIGTERM');
@@ -160,7 +184,9 @@ function rows(text: string, concurrency: number, bot: Sample, bare: Sample, deli
 
 /** Sends `total` signed `/mlops <text>` requests with `concurrency` in flight; latency = write to last byte. */
 function measure(target: Target, text: string, total: number, concurrency: number, responseUrl: string): Promise<Sample> {
-  return measureClosedLoop(target, total, concurrency, LEVEL_DEADLINE_MS, () => slashCommandBody({ text, responseUrl, channelId: 'C0FRAUD', userId: 'U0ALICE' }));
+  return measureClosedLoop(target, total, concurrency, LEVEL_DEADLINE_MS, () =>
+    slashCommandBody({ text, responseUrl, channelId: 'C0FRAUD', userId: 'U0ALICE' }),
+  );
 }
 
 /** Sends `total` requests at `ratePerSecond`, each on schedule whether or not earlier ones were answered. */

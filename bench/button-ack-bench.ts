@@ -64,7 +64,14 @@ const BOT_CONFIG = {
   trigger: { kind: 'lambda', functionName: 'mlops-dag-trigger' },
   watchdog: { enabled: false },
   models: {
-    [MODEL]: { channel: CHANNEL, trainingDag: 'fraud_detector_training', deploymentDag: 'fraud_detector_deployment', endpoint: 'fraud-detector-prod', primaryMetric: 'f1', metrics: { f1: 'maximize' } },
+    [MODEL]: {
+      channel: CHANNEL,
+      trainingDag: 'fraud_detector_training',
+      deploymentDag: 'fraud_detector_deployment',
+      endpoint: 'fraud-detector-prod',
+      primaryMetric: 'f1',
+      metrics: { f1: 'maximize' },
+    },
   },
 };
 
@@ -143,7 +150,14 @@ async function seedDeployedCandidates(store: RedisStore): Promise<string[]> {
 }
 
 function rows(concurrency: number, bot: Sample, bare: Sample, delivered: number): BenchResult[] {
-  return ackRows('Deploy button', concurrency, bot, bare, [`${delivered}/${bot.sent} refusals delivered via response_url`, PATH_NOTE], concurrency === 20 ? ACK_RATIO_TARGET : undefined);
+  return ackRows(
+    'Deploy button',
+    concurrency,
+    bot,
+    bare,
+    [`${delivered}/${bot.sent} refusals delivered via response_url`, PATH_NOTE],
+    concurrency === 20 ? ACK_RATIO_TARGET : undefined,
+  );
 }
 
 /** Concurrency 20 with a fake Slack that answers every call (response_url included) in 300 ms: bot and baseline against it. */
@@ -161,8 +175,18 @@ async function slowSlackRows(ids: readonly string[], dir: string): Promise<Bench
     for (const target of [bot, bare]) await measure(target, ids, 100, 20, responseUrl);
     // The bot's 100 warm-up refusals land 300 ms late: wait for exactly those.
     await waitForAnswers(slow, 60_000, before + 100);
-    const measured = await alternateRounds({ fakes: slow, bot, bare, rounds: ROUNDS, waitForBotAnswers: true, measure: (target) => measure(target, ids, SLOW_REQUESTS / ROUNDS, 20, responseUrl) });
-    const notes = [`${measured.delivered}/${measured.bot.sent} refusals delivered via response_url`, `Slack (Web API and response_url) answers every call in ${SLOW_SLACK_LATENCY_MS} ms`];
+    const measured = await alternateRounds({
+      fakes: slow,
+      bot,
+      bare,
+      rounds: ROUNDS,
+      waitForBotAnswers: true,
+      measure: (target) => measure(target, ids, SLOW_REQUESTS / ROUNDS, 20, responseUrl),
+    });
+    const notes = [
+      `${measured.delivered}/${measured.bot.sent} refusals delivered via response_url`,
+      `Slack (Web API and response_url) answers every call in ${SLOW_SLACK_LATENCY_MS} ms`,
+    ];
     return ackRows(`Deploy button, Slack at ${SLOW_SLACK_LATENCY_MS} ms`, 20, measured.bot, measured.bare, notes, `< ${SLOW_SLACK_ACK_P99_MS} ms`);
   } finally {
     for (const target of [bot, bare]) target?.child.kill('SIGTERM');
@@ -174,6 +198,8 @@ async function slowSlackRows(ids: readonly string[], dir: string): Promise<Bench
 function measure(target: Target, ids: readonly string[], total: number, concurrency: number, responseUrl: string): Promise<Sample> {
   return measureClosedLoop(target, total, concurrency, LEVEL_DEADLINE_MS, (n) => {
     const id = ids[n % ids.length] ?? '';
-    return interactionBody(blockActionPayload({ actionId: ActionId.Deploy, value: id, userId: APPROVER, channelId: CHANNEL, messageTs: '1795000000.000001', responseUrl }));
+    return interactionBody(
+      blockActionPayload({ actionId: ActionId.Deploy, value: id, userId: APPROVER, channelId: CHANNEL, messageTs: '1795000000.000001', responseUrl }),
+    );
   });
 }

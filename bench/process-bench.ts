@@ -59,14 +59,29 @@ export async function run(): Promise<BenchResult[]> {
       bareStarts.push(bare.startupMs);
       await bare.stop();
     }
-    results.push({ name: 'startup to /readyz 200 (median of 3)', value: median(botStarts), unit: 'ms', baselineName: 'bare node http server', baseline: median(bareStarts), ratio: median(botStarts) / median(bareStarts) });
+    results.push({
+      name: 'startup to /readyz 200 (median of 3)',
+      value: median(botStarts),
+      unit: 'ms',
+      baselineName: 'bare node http server',
+      baseline: median(bareStarts),
+      ratio: median(botStarts) / median(bareStarts),
+    });
 
     const bot = await spawnBot({ slackApiUrl: slack.apiUrl });
     const bare = await spawnBareNode();
     await new Promise((r) => setTimeout(r, 2000));
     const idle = bot.rssBytes();
     const bareIdle = bare.rssBytes();
-    results.push({ name: 'RSS idle (memory store)', value: mb(idle), unit: 'MB', baselineName: 'bare node http server', baseline: mb(bareIdle), ratio: idle / bareIdle, target: '< 150 MB' });
+    results.push({
+      name: 'RSS idle (memory store)',
+      value: mb(idle),
+      unit: 'MB',
+      baselineName: 'bare node http server',
+      baseline: mb(bareIdle),
+      ratio: idle / bareIdle,
+      target: '< 150 MB',
+    });
     const burst = await sendEvents([bot.url], BURST_EVENTS);
     await new Promise((r) => setTimeout(r, 1000));
     const after = bot.rssBytes();

@@ -74,7 +74,10 @@ async function whenServing(child: ChildProcess, started: bigint, path: string): 
   const port = await waitForListeningPort(child);
   const url = `http://127.0.0.1:${port}`;
   for (;;) {
-    const ok = await fetch(`${url}${path}`).then((r) => r.status === 200, () => false);
+    const ok = await fetch(`${url}${path}`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) break;
     await new Promise((r) => setTimeout(r, 5));
   }

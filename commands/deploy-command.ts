@@ -33,7 +33,9 @@ export function deployCommand(): CommandSpec {
         ctx.deps.production.current(model),
       ]);
       // The version's own evaluation (newest first), else what was recorded when it was deployed.
-      const source = [...candidates].reverse().find((c) => c.version === version && c.origin === 'evaluation') ?? [...candidates].reverse().find((c) => c.version === version);
+      const source =
+        [...candidates].reverse().find((c) => c.version === version && c.origin === 'evaluation') ??
+        [...candidates].reverse().find((c) => c.version === version);
       const deployed = history.find((r) => r.version === version);
       if (source === undefined && deployed === undefined) {
         const known = [...new Set([...candidates.map((c) => c.version), ...history.map((r) => r.version)])].sort((a, b) => compareVersions(b, a));
@@ -64,7 +66,11 @@ export function deployCommand(): CommandSpec {
         return;
       }
       if (current?.version === version) {
-        throw new MlopsError(ErrorCode.CandidateStateConflict, `${model} ${version} is already live${current.endpoint !== undefined ? ` on ${current.endpoint}` : ''}: nothing to deploy`, { model, version });
+        throw new MlopsError(
+          ErrorCode.CandidateStateConflict,
+          `${model} ${version} is already live${current.endpoint !== undefined ? ` on ${current.endpoint}` : ''}: nothing to deploy`,
+          { model, version },
+        );
       }
       const endpoint = modelConfig.endpoint ?? source?.endpoint ?? deployed?.endpoint;
       const candidate = commandCandidate({

@@ -15,7 +15,13 @@ export function helpCommand(entries: () => readonly CommandSpec[]): CommandSpec 
       const focus = ctx.line.args[0]?.toLowerCase();
       const all = entries();
       const known = focus !== undefined && all.some((e) => e.name === focus);
-      const suggestion = focus !== undefined && !known ? didYouMean(focus, all.map((e) => e.name)) : undefined;
+      const suggestion =
+        focus !== undefined && !known
+          ? didYouMean(
+              focus,
+              all.map((e) => e.name),
+            )
+          : undefined;
       await ctx.respond({
         ...helpView({
           command: SLASH_COMMAND,

@@ -18,7 +18,8 @@ export function historyCommand(): CommandSpec {
     usage: 'history <model> [n]',
     summary: 'the last n decisions and deployments of a model (default 10, at most 50)',
     example: 'history fraud-detector 20',
-    details: 'Each line: when, version, what happened (approved, rejected, deployment started, deployed, rolled back, training requested…), who (or the pipeline), the primary metric and the DAG run.',
+    details:
+      'Each line: when, version, what happened (approved, rejected, deployment started, deployed, rolled back, training requested…), who (or the pipeline), the primary metric and the DAG run.',
     run: async (ctx) => {
       const { args } = parseCommandArgs(ctx.line, historyLine);
       const { name: model } = resolveModel(args[0], ctx.deps.config.file);

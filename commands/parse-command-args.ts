@@ -9,7 +9,10 @@ import type { CommandLine } from '../src/core/parse-command-line';
  * error in plain words; register-commands adds the subcommand's usage to it.
  */
 export function parseCommandArgs<T extends { args: unknown; options: unknown }>(line: CommandLine, schema: z.ZodType<T>): T;
-export function parseCommandArgs<A extends z.ZodType, O extends z.ZodType>(line: CommandLine, parts: { args: A; options: O }): { args: z.output<A>; options: z.output<O> };
+export function parseCommandArgs<A extends z.ZodType, O extends z.ZodType>(
+  line: CommandLine,
+  parts: { args: A; options: O },
+): { args: z.output<A>; options: z.output<O> };
 export function parseCommandArgs(line: CommandLine, schema: z.ZodType | { args: z.ZodType; options: z.ZodType }): unknown {
   const whole = schema instanceof z.ZodType ? schema : z.object({ args: schema.args, options: schema.options });
   const parsed = whole.safeParse({ args: line.args, options: line.options });

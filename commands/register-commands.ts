@@ -46,9 +46,7 @@ export function registerCommands(app: App, deps: BotDeps, specs: CommandSpec[] =
     const spec = byName.get(name);
     metricName = spec?.name ?? 'unknown';
     if (spec === undefined) {
-      await ack(
-        toAck(helpView({ command: SLASH_COMMAND, entries: specs, unknown: name, ...optional('suggestion', didYouMean(name, [...byName.keys()])) })),
-      );
+      await ack(toAck(helpView({ command: SLASH_COMMAND, entries: specs, unknown: name, ...optional('suggestion', didYouMean(name, [...byName.keys()])) })));
       log.info({ subcommand: name }, 'unknown /mlops subcommand');
       observe('unknown');
       return;
@@ -91,7 +89,10 @@ export function registerCommands(app: App, deps: BotDeps, specs: CommandSpec[] =
       if (!accepted) {
         log.warn({ subcommand: name, running: work.running, queued: work.queued }, '/mlops subcommand refused: too much work queued');
         observe('busy', false);
-        respond({ response_type: 'ephemeral', ...errorView({ message: 'The bot is busy with many requests right now; nothing was done. Try again in a minute.' }) })
+        respond({
+          response_type: 'ephemeral',
+          ...errorView({ message: 'The bot is busy with many requests right now; nothing was done. Try again in a minute.' }),
+        })
           .catch((e: unknown) => log.error({ err: e }, 'could not answer the user'))
           .finally(resolve);
       }

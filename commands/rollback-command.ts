@@ -41,7 +41,11 @@ export function rollbackCommand(): CommandSpec {
         );
       }
       if (target.version === current.version) {
-        throw new MlopsError(ErrorCode.CandidateStateConflict, `${model} ${target.version} is already live${current.endpoint !== undefined ? ` on ${current.endpoint}` : ''}: nothing to roll back`, { model });
+        throw new MlopsError(
+          ErrorCode.CandidateStateConflict,
+          `${model} ${target.version} is already live${current.endpoint !== undefined ? ` on ${current.endpoint}` : ''}: nothing to roll back`,
+          { model },
+        );
       }
       const candidates = (await ctx.deps.candidates.listByModel(model)) as DeploymentCandidate[];
       const evaluation = [...candidates].reverse().find((c) => c.version === target.version && c.origin === 'evaluation');

@@ -48,7 +48,12 @@ export async function runTrainingCommand(ctx: CommandContext, retrain: boolean):
     if (!isMlopsError(error) || !TRIGGER_FAILURES.has(error.code)) throw error;
     log.warn({ code: error.code, err: error }, 'training could not be started');
     await ctx.respond({
-      ...commandErrorView({ command: SLASH_COMMAND, code: error.code, message: `Could not start ${retrain ? 'retraining' : 'training'} of ${model}: ${error.message}`, starting: true }),
+      ...commandErrorView({
+        command: SLASH_COMMAND,
+        code: error.code,
+        message: `Could not start ${retrain ? 'retraining' : 'training'} of ${model}: ${error.message}`,
+        starting: true,
+      }),
       responseType: 'ephemeral',
     });
     return;
@@ -72,13 +77,23 @@ export async function runTrainingCommand(ctx: CommandContext, retrain: boolean):
   if (started.confirming !== undefined) {
     // The trigger's answer was unclear: not "nothing was started" (issue 10); the run is kept as requested.
     const dagId = ctx.deps.config.file.models[model]?.trainingDag ?? '';
-    await ctx.respond({ ...trainingConfirmingView({ model, dagId, runId: started.runId, reason: started.confirming.reason, outcome: 'confirming' }), responseType: 'ephemeral' });
+    await ctx.respond({
+      ...trainingConfirmingView({ model, dagId, runId: started.runId, reason: started.confirming.reason, outcome: 'confirming' }),
+      responseType: 'ephemeral',
+    });
     return;
   }
   if (started.posted === undefined) {
     // The bot may post nowhere (not invited): the command's own answer carries the news instead.
     await ctx.respond({
-      ...trainingRequestedView({ model, dagId: ctx.deps.config.file.models[model]?.trainingDag ?? '', runId: started.runId, requestedBy: ctx.userId, retrain, params }),
+      ...trainingRequestedView({
+        model,
+        dagId: ctx.deps.config.file.models[model]?.trainingDag ?? '',
+        runId: started.runId,
+        requestedBy: ctx.userId,
+        retrain,
+        params,
+      }),
       responseType: 'in_channel',
     });
   } else if (started.posted.channel !== ctx.channelId) {

@@ -123,7 +123,10 @@ export function createBot(options: BotOptions): Bot {
   };
 
   let shuttingDown = false;
-  const { jobs, routes: extraRoutes } = registerListeners(slack.app, deps, { onRecorded, ...(options.overrides?.delivery !== undefined ? { delivery: options.overrides.delivery } : {}) });
+  const { jobs, routes: extraRoutes } = registerListeners(slack.app, deps, {
+    onRecorded,
+    ...(options.overrides?.delivery !== undefined ? { delivery: options.overrides.delivery } : {}),
+  });
   const routes: HttpRoute[] = [
     ...healthRoutes({ store, metrics, isShuttingDown: () => shuttingDown }),
     {
@@ -179,7 +182,10 @@ export function createBot(options: BotOptions): Bot {
       }
       for (const job of jobs) job.start();
       const port = (server.address() as AddressInfo).port;
-      logger.info({ port, host: config.env.HOST, store: store.kind, socketMode: slack.socketMode, models: Object.keys(config.file.models) }, 'mlops-chatops is listening');
+      logger.info(
+        { port, host: config.env.HOST, store: store.kind, socketMode: slack.socketMode, models: Object.keys(config.file.models) },
+        'mlops-chatops is listening',
+      );
       return port;
     },
     stop: async (timeoutMs = SHUTDOWN_TIMEOUT_MS) => {

@@ -12,8 +12,14 @@ import type { TestBot } from './kit/start-test-bot';
 const example = parse(readFileSync(join(__dirname, '..', 'mlops.config.example.yml'), 'utf8')) as Record<string, unknown> & {
   models: Record<string, Record<string, unknown>>;
 };
-const withEmptyModelList = { ...example, models: { ...example.models, 'fraud-detector': { ...example.models['fraud-detector'], approvers: { users: [], usergroups: [] } } } };
-const withOwnList = { ...example, models: { ...example.models, 'fraud-detector': { ...example.models['fraud-detector'], approvers: { users: ['U0BOB'], usergroups: [] } } } };
+const withEmptyModelList = {
+  ...example,
+  models: { ...example.models, 'fraud-detector': { ...example.models['fraud-detector'], approvers: { users: [], usergroups: [] } } },
+};
+const withOwnList = {
+  ...example,
+  models: { ...example.models, 'fraud-detector': { ...example.models['fraud-detector'], approvers: { users: ['U0BOB'], usergroups: [] } } },
+};
 
 async function deployAs(t: TestBot, user: string): Promise<{ seeded: Seeded; answer: string }> {
   const seeded = await seedCandidate(t);

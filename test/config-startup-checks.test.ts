@@ -45,7 +45,11 @@ describe('startup checks of the config', () => {
     const file = { ...example(), approvers: { users: [], usergroups: [] } };
     file.models['fraud-detector']!['approvers'] = { users: [], usergroups: [] };
     const warnings = warningsFor(file);
-    expect(warnings).toEqual([expect.stringMatching(/^models\.fraud-detector: nobody may deploy.*no approvers \(set approvers\.users\/usergroups, or models\.fraud-detector\.approvers\)$/)]);
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^models\.fraud-detector: nobody may deploy.*no approvers \(set approvers\.users\/usergroups, or models\.fraud-detector\.approvers\)$/,
+      ),
+    ]);
   });
 
   it('does not warn about approvers for a model without a deployment DAG (notifications only)', () => {
@@ -57,7 +61,9 @@ describe('startup checks of the config', () => {
   it('warns, naming the model, when it has no channel and there is no slack.defaultChannel', () => {
     const file = { ...example(), slack: { alertChannel: 'C0ALERTS' } };
     delete file.models['fraud-detector']!['channel'];
-    expect(warningsFor(file)).toEqual([expect.stringMatching(/^models\.fraud-detector: no channel and no slack\.defaultChannel: its events will be refused with 422/)]);
+    expect(warningsFor(file)).toEqual([
+      expect.stringMatching(/^models\.fraud-detector: no channel and no slack\.defaultChannel: its events will be refused with 422/),
+    ]);
     // The default channel is enough.
     expect(warningsFor({ ...file, slack: { defaultChannel: 'C0DEFAULT' } })).toEqual([]);
   });

@@ -30,7 +30,13 @@ export function alarmAlertView(input: AlarmAlertViewInput): SlackMessage {
     const icon = alarm.state === 'OK' ? ':large_green_circle:' : ':white_circle:';
     const what = alarm.state === 'OK' ? 'is OK again' : 'has insufficient data';
     const blocks: KnownBlock[] = [
-      { type: 'section', text: { type: 'mrkdwn', text: `${icon} Alarm *${escapeTruncate(name, 260)}* ${what}${alarm.model !== undefined ? ` (${escapeTruncate(alarm.model, 100)})` : ''}` } },
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: `${icon} Alarm *${escapeTruncate(name, 260)}* ${what}${alarm.model !== undefined ? ` (${escapeTruncate(alarm.model, 100)})` : ''}`,
+        },
+      },
       { type: 'context', elements: [{ type: 'mrkdwn', text: `${slackDate(alarm.changedAt)} · ${escapeTruncate(alarm.reason, 2000)}` }] },
     ];
     return { text: escapeTruncate(`Alarm ${name} ${what}`, 3000), blocks };
@@ -65,6 +71,9 @@ function metricText(alarm: AlarmAlert): string | undefined {
   const m = alarm.metric;
   if (m?.name === undefined && m?.namespace === undefined) return undefined;
   const name = [m.namespace, m.name].filter((p): p is string => p !== undefined).join(' ');
-  const rule = m.threshold !== undefined ? ` ${m.statistic !== undefined ? `${m.statistic} ` : ''}${COMPARISON[m.comparison ?? ''] ?? (m.comparison ?? '')} ${formatMetric(m.threshold)}` : '';
+  const rule =
+    m.threshold !== undefined
+      ? ` ${m.statistic !== undefined ? `${m.statistic} ` : ''}${COMPARISON[m.comparison ?? ''] ?? m.comparison ?? ''} ${formatMetric(m.threshold)}`
+      : '';
   return escapeTruncate(`${name}${rule}`, 500);
 }

@@ -1,13 +1,5 @@
 import type { Candidate } from '../src/core/candidate';
-import {
-  compareMetrics,
-  formatDelta,
-  formatMetric,
-  metricLabel,
-  primaryVerdict,
-  type MetricDirection,
-  type MetricRow,
-} from '../src/core/metric-comparison';
+import { compareMetrics, formatDelta, formatMetric, metricLabel, primaryVerdict, type MetricDirection, type MetricRow } from '../src/core/metric-comparison';
 import type { ProductionRecord } from '../src/core/production-record';
 import { ActionId } from '../src/slack/slack-ids';
 import { breakFences, escapeTruncate, userMention } from './escape-truncate';
@@ -61,7 +53,13 @@ export function candidateMessageView(input: CandidateMessageInput): SlackMessage
   if (c.requestedBy !== undefined) fields.push({ type: 'mrkdwn', text: `*Requested by*\n${userMention(c.requestedBy)}` });
   blocks.push({ type: 'section', fields: fields.slice(0, SlackLimits.fieldsPerSection) });
 
-  const verdictIcon = { better: ':large_green_circle:', worse: ':red_circle:', same: ':white_circle:', 'no-baseline': ':new:', 'no-primary': ':grey_question:' }[verdict.kind];
+  const verdictIcon = {
+    better: ':large_green_circle:',
+    worse: ':red_circle:',
+    same: ':white_circle:',
+    'no-baseline': ':new:',
+    'no-primary': ':grey_question:',
+  }[verdict.kind];
   blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `${verdictIcon} ${escapeTruncate(verdict.text, 2900)}` } });
 
   if (rows.length > 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: metricsTable(rows, input.production?.version) } });
@@ -74,7 +72,10 @@ export function candidateMessageView(input: CandidateMessageInput): SlackMessage
   if (c.lineage?.commit !== undefined) context.push(`commit ${inlineCode(c.lineage.commit, 40)}`);
   if (c.lineage?.image !== undefined) context.push(`image ${inlineCode(c.lineage.image, 300)}`);
   if (c.lineage?.data !== undefined) context.push(`data ${inlineCode(c.lineage.data, 300)}`);
-  const linkTargets: [string, string][] = [...(c.run?.url !== undefined ? [[c.run.url, 'run'] as [string, string]] : []), ...Object.entries(c.links ?? {}).map(([name, url]): [string, string] => [url, name])];
+  const linkTargets: [string, string][] = [
+    ...(c.run?.url !== undefined ? [[c.run.url, 'run'] as [string, string]] : []),
+    ...Object.entries(c.links ?? {}).map(([name, url]): [string, string] => [url, name]),
+  ];
   for (const [url, label] of linkTargets) {
     const shown = slackLink(url, label);
     if (shown !== undefined && context.length < SlackLimits.contextElements) context.push(shown);
@@ -101,7 +102,13 @@ function metricsTable(rows: readonly MetricRow[], productionVersion: string | un
     const name = truncate(metricLabel(r.name), 24);
     if (!hasBaseline) return [name, formatMetric(r.value)];
     const mark = r.assessment === 'better' ? '▲ better' : r.assessment === 'worse' ? '▼ worse' : r.assessment === 'same' ? '= same' : '';
-    return [name, formatMetric(r.value), r.production !== undefined ? formatMetric(r.production) : '–', r.delta !== undefined ? formatDelta(r.delta) : '', mark];
+    return [
+      name,
+      formatMetric(r.value),
+      r.production !== undefined ? formatMetric(r.production) : '–',
+      r.delta !== undefined ? formatDelta(r.delta) : '',
+      mark,
+    ];
   });
   // Drop rows until the table fits a section whole: a cut table would lose its closing fence.
   for (let shown = body.length; shown >= 0; shown--) {

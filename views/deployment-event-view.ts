@@ -36,11 +36,16 @@ export function deploymentEventView(input: DeploymentEventViewInput): SlackMessa
     : `:rocket: Deploying *${escapeTruncate(event.model, 100)}* ${escapeTruncate(version, 60)}${endpoint !== undefined ? ` to ${inlineCode(endpoint, 80)}` : ''}`;
   const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: headline } }];
   const fields: { type: 'mrkdwn'; text: string }[] = [];
-  if (endpoint !== undefined) fields.push({ type: 'mrkdwn', text: `*Endpoint*\n${escapeTruncate(endpoint, 80)}${input.details?.status !== undefined ? ` (${escapeTruncate(input.details.status, 40)})` : ''}` });
+  if (endpoint !== undefined)
+    fields.push({
+      type: 'mrkdwn',
+      text: `*Endpoint*\n${escapeTruncate(endpoint, 80)}${input.details?.status !== undefined ? ` (${escapeTruncate(input.details.status, 40)})` : ''}`,
+    });
   const variants = input.details?.variants ?? [];
   if (variants.length > 0) {
     const lines = variants.slice(0, MAX_VARIANTS).map((v) => {
-      const instances = v.instanceType !== undefined ? ` ${escapeTruncate(v.instanceType, 40)}${v.instanceCount !== undefined ? ` × ${v.instanceCount}` : ''}` : '';
+      const instances =
+        v.instanceType !== undefined ? ` ${escapeTruncate(v.instanceType, 40)}${v.instanceCount !== undefined ? ` × ${v.instanceCount}` : ''}` : '';
       const weight = v.weight !== undefined && variants.length > 1 ? `, weight ${formatMetric(v.weight)}` : '';
       return `${escapeTruncate(v.name, 63)}:${instances}${weight}`;
     });
@@ -54,7 +59,10 @@ export function deploymentEventView(input: DeploymentEventViewInput): SlackMessa
   const metrics = Object.entries(event.metrics ?? {});
   if (live && metrics.length > 0) {
     const shown = metrics.slice(0, MAX_METRICS).map(([name, value]) => `${escapeTruncate(metricLabel(name), 40)} ${formatMetric(value)}`);
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(`Metrics: ${shown.join(' · ')}${metrics.length > MAX_METRICS ? ' …' : ''}`, 2900) }] });
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: truncate(`Metrics: ${shown.join(' · ')}${metrics.length > MAX_METRICS ? ' …' : ''}`, 2900) }],
+    });
   }
   const links = eventLinks(event);
   if (links.length > 0) blocks.push({ type: 'context', elements: links });

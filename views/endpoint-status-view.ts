@@ -59,18 +59,30 @@ export function endpointStatusView(input: EndpointStatusViewInput): SlackMessage
 
   let fallbackMetrics = '';
   if ('unavailable' in input.metrics) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(`:warning: Metrics unavailable: ${escapeTruncate(input.metrics.unavailable, 2000)}`, SlackLimits.sectionText) } });
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: truncate(`:warning: Metrics unavailable: ${escapeTruncate(input.metrics.unavailable, 2000)}`, SlackLimits.sectionText) },
+    });
     fallbackMetrics = ' (metrics unavailable)';
   } else {
     const series = input.metrics.series;
     const labelWidth = Math.max(...series.map((s) => s.label.length), 0);
     const rows = series.map((s) => {
-      const spark = sparkline(s.points.map((p) => p.value), SPARK_WIDTH);
+      const spark = sparkline(
+        s.points.map((p) => p.value),
+        SPARK_WIDTH,
+      );
       const latest = formatMetricValue(s.latest, s.unit);
       const total = s.unit === 'count' && s.total !== undefined ? `  (${formatMetricValue(s.total, 'count')} in ${input.windowMinutes} min)` : '';
       return `${s.label.padEnd(labelWidth)}  ${spark === '' ? 'no data'.padEnd(SPARK_WIDTH) : spark.padEnd(SPARK_WIDTH, ' ')}  ${latest}${total}`;
     });
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(`*Last ${input.windowMinutes} minutes* (latest value on the right)\n\`\`\`\n${rows.join('\n')}\n\`\`\``, SlackLimits.sectionText) } });
+    blocks.push({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: truncate(`*Last ${input.windowMinutes} minutes* (latest value on the right)\n\`\`\`\n${rows.join('\n')}\n\`\`\``, SlackLimits.sectionText),
+      },
+    });
     const inv = series.find((s) => s.key === 'invocations');
     const p99 = series.find((s) => s.key === 'model_latency_p99');
     const e5 = series.find((s) => s.key === 'invocation_5xx_errors');
@@ -78,7 +90,12 @@ export function endpointStatusView(input: EndpointStatusViewInput): SlackMessage
   }
   blocks.push({
     type: 'context',
-    elements: [{ type: 'mrkdwn', text: `CloudWatch, 1-minute points up to ${slackDate(input.now.toISOString(), '{time}')}. Latency is ModelLatency (p99 of the slowest variant); CPU is summed over cores.` }],
+    elements: [
+      {
+        type: 'mrkdwn',
+        text: `CloudWatch, 1-minute points up to ${slackDate(input.now.toISOString(), '{time}')}. Latency is ModelLatency (p99 of the slowest variant); CPU is summed over cores.`,
+      },
+    ],
   });
 
   const version = input.deployed !== undefined ? `, version ${input.deployed.version}` : '';

@@ -28,7 +28,11 @@ export function endpointSummaryLine(row: EndpointSummaryRow, windowMinutes: numb
   if (row.status === undefined) {
     return `:grey_question: ${name} · unavailable: ${escapeTruncate(row.problem ?? 'no answer', 300)}`;
   }
-  const parts = [`${endpointStatusEmoji(row.status)} ${name}`, escapeTruncate(row.status, 40), row.deployedVersion !== undefined ? `version ${escapeTruncate(row.deployedVersion, 100)}` : 'version unknown'];
+  const parts = [
+    `${endpointStatusEmoji(row.status)} ${name}`,
+    escapeTruncate(row.status, 40),
+    row.deployedVersion !== undefined ? `version ${escapeTruncate(row.deployedVersion, 100)}` : 'version unknown',
+  ];
   if (row.metricsProblem !== undefined) {
     parts.push(`metrics unavailable: ${escapeTruncate(row.metricsProblem, 200)}`);
   } else {

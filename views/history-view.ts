@@ -41,9 +41,16 @@ export function historyView(input: HistoryViewInput): SlackMessage {
     { type: 'header', text: { type: 'plain_text', text: truncate(`History of ${input.model} (last ${input.entries.length})`, 150) } },
     ...chunks.map((text): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text } })),
   ];
-  if (left > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${left} older ${left === 1 ? 'entry' : 'entries'} not shown (too long for one message).` }] });
+  if (left > 0)
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `…and ${left} older ${left === 1 ? 'entry' : 'entries'} not shown (too long for one message).` }],
+    });
   if (input.entries.length >= input.limit) {
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Newest first. ${inlineCode(`/mlops history ${input.model} 50`, 200)} shows up to 50.` }] });
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `Newest first. ${inlineCode(`/mlops history ${input.model} 50`, 200)} shows up to 50.` }],
+    });
   }
   // Each entry escaped on its own, so the fallback keeps its mentions and nothing outside becomes one.
   const fallback = input.entries.slice(0, 10).map((e) => {

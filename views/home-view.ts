@@ -31,7 +31,10 @@ export function homeView(input: HomeViewInput): SlackMessage {
   const { now } = input;
   const head: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: 'MLOps dashboard' } },
-    { type: 'context', elements: [{ type: 'mrkdwn', text: `Updated ${slackDate(now.toISOString())}, each time you open this tab. \`/mlops help\` lists the commands.` }] },
+    {
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `Updated ${slackDate(now.toISOString())}, each time you open this tab. \`/mlops help\` lists the commands.` }],
+    },
   ];
 
   const endpoints = listBlocks(
@@ -40,7 +43,10 @@ export function homeView(input: HomeViewInput): SlackMessage {
     'No endpoints configured (`models.&lt;name&gt;.endpoint`).',
   );
   const pendingLines = input.models.flatMap((m) =>
-    m.pending.map((p) => `• *${escapeTruncate(m.model, 100)}* ${escapeTruncate(p.version, 100)}: ${p.approvals} of ${p.required} approval${p.required === 1 ? '' : 's'}${p.channel !== undefined ? ` · <#${p.channel}>` : ''}`),
+    m.pending.map(
+      (p) =>
+        `• *${escapeTruncate(m.model, 100)}* ${escapeTruncate(p.version, 100)}: ${p.approvals} of ${p.required} approval${p.required === 1 ? '' : 's'}${p.channel !== undefined ? ` · <#${p.channel}>` : ''}`,
+    ),
   );
   const pending = listBlocks('Pending approvals', cap(pendingLines, MAX_PENDING_LINES, 'pending'), 'Nothing is waiting for approval.');
   const failureLines = input.models
@@ -55,7 +61,11 @@ export function homeView(input: HomeViewInput): SlackMessage {
       return `• *${escapeTruncate(m.model, 100)}*${what !== '' ? ` ${escapeTruncate(what, 300)}` : ''}${when}: ${escapeTruncate(f.message, 300)}${logLink(f.logUrl)}`;
     });
   const failures = listBlocks('Recent failures', cap(failureLines, MAX_FAILURE_LINES, 'failures'), 'No failures recorded.');
-  const recent = listBlocks('Recent activity', input.recent.slice(0, MAX_RECENT_LINES).map((e) => historyLine(e, { showModel: true })), 'No activity yet.');
+  const recent = listBlocks(
+    'Recent activity',
+    input.recent.slice(0, MAX_RECENT_LINES).map((e) => historyLine(e, { showModel: true })),
+    'No activity yet.',
+  );
 
   const others = [...endpoints, ...pending, ...failures, ...recent];
   // Models take what is left of the 100 blocks: a header, then one section per model.
@@ -65,9 +75,13 @@ export function homeView(input: HomeViewInput): SlackMessage {
     modelBlocks.push({ type: 'section', text: { type: 'mrkdwn', text: 'No models configured yet: describe them under `models:` in the config file.' } });
   } else {
     const shown = input.models.slice(0, Math.max(1, modelBudget));
-    for (const m of shown) modelBlocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(modelOverviewText(m, now, { compact: true }), SlackLimits.sectionText) } });
+    for (const m of shown)
+      modelBlocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(modelOverviewText(m, now, { compact: true }), SlackLimits.sectionText) } });
     if (shown.length < input.models.length) {
-      modelBlocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${input.models.length - shown.length} more; \`/mlops models\` lists them all.` }] });
+      modelBlocks.push({
+        type: 'context',
+        elements: [{ type: 'mrkdwn', text: `…and ${input.models.length - shown.length} more; \`/mlops models\` lists them all.` }],
+      });
     }
   }
   const blocks = [...head, ...modelBlocks, ...others].slice(0, SlackLimits.blocksPerView);

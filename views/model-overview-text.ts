@@ -36,14 +36,14 @@ export function modelOverviewText(o: ModelOverview, now: Date, opts: { compact?:
   const lines = [head.join(' · ')];
 
   lines.push(
-    o.deployed !== undefined
-      ? `Deployed: *${escapeTruncate(o.deployed.version, 100)}*${when(o.deployed.deployedAt, now)}`
-      : 'Deployed: nothing recorded yet',
+    o.deployed !== undefined ? `Deployed: *${escapeTruncate(o.deployed.version, 100)}*${when(o.deployed.deployedAt, now)}` : 'Deployed: nothing recorded yet',
   );
   if (o.latestCandidate !== undefined) {
     const c = o.latestCandidate;
     const metric = c.primaryMetric !== undefined ? ` · ${escapeTruncate(c.primaryMetric.name, 100)} ${formatMetric(c.primaryMetric.value)}` : '';
-    lines.push(`Latest candidate: *${escapeTruncate(c.version, 100)}* ${STATE_WORDS[c.state] ?? escapeTruncate(c.state, 40)}${when(c.createdAt, now)}${metric}`);
+    lines.push(
+      `Latest candidate: *${escapeTruncate(c.version, 100)}* ${STATE_WORDS[c.state] ?? escapeTruncate(c.state, 40)}${when(c.createdAt, now)}${metric}`,
+    );
   } else {
     lines.push('Latest candidate: none');
   }

@@ -24,10 +24,15 @@ export function modelsView(input: ModelsViewInput): SlackMessage {
     ...shown.map((m): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: truncate(modelOverviewText(m, input.now), SlackLimits.sectionText) } })),
   ];
   if (shown.length < input.models.length) {
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${input.models.length - shown.length} more models (the Home tab lists them too).` }] });
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `…and ${input.models.length - shown.length} more models (the Home tab lists them too).` }],
+    });
   }
   const text = `${input.models.length} model${input.models.length === 1 ? '' : 's'}: ${input.models
-    .map((m) => `${m.model} ${m.deployed !== undefined ? m.deployed.version : '(nothing deployed)'}${m.pending.length > 0 ? `, ${m.pending.length} pending` : ''}`)
+    .map(
+      (m) => `${m.model} ${m.deployed !== undefined ? m.deployed.version : '(nothing deployed)'}${m.pending.length > 0 ? `, ${m.pending.length} pending` : ''}`,
+    )
     .join('; ')}`;
   return { text: escapeTruncate(text, 3000), blocks };
 }

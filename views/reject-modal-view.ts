@@ -34,7 +34,10 @@ export function rejectModalView(input: { candidate: Pick<Candidate, 'model' | 'v
         type: 'section',
         text: {
           type: 'mrkdwn',
-          text: truncate(`Reject *${escapeMrkdwn(c.model)} ${escapeMrkdwn(c.version)}*${c.endpoint !== undefined ? ` for ${escapeMrkdwn(c.endpoint)}` : ''}? It will not be deployed.`, 2900),
+          text: truncate(
+            `Reject *${escapeMrkdwn(c.model)} ${escapeMrkdwn(c.version)}*${c.endpoint !== undefined ? ` for ${escapeMrkdwn(c.endpoint)}` : ''}? It will not be deployed.`,
+            2900,
+          ),
         },
       },
       {

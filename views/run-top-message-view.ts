@@ -30,10 +30,7 @@ const ICON: Record<RunStageName, string> = {
 export function runTopMessageView(input: RunTopMessageViewInput): SlackMessage {
   const { stage } = input;
   const at = PATH.indexOf(stage);
-  const path =
-    stage === 'failed'
-      ? '*failed*'
-      : PATH.map((s, i) => (i === at ? `*${s}*` : i < at ? `${s} ✓` : s)).join(' → ');
+  const path = stage === 'failed' ? '*failed*' : PATH.map((s, i) => (i === at ? `*${s}*` : i < at ? `${s} ✓` : s)).join(' → ');
   const run = input.run?.runId !== undefined ? ` · run ${inlineCode(input.run.runId, 260)}` : '';
   const stageBlock: KnownBlock = {
     type: 'context',

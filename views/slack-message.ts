@@ -74,7 +74,10 @@ export function fitMessage(message: SlackMessage, budget: number = SlackLimits.b
       blocks.splice(target, 1);
     }
   }
-  const blocksOut = blocks.length < SlackLimits.blocksPerMessage ? [...blocks, { type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: `_${FIT_NOTE}_` }] }] : blocks;
+  const blocksOut =
+    blocks.length < SlackLimits.blocksPerMessage
+      ? [...blocks, { type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: `_${FIT_NOTE}_` }] }]
+      : blocks;
   return { text: message.text, blocks: blocksOut };
 }
 

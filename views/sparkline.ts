@@ -15,9 +15,7 @@ export function sparkline(values: readonly number[], width = 30): string {
   const max = Math.max(...buckets);
   // Differences below a billionth of the values are float noise (a weighted mean of a constant), not a trend.
   const span = max - min <= 1e-9 * Math.max(Math.abs(min), Math.abs(max)) ? 0 : max - min;
-  return buckets
-    .map((v) => BARS[span === 0 ? 0 : Math.min(BARS.length - 1, Math.floor(((v - min) / span) * BARS.length))])
-    .join('');
+  return buckets.map((v) => BARS[span === 0 ? 0 : Math.min(BARS.length - 1, Math.floor(((v - min) / span) * BARS.length))]).join('');
 }
 
 /** Averages `values` into `width` nearly equal consecutive buckets. */

@@ -42,7 +42,12 @@ export function trainingConfirmView(input: TrainingConfirmViewInput): SlackMessa
     },
     {
       type: 'context',
-      elements: [{ type: 'mrkdwn', text: `Asked because a request of the last ${input.windowMinutes} minutes has no outcome (\`training.duplicateWindowMinutes\`). This question expires in 15 minutes.` }],
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `Asked because a request of the last ${input.windowMinutes} minutes has no outcome (\`training.duplicateWindowMinutes\`). This question expires in 15 minutes.`,
+        },
+      ],
     },
   ];
   return { text, blocks };

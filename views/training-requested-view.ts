@@ -26,7 +26,10 @@ export function trainingRequestedView(input: TrainingRequestedViewInput): SlackM
   const blocks: KnownBlock[] = [
     {
       type: 'section',
-      text: { type: 'mrkdwn', text: `:hammer_and_wrench: *${verb.charAt(0).toUpperCase()}${verb.slice(1)}* of *${escapeMrkdwn(input.model)}* requested by ${who} (run ${inlineCode(input.runId, 260)})` },
+      text: {
+        type: 'mrkdwn',
+        text: `:hammer_and_wrench: *${verb.charAt(0).toUpperCase()}${verb.slice(1)}* of *${escapeMrkdwn(input.model)}* requested by ${who} (run ${inlineCode(input.runId, 260)})`,
+      },
     },
     // Cut whole params, never inside an entity or a code span.
     { type: 'context', elements: [{ type: 'mrkdwn', text: fitJoin(context, ' · ', 3000) }] },

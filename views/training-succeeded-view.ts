@@ -44,7 +44,10 @@ export function trainingSucceededView(input: TrainingSucceededViewInput): SlackM
   if (event.trainingJob !== undefined) fields.push({ type: 'mrkdwn', text: `*Training job*\n${inlineCode(event.trainingJob, 210)}` });
   if (duration !== undefined) fields.push({ type: 'mrkdwn', text: `*Duration*\n${formatDuration(duration)}` });
   if (job?.instanceType !== undefined) {
-    fields.push({ type: 'mrkdwn', text: `*Instances*\n${escapeTruncate(job.instanceType, 60)}${job.instanceCount !== undefined ? ` × ${job.instanceCount}` : ''}` });
+    fields.push({
+      type: 'mrkdwn',
+      text: `*Instances*\n${escapeTruncate(job.instanceType, 60)}${job.instanceCount !== undefined ? ` × ${job.instanceCount}` : ''}`,
+    });
   }
   if (job?.billableSeconds !== undefined) fields.push({ type: 'mrkdwn', text: `*Billable time*\n${formatDuration(job.billableSeconds)}` });
   const run = runReference(event.run);

@@ -78,13 +78,23 @@ export function endpointMismatchReplyView(input: EndpointMismatchInput): SlackMe
 }
 
 /** In the thread of a `/mlops train` request whose trigger answer was lost. */
-export function trainingConfirmingView(input: { model: string; dagId: string; runId: string; reason: string; outcome: 'confirming' | 'confirmed' | 'retriggered' }): SlackMessage {
+export function trainingConfirmingView(input: {
+  model: string;
+  dagId: string;
+  runId: string;
+  reason: string;
+  outcome: 'confirming' | 'confirmed' | 'retriggered';
+}): SlackMessage {
   const what = `${escapeTruncate(input.model, 100)} (DAG ${inlineCode(input.dagId, 250)}, run ${inlineCode(input.runId, 250)})`;
   switch (input.outcome) {
     case 'confirmed':
-      return section(`:white_check_mark: Training of ${what} did start: Airflow knows the run, although the trigger's answer was lost (${escapeTruncate(input.reason, 600)}).`);
+      return section(
+        `:white_check_mark: Training of ${what} did start: Airflow knows the run, although the trigger's answer was lost (${escapeTruncate(input.reason, 600)}).`,
+      );
     case 'retriggered':
-      return section(`:white_check_mark: Training of ${what} started: the first trigger's answer was lost and Airflow had no such run, so it was started again with the same run id.`);
+      return section(
+        `:white_check_mark: Training of ${what} started: the first trigger's answer was lost and Airflow had no such run, so it was started again with the same run id.`,
+      );
     case 'confirming':
       return section(
         `:hourglass_flowing_sand: Training of ${what} was sent, but the trigger's answer did not come back clearly (${escapeTruncate(input.reason, 600)}). ` +

@@ -108,7 +108,10 @@ export function watchdogNoteView(input: WatchdogNoteInput): SlackMessage {
           input.reason === 'not-found'
             ? `Airflow does not know ${runPhrase(input)} (deleted, or started in another environment than the bot's trigger reads).`
             : `Airflow reports ${runPhrase(input)} in state ${code(input.raw ?? 'unknown', 100)}, which tells nothing about its outcome.`;
-        why += input.stopWatchingAt !== undefined ? ` I'll keep asking until ${slackDate(input.stopWatchingAt)}, then stop watching this run.` : ' I have stopped watching this run.';
+        why +=
+          input.stopWatchingAt !== undefined
+            ? ` I'll keep asking until ${slackDate(input.stopWatchingAt)}, then stop watching this run.`
+            : ' I have stopped watching this run.';
       }
       return {
         text: `:grey_question: ${model}: no outcome for run ${plainRun} after ${duration(input.minutes)}, and its state cannot be read`,

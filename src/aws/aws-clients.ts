@@ -87,8 +87,7 @@ export function createAwsClients(opts: AwsClientsOptions = {}): AwsClients {
   // One handler per client: destroying a client destroys its handler.
   // In handler v4 `requestTimeout` alone only logs a warning; `throwOnRequestTimeout` makes it
   // fail the attempt (TimeoutError, retried by the SDK). `socketTimeout` bounds a stalled body.
-  const handler = () =>
-    new NodeHttpHandler({ requestTimeout, throwOnRequestTimeout: true, socketTimeout: requestTimeout, connectionTimeout });
+  const handler = () => new NodeHttpHandler({ requestTimeout, throwOnRequestTimeout: true, socketTimeout: requestTimeout, connectionTimeout });
 
   const lambda = new LambdaClient({ ...common, requestHandler: handler() });
   const sagemaker = new SageMakerClient({ ...common, requestHandler: handler() });

@@ -35,7 +35,8 @@ export function isUnclearAttempt(error: unknown): boolean {
  * reports only the last one, so this sits in the deserialize step, which runs once per attempt.
  * Returns the live list, filled while the command runs.
  */
-export function recordFailedAttempts(command: { middlewareStack: MiddlewareStack<any, any> }): unknown[] { // eslint-disable-line @typescript-eslint/no-explicit-any -- any input/output of any command
+export function recordFailedAttempts(command: { middlewareStack: MiddlewareStack<any, any> }): unknown[] {
+  // eslint-disable-line @typescript-eslint/no-explicit-any -- any input/output of any command
   const failures: unknown[] = [];
   command.middlewareStack.add(
     (next) => async (args) => {
@@ -135,23 +136,10 @@ export function awsErrorToMlopsError(error: unknown, context: AwsCallContext): M
       options,
     );
   }
-  if (
-    TIMEOUT_NAMES.has(name) ||
-    (code !== undefined && (TIMEOUT_CODES.has(code) || TIMEOUT_NAMES.has(code))) ||
-    /timed out|timeout/i.test(message)
-  ) {
-    return new MlopsError(
-      ErrorCode.AwsTimeout,
-      `AWS did not answer ${what} in time. It may be slow or unreachable; try again shortly.`,
-      details,
-      options,
-    );
+  if (TIMEOUT_NAMES.has(name) || (code !== undefined && (TIMEOUT_CODES.has(code) || TIMEOUT_NAMES.has(code))) || /timed out|timeout/i.test(message)) {
+    return new MlopsError(ErrorCode.AwsTimeout, `AWS did not answer ${what} in time. It may be slow or unreachable; try again shortly.`, details, options);
   }
-  if (
-    NOT_FOUND.has(name) ||
-    (name === 'ValidationException' && /could not find|not found|does not exist/i.test(message)) ||
-    status === 404
-  ) {
+  if (NOT_FOUND.has(name) || (name === 'ValidationException' && /could not find|not found|does not exist/i.test(message)) || status === 404) {
     const subject = context.resource ?? 'The requested resource';
     return new MlopsError(
       ErrorCode.AwsNotFound,
@@ -161,17 +149,7 @@ export function awsErrorToMlopsError(error: unknown, context: AwsCallContext): M
     );
   }
   if (code !== undefined && NETWORK_CODES.has(code)) {
-    return new MlopsError(
-      ErrorCode.AwsFailed,
-      `Could not reach AWS for ${what} (${code}). Check the network and the endpoint settings.`,
-      details,
-      options,
-    );
+    return new MlopsError(ErrorCode.AwsFailed, `Could not reach AWS for ${what} (${code}). Check the network and the endpoint settings.`, details, options);
   }
-  return new MlopsError(
-    ErrorCode.AwsFailed,
-    `AWS call ${what} failed (${name}${status !== undefined ? `, HTTP ${status}` : ''}).${said}`,
-    details,
-    options,
-  );
+  return new MlopsError(ErrorCode.AwsFailed, `AWS call ${what} failed (${name}${status !== undefined ? `, HTTP ${status}` : ''}).${said}`, details, options);
 }

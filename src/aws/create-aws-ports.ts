@@ -11,9 +11,13 @@ export function createAwsPorts(
   overrides: { trigger?: DagTrigger; inspector?: EndpointInspector; aws?: AwsClientsOptions } = {},
 ): { trigger?: DagTrigger; inspector?: EndpointInspector } {
   const env = config.env;
-  const endpointOverridden = [env.AWS_ENDPOINT_URL, env.AWS_ENDPOINT_URL_LAMBDA, env.AWS_ENDPOINT_URL_SAGEMAKER, env.AWS_ENDPOINT_URL_CLOUDWATCH, env.AWS_ENDPOINT_URL_MWAA].some(
-    (v) => v !== undefined && v !== '',
-  );
+  const endpointOverridden = [
+    env.AWS_ENDPOINT_URL,
+    env.AWS_ENDPOINT_URL_LAMBDA,
+    env.AWS_ENDPOINT_URL_SAGEMAKER,
+    env.AWS_ENDPOINT_URL_CLOUDWATCH,
+    env.AWS_ENDPOINT_URL_MWAA,
+  ].some((v) => v !== undefined && v !== '');
   const needsClients = (overrides.trigger === undefined && config.file.trigger !== undefined) || overrides.inspector === undefined;
   const clients = needsClients ? createAwsClients({ endpointOverridden, ...overrides.aws }) : undefined;
   let trigger = overrides.trigger;

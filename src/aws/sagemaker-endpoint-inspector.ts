@@ -25,25 +25,43 @@ interface MetricSpec {
 }
 
 export type EndpointMetricKey =
-  | 'invocations'
-  | 'model_latency_avg'
-  | 'model_latency_p99'
-  | 'invocation_4xx_errors'
-  | 'invocation_5xx_errors'
-  | 'cpu_utilization'
-  | 'memory_utilization';
+  'invocations' | 'model_latency_avg' | 'model_latency_p99' | 'invocation_4xx_errors' | 'invocation_5xx_errors' | 'cpu_utilization' | 'memory_utilization';
 
 /** Metrics per variant, in the order the series are returned. */
 export const ENDPOINT_METRICS: readonly MetricSpec[] = [
   { key: 'invocations', namespace: 'AWS/SageMaker', metricName: 'Invocations', stat: 'Sum', label: 'Invocations', unit: 'count', scale: 1 },
   // ModelLatency is published in microseconds: shown in milliseconds.
-  { key: 'model_latency_avg', namespace: 'AWS/SageMaker', metricName: 'ModelLatency', stat: 'Average', label: 'Model latency (avg)', unit: 'ms', scale: 1 / 1000 },
+  {
+    key: 'model_latency_avg',
+    namespace: 'AWS/SageMaker',
+    metricName: 'ModelLatency',
+    stat: 'Average',
+    label: 'Model latency (avg)',
+    unit: 'ms',
+    scale: 1 / 1000,
+  },
   { key: 'model_latency_p99', namespace: 'AWS/SageMaker', metricName: 'ModelLatency', stat: 'p99', label: 'Model latency (p99)', unit: 'ms', scale: 1 / 1000 },
   { key: 'invocation_4xx_errors', namespace: 'AWS/SageMaker', metricName: 'Invocation4XXErrors', stat: 'Sum', label: '4XX errors', unit: 'count', scale: 1 },
   { key: 'invocation_5xx_errors', namespace: 'AWS/SageMaker', metricName: 'Invocation5XXErrors', stat: 'Sum', label: '5XX errors', unit: 'count', scale: 1 },
   // Instance metrics: CPU is summed over cores (0-400 % on 4 vCPUs), memory is 0-100 %.
-  { key: 'cpu_utilization', namespace: '/aws/sagemaker/Endpoints', metricName: 'CPUUtilization', stat: 'Average', label: 'CPU utilization', unit: 'percent', scale: 1 },
-  { key: 'memory_utilization', namespace: '/aws/sagemaker/Endpoints', metricName: 'MemoryUtilization', stat: 'Average', label: 'Memory utilization', unit: 'percent', scale: 1 },
+  {
+    key: 'cpu_utilization',
+    namespace: '/aws/sagemaker/Endpoints',
+    metricName: 'CPUUtilization',
+    stat: 'Average',
+    label: 'CPU utilization',
+    unit: 'percent',
+    scale: 1,
+  },
+  {
+    key: 'memory_utilization',
+    namespace: '/aws/sagemaker/Endpoints',
+    metricName: 'MemoryUtilization',
+    stat: 'Average',
+    label: 'Memory utilization',
+    unit: 'percent',
+    scale: 1,
+  },
 ];
 
 /** GetMetricData returns at most 100,800 data points per call; keep well within it. */
@@ -150,9 +168,7 @@ export function createSagemakerEndpointInspector(sagemaker: SageMakerClient, clo
 
     let output;
     try {
-      output = await cloudwatch.send(
-        new GetMetricDataCommand({ MetricDataQueries: queries, StartTime: from, EndTime: to, ScanBy: 'TimestampAscending' }),
-      );
+      output = await cloudwatch.send(new GetMetricDataCommand({ MetricDataQueries: queries, StartTime: from, EndTime: to, ScanBy: 'TimestampAscending' }));
     } catch (error) {
       throw awsErrorToMlopsError(error, { action: 'cloudwatch:GetMetricData', resource: `metrics of endpoint ${endpoint}` });
     }
@@ -198,9 +214,7 @@ export function createSagemakerEndpointInspector(sagemaker: SageMakerClient, clo
       const out = await sagemaker.send(
         new ListModelsCommand({ NameContains: nameContains, SortBy: 'CreationTime', SortOrder: 'Descending', MaxResults: Math.min(100, Math.max(1, limit)) }),
       );
-      return (out.Models ?? [])
-        .filter((m) => m.ModelName !== undefined)
-        .map((m) => compact({ name: m.ModelName as string, createdAt: m.CreationTime }));
+      return (out.Models ?? []).filter((m) => m.ModelName !== undefined).map((m) => compact({ name: m.ModelName as string, createdAt: m.CreationTime }));
     } catch (error) {
       throw awsErrorToMlopsError(error, { action: 'sagemaker:ListModels', resource: `models named like ${nameContains}` });
     }

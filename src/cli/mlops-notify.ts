@@ -99,7 +99,10 @@ export function signBody(secret: string, timestamp: number, body: string): strin
 function defaultId(env: Env, type: string, model: string, version: string | undefined): string {
   const scope = env.CI_PIPELINE_ID ? `${env.CI_PIPELINE_ID}/${env.CI_JOB_NAME ?? ''}` : env.CI_JOB_ID ? `job/${env.CI_JOB_ID}` : undefined;
   if (scope === undefined) return randomUUID();
-  return `ci-${createHash('sha256').update(`${scope}/${type}/${model}/${version ?? ''}`).digest('hex').slice(0, 40)}`;
+  return `ci-${createHash('sha256')
+    .update(`${scope}/${type}/${model}/${version ?? ''}`)
+    .digest('hex')
+    .slice(0, 40)}`;
 }
 
 function pairs(values: readonly string[] | undefined, flag: string, problems: string[]): [string, string][] {
@@ -116,7 +119,9 @@ function isHttpUrl(value: string | undefined): value is string {
   return value !== undefined && /^https?:\/\/\S+$/.test(value);
 }
 
-type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K] extends { multiple: true } ? string[] : (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
+type Values = {
+  [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K] extends { multiple: true } ? string[] : (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string;
+};
 
 /** Builds the event object from the flags; every problem is collected, none thrown. */
 function buildEvent(values: Values, env: Env, now: Date, problems: string[]): Record<string, unknown> {
@@ -245,7 +250,7 @@ export async function mlopsNotify(argv: readonly string[], env: Env, fetchImpl: 
   const secret = env.PIPELINE_WEBHOOK_SECRET;
   const missing = [
     ...(isHttpUrl(url) ? [] : ['MLOPS_HOOK_URL: missing or not an http(s) URL; expected https://<bot>/hooks/pipeline']),
-    ...(secret ? [] : ['PIPELINE_WEBHOOK_SECRET: missing; expected the bot\'s webhook signing secret']),
+    ...(secret ? [] : ["PIPELINE_WEBHOOK_SECRET: missing; expected the bot's webhook signing secret"]),
   ];
   if (missing.length > 0 || url === undefined || secret === undefined) {
     for (const line of missing) err(`mlops-notify: ${line}`);

@@ -162,7 +162,10 @@ export function isConfirming(c: Pick<DeploymentCandidate, 'state' | 'triggerDoub
  * run state is asked before anything else happens. A repeat (a re-trigger in doubt again) keeps
  * the first `since` and adds up the checks.
  */
-export function doubtTrigger(c: DeploymentCandidate, input: { dagRunId: string; at: string; error: { code: string; message: string } }): Decision<'confirming'> {
+export function doubtTrigger(
+  c: DeploymentCandidate,
+  input: { dagRunId: string; at: string; error: { code: string; message: string } },
+): Decision<'confirming'> {
   if (c.dagRunId !== input.dagRunId) return { ok: false, refusal: { code: 'stale_attempt', ...(c.dagRunId !== undefined ? { dagRunId: c.dagRunId } : {}) } };
   if (c.state !== 'deploying' || c.triggerConfirmedAt !== undefined) return conflict(c);
   const doubt: TriggerDoubt = { since: c.triggerDoubt?.since ?? input.at, error: input.error, checks: c.triggerDoubt?.checks ?? 0, lastCheckAt: input.at };
@@ -173,7 +176,11 @@ export function doubtTrigger(c: DeploymentCandidate, input: { dagRunId: string; 
 export function noteDoubtCheck(c: DeploymentCandidate, input: { dagRunId: string; at: string }): Decision<'still_confirming'> {
   if (c.dagRunId !== input.dagRunId) return { ok: false, refusal: { code: 'stale_attempt', ...(c.dagRunId !== undefined ? { dagRunId: c.dagRunId } : {}) } };
   if (!isConfirming(c) || c.triggerDoubt === undefined) return conflict(c);
-  return write('still_confirming', { ...c, triggerDoubt: { ...c.triggerDoubt, checks: c.triggerDoubt.checks + 1, lastCheckAt: input.at }, updatedAt: input.at });
+  return write('still_confirming', {
+    ...c,
+    triggerDoubt: { ...c.triggerDoubt, checks: c.triggerDoubt.checks + 1, lastCheckAt: input.at },
+    updatedAt: input.at,
+  });
 }
 
 /**
@@ -251,7 +258,11 @@ export function requestRollback(
 ): Decision<'requested' | 'already_requested'> {
   if (c.state !== 'deploy_failed') return conflict(c);
   if (c.rollback !== undefined) return { ok: true, outcome: 'already_requested' };
-  return write('requested', { ...c, rollback: { candidateId: input.candidateId, version: input.version, requestedBy: input.userId, at: input.at }, updatedAt: input.at });
+  return write('requested', {
+    ...c,
+    rollback: { candidateId: input.candidateId, version: input.version, requestedBy: input.userId, at: input.at },
+    updatedAt: input.at,
+  });
 }
 
 /** Remembers where the candidate's message is, when it was not known yet (a command card). */
@@ -270,7 +281,10 @@ export function candidateIdOfRunId(runId: string | undefined): string | undefine
  * The deployment DAG's conf (contract section 6). `endpoint`: the configured endpoint of the model
  * when there is one (it wins over what an event said), else the candidate's.
  */
-export function deploymentConf(c: Candidate, endpoint: string | undefined = c.endpoint): { model: string; version: string; endpoint?: string; approved_by: string[]; candidate_id: string } {
+export function deploymentConf(
+  c: Candidate,
+  endpoint: string | undefined = c.endpoint,
+): { model: string; version: string; endpoint?: string; approved_by: string[]; candidate_id: string } {
   return {
     model: c.model,
     version: c.version,
@@ -297,7 +311,8 @@ export function isDefinitiveTriggerFailure(code: string, details: Readonly<Recor
       return true;
     case ErrorCode.TriggerFailed: {
       if (details['functionError'] !== undefined) return false;
-      const status = typeof details['statusCode'] === 'number' ? details['statusCode'] : typeof details['airflowStatus'] === 'number' ? details['airflowStatus'] : undefined;
+      const status =
+        typeof details['statusCode'] === 'number' ? details['statusCode'] : typeof details['airflowStatus'] === 'number' ? details['airflowStatus'] : undefined;
       return status !== undefined && status >= 400 && status < 500;
     }
     default:

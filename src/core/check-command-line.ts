@@ -11,7 +11,11 @@ import { resolveModel } from './resolve-model';
  * option names, numbers) is each command's own zod schema's job.
  */
 export function checkCommandLine(usage: string, line: CommandLine, config: FileConfig): void {
-  const placeholders = usage.trim().split(/\s+/).slice(1).filter((t) => !t.includes('='));
+  const placeholders = usage
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .filter((t) => !t.includes('='));
   const required = placeholders.filter((t) => t.startsWith('<')).map((t) => t.replace(/^<|>$/g, ''));
   const missing = required.slice(line.args.length);
   if (missing.length > 0) {

@@ -33,7 +33,13 @@ export function mapTrainingJobEvent(input: Readonly<Record<string, unknown>>, co
   const status = str(detail['TrainingJobStatus']);
   if (jobName === undefined) return { ok: false, ignored: 'the event has no detail.TrainingJobName' };
   const type =
-    status === 'InProgress' ? 'training.started' : status === 'Completed' ? 'training.succeeded' : status === 'Failed' || status === 'Stopped' ? 'training.failed' : undefined;
+    status === 'InProgress'
+      ? 'training.started'
+      : status === 'Completed'
+        ? 'training.succeeded'
+        : status === 'Failed' || status === 'Stopped'
+          ? 'training.failed'
+          : undefined;
   if (type === undefined) return { ok: false, ignored: `training job status ${status ?? '(none)'} is not reported` };
 
   const tags = tagsOf(detail['Tags']);
@@ -89,7 +95,9 @@ export function mapTrainingJobEvent(input: Readonly<Record<string, unknown>>, co
   };
   if (type === 'training.failed') {
     const message =
-      status === 'Stopped' ? `training job ${jobName} was stopped${failureReason !== undefined ? `: ${failureReason}` : ''}` : (failureReason ?? `training job ${jobName} failed`);
+      status === 'Stopped'
+        ? `training job ${jobName} was stopped${failureReason !== undefined ? `: ${failureReason}` : ''}`
+        : (failureReason ?? `training job ${jobName} failed`);
     event['error'] = { task: 'sagemaker-training-job', message, ...(logUrl !== undefined ? { logUrl } : {}) };
   }
   return { ok: true, event };

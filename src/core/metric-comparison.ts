@@ -35,8 +35,7 @@ export function compareMetrics(
     if (base === undefined) return { name, value, ...(direction !== undefined ? { direction } : {}), assessment: 'unknown' as const };
     const delta = value - base;
     const same = Math.abs(delta) <= SAME_EPSILON * Math.max(1, Math.abs(base));
-    const assessment: Assessment =
-      direction === undefined ? 'unknown' : same ? 'same' : (delta > 0) === (direction === 'maximize') ? 'better' : 'worse';
+    const assessment: Assessment = direction === undefined ? 'unknown' : same ? 'same' : delta > 0 === (direction === 'maximize') ? 'better' : 'worse';
     return { name, value, production: base, delta: same ? 0 : delta, ...(direction !== undefined ? { direction } : {}), assessment };
   });
 }
@@ -53,7 +52,10 @@ export function primaryVerdict(rows: readonly MetricRow[], primary: string | und
   const row = primary !== undefined ? rows.find((r) => r.name === primary) : undefined;
   if (row !== undefined && !Number.isFinite(row.value)) return { kind: 'no-primary', text: `${metricLabel(row.name)} of the candidate is not a number` };
   if (row === undefined || primary === undefined) {
-    return { kind: 'no-primary', text: `compared with ${productionVersion} in production${primary !== undefined ? ` (primary metric ${metricLabel(primary)} missing)` : ' (no primary metric configured)'}` };
+    return {
+      kind: 'no-primary',
+      text: `compared with ${productionVersion} in production${primary !== undefined ? ` (primary metric ${metricLabel(primary)} missing)` : ' (no primary metric configured)'}`,
+    };
   }
   if (row.production === undefined) {
     return { kind: 'no-primary', text: `${productionVersion} in production has no ${metricLabel(primary)} to compare with` };

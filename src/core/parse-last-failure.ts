@@ -16,7 +16,10 @@ const failureSchema = z.object({
   type: text,
   task: text,
   message: text,
-  logUrl: z.url({ protocol: /^https?$/ }).optional().catch(undefined),
+  logUrl: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .catch(undefined),
   runId: text,
 });
 

@@ -30,5 +30,9 @@ export function resolveStatusTarget(input: string, config: FileConfig): StatusTa
   }
   const byEndpoint = models.find(([, m]) => m.endpoint !== undefined && m.endpoint.toLowerCase() === typed);
   if (byEndpoint !== undefined) return { endpoint: byEndpoint[1].endpoint as string, model: byEndpoint[0] };
-  throw unknownModelError(input.trim(), models.map(([n]) => n), configuredEndpoints(config).map((e) => e.endpoint));
+  throw unknownModelError(
+    input.trim(),
+    models.map(([n]) => n),
+    configuredEndpoints(config).map((e) => e.endpoint),
+  );
 }

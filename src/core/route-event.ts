@@ -1,9 +1,7 @@
 import type { FileConfig } from '../config/config-schema';
 import type { PipelineEvent } from './pipeline-event';
 
-export type EventRoute =
-  | { ok: true; channels: string[]; modelChannel: string; known: boolean }
-  | { ok: false; missing: string };
+export type EventRoute = { ok: true; channels: string[]; modelChannel: string; known: boolean } | { ok: false; missing: string };
 
 /**
  * Where an event is posted: its model's channel, else slack.defaultChannel; every `*.failed`
@@ -14,9 +12,7 @@ export function routeEvent(event: Pick<PipelineEvent, 'model' | 'type'>, config:
   const modelChannel = model?.channel ?? config.slack.defaultChannel;
   if (modelChannel === undefined) {
     const missing =
-      model === undefined
-        ? `slack.defaultChannel (model "${event.model}" is not configured)`
-        : `models.${event.model}.channel or slack.defaultChannel`;
+      model === undefined ? `slack.defaultChannel (model "${event.model}" is not configured)` : `models.${event.model}.channel or slack.defaultChannel`;
     return { ok: false, missing };
   }
   const channels = [modelChannel];

@@ -6,6 +6,9 @@
  * `[A-Za-z0-9_.~:+-]` (anything else in the model name or nonce becomes `-`).
  */
 export function trainingRunId(model: string, at: Date, nonce: string): string {
-  const stamp = at.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+  const stamp = at
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
   return `mlops_train__${model}__${stamp}__${nonce}`.replace(/[^A-Za-z0-9_.~:+-]/g, '-').slice(0, 250);
 }

@@ -25,7 +25,8 @@ export function pipelineHookRoute(deps: {
   logger: Logger;
   metrics: Metrics;
 }) {
-  if (deps.secret === undefined) deps.logger.warn(`PIPELINE_WEBHOOK_SECRET is not set: ${PIPELINE_HOOK_PATH} refuses every event with 422 until it is (SNS does not need it)`);
+  if (deps.secret === undefined)
+    deps.logger.warn(`PIPELINE_WEBHOOK_SECRET is not set: ${PIPELINE_HOOK_PATH} refuses every event with 422 until it is (SNS does not need it)`);
   return async (req: IncomingMessage, res: ServerResponse, log: Logger): Promise<void> => {
     const count = (type: string, result: string) => deps.metrics.eventsReceived.inc({ source: 'hook', type, result });
     const { secret } = deps;
@@ -38,7 +39,11 @@ export function pipelineHookRoute(deps: {
       sendJson(
         res,
         422,
-        { error: ErrorCode.ConfigInvalid, message: 'the bot cannot verify events: PIPELINE_WEBHOOK_SECRET is not set on the bot; ask its operator to set it', missing: 'PIPELINE_WEBHOOK_SECRET' },
+        {
+          error: ErrorCode.ConfigInvalid,
+          message: 'the bot cannot verify events: PIPELINE_WEBHOOK_SECRET is not set on the bot; ask its operator to set it',
+          missing: 'PIPELINE_WEBHOOK_SECRET',
+        },
         { connection: 'close' },
       );
       req.resume();

@@ -67,8 +67,13 @@ export function snsHookRoute(deps: {
       if (envelope.Type === 'SubscriptionConfirmation') {
         // The usual setup slip (subscribing before listing the topic): say how to recover, since
         // SNS does not send this confirmation again.
-        log.warn('sns hook: subscription confirmation from a topic not in sns.topicArns; NOT confirmed. If the topic is yours: add it to sns.topicArns, restart, then subscribe again (terraform apply -replace=aws_sns_topic_subscription.bot)');
-        sendJson(res, 403, { error: ErrorCode.SignatureInvalid, message: 'this topic is not in sns.topicArns: the subscription was not confirmed; add the topic, restart the bot and subscribe again' });
+        log.warn(
+          'sns hook: subscription confirmation from a topic not in sns.topicArns; NOT confirmed. If the topic is yours: add it to sns.topicArns, restart, then subscribe again (terraform apply -replace=aws_sns_topic_subscription.bot)',
+        );
+        sendJson(res, 403, {
+          error: ErrorCode.SignatureInvalid,
+          message: 'this topic is not in sns.topicArns: the subscription was not confirmed; add the topic, restart the bot and subscribe again',
+        });
         return;
       }
       log.warn('sns hook: topic is not in sns.topicArns; refused');
@@ -79,7 +84,12 @@ export function snsHookRoute(deps: {
     if (!verification.ok) {
       count('unknown', verification.status === 503 ? 'unavailable' : 'unauthorized');
       log.warn({ reason: verification.reason }, 'sns hook: message refused');
-      sendJson(res, verification.status, { error: verification.status === 503 ? ErrorCode.AwsFailed : ErrorCode.SignatureInvalid, message: verification.reason }, verification.status === 503 ? { 'retry-after': '5' } : {});
+      sendJson(
+        res,
+        verification.status,
+        { error: verification.status === 503 ? ErrorCode.AwsFailed : ErrorCode.SignatureInvalid, message: verification.reason },
+        verification.status === 503 ? { 'retry-after': '5' } : {},
+      );
       return;
     }
     const now = deps.clock.now();
@@ -127,7 +137,13 @@ export function snsHookRoute(deps: {
     }
   }
 
-  async function notification(envelope: SnsEnvelope, now: Date, res: ServerResponse, log: Logger, count: (type: string, result: string) => void): Promise<void> {
+  async function notification(
+    envelope: SnsEnvelope,
+    now: Date,
+    res: ServerResponse,
+    log: Logger,
+    count: (type: string, result: string) => void,
+  ): Promise<void> {
     let message: unknown;
     try {
       message = JSON.parse(envelope.Message);
@@ -146,10 +162,17 @@ export function snsHookRoute(deps: {
           return;
         }
         const { slack } = deps.config;
-        const hasChannel = slack.alertChannel !== undefined || slack.defaultChannel !== undefined || (alarm.model !== undefined && deps.config.models[alarm.model]?.channel !== undefined);
+        const hasChannel =
+          slack.alertChannel !== undefined ||
+          slack.defaultChannel !== undefined ||
+          (alarm.model !== undefined && deps.config.models[alarm.model]?.channel !== undefined);
         if (!hasChannel) {
           count('alarm', 'unroutable');
-          sendJson(res, 422, { error: ErrorCode.EventUnroutable, message: 'no Slack channel for this alarm: set slack.alertChannel', missing: 'slack.alertChannel' });
+          sendJson(res, 422, {
+            error: ErrorCode.EventUnroutable,
+            message: 'no Slack channel for this alarm: set slack.alertChannel',
+            missing: 'slack.alertChannel',
+          });
           return;
         }
         const outcome = await deps.recordAlarm(alarm, now);

@@ -36,8 +36,15 @@ export function registerListeners(app: App, deps: BotDeps, wiring: ListenerWirin
   registerViewSubmissions(app, deps);
   registerEvents(app, deps);
   const delivery = registerDelivery(deps, { onRecorded: wiring.onRecorded, eventHooks }, wiring.delivery);
-  return { jobs: [...delivery.jobs, ...registerWatchdog(deps), deployRecovery(deps, {
-    graceMs: deps.config.file.deployments.recoveryGraceSeconds * 1000,
-    intervalMs: deps.config.file.deployments.recoveryIntervalSeconds * 1000,
-  })], routes: delivery.routes };
+  return {
+    jobs: [
+      ...delivery.jobs,
+      ...registerWatchdog(deps),
+      deployRecovery(deps, {
+        graceMs: deps.config.file.deployments.recoveryGraceSeconds * 1000,
+        intervalMs: deps.config.file.deployments.recoveryIntervalSeconds * 1000,
+      }),
+    ],
+    routes: delivery.routes,
+  };
 }

@@ -19,7 +19,11 @@ export function registerUnknownInteractionGuard(app: App, logger: Logger): void 
     if (body.type === 'block_actions' && ack !== undefined) {
       // Only well-formed payloads: malformed ones go on to Bolt, which refuses them (400).
       const actions: unknown[] = Array.isArray(body.actions) ? body.actions : [];
-      const ids = actions.map((a) => (a !== null && typeof a === 'object' && typeof (a as { action_id?: unknown }).action_id === 'string' ? (a as { action_id: string }).action_id : undefined));
+      const ids = actions.map((a) =>
+        a !== null && typeof a === 'object' && typeof (a as { action_id?: unknown }).action_id === 'string'
+          ? (a as { action_id: string }).action_id
+          : undefined,
+      );
       const wellFormed = ids.length > 0 && ids.every((id) => id !== undefined);
       if (wellFormed && !ids.some((id) => id !== undefined && KNOWN_ACTIONS.has(id))) {
         await ack();

@@ -54,9 +54,10 @@ export function createCandidateRepository(store: Store, log?: Pick<Logger, 'warn
         if (raw === null) {
           store
             .setRemove(storeKeys.modelCandidates(model), ids[i] ?? '')
-            .catch((error: unknown) => log?.warn({ err: error, model, candidateId: ids[i] }, 'could not drop an expired candidate from the model index; will retry on the next listing'));
-        }
-        else out.push(JSON.parse(raw) as Candidate);
+            .catch((error: unknown) =>
+              log?.warn({ err: error, model, candidateId: ids[i] }, 'could not drop an expired candidate from the model index; will retry on the next listing'),
+            );
+        } else out.push(JSON.parse(raw) as Candidate);
       });
       return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
     },

@@ -63,7 +63,9 @@ async function newestSagemakerModel(deps: BotDeps, model: string): Promise<Model
   if (deps.inspector === undefined) return undefined;
   try {
     const [newest] = await deps.inspector.listModels(model, 1);
-    return newest === undefined ? { ok: true } : { ok: true, latest: { name: newest.name, ...(newest.createdAt !== undefined ? { createdAt: newest.createdAt.toISOString() } : {}) } };
+    return newest === undefined
+      ? { ok: true }
+      : { ok: true, latest: { name: newest.name, ...(newest.createdAt !== undefined ? { createdAt: newest.createdAt.toISOString() } : {}) } };
   } catch (error) {
     deps.logger.warn({ err: error, model }, 'SageMaker ListModels failed');
     return { ok: false, reason: isMlopsError(error) ? error.message : 'unexpected error (logged)' };

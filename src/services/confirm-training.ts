@@ -16,7 +16,13 @@ export async function confirmTraining(deps: BotDeps, pending: PendingTraining, l
   const windowMs = deps.config.file.training.duplicateWindowMinutes * 60_000;
   let guard: { key: string; raw: string } | undefined;
   if (windowMs > 0) {
-    const record: TrainingRequestRecord = { runId: pending.runId, dagId: prepared.dagId, requestedBy: pending.requestedBy, at: at.toISOString(), retrain: pending.retrain };
+    const record: TrainingRequestRecord = {
+      runId: pending.runId,
+      dagId: prepared.dagId,
+      requestedBy: pending.requestedBy,
+      at: at.toISOString(),
+      retrain: pending.retrain,
+    };
     guard = { key: storeKeys.trainingRequest(pending.model), raw: JSON.stringify(record) };
     // Deliberately unconditional: the user chose to start another run, which becomes the latest.
     await deps.store.set(guard.key, guard.raw, windowMs);

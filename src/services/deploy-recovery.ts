@@ -75,7 +75,8 @@ export function deployRecovery(deps: BotDeps, options: DeployRecoveryOptions = {
             return;
           }
           const clog = log.child({ model: c.model, version: c.version, candidate: c.id, run: c.dagRunId });
-          if (action === 'confirm') clog.info({ since: c.triggerDoubt?.since, checks: c.triggerDoubt?.checks }, 'confirming a deployment whose trigger outcome is unknown');
+          if (action === 'confirm')
+            clog.info({ since: c.triggerDoubt?.since, checks: c.triggerDoubt?.checks }, 'confirming a deployment whose trigger outcome is unknown');
           else clog.warn({ state: c.state, action, idleSince: c.updatedAt }, 'recovering an interrupted deployment');
           try {
             const result =

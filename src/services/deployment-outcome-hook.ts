@@ -49,7 +49,12 @@ export function deploymentOutcomeHook(deps: BotDeps, service?: DeploymentService
         clog.warn({ state: candidate.state }, 'deployment.succeeded for a candidate that was rejected or superseded: left as it is');
       } else if (decision.outcome === 'deployed') {
         const rollback = after.origin === 'rollback-command';
-        await deployments.audit(rollback ? 'rolled_back' : 'deployed', after, 'pipeline', `live on ${deployments.endpointOf(after)}${rollback && after.replacesVersion !== undefined ? ` (replacing ${after.replacesVersion})` : ''}`);
+        await deployments.audit(
+          rollback ? 'rolled_back' : 'deployed',
+          after,
+          'pipeline',
+          `live on ${deployments.endpointOf(after)}${rollback && after.replacesVersion !== undefined ? ` (replacing ${after.replacesVersion})` : ''}`,
+        );
         clog.info('candidate deployed');
       }
       await deployments.lock.release(deployments.endpointOf(candidate), candidate.id);

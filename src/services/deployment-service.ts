@@ -136,7 +136,9 @@ export function createDeploymentService(deps: BotDeps) {
   async function loadForApprover(
     input: { candidateId: string; userId: string; log: Logger },
     what: string,
-  ): Promise<{ ok: true; c: DeploymentCandidate; log: Logger } | { ok: false; result: { kind: 'not_found' } | { kind: 'not_authorized'; model: string; who: string } }> {
+  ): Promise<
+    { ok: true; c: DeploymentCandidate; log: Logger } | { ok: false; result: { kind: 'not_found' } | { kind: 'not_authorized'; model: string; who: string } }
+  > {
     const c = await get(input.candidateId);
     if (c === undefined) return { ok: false, result: { kind: 'not_found' } };
     const log = input.log.child({ model: c.model, version: c.version, candidate: c.id });
@@ -200,7 +202,10 @@ export function createDeploymentService(deps: BotDeps) {
       const notSent = dagId === undefined || deps.trigger === undefined;
       const definitive = notSent || (isMlopsError(error) && isDefinitiveTriggerFailure(code, error.details));
       deps.metrics.dagTriggers.inc({ purpose, result: definitive ? 'failed' : 'unclear' });
-      log.warn({ err: error, code, definitive }, definitive ? 'the deployment trigger was refused' : 'the deployment trigger outcome is unknown: keeping the endpoint and confirming');
+      log.warn(
+        { err: error, code, definitive },
+        definitive ? 'the deployment trigger was refused' : 'the deployment trigger outcome is unknown: keeping the endpoint and confirming',
+      );
       if (!definitive) {
         const doubted = await transition(d.id, (x) => doubtTrigger(x, { dagRunId, at: now(), error: { code, message } }));
         if (!doubted.decision.ok) {
@@ -231,7 +236,11 @@ export function createDeploymentService(deps: BotDeps) {
         'deploy_triggered',
         confirmed.candidate,
         actor,
-        alreadyTriggered ? 'the run already existed (retry of the same attempt)' : d.triggerDoubt !== undefined ? 'started again with the same run id: the run state showed no such run' : undefined,
+        alreadyTriggered
+          ? 'the run already existed (retry of the same attempt)'
+          : d.triggerDoubt !== undefined
+            ? 'started again with the same run id: the run state showed no such run'
+            : undefined,
       );
     }
     log.info({ alreadyTriggered, dagId }, 'deployment DAG triggered');
@@ -340,7 +349,10 @@ export function createDeploymentService(deps: BotDeps) {
       runLog.warn('cannot confirm a deployment in doubt: the deployment DAG or the trigger is no longer configured');
       return { kind: 'confirming', candidate: c, endpoint };
     }
-    const acquired = await lock.acquire({ candidateId: c.id, model: c.model, version: c.version, endpoint, since: c.triggerDoubt?.since ?? c.updatedAt, approvedBy: approverIds(c) }, isLive);
+    const acquired = await lock.acquire(
+      { candidateId: c.id, model: c.model, version: c.version, endpoint, since: c.triggerDoubt?.since ?? c.updatedAt, approvedBy: approverIds(c) },
+      isLive,
+    );
     let answer: { state: string; raw?: string };
     try {
       answer = await deps.trigger.runState(dagId, dagRunId);
@@ -354,7 +366,9 @@ export function createDeploymentService(deps: BotDeps) {
       if (!acquired.acquired) {
         // The run does not exist and the endpoint went to another deployment (our lock lapsed): give up this attempt.
         const message = `${endpoint} was taken by another deployment (${acquired.holder.version}) while this one was being confirmed; its run never started.`;
-        const failed = await transition(c.id, (x) => failTrigger(x, { dagRunId, at: now(), error: { code: ErrorCode.EndpointBusy, message }, definitive: false }));
+        const failed = await transition(c.id, (x) =>
+          failTrigger(x, { dagRunId, at: now(), error: { code: ErrorCode.EndpointBusy, message }, definitive: false }),
+        );
         if (failed.decision.ok) await audit('trigger_failed', failed.candidate, 'recovery', message);
         await refresh(c.id, runLog);
         return { kind: 'busy', endpoint, holder: acquired.holder };
@@ -367,11 +381,17 @@ export function createDeploymentService(deps: BotDeps) {
       const noted = await transition(c.id, (x) => noteDoubtCheck(x, { dagRunId, at: now() }));
       return { kind: 'confirming', candidate: noted.candidate, endpoint };
     }
-    if (!acquired.acquired) runLog.error({ holder: acquired.holder }, 'a deployment in doubt turned out to run while another holds the endpoint (the lock lapsed)');
+    if (!acquired.acquired)
+      runLog.error({ holder: acquired.holder }, 'a deployment in doubt turned out to run while another holds the endpoint (the lock lapsed)');
     const confirmed = await transition(c.id, (x) => confirmTrigger(x, { dagRunId, at: now() }));
     if (confirmed.decision.ok && confirmed.decision.outcome === 'confirmed') {
       deps.metrics.approvals.inc({ outcome: 'deployed' });
-      await audit('deploy_triggered', confirmed.candidate, 'recovery', `confirmed by the run state (${answer.raw ?? answer.state}) after an unclear trigger answer`);
+      await audit(
+        'deploy_triggered',
+        confirmed.candidate,
+        'recovery',
+        `confirmed by the run state (${answer.raw ?? answer.state}) after an unclear trigger answer`,
+      );
     }
     runLog.info({ state: answer.state }, 'deployment in doubt confirmed: the run exists');
     await refresh(c.id, runLog);
@@ -405,12 +425,17 @@ export function createDeploymentService(deps: BotDeps) {
       const runLog = log.child({ model: c.model, version: c.version, candidate: c.id, run: c.dagRunId });
       // Keep (or take back) the endpoint: the recovered deployment still owns it.
       const endpoint = endpointOf(c);
-      const acquired = await lock.acquire({ candidateId: c.id, model: c.model, version: c.version, endpoint, since: c.updatedAt, approvedBy: approverIds(c) }, isLive);
+      const acquired = await lock.acquire(
+        { candidateId: c.id, model: c.model, version: c.version, endpoint, since: c.updatedAt, approvedBy: approverIds(c) },
+        isLive,
+      );
       if (!acquired.acquired) {
         runLog.warn({ holder: acquired.holder }, 'recovery found the endpoint taken by another deployment; not re-triggering');
         const dagRunId = c.dagRunId;
         const message = `${endpoint} was taken by another deployment (${acquired.holder.version}) before this one could be confirmed.`;
-        const failed = await transition(c.id, (x) => failTrigger(x, { dagRunId, at: now(), error: { code: ErrorCode.EndpointBusy, message }, definitive: false }));
+        const failed = await transition(c.id, (x) =>
+          failTrigger(x, { dagRunId, at: now(), error: { code: ErrorCode.EndpointBusy, message }, definitive: false }),
+        );
         if (failed.decision.ok) await audit('trigger_failed', failed.candidate, 'recovery', message);
         await refresh(c.id, runLog);
         return { kind: 'busy', endpoint, holder: acquired.holder };
@@ -471,7 +496,9 @@ export function createDeploymentService(deps: BotDeps) {
         rollbackId = candidate.id;
         // One rollback candidate per failed candidate: the first click creates it and posts its card.
         if (await deps.candidates.create(candidate)) {
-          const requested = await transition(failed.id, (x) => requestRollback(x, { candidateId: candidate.id, version: target.version, userId: input.userId, at: now() }));
+          const requested = await transition(failed.id, (x) =>
+            requestRollback(x, { candidateId: candidate.id, version: target.version, userId: input.userId, at: now() }),
+          );
           log.info({ rollbackCandidate: candidate.id, to: target.version, requested: requested.decision.ok }, 'rollback requested');
           await refresh(failed.id, log);
           const channel = failed.message?.channel ?? input.message?.channel;

@@ -18,8 +18,7 @@ export interface TrainingRequest {
 }
 
 export type TrainingRequestOutcome =
-  | { kind: 'started'; started: StartedTraining }
-  | { kind: 'needs-confirmation'; pendingId: string; previous: TrainingRequestRecord; runId: string };
+  { kind: 'started'; started: StartedTraining } | { kind: 'needs-confirmation'; pendingId: string; previous: TrainingRequestRecord; runId: string };
 
 /** Two writers racing for the guard: the loser re-reads and sees the winner's request. */
 const MAX_GUARD_ATTEMPTS = 3;

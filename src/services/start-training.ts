@@ -39,10 +39,7 @@ export interface StartedTraining {
   settled?: 'confirmed' | 'retriggered';
 }
 
-type UnclearOutcome =
-  | { kind: 'confirmed' | 'retriggered'; result: DagTriggerResult }
-  | { kind: 'refused'; error: unknown }
-  | { kind: 'confirming' };
+type UnclearOutcome = { kind: 'confirmed' | 'retriggered'; result: DagTriggerResult } | { kind: 'refused'; error: unknown } | { kind: 'confirming' };
 
 /**
  * A trigger whose answer was unclear: asks the run state once. Found => it started. Proven absent
@@ -90,7 +87,15 @@ export async function startTraining(deps: BotDeps, input: StartTrainingInput): P
   // Through the outbox (exactly once, paced): the command's channel, else the model's.
   const posted = await postThroughOutbox(
     deps,
-    { key: `training-requested:${input.runId}`, type: 'training.requested', channels: [input.channelId, deps.config.file.models[input.model]?.channel], message: view, model: input.model, runId: input.runId, runKey: `run:${input.runId}` },
+    {
+      key: `training-requested:${input.runId}`,
+      type: 'training.requested',
+      channels: [input.channelId, deps.config.file.models[input.model]?.channel],
+      message: view,
+      model: input.model,
+      runId: input.runId,
+      runKey: `run:${input.runId}`,
+    },
     log,
   );
   const runKey = `run:${input.runId}`;
@@ -106,7 +111,16 @@ export async function startTraining(deps: BotDeps, input: StartTrainingInput): P
     });
   } else {
     const at = input.at.toISOString();
-    await deps.runs.createIfAbsent({ runKey, model: input.model, dagId: input.dagId, runId: input.runId, stage: 'requested', startedBy: input.requestedBy, startedAt: at, updatedAt: at });
+    await deps.runs.createIfAbsent({
+      runKey,
+      model: input.model,
+      dagId: input.dagId,
+      runId: input.runId,
+      stage: 'requested',
+      startedBy: input.requestedBy,
+      startedAt: at,
+      updatedAt: at,
+    });
   }
 
   let result: DagTriggerResult;
@@ -120,7 +134,10 @@ export async function startTraining(deps: BotDeps, input: StartTrainingInput): P
     result = await input.trigger.trigger(request);
   } catch (error) {
     const definitive = isMlopsError(error) && isDefinitiveTriggerFailure(error.code, error.details);
-    log.warn({ err: error, code: isMlopsError(error) ? error.code : undefined, definitive }, definitive ? 'training trigger failed' : 'training trigger outcome unknown: asking the run state');
+    log.warn(
+      { err: error, code: isMlopsError(error) ? error.code : undefined, definitive },
+      definitive ? 'training trigger failed' : 'training trigger outcome unknown: asking the run state',
+    );
     // An unclear answer is not "nothing was started": only a refusal (or a run proven absent and then refused) is cleaned up.
     const unclear = definitive ? ({ kind: 'refused', error } as const) : await settleUnclearTrigger(input.trigger, request, log);
     if (unclear.kind === 'refused') {
@@ -132,7 +149,14 @@ export async function startTraining(deps: BotDeps, input: StartTrainingInput): P
       deps.metrics.dagTriggers.inc({ purpose: 'training', result: 'unclear' });
       const reason = error instanceof Error ? error.message : String(error);
       await deps.audit
-        .append({ at: deps.clock.now().toISOString(), model: input.model, action: 'trigger_unclear', actor: input.requestedBy, dagRunId: input.runId, detail: `${describeRequest(input)}: ${reason}`.slice(0, 500) })
+        .append({
+          at: deps.clock.now().toISOString(),
+          model: input.model,
+          action: 'trigger_unclear',
+          actor: input.requestedBy,
+          dagRunId: input.runId,
+          detail: `${describeRequest(input)}: ${reason}`.slice(0, 500),
+        })
         .catch((e: unknown) => log.warn({ err: e }, 'could not append the unclear training trigger to the audit log'));
       log.warn({ channel: posted?.channel, ts: posted?.ts }, 'training run kept as requested while its start is unknown (guard, message and run record kept)');
       return { runId: input.runId, dagRunId: input.runId, alreadyTriggered: false, confirming: { reason }, ...(posted !== undefined ? { posted } : {}) };
@@ -153,7 +177,13 @@ export async function startTraining(deps: BotDeps, input: StartTrainingInput): P
     })
     .catch((error: unknown) => log.warn({ err: error }, 'could not append the training request to the audit log'));
   log.info({ state: result.state, alreadyTriggered: result.alreadyTriggered, channel: posted?.channel, ts: posted?.ts }, 'training DAG triggered');
-  return { runId: input.runId, dagRunId: result.dagRunId, alreadyTriggered: result.alreadyTriggered, ...(posted !== undefined ? { posted } : {}), ...(settled !== undefined ? { settled } : {}) };
+  return {
+    runId: input.runId,
+    dagRunId: result.dagRunId,
+    alreadyTriggered: result.alreadyTriggered,
+    ...(posted !== undefined ? { posted } : {}),
+    ...(settled !== undefined ? { settled } : {}),
+  };
 }
 
 async function cleanUpFailedRequest(

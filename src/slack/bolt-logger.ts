@@ -9,9 +9,11 @@ import type { Logger } from '../observability/create-logger';
 export function boltLogger(log: Logger): SlackLogger {
   let level = LogLevel.INFO;
   const text = (msg: unknown[]) => msg.map((m) => (typeof m === 'string' ? m : m instanceof Error ? m.message : JSON.stringify(m))).join(' ');
-  const at = (pinoLevel: 'debug' | 'info' | 'warn' | 'error') => (...msg: unknown[]) => {
-    if (log.isLevelEnabled(pinoLevel)) log[pinoLevel](text(msg));
-  };
+  const at =
+    (pinoLevel: 'debug' | 'info' | 'warn' | 'error') =>
+    (...msg: unknown[]) => {
+      if (log.isLevelEnabled(pinoLevel)) log[pinoLevel](text(msg));
+    };
   return {
     debug: at('debug'),
     info: at('info'),

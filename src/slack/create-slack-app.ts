@@ -119,10 +119,12 @@ export function createSlackApp(opts: {
         }
         // Slack unreachable: connect once the token check gets through, without holding up startup.
         // (A refused bot token reaches onFatal through verify.)
-        check.identity.then(connect, () => undefined).catch((error: unknown) => {
-          if (error instanceof SlackSetupError) onFatal?.(error);
-          else startupLog.error({ err: error }, 'Socket Mode could not connect');
-        });
+        check.identity
+          .then(connect, () => undefined)
+          .catch((error: unknown) => {
+            if (error instanceof SlackSetupError) onFatal?.(error);
+            else startupLog.error({ err: error }, 'Socket Mode could not connect');
+          });
       },
       stop: async () => {
         verification?.stop();

@@ -101,7 +101,11 @@ export function verifyBotToken(opts: { client: WebClient; logger: Logger; retry?
     try {
       const answer = await opts.client.auth.test();
       if (typeof answer.bot_id !== 'string' || typeof answer.user_id !== 'string') {
-        return new SlackSetupError('SLACK_BOT_TOKEN', 'not_a_bot_token', `this token is not a bot token (auth.test names no bot): use ${WHICH_TOKEN.SLACK_BOT_TOKEN}`);
+        return new SlackSetupError(
+          'SLACK_BOT_TOKEN',
+          'not_a_bot_token',
+          `this token is not a bot token (auth.test names no bot): use ${WHICH_TOKEN.SLACK_BOT_TOKEN}`,
+        );
       }
       return { botId: answer.bot_id, botUserId: answer.user_id, teamId: answer.team_id };
     } catch (error) {

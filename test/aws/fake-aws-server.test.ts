@@ -261,7 +261,8 @@ describe('MWAA InvokeRestApi (restJson1)', () => {
       const answer = await rest.invokeRestApi(environment, { path: call.Path, method: call.Method, ...(call.Body !== undefined ? { body: call.Body } : {}) });
       return { statusCode: answer.restApiStatusCode, response: answer.restApiResponse };
     } catch (error) {
-      if (error instanceof MwaaRestError && error.restApiStatusCode !== undefined) return { statusCode: error.restApiStatusCode, response: error.restApiResponse };
+      if (error instanceof MwaaRestError && error.restApiStatusCode !== undefined)
+        return { statusCode: error.restApiStatusCode, response: error.restApiResponse };
       throw error;
     }
   }

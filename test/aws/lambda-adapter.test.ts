@@ -64,7 +64,7 @@ describe('trigger', () => {
     expect(error.message).toContain('Airflow is down');
   });
 
-  it('a FunctionError is TriggerFailed with the function\'s errorMessage', async () => {
+  it("a FunctionError is TriggerFailed with the function's errorMessage", async () => {
     fake.lambda.onInvoke(() => ({ functionError: { errorMessage: 'DAG fraud_detector_deployment is not allow-listed', errorType: 'ValueError' } }));
     const error = await mlopsError(trigger.trigger(request));
     expect(error.code).toBe(ErrorCode.TriggerFailed);

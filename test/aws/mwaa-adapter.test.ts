@@ -54,7 +54,7 @@ describe('trigger', () => {
     expect(fake.mwaa.runs(ENV)).toHaveLength(1);
   });
 
-  it('Airflow 400 is TriggerFailed with Airflow\'s title and detail', async () => {
+  it("Airflow 400 is TriggerFailed with Airflow's title and detail", async () => {
     fake.mwaa.onInvokeRestApi(() => ({
       statusCode: 400,
       response: { detail: "{'foo': ['Unknown field.']}", status: 400, title: 'Bad Request', type: 'https://airflow.apache.org/…/BadRequest' },
@@ -67,7 +67,10 @@ describe('trigger', () => {
   });
 
   it('Airflow 404 (unknown DAG) is TriggerFailed with a hint', async () => {
-    fake.mwaa.onInvokeRestApi(() => ({ statusCode: 404, response: { title: 'DAG not found', detail: `Dag with id ${request.dagId} was not found`, status: 404 } }));
+    fake.mwaa.onInvokeRestApi(() => ({
+      statusCode: 404,
+      response: { title: 'DAG not found', detail: `Dag with id ${request.dagId} was not found`, status: 404 },
+    }));
     const error = await mlopsError(trigger.trigger(request));
     expect(error.code).toBe(ErrorCode.TriggerFailed);
     expect(error.message).toContain('DAG not found');
@@ -94,7 +97,7 @@ describe('trigger', () => {
     expect((await mlopsError(trigger.trigger(request))).code).toBe(ErrorCode.AwsNotFound);
   });
 
-  it('throttling is retried up to the client\'s maxAttempts, then AwsThrottled', async () => {
+  it("throttling is retried up to the client's maxAttempts, then AwsThrottled", async () => {
     fake.mwaa.onInvokeRestApi(() => ({ error: { status: 429, type: 'ThrottlingException', message: 'Rate exceeded' } }));
     expect((await mlopsError(trigger.trigger(request))).code).toBe(ErrorCode.AwsThrottled);
     expect(fake.callsTo('mwaa')).toHaveLength(2);
@@ -114,7 +117,7 @@ describe('trigger', () => {
     expect(fake.callsTo('mwaa')).toHaveLength(2);
   });
 
-  it('the adapter\'s own attempt deadline applies to a client without timeouts', async () => {
+  it("the adapter's own attempt deadline applies to a client without timeouts", async () => {
     // A handler with no timeouts at all (client-mwaa's bundled v2 handler would leave a timer behind).
     const plain = new MWAAClient({ region: 'us-east-1', endpoint: fake.url, credentials, maxAttempts: 1, requestHandler: new NodeHttpHandler() });
     const t = createMwaaDagTrigger(plain, ENV, { attemptTimeoutMs: 200 });
@@ -147,7 +150,7 @@ describe('runState', () => {
     expect((await mlopsError(trigger.runState('d', 'r'))).code).toBe(ErrorCode.AwsTimeout);
   });
 
-  it('a run whose own path is over 64 characters is found in the DAG\'s run list (the real run id shape)', async () => {
+  it("a run whose own path is over 64 characters is found in the DAG's run list (the real run id shape)", async () => {
     // Run ids as the bot makes them (mlops__train__<model>__<iso>__<random>) with a real DAG id:
     // GET /dags/{dag}/dagRuns/{run} is 97 characters, which InvokeRestApi refuses.
     const dagId = 'fraud_detector_training';
@@ -157,7 +160,10 @@ describe('runState', () => {
     for (let i = 0; i < 3; i++) await trigger.trigger({ dagId, dagRunId: `other-${i}`, conf: {} });
     fake.mwaa.setRunState(dagId, runId, 'failed', ENV);
     await expect(trigger.runState(dagId, runId)).resolves.toEqual({ state: 'failed', raw: 'failed' });
-    const reads = fake.callsTo('mwaa').slice(4).map((c) => c.body as { Path: string; QueryParameters?: unknown });
+    const reads = fake
+      .callsTo('mwaa')
+      .slice(4)
+      .map((c) => c.body as { Path: string; QueryParameters?: unknown });
     expect(reads.every((b) => b.Path.length <= 64)).toBe(true);
     expect(reads[0]).toMatchObject({ Path: `/dags/${dagId}/dagRuns`, QueryParameters: { limit: 100, offset: 0, order_by: '-execution_date' } });
     // Not in a complete list: not_found; a DAG id that cannot fit at all: a clear error, no call.
@@ -176,7 +182,10 @@ describe('runState', () => {
   });
 
   it('the fake refuses a Path over 64 characters as MWAA does (ValidationException)', async () => {
-    const res = await fetch(`${fake.url}/restapi/${ENV}`, { method: 'POST', body: JSON.stringify({ Path: `/dags/d/dagRuns/${'r'.repeat(60)}`, Method: 'GET' }) });
+    const res = await fetch(`${fake.url}/restapi/${ENV}`, {
+      method: 'POST',
+      body: JSON.stringify({ Path: `/dags/d/dagRuns/${'r'.repeat(60)}`, Method: 'GET' }),
+    });
     expect(res.status).toBe(400);
     expect(res.headers.get('x-amzn-errortype')).toBe('ValidationException');
     const badMethod = await fetch(`${fake.url}/restapi/${ENV}`, { method: 'POST', body: JSON.stringify({ Path: '/dags', Method: 'HEAD' }) });

@@ -65,7 +65,15 @@ describe('describeEndpoint', () => {
       status: 'Updating',
       configName: 'churn-prod-canary',
       variants: [
-        { name: 'primary', model: 'churn-1-0-0', instanceType: 'ml.c5.xlarge', instanceCount: 2, initialWeight: 1, currentWeight: 0.9, currentInstanceCount: 3 },
+        {
+          name: 'primary',
+          model: 'churn-1-0-0',
+          instanceType: 'ml.c5.xlarge',
+          instanceCount: 2,
+          initialWeight: 1,
+          currentWeight: 0.9,
+          currentInstanceCount: 3,
+        },
         { name: 'canary', model: 'churn-1-1-0', instanceType: 'ml.c5.large', instanceCount: 1, initialWeight: 0, currentWeight: 0.1 },
       ],
     });
@@ -96,7 +104,10 @@ describe('describeEndpoint', () => {
 
     fake.on('sagemaker', 'DescribeEndpoint', () => ({ result: { EndpointName: 'e', EndpointConfigName: 'c', EndpointStatus: 'Creating' } }));
     fake.on('sagemaker', 'DescribeEndpointConfig', () => ({
-      result: { EndpointConfigName: 'c', ProductionVariants: [{ VariantName: 'v', ModelName: 'm', InstanceType: 'ml.t2.medium', InitialInstanceCount: 1, InitialVariantWeight: 1 }] },
+      result: {
+        EndpointConfigName: 'c',
+        ProductionVariants: [{ VariantName: 'v', ModelName: 'm', InstanceType: 'ml.t2.medium', InitialInstanceCount: 1, InitialVariantWeight: 1 }],
+      },
     }));
     await expect(inspector.describeEndpoint('e')).resolves.toMatchObject({
       status: 'Creating',
@@ -172,9 +183,7 @@ describe('endpointMetrics', () => {
     expect(new Set(queries.map((q) => q.Id)).size).toBe(14);
 
     expect(series).toHaveLength(14);
-    expect(series.map((s) => s.id)).toEqual(
-      ['AllTraffic', 'canary'].flatMap((v) => ENDPOINT_METRICS.map((m) => `${m.key}:${v}`)),
-    );
+    expect(series.map((s) => s.id)).toEqual(['AllTraffic', 'canary'].flatMap((v) => ENDPOINT_METRICS.map((m) => `${m.key}:${v}`)));
     for (const s of series) {
       expect(s.points).toHaveLength(60);
       for (let i = 1; i < s.points.length; i++) expect(s.points[i]!.at.getTime()).toBeGreaterThan(s.points[i - 1]!.at.getTime());

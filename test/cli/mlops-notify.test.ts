@@ -16,7 +16,10 @@ interface Received {
  * A loopback /hooks/pipeline that verifies the signature the way the bot does (contract 5.1).
  * `headers` go with every answer (e.g. a Location for a scripted 3xx); Node adds a Date header.
  */
-async function fakeHook(statuses: [number, unknown][] = [], headers: Record<string, string> = {}): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
+async function fakeHook(
+  statuses: [number, unknown][] = [],
+  headers: Record<string, string> = {},
+): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
   const received: Received[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -29,7 +32,9 @@ async function fakeHook(statuses: [number, unknown][] = [], headers: Record<stri
       const fresh = /^\d+$/.test(timestamp) && Math.abs(Date.now() / 1000 - Number(timestamp)) <= 300;
       const valid = fresh && given.length === expected.length && timingSafeEqual(given, expected);
       received.push({ method: req.method, headers: req.headers, raw, valid });
-      const [status, body] = valid ? (statuses.shift() ?? [202, { accepted: true }]) : [401, { error: 'MLOPS_SIGNATURE_INVALID', message: fresh ? 'signature does not match' : 'timestamp is more than 300 s from now' }];
+      const [status, body] = valid
+        ? (statuses.shift() ?? [202, { accepted: true }])
+        : [401, { error: 'MLOPS_SIGNATURE_INVALID', message: fresh ? 'signature does not match' : 'timestamp is more than 300 s from now' }];
       res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
     });
   });
@@ -55,18 +60,30 @@ function capture(): { out: string[]; err: string[]; sleeps: number[]; io: Parame
 }
 
 const EVAL_ARGS = [
-  '--type', 'evaluation.completed',
-  '--model', 'fraud-detector',
-  '--version', '1.4.0',
-  '--metric', 'f1=0.91',
-  '--metric', 'mse=0.04',
-  '--run-id', 'manual__2026-11-24T10:00:00+00:00',
-  '--dag-id', 'fraud_detector_training',
-  '--run-url', 'https://airflow.example.com/dags/fraud_detector_training/grid',
-  '--training-job', 'fraud-detector-1-4-0-20261124',
-  '--commit', '3f2a9c1',
-  '--image', '123456789012.dkr.ecr.us-east-1.amazonaws.com/mlops/fraud-detector:1.4.0',
-  '--data', 's3://mlops-data/fraud-detector/train/',
+  '--type',
+  'evaluation.completed',
+  '--model',
+  'fraud-detector',
+  '--version',
+  '1.4.0',
+  '--metric',
+  'f1=0.91',
+  '--metric',
+  'mse=0.04',
+  '--run-id',
+  'manual__2026-11-24T10:00:00+00:00',
+  '--dag-id',
+  'fraud_detector_training',
+  '--run-url',
+  'https://airflow.example.com/dags/fraud_detector_training/grid',
+  '--training-job',
+  'fraud-detector-1-4-0-20261124',
+  '--commit',
+  '3f2a9c1',
+  '--image',
+  '123456789012.dkr.ecr.us-east-1.amazonaws.com/mlops/fraud-detector:1.4.0',
+  '--data',
+  's3://mlops-data/fraud-detector/train/',
 ];
 
 describe('mlops-notify', () => {
@@ -92,9 +109,17 @@ describe('mlops-notify', () => {
       model: 'fraud-detector',
       version: '1.4.0',
       metrics: { f1: 0.91, mse: 0.04 },
-      run: { dagId: 'fraud_detector_training', runId: 'manual__2026-11-24T10:00:00+00:00', url: 'https://airflow.example.com/dags/fraud_detector_training/grid' },
+      run: {
+        dagId: 'fraud_detector_training',
+        runId: 'manual__2026-11-24T10:00:00+00:00',
+        url: 'https://airflow.example.com/dags/fraud_detector_training/grid',
+      },
       trainingJob: 'fraud-detector-1-4-0-20261124',
-      lineage: { commit: '3f2a9c1', image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/mlops/fraud-detector:1.4.0', data: 's3://mlops-data/fraud-detector/train/' },
+      lineage: {
+        commit: '3f2a9c1',
+        image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/mlops/fraud-detector:1.4.0',
+        data: 's3://mlops-data/fraud-detector/train/',
+      },
       links: { pipeline: 'https://gitlab.example.com/ml/ml-ops/-/pipelines/981' },
     });
     expect(c.out).toEqual([`recorded ${String(event.id)}`]);
@@ -111,9 +136,22 @@ describe('mlops-notify', () => {
   it('sends a failure event with the error fields', async () => {
     hook = await fakeHook();
     const c = capture();
-    const args = ['--type', 'training.failed', '--model', 'fraud-detector', '--error-task', 'train_model', '--error-message', 'OOMKilled', '--log-url', 'https://airflow.example.com/log?x=1'];
+    const args = [
+      '--type',
+      'training.failed',
+      '--model',
+      'fraud-detector',
+      '--error-task',
+      'train_model',
+      '--error-message',
+      'OOMKilled',
+      '--log-url',
+      'https://airflow.example.com/log?x=1',
+    ];
     expect(await mlopsNotify(args, { MLOPS_HOOK_URL: hook.url, PIPELINE_WEBHOOK_SECRET: SECRET }, fetch, c.io)).toBe(0);
-    expect(JSON.parse(hook.received[0]!.raw)).toMatchObject({ error: { task: 'train_model', message: 'OOMKilled', logUrl: 'https://airflow.example.com/log?x=1' } });
+    expect(JSON.parse(hook.received[0]!.raw)).toMatchObject({
+      error: { task: 'train_model', message: 'OOMKilled', logUrl: 'https://airflow.example.com/log?x=1' },
+    });
   });
 
   it('derives a deterministic id from the CI pipeline and job name, so a retried job is a duplicate', async () => {
@@ -143,7 +181,11 @@ describe('mlops-notify', () => {
     ['missing metrics', ['--type', 'evaluation.completed', '--model', 'm', '--version', '1.0.0'], 'metrics: required for evaluation.completed'],
     ['a bad version', ['--type', 'training.succeeded', '--model', 'm', '--version', 'v1'], 'version: expected a semantic version'],
     ['an unknown type', ['--type', 'training.exploded', '--model', 'm'], 'type:'],
-    ['a non-numeric metric', ['--type', 'evaluation.completed', '--model', 'm', '--version', '1.0.0', '--metric', 'f1=high'], '--metric f1=high: expected a number'],
+    [
+      'a non-numeric metric',
+      ['--type', 'evaluation.completed', '--model', 'm', '--version', '1.0.0', '--metric', 'f1=high'],
+      '--metric f1=high: expected a number',
+    ],
     ['a metric without =', ['--type', 'evaluation.completed', '--model', 'm', '--version', '1.0.0', '--metric', 'f1'], '--metric f1: expected NAME=VALUE'],
     ['a failure without message', ['--type', 'training.failed', '--model', 'm', '--error-task', 't'], 'error.message:'],
     ['a failure without error', ['--type', 'deployment.failed', '--model', 'm', '--version', '1.0.0'], 'error: required for deployment.failed'],
@@ -230,7 +272,16 @@ describe('mlops-notify', () => {
   });
 
   it('names a setting the bot lacks (422 missing) and does not retry', async () => {
-    hook = await fakeHook([[422, { error: 'MLOPS_CONFIG_INVALID', message: 'the bot cannot verify events: PIPELINE_WEBHOOK_SECRET is not set on the bot', missing: 'PIPELINE_WEBHOOK_SECRET' }]]);
+    hook = await fakeHook([
+      [
+        422,
+        {
+          error: 'MLOPS_CONFIG_INVALID',
+          message: 'the bot cannot verify events: PIPELINE_WEBHOOK_SECRET is not set on the bot',
+          missing: 'PIPELINE_WEBHOOK_SECRET',
+        },
+      ],
+    ]);
     const c = capture();
     expect(await mlopsNotify(EVAL_ARGS, { MLOPS_HOOK_URL: hook.url, PIPELINE_WEBHOOK_SECRET: SECRET }, fetch, c.io)).toBe(1);
     expect(hook.received).toHaveLength(1);

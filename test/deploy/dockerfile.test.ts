@@ -121,7 +121,9 @@ describe('Dockerfile', () => {
   });
 
   it('the runtime node_modules come from a stage that ran `npm ci --omit=dev` and nothing else installs there', () => {
-    const modules = of(runtime, 'COPY').map((c) => copyArgs(c.args)).filter((c) => c.sources.some((s) => /node_modules\/?$/.test(s)));
+    const modules = of(runtime, 'COPY')
+      .map((c) => copyArgs(c.args))
+      .filter((c) => c.sources.some((s) => /node_modules\/?$/.test(s)));
     expect(modules).toHaveLength(1);
     const from = all.find((s) => s.name === modules[0]!.flags['from']);
     expect(from).toBeDefined();
@@ -176,12 +178,16 @@ describe('Dockerfile', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     expect(pkg.scripts['start']).toBe('node dist/src/main.js');
     const workdir = of(runtime, 'WORKDIR').at(-1)!.args;
-    const dist = of(runtime, 'COPY').map((c) => copyArgs(c.args)).find((c) => c.sources.includes('/app/dist'));
+    const dist = of(runtime, 'COPY')
+      .map((c) => copyArgs(c.args))
+      .find((c) => c.sources.includes('/app/dist'));
     expect(dist?.dest.replace(/^\.\//, `${workdir}/`).replace(/\/$/, '')).toBe(`${workdir}/dist`);
   });
 
   it('starts without a mounted config file: MLOPS_CONFIG is not forced to a file the image lacks', () => {
-    const env = of(runtime, 'ENV').map((e) => e.args).join(' ');
+    const env = of(runtime, 'ENV')
+      .map((e) => e.args)
+      .join(' ');
     const forced = /\bMLOPS_CONFIG=(\S+)/.exec(env)?.[1];
     if (forced !== undefined) {
       const copiedTo = of(runtime, 'COPY').flatMap((c) => {
@@ -203,7 +209,11 @@ describe('Dockerfile', () => {
 
   it('every path it COPYs from the context exists and is not excluded by .dockerignore', () => {
     const patterns = dockerignore();
-    const sources = all.flatMap((s) => of(s, 'COPY').concat(of(s, 'ADD'))).map((c) => copyArgs(c.args)).filter((c) => c.flags['from'] === undefined).flatMap((c) => c.sources);
+    const sources = all
+      .flatMap((s) => of(s, 'COPY').concat(of(s, 'ADD')))
+      .map((c) => copyArgs(c.args))
+      .filter((c) => c.flags['from'] === undefined)
+      .flatMap((c) => c.sources);
     expect(sources.length).toBeGreaterThan(0);
     const missing = sources.filter((s) => !existsSync(join(ROOT, s)));
     const hidden = sources.filter((s) => ignored(s, patterns));

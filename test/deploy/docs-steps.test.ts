@@ -58,11 +58,25 @@ describe('the documented steps name things that exist', () => {
 
   it('the files the guide tells you to copy, apply or edit exist', () => {
     const guide = read('docs/connect-your-pipeline.md');
-    const named = [...guide.matchAll(/(deploy\/k8s\/[a-z.-]+\.ya?ml|backend\.tf\.example|mlops\.config\.example\.yml|integrations\/airflow\/mlops_notify\.py|bin\/mlops-notify\.ts)/g)].map((m) => m[1]!);
+    const named = [
+      ...guide.matchAll(
+        /(deploy\/k8s\/[a-z.-]+\.ya?ml|backend\.tf\.example|mlops\.config\.example\.yml|integrations\/airflow\/mlops_notify\.py|bin\/mlops-notify\.ts)/g,
+      ),
+    ].map((m) => m[1]!);
     expect(named.length).toBeGreaterThan(4);
     for (const file of new Set(named)) {
       const path = file === 'backend.tf.example' ? 'deploy/terraform/backend.tf.example' : file;
-      expect({ file, exists: (() => { try { read(path); return true; } catch { return false; } })() }).toEqual({ file, exists: true });
+      expect({
+        file,
+        exists: (() => {
+          try {
+            read(path);
+            return true;
+          } catch {
+            return false;
+          }
+        })(),
+      }).toEqual({ file, exists: true });
     }
     for (const file of ['ingress.yaml', 'serviceaccount.yaml', 'kustomization.yaml', 'deployment.yaml']) expect(guide).toContain(file);
   });
@@ -70,7 +84,11 @@ describe('the documented steps name things that exist', () => {
   it('no doc still ships the Lambda on nodejs20.x or builds it with `npm install` (no lockfile)', () => {
     for (const doc of DOCS) {
       const text = read(doc);
-      expect({ doc, node20Runtime: /nodejs20\.x/.test(text), lambdaNpmInstall: /dag-trigger[^\n]*npm install|^npm install && npm run/m.test(text) }).toEqual({ doc, node20Runtime: false, lambdaNpmInstall: false });
+      expect({ doc, node20Runtime: /nodejs20\.x/.test(text), lambdaNpmInstall: /dag-trigger[^\n]*npm install|^npm install && npm run/m.test(text) }).toEqual({
+        doc,
+        node20Runtime: false,
+        lambdaNpmInstall: false,
+      });
     }
   });
 });

@@ -123,7 +123,9 @@ describe('deploy/terraform DAG-trigger Lambda', () => {
     const block = hclBlock(mainTf, 'data "aws_iam_policy_document" "dag_trigger"');
     expect(quotedActions(block).sort()).toEqual(['airflow:InvokeRestApi', 'logs:CreateLogStream', 'logs:PutLogEvents']);
     expect(block).toContain('resources = [local.airflow_role_arn]');
-    expect(mainTf).toContain('airflow_role_arn = "arn:${local.partition}:airflow:${local.region}:${local.account_id}:role/${var.mwaa_environment_name}/${var.airflow_role}"');
+    expect(mainTf).toContain(
+      'airflow_role_arn = "arn:${local.partition}:airflow:${local.region}:${local.account_id}:role/${var.mwaa_environment_name}/${var.airflow_role}"',
+    );
   });
 
   it('deploys the bundled handler with the environment the function reads at cold start', () => {

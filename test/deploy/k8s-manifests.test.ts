@@ -51,7 +51,10 @@ interface Manifest {
     serviceName?: string;
     ingressClassName?: string;
     tls?: { hosts: string[]; secretName: string }[];
-    rules?: { host: string; http: { paths: { path: string; pathType: string; backend: { service: { name: string; port: { name?: string; number?: number } } } }[] } }[];
+    rules?: {
+      host: string;
+      http: { paths: { path: string; pathType: string; backend: { service: { name: string; port: { name?: string; number?: number } } } }[] };
+    }[];
   };
 }
 interface Kustomization {
@@ -115,7 +118,11 @@ describe('deploy/k8s', () => {
       expect({ name, fromSecret: entry?.valueFrom?.secretKeyRef !== undefined || (entry === undefined && fromEnvFrom) }).toEqual({ name, fromSecret: true });
       expect(entry?.value).toBeUndefined();
     }
-    const example = parse(readFileSync(join(DIR, 'secret.example.yaml'), 'utf8')) as { kind: string; metadata: { name: string }; stringData: Record<string, string> };
+    const example = parse(readFileSync(join(DIR, 'secret.example.yaml'), 'utf8')) as {
+      kind: string;
+      metadata: { name: string };
+      stringData: Record<string, string>;
+    };
     const refs = (botContainer.env ?? []).flatMap((e) => (e.valueFrom?.secretKeyRef ? [e.valueFrom.secretKeyRef] : []));
     for (const ref of refs) {
       expect(ref.name).toBe(example.metadata.name);
@@ -169,20 +176,23 @@ describe('deploy/k8s', () => {
     expect(pdb.spec!.minAvailable).toBeLessThan(bot.spec!.replicas!);
   });
 
-  it.each(workloads.map((w) => [`${w.kind}/${w.metadata.name}`, w] as const))('%s runs non-root, read-only, without capabilities, with requests and limits', (_name, workload) => {
-    const pod = workload.spec!.template!.spec;
-    for (const container of pod.containers) {
-      const nonRoot = container.securityContext?.runAsNonRoot ?? pod.securityContext?.runAsNonRoot;
-      expect({ container: container.name, nonRoot }).toEqual({ container: container.name, nonRoot: true });
-      expect(pod.securityContext?.runAsUser ?? 0).toBeGreaterThan(0);
-      expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
-      for (const key of ['cpu', 'memory']) {
-        expect(container.resources?.requests?.[key]).toBeDefined();
-        expect(container.resources?.limits?.[key]).toBeDefined();
+  it.each(workloads.map((w) => [`${w.kind}/${w.metadata.name}`, w] as const))(
+    '%s runs non-root, read-only, without capabilities, with requests and limits',
+    (_name, workload) => {
+      const pod = workload.spec!.template!.spec;
+      for (const container of pod.containers) {
+        const nonRoot = container.securityContext?.runAsNonRoot ?? pod.securityContext?.runAsNonRoot;
+        expect({ container: container.name, nonRoot }).toEqual({ container: container.name, nonRoot: true });
+        expect(pod.securityContext?.runAsUser ?? 0).toBeGreaterThan(0);
+        expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+        for (const key of ['cpu', 'memory']) {
+          expect(container.resources?.requests?.[key]).toBeDefined();
+          expect(container.resources?.limits?.[key]).toBeDefined();
+        }
       }
-    }
-    expect(pod.securityContext?.seccompProfile?.type).toBe('RuntimeDefault');
-  });
+      expect(pod.securityContext?.seccompProfile?.type).toBe('RuntimeDefault');
+    },
+  );
 });
 
 /** Kubernetes quantity (Mi, Gi, M, G, plain) in bytes. */

@@ -93,7 +93,12 @@ function scanCode(files: { rel: string; text: string }[]): { listeners: Listener
         }
         if (idNode !== undefined) registrationArgs.add(idNode);
         const resolved = idNode !== undefined ? resolveConstant(idNode) : undefined;
-        listeners.push({ method, id: method === 'message' ? (resolved?.value ?? 'message') : resolved?.value, written: arg?.getText(source) ?? '(none)', where: where(node) });
+        listeners.push({
+          method,
+          id: method === 'message' ? (resolved?.value ?? 'message') : resolved?.value,
+          written: arg?.getText(source) ?? '(none)',
+          where: where(node),
+        });
       }
       if (ts.isPropertyAccessExpression(node) && !registrationArgs.has(node)) {
         const resolved = resolveConstant(node);
@@ -111,7 +116,10 @@ const manifestSchema = z.object({
     name: z.string().min(1).max(35),
     description: z.string().max(140).optional(),
     long_description: z.string().min(174).max(4000).optional(),
-    background_color: z.string().regex(/^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$/).optional(),
+    background_color: z
+      .string()
+      .regex(/^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$/)
+      .optional(),
   }),
   features: z.object({
     app_home: z.object({ home_tab_enabled: z.boolean(), messages_tab_enabled: z.boolean(), messages_tab_read_only_enabled: z.boolean() }).partial().optional(),
@@ -138,9 +146,15 @@ const manifestSchema = z.object({
     redirect_urls: z.array(z.url()).optional(),
   }),
   settings: z.strictObject({
-    event_subscriptions: z.strictObject({ request_url: z.url({ protocol: /^https$/ }).optional(), bot_events: z.array(z.string()).max(100).default([]) }).optional(),
+    event_subscriptions: z
+      .strictObject({ request_url: z.url({ protocol: /^https$/ }).optional(), bot_events: z.array(z.string()).max(100).default([]) })
+      .optional(),
     interactivity: z
-      .strictObject({ is_enabled: z.boolean(), request_url: z.url({ protocol: /^https$/ }).optional(), message_menu_options_url: z.url({ protocol: /^https$/ }).optional() })
+      .strictObject({
+        is_enabled: z.boolean(),
+        request_url: z.url({ protocol: /^https$/ }).optional(),
+        message_menu_options_url: z.url({ protocol: /^https$/ }).optional(),
+      })
       .optional(),
     org_deploy_enabled: z.boolean().optional(),
     socket_mode_enabled: z.boolean().optional(),
@@ -172,14 +186,14 @@ const sorted = (s: Iterable<string>) => [...s].sort();
 describe('the listener scanner', () => {
   it('resolves constants, constraint objects and generic calls; flags literals; counts uses apart from registrations', () => {
     const text = [
-      "app.command(SLASH_COMMAND, h);",
-      "app.action<BlockAction<ButtonAction>>(ActionId.Deploy, h);",
+      'app.command(SLASH_COMMAND, h);',
+      'app.action<BlockAction<ButtonAction>>(ActionId.Deploy, h);',
       "app.action({ action_id: ActionId.Reject, block_id: 'x' }, h);",
       "deps.app.view({ callback_id: CallbackId.RejectModal, type: 'view_submission' }, h);",
-      "this.app.event(SlackEvent.AppHomeOpened, h);",
+      'this.app.event(SlackEvent.AppHomeOpened, h);',
       "app.action('mlops_literal', h);",
-      "client.views.open({ view });", // not a listener
-      "const button = { action_id: ActionId.Rollback };",
+      'client.views.open({ view });', // not a listener
+      'const button = { action_id: ActionId.Rollback };',
     ].join('\n');
     const { listeners: found, actionIdUses: uses } = scanCode([{ rel: 'fixture.ts', text }]);
     expect(found.map((l) => [l.method, l.id])).toEqual([
@@ -206,7 +220,9 @@ describe('manifest.yml against the code', () => {
     // And with a constant of the right group: ActionId for actions, CallbackId for views, SlackEvent for events.
     for (const [group, method] of Object.entries(ID_GROUPS)) {
       const values = new Set(Object.values((slackIds as unknown as Record<string, Record<string, string>>)[group]!));
-      const wrong = listeners.filter((l) => l.method === method && l.id !== undefined && !values.has(l.id)).map((l) => `${l.where}: ${l.written} is not a ${group}`);
+      const wrong = listeners
+        .filter((l) => l.method === method && l.id !== undefined && !values.has(l.id))
+        .map((l) => `${l.where}: ${l.written} is not a ${group}`);
       expect(wrong).toEqual([]);
     }
   });
@@ -253,7 +269,9 @@ describe('manifest.yml against the code', () => {
   it('action ids: every ActionId the code uses has an app.action listener, and every listener is for an ActionId the code sends', () => {
     const used = new Set(actionIdUses.keys());
     const registered = ids('action');
-    const unhandled = [...used].filter((id) => !registered.has(id)).map((id) => `${id} (used at ${actionIdUses.get(id)!.join(', ')}) has no app.action listener`);
+    const unhandled = [...used]
+      .filter((id) => !registered.has(id))
+      .map((id) => `${id} (used at ${actionIdUses.get(id)!.join(', ')}) has no app.action listener`);
     const unused = [...registered].filter((id) => !used.has(id)).map((id) => `app.action(${id}) listens for an id nothing sends`);
     expect([...unhandled, ...unused]).toEqual([]);
   });
@@ -265,7 +283,9 @@ describe('manifest.yml against the code', () => {
       manifest.settings.interactivity?.request_url,
     ].filter((u): u is string => u !== undefined);
     if (manifest.settings.socket_mode_enabled !== true) {
-      expect(urls.length).toBe(manifest.features.slash_commands.length + (manifest.settings.event_subscriptions ? 1 : 0) + (manifest.settings.interactivity?.is_enabled ? 1 : 0));
+      expect(urls.length).toBe(
+        manifest.features.slash_commands.length + (manifest.settings.event_subscriptions ? 1 : 0) + (manifest.settings.interactivity?.is_enabled ? 1 : 0),
+      );
     }
     expect(new Set(urls.map((u) => new URL(u).origin)).size).toBeLessThanOrEqual(1);
     for (const url of urls) expect(new URL(url).pathname).toBe(SLACK_EVENTS_PATH);

@@ -56,7 +56,15 @@ describe("the AWS SDK's Node-version notice in the log stream", () => {
     const tsx = pathToFileURL(require.resolve('tsx', { paths: [ROOT] })).href;
     const child = spawn(process.execPath, ['--require', preload, '--import', tsx, join(ROOT, 'src', 'main.ts')], {
       cwd: work,
-      env: { PATH: process.env['PATH'] ?? '', SLACK_BOT_TOKEN: TEST_BOT_TOKEN, SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET, SLACK_API_URL: slack.apiUrl, PORT: '0', HOST: '127.0.0.1', AWS_REGION: 'us-east-1' },
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        SLACK_BOT_TOKEN: TEST_BOT_TOKEN,
+        SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+        SLACK_API_URL: slack.apiUrl,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        AWS_REGION: 'us-east-1',
+      },
     });
     let stdout = '';
     let stderr = '';
@@ -87,7 +95,9 @@ describe("the AWS SDK's Node-version notice in the log stream", () => {
     const notices = lines.map((l) => JSON.parse(l) as { level: string; msg: string; warning?: string }).filter((l) => /AWS SDK for JavaScript/.test(l.msg));
     expect(notices).toHaveLength(1);
     expect(notices[0]).toMatchObject({ level: 'warn', warning: expect.any(String) });
-    expect(notices[0]!.msg).toMatch(/^NodeVersionSupportWarning: The AWS SDK for JavaScript \(v3\) versions published after .* will require node >=22\. You are running node v20\.0\.0\./);
+    expect(notices[0]!.msg).toMatch(
+      /^NodeVersionSupportWarning: The AWS SDK for JavaScript \(v3\) versions published after .* will require node >=22\. You are running node v20\.0\.0\./,
+    );
     expect(stderr).not.toMatch(/NodeVersionSupportWarning|AWS SDK for JavaScript/);
   });
 });

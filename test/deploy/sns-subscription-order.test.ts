@@ -95,7 +95,11 @@ async function startBot(topicArns: string[]): Promise<Running> {
 }
 
 const deliver = (url: string, message: Record<string, unknown>) =>
-  fetch(url, { method: 'POST', headers: { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': String(message['Type']) }, body: JSON.stringify(message) });
+  fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': String(message['Type']) },
+    body: JSON.stringify(message),
+  });
 
 const subscribeUrlFetches = (message: Record<string, unknown>) => signer.fetch.calls.filter((u) => u === message['SubscribeURL']).length;
 
@@ -104,7 +108,7 @@ describe('SNS subscription created by Terraform, in the documented order', () =>
     expect(await terraformTopicArn()).toBe(CREATED_TOPIC_ARN);
   });
 
-  it('config first (predicted ARN in sns.topicArns), then apply: the bot confirms the subscription, then accepts the topic\'s events', async () => {
+  it("config first (predicted ARN in sns.topicArns), then apply: the bot confirms the subscription, then accepts the topic's events", async () => {
     const bot = await startBot([await terraformTopicArn()]);
     try {
       const confirmation = confirmationFromSns('a1'.repeat(64));
@@ -113,7 +117,12 @@ describe('SNS subscription created by Terraform, in the documented order', () =>
       expect(subscribeUrlFetches(confirmation)).toBe(1);
 
       const event = evaluationCompleted({ model: 'fraud-detector' });
-      const notification = signer.sign(snsNotification(event, { TopicArn: CREATED_TOPIC_ARN, UnsubscribeURL: `https://sns.${REGION}.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=${CREATED_TOPIC_ARN}:1` }));
+      const notification = signer.sign(
+        snsNotification(event, {
+          TopicArn: CREATED_TOPIC_ARN,
+          UnsubscribeURL: `https://sns.${REGION}.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=${CREATED_TOPIC_ARN}:1`,
+        }),
+      );
       expect((await deliver(bot.url, notification)).status).toBe(202);
     } finally {
       await bot.close();
@@ -126,9 +135,13 @@ describe('SNS subscription created by Terraform, in the documented order', () =>
     try {
       const res = await deliver(before.url, first);
       expect(res.status).toBe(403);
-      expect(((await res.json()) as { message: string }).message).toMatch(/not in sns\.topicArns: the subscription was not confirmed; add the topic, restart the bot and subscribe again/);
+      expect(((await res.json()) as { message: string }).message).toMatch(
+        /not in sns\.topicArns: the subscription was not confirmed; add the topic, restart the bot and subscribe again/,
+      );
       expect(subscribeUrlFetches(first)).toBe(0);
-      const warning = before.t.logs.lines.map((l) => JSON.parse(l) as { msg: string; topicArn?: string }).find((l) => /subscription confirmation from a topic not in sns\.topicArns/.test(l.msg));
+      const warning = before.t.logs.lines
+        .map((l) => JSON.parse(l) as { msg: string; topicArn?: string })
+        .find((l) => /subscription confirmation from a topic not in sns\.topicArns/.test(l.msg));
       expect(warning?.topicArn).toBe(CREATED_TOPIC_ARN);
       expect(warning?.msg).toMatch(/terraform apply -replace=aws_sns_topic_subscription\.bot/);
     } finally {

@@ -43,7 +43,10 @@ function mergeDeep(parts: Body[]): Body {
   for (const part of parts) {
     for (const [key, value] of Object.entries(part)) {
       const prev = out[key];
-      out[key] = prev !== undefined && typeof prev === 'object' && !Array.isArray(prev) && typeof value === 'object' && !Array.isArray(value) ? mergeDeep([prev as Body, value as Body]) : value;
+      out[key] =
+        prev !== undefined && typeof prev === 'object' && !Array.isArray(prev) && typeof value === 'object' && !Array.isArray(value)
+          ? mergeDeep([prev as Body, value as Body])
+          : value;
     }
   }
   return out;
@@ -80,7 +83,9 @@ describe('deploy/terraform (parsed HCL)', () => {
     });
 
     it('lets CloudWatch alarms of this account publish (cloudwatch.amazonaws.com, source alarm ARN and account)', () => {
-      const cw = topicStatements().find((s) => s.principals?.some((p) => p.type === 'Service' && (p.identifiers as string[]).includes('cloudwatch.amazonaws.com')));
+      const cw = topicStatements().find((s) =>
+        s.principals?.some((p) => p.type === 'Service' && (p.identifiers as string[]).includes('cloudwatch.amazonaws.com')),
+      );
       expect(cw).toBeDefined();
       expect(cw!.onlyWhen).toBeUndefined();
       expect(cw!.actions).toEqual(['sns:Publish']);
@@ -99,8 +104,12 @@ describe('deploy/terraform (parsed HCL)', () => {
     });
 
     it('never lets the whole account publish: the only AWS principals are the listed publisher roles (issue 10)', () => {
-      const awsPrincipals = topicStatements().flatMap((s) => (s.principals ?? []).filter((p) => p.type === 'AWS').map((p) => ({ sid: s.sid, identifiers: p.identifiers, onlyWhen: s.onlyWhen })));
-      expect(awsPrincipals).toEqual([{ sid: 'PipelinePublish', identifiers: '${var.publisher_role_arns}', onlyWhen: '${length(var.publisher_role_arns) > 0 ? [1] : []}' }]);
+      const awsPrincipals = topicStatements().flatMap((s) =>
+        (s.principals ?? []).filter((p) => p.type === 'AWS').map((p) => ({ sid: s.sid, identifiers: p.identifiers, onlyWhen: s.onlyWhen })),
+      );
+      expect(awsPrincipals).toEqual([
+        { sid: 'PipelinePublish', identifiers: '${var.publisher_role_arns}', onlyWhen: '${length(var.publisher_role_arns) > 0 ? [1] : []}' },
+      ]);
       expect(JSON.stringify(topicStatements())).not.toMatch(/:root|"\*"/);
       const variable = block('variable', 'publisher_role_arns');
       expect(variable['type']).toBe('${list(string)}');
@@ -110,7 +119,10 @@ describe('deploy/terraform (parsed HCL)', () => {
 
   it('forwards InProgress (-> training.started) as well as Completed, Failed and Stopped from EventBridge', () => {
     const pattern = String(block('resource', 'aws_cloudwatch_event_rule', 'training_job_state')['event_pattern']);
-    const statuses = /TrainingJobStatus\s*=\s*\[([^\]]*)\]/.exec(pattern)?.[1]?.match(/"([A-Za-z]+)"/g)?.map((s) => s.slice(1, -1));
+    const statuses = /TrainingJobStatus\s*=\s*\[([^\]]*)\]/
+      .exec(pattern)?.[1]
+      ?.match(/"([A-Za-z]+)"/g)
+      ?.map((s) => s.slice(1, -1));
     expect(statuses?.sort()).toEqual(['Completed', 'Failed', 'InProgress', 'Stopped']);
   });
 
@@ -140,7 +152,8 @@ describe('deploy/terraform (parsed HCL)', () => {
     expect(constraint).toMatch(/<\s*7(\.0)*(\s|,|$)/);
     for (const [name, p] of Object.entries(providers)) expect({ name, bounded: /</.test(p.version) }).toEqual({ name, bounded: true });
     expect(block('locals')['region']).toBe('${data.aws_region.current.region}');
-    for (const file of tfFiles) expect({ file, deprecated: /data\.aws_region\.[a-z_]+\.name\b/.test(readFileSync(join(TF, file), 'utf8')) }).toEqual({ file, deprecated: false });
+    for (const file of tfFiles)
+      expect({ file, deprecated: /data\.aws_region\.[a-z_]+\.name\b/.test(readFileSync(join(TF, file), 'utf8')) }).toEqual({ file, deprecated: false });
   });
 
   it('ships a remote state backend example that parses (S3 with locking)', () => {
@@ -186,7 +199,13 @@ describe('deploy/terraform (parsed HCL)', () => {
       'deploy/terraform/prod.tfvars.json',
       'mlops.config.yml',
     ];
-    const mustKeep = ['mlops.config.example.yml', 'deploy/k8s/mlops.config.yml', 'deploy/terraform/backend.tf.example', 'deploy/terraform/.terraform.lock.hcl', 'deploy/terraform/main.tf'];
+    const mustKeep = [
+      'mlops.config.example.yml',
+      'deploy/k8s/mlops.config.yml',
+      'deploy/terraform/backend.tf.example',
+      'deploy/terraform/.terraform.lock.hcl',
+      'deploy/terraform/main.tf',
+    ];
     expect(mustIgnore.filter((p) => !ignored(p))).toEqual([]);
     expect(mustKeep.filter(ignored)).toEqual([]);
     rmSync(scratch, { recursive: true, force: true });

@@ -32,7 +32,10 @@ describe('/mlops deploy and /mlops rollback: confirmation cards through the same
     const ack = await res.text();
     return {
       ack,
-      answer: () => waitFor(() => t.slack.responses.find((r) => r.id === responseId), `the answer to ${text}`).then((r) => `${r.text ?? ''} ${JSON.stringify(r.blocks ?? [])}`),
+      answer: () =>
+        waitFor(() => t.slack.responses.find((r) => r.id === responseId), `the answer to ${text}`).then(
+          (r) => `${r.text ?? ''} ${JSON.stringify(r.blocks ?? [])}`,
+        ),
     };
   }
 
@@ -48,13 +51,26 @@ describe('/mlops deploy and /mlops rollback: confirmation cards through the same
   }
 
   it('deploy: an approver gets an in-channel card with the version’s metrics against production and Deploy / Cancel; Cancel cancels', async () => {
-    await t.bot.deps.production.recordDeployed({ model: FRAUD.model, version: '1.3.0', metrics: { f1: 0.88 }, endpoint: FRAUD.endpoint, deployedAt: '2026-11-20T10:00:00Z' });
+    await t.bot.deps.production.recordDeployed({
+      model: FRAUD.model,
+      version: '1.3.0',
+      metrics: { f1: 0.88 },
+      endpoint: FRAUD.endpoint,
+      deployedAt: '2026-11-20T10:00:00Z',
+    });
     const evaluation = await seedCandidate(t, { version: '1.4.0', lineage: { commit: '3f2a9c1' } });
     t.slack.reset();
     const { ack } = await command('deploy fraud-detector 1.4.0', 'U0ALICE');
     expect(ack).toBe('');
     const card = await cardPosted();
-    expect(card.candidate).toMatchObject({ origin: 'deploy-command', version: '1.4.0', requestedBy: 'U0ALICE', state: 'pending', replacesVersion: '1.3.0', lineage: { commit: '3f2a9c1' } });
+    expect(card.candidate).toMatchObject({
+      origin: 'deploy-command',
+      version: '1.4.0',
+      requestedBy: 'U0ALICE',
+      state: 'pending',
+      replacesVersion: '1.3.0',
+      lineage: { commit: '3f2a9c1' },
+    });
     expect(card.candidate.metrics).toEqual((await getCandidate(t, evaluation.id)).metrics);
     const shown = messageOf(t, card);
     expect(shown.blocks).toContain('Deploy request: fraud-detector 1.4.0 → fraud-detector-prod');
@@ -113,7 +129,13 @@ describe('/mlops deploy and /mlops rollback: confirmation cards through the same
   it('deploy: approvers only; unknown versions are answered with the known ones; the live version is refused', async () => {
     await seedCandidate(t, { version: '1.4.0' });
     await seedCandidate(t, { version: '1.3.0' });
-    await t.bot.deps.production.recordDeployed({ model: FRAUD.model, version: '1.2.0', metrics: { f1: 0.8 }, endpoint: FRAUD.endpoint, deployedAt: '2026-11-01T10:00:00Z' });
+    await t.bot.deps.production.recordDeployed({
+      model: FRAUD.model,
+      version: '1.2.0',
+      metrics: { f1: 0.8 },
+      endpoint: FRAUD.endpoint,
+      deployedAt: '2026-11-01T10:00:00Z',
+    });
     t.slack.reset();
 
     const mallory = await command('deploy fraud-detector 1.4.0', 'U0MALLORY');
@@ -129,7 +151,13 @@ describe('/mlops deploy and /mlops rollback: confirmation cards through the same
   });
 
   it('deploy: a rejected version is refused, naming who rejected it and why; nothing is posted or requested (issue 10)', async () => {
-    await seedCandidate(t, { version: '1.4.0', state: 'rejected', decidedBy: 'U0BOB', decidedAt: '2026-11-24T10:05:00.000Z', rejectReason: 'recall dropped <!channel>' });
+    await seedCandidate(t, {
+      version: '1.4.0',
+      state: 'rejected',
+      decidedBy: 'U0BOB',
+      decidedAt: '2026-11-24T10:05:00.000Z',
+      rejectReason: 'recall dropped <!channel>',
+    });
     t.slack.reset();
     const before = (await t.bot.deps.candidates.listByModel(FRAUD.model)).length;
 
@@ -151,7 +179,13 @@ describe('/mlops deploy and /mlops rollback: confirmation cards through the same
     await record('1.4.0', 0.85, '2026-11-20T10:00:00Z');
     await command('rollback fraud-detector', 'U0BOB');
     const card = await cardPosted();
-    expect(card.candidate).toMatchObject({ origin: 'rollback-command', version: '1.3.0', replacesVersion: '1.4.0', metrics: { f1: 0.88 }, requestedBy: 'U0BOB' });
+    expect(card.candidate).toMatchObject({
+      origin: 'rollback-command',
+      version: '1.3.0',
+      replacesVersion: '1.4.0',
+      metrics: { f1: 0.88 },
+      requestedBy: 'U0BOB',
+    });
     expect(messageOf(t, card).blocks).toContain('Rollback request: fraud-detector 1.3.0 → fraud-detector-prod');
     expect(messageOf(t, card).blocks).toContain('better than 1.4.0 in production');
 
@@ -166,11 +200,23 @@ describe('/mlops deploy and /mlops rollback: confirmation cards through the same
     const none = await (await command('rollback fraud-detector', 'U0ALICE')).answer();
     expect(none).toContain('nothing to roll back: no version of fraud-detector has been deployed through the bot yet');
 
-    await t.bot.deps.production.recordDeployed({ model: FRAUD.model, version: '1.2.0', metrics: { f1: 0.86 }, endpoint: FRAUD.endpoint, deployedAt: '2026-11-01T10:00:00Z' });
+    await t.bot.deps.production.recordDeployed({
+      model: FRAUD.model,
+      version: '1.2.0',
+      metrics: { f1: 0.86 },
+      endpoint: FRAUD.endpoint,
+      deployedAt: '2026-11-01T10:00:00Z',
+    });
     const onlyOne = await (await command('rollback fraud-detector', 'U0ALICE')).answer();
     expect(onlyOne).toContain('only 1.2.0 of fraud-detector has been deployed');
 
-    await t.bot.deps.production.recordDeployed({ model: FRAUD.model, version: '1.3.0', metrics: { f1: 0.88 }, endpoint: FRAUD.endpoint, deployedAt: '2026-11-10T10:00:00Z' });
+    await t.bot.deps.production.recordDeployed({
+      model: FRAUD.model,
+      version: '1.3.0',
+      metrics: { f1: 0.88 },
+      endpoint: FRAUD.endpoint,
+      deployedAt: '2026-11-10T10:00:00Z',
+    });
     const unknown = await (await command('rollback fraud-detector 1.1.0', 'U0ALICE')).answer();
     expect(unknown).toContain('fraud-detector 1.1.0 was never deployed, so it cannot be rolled back to. Deployed versions: 1.3.0, 1.2.0');
     const live = await (await command('rollback fraud-detector 1.3.0', 'U0ALICE')).answer();

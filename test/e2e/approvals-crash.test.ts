@@ -37,7 +37,12 @@ const RECOVERING_CONFIG = { ...APPROVALS_CONFIG, deployments: { recoveryGraceSec
 
 /** A trigger whose first call never returns (the process "dies" inside it); later calls are real. */
 function dyingTrigger(aws: FakeAws, mode: 'before-invoke' | 'after-invoke'): { trigger: DagTrigger; called: Promise<DagTriggerRequest> } {
-  const clients = createAwsClients({ endpoint: aws.url, region: 'us-east-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-aws-secret' }, maxAttempts: 2 });
+  const clients = createAwsClients({
+    endpoint: aws.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-aws-secret' },
+    maxAttempts: 2,
+  });
   const real = createLambdaDagTrigger(clients.lambda, 'mlops-dag-trigger');
   let first = true;
   let announce: (r: DagTriggerRequest) => void = () => undefined;
@@ -81,7 +86,13 @@ describe('CRASH: a process dying between the state change and the trigger is rec
   });
 
   async function bot(keyPrefix: string, trigger?: DagTrigger, fileConfig: object = CRASHING_CONFIG): Promise<TestBot> {
-    const t = await startTestBot({ fileConfig: fileConfig as Record<string, unknown>, slack, aws, keyPrefix, ...(trigger !== undefined ? { overrides: { trigger } } : {}) });
+    const t = await startTestBot({
+      fileConfig: fileConfig as Record<string, unknown>,
+      slack,
+      aws,
+      keyPrefix,
+      ...(trigger !== undefined ? { overrides: { trigger } } : {}),
+    });
     running.bots.push(t);
     return t;
   }
@@ -143,7 +154,9 @@ describe('CRASH: a process dying between the state change and the trigger is rec
     const ids = invokesFor({ aws }, seeded.id).map((i) => i.body.dag_run_id);
     expect(ids).toEqual([deploymentRunIdFor(seeded.id, 1), deploymentRunIdFor(seeded.id, 1)]);
     expect(aws.lambda.runs().map((r) => r.dagRunId)).toEqual([deploymentRunIdFor(seeded.id, 1)]);
-    expect((await auditActions(second, FRAUD.model, seeded.id)).find((a) => a.action === 'deploy_triggered')?.detail).toBe('the run already existed (retry of the same attempt)');
+    expect((await auditActions(second, FRAUD.model, seeded.id)).find((a) => a.action === 'deploy_triggered')?.detail).toBe(
+      'the run already existed (retry of the same attempt)',
+    );
   });
 
   it('deployment.started from the pipeline confirms the run, so a restarted bot does not re-send it', async () => {
@@ -165,7 +178,13 @@ describe('CRASH: a process dying between the state change and the trigger is rec
     const keyPrefix = testKeyPrefix('crash');
     const first = await bot(keyPrefix);
     const longAgo = new Date(Date.now() - 60_000).toISOString();
-    const seeded = await seedCandidate(first, { state: 'approved', approvals: [{ userId: 'U0BOB', at: longAgo }], decidedBy: 'U0BOB', decidedAt: longAgo, updatedAt: longAgo });
+    const seeded = await seedCandidate(first, {
+      state: 'approved',
+      approvals: [{ userId: 'U0BOB', at: longAgo }],
+      decidedBy: 'U0BOB',
+      decidedAt: longAgo,
+      updatedAt: longAgo,
+    });
     await stop(first);
     const second = await restartWithRecovery(keyPrefix);
     await waitFor(async () => (await getCandidate(second, seeded.id)).triggerConfirmedAt !== undefined, 'the recovered deployment');
@@ -192,7 +211,15 @@ describe('CRASH: a process dying between the state change and the trigger is rec
     const child = spawn(
       process.execPath,
       // tsx as a loader in ONE process (its CLI would run the bot in a grandchild that SIGKILL misses).
-      ['--import', pathToFileURL(require.resolve('tsx')).href, path.join(__dirname, 'fixtures', 'crash-child.ts'), slack.apiUrl, aws.url, keyPrefix, JSON.stringify(CRASHING_CONFIG)],
+      [
+        '--import',
+        pathToFileURL(require.resolve('tsx')).href,
+        path.join(__dirname, 'fixtures', 'crash-child.ts'),
+        slack.apiUrl,
+        aws.url,
+        keyPrefix,
+        JSON.stringify(CRASHING_CONFIG),
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     running.children.push(child);
@@ -208,7 +235,14 @@ describe('CRASH: a process dying between the state change and the trigger is rec
     await stop(seeder);
 
     const body = interactionBody(
-      blockActionPayload({ actionId: ActionId.Deploy, value: seeded.id, userId: 'U0ALICE', channelId: seeded.channel, messageTs: seeded.ts, responseUrl: slack.responseUrl() }),
+      blockActionPayload({
+        actionId: ActionId.Deploy,
+        value: seeded.id,
+        userId: 'U0ALICE',
+        channelId: seeded.channel,
+        messageTs: seeded.ts,
+        responseUrl: slack.responseUrl(),
+      }),
     );
     const res = await fetch(`http://127.0.0.1:${port}/slack/events`, {
       method: 'POST',

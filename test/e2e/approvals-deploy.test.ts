@@ -96,7 +96,10 @@ describe('approvals: Deploy click → approvals → lock → deployment DAG (rea
     const [invoke] = await waitFor(() => (invokesFor(t, seeded.id).length > 0 ? invokesFor(t, seeded.id) : undefined), 'the Invoke');
     expect(invoke?.body.dag_name).toBe(CHURN.dag);
     expect(invoke?.body.conf).toMatchObject({ approved_by: ['U0ALICE', 'U0BOB'], endpoint: CHURN.endpoint });
-    await waitFor(() => messageOf(t, seeded).blocks.includes('Deploying 2.1.0 to churn-predictor-prod: approved by <@U0ALICE>, <@U0BOB>'), 'the deploying message');
+    await waitFor(
+      () => messageOf(t, seeded).blocks.includes('Deploying 2.1.0 to churn-predictor-prod: approved by <@U0ALICE>, <@U0BOB>'),
+      'the deploying message',
+    );
     expect(messageOf(t, seeded).actions).toEqual([]);
     await waitFor(async () => (await getCandidate(t, seeded.id)).triggerConfirmedAt !== undefined, 'the trigger confirmation');
     expect((await auditActions(t, CHURN.model, seeded.id)).map((a) => a.action)).toEqual(['approved', 'approved', 'deploy_triggered']);
@@ -147,7 +150,8 @@ describe('approvals: Deploy click → approvals → lock → deployment DAG (rea
     const unclear: { name: string; inject: (aws: FakeAws) => void; expectWords: string }[] = [
       {
         name: 'FunctionError',
-        inject: (a) => a.failNext('lambda', 'Invoke', { headers: { 'x-amz-function-error': 'Unhandled' }, result: { errorType: 'KeyError', errorMessage: "'conf'" } }),
+        inject: (a) =>
+          a.failNext('lambda', 'Invoke', { headers: { 'x-amz-function-error': 'Unhandled' }, result: { errorType: 'KeyError', errorMessage: "'conf'" } }),
         expectWords: "The trigger function mlops-dag-trigger failed while starting DAG fraud_detector_deployment: 'conf'",
       },
       {
@@ -157,34 +161,37 @@ describe('approvals: Deploy click → approvals → lock → deployment DAG (rea
       },
     ];
 
-    it.each(unclear)('$name: the outcome is unknown, so the lock and run id are kept; the run state (absent) re-sends the SAME run id', async ({ inject, expectWords }) => {
-      const seeded = await seedCandidate(t);
-      inject(t.aws);
-      const responseId = await deployClick(t, seeded, 'U0ALICE');
-      const runId = deploymentRunIdFor(seeded.id, 1);
-      const doubted = await waitFor(async () => {
-        const c = await getCandidate(t, seeded.id);
-        return c.triggerDoubt !== undefined ? c : undefined;
-      }, 'the trigger in doubt');
-      expect(doubted).toMatchObject({ state: 'deploying', attempt: 1, dagRunId: runId });
-      expect(doubted.triggerDoubt?.error.message).toContain(expectWords);
-      expect(await waitForAnswer(t, responseId)).toContain('confirming with Airflow');
-      await waitFor(() => messageOf(t, seeded).blocks.includes('Confirming the start'), 'the notice on the message');
-      expect(messageOf(t, seeded).actions).toEqual([]);
-      expect(await lockHolder(t, FRAUD.endpoint)).toMatchObject({ candidateId: seeded.id });
-      expect((await auditActions(t, FRAUD.model, seeded.id)).map((a) => a.action)).toEqual(['approved', 'trigger_unclear']);
-      expect(await counterValue(t, 'dagTriggers', { purpose: 'deployment', result: 'unclear' })).toBe(1);
+    it.each(unclear)(
+      '$name: the outcome is unknown, so the lock and run id are kept; the run state (absent) re-sends the SAME run id',
+      async ({ inject, expectWords }) => {
+        const seeded = await seedCandidate(t);
+        inject(t.aws);
+        const responseId = await deployClick(t, seeded, 'U0ALICE');
+        const runId = deploymentRunIdFor(seeded.id, 1);
+        const doubted = await waitFor(async () => {
+          const c = await getCandidate(t, seeded.id);
+          return c.triggerDoubt !== undefined ? c : undefined;
+        }, 'the trigger in doubt');
+        expect(doubted).toMatchObject({ state: 'deploying', attempt: 1, dagRunId: runId });
+        expect(doubted.triggerDoubt?.error.message).toContain(expectWords);
+        expect(await waitForAnswer(t, responseId)).toContain('confirming with Airflow');
+        await waitFor(() => messageOf(t, seeded).blocks.includes('Confirming the start'), 'the notice on the message');
+        expect(messageOf(t, seeded).actions).toEqual([]);
+        expect(await lockHolder(t, FRAUD.endpoint)).toMatchObject({ candidateId: seeded.id });
+        expect((await auditActions(t, FRAUD.model, seeded.id)).map((a) => a.action)).toEqual(['approved', 'trigger_unclear']);
+        expect(await counterValue(t, 'dagTriggers', { purpose: 'deployment', result: 'unclear' })).toBe(1);
 
-      // What recovery does at its next scan: the function failed before Airflow, so no run: same run id again.
-      const result = await createDeploymentService(t.bot.deps).confirmInDoubt(seeded.id, t.bot.deps.logger);
-      expect(result.kind).toBe('deploying');
-      const c = await getCandidate(t, seeded.id);
-      expect(c).toMatchObject({ state: 'deploying', dagRunId: runId });
-      expect(c.triggerConfirmedAt).toBeDefined();
-      expect(triggerInvokes(t).map((i) => i.body.dag_run_id)).toEqual([runId, runId]);
-      expect(t.aws.lambda.runs().map((r) => r.dagRunId)).toEqual([runId]);
-      await waitFor(() => !messageOf(t, seeded).blocks.includes('Confirming the start'), 'the notice to go');
-    });
+        // What recovery does at its next scan: the function failed before Airflow, so no run: same run id again.
+        const result = await createDeploymentService(t.bot.deps).confirmInDoubt(seeded.id, t.bot.deps.logger);
+        expect(result.kind).toBe('deploying');
+        const c = await getCandidate(t, seeded.id);
+        expect(c).toMatchObject({ state: 'deploying', dagRunId: runId });
+        expect(c.triggerConfirmedAt).toBeDefined();
+        expect(triggerInvokes(t).map((i) => i.body.dag_run_id)).toEqual([runId, runId]);
+        expect(t.aws.lambda.runs().map((r) => r.dagRunId)).toEqual([runId]);
+        await waitFor(() => !messageOf(t, seeded).blocks.includes('Confirming the start'), 'the notice to go');
+      },
+    );
 
     const cases: { name: string; inject: (aws: FakeAws) => void; expectWords: string; definitive: boolean }[] = [
       {
@@ -195,7 +202,10 @@ describe('approvals: Deploy click → approvals → lock → deployment DAG (rea
       },
       {
         name: 'AccessDenied',
-        inject: (a) => a.failNext('lambda', 'Invoke', { error: { status: 403, type: 'AccessDeniedException', message: 'not authorized to perform: lambda:InvokeFunction' } }),
+        inject: (a) =>
+          a.failNext('lambda', 'Invoke', {
+            error: { status: 403, type: 'AccessDeniedException', message: 'not authorized to perform: lambda:InvokeFunction' },
+          }),
         expectWords: "The bot's AWS role is not allowed to call",
         definitive: true,
       },

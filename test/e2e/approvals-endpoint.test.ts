@@ -25,7 +25,7 @@ describe('approvals: the configured endpoint wins over the one an evaluation nam
   let t: TestBot;
   approvalsBotPerTest((bot) => (t = bot));
 
-  it('a candidate naming another model\'s endpoint: Deploy is refused, nothing is locked or invoked, the card says why', async () => {
+  it("a candidate naming another model's endpoint: Deploy is refused, nothing is locked or invoked, the card says why", async () => {
     // What the delivery worker stores for an evaluation.completed of fraud-detector with endpoint churn-predictor-prod.
     const seeded = await seedCandidate(t, { endpoint: CHURN.endpoint });
     const responseId = await deployClickSettled(t, seeded, 'U0ALICE');

@@ -25,10 +25,14 @@ describe('[needs delivery] from a signed evaluation.completed to the deployment 
     const event = evaluationCompleted({ version: '1.4.0' });
     expect((await t.hook(event)).status).toBe(202);
 
-    const candidate = await waitFor(async () => {
-      const all = (await t.bot.deps.candidates.listByModel(FRAUD.model)) as DeploymentCandidate[];
-      return all.find((c) => c.version === '1.4.0' && c.message !== undefined);
-    }, 'the candidate and its message (posted by the delivery worker)', 15_000);
+    const candidate = await waitFor(
+      async () => {
+        const all = (await t.bot.deps.candidates.listByModel(FRAUD.model)) as DeploymentCandidate[];
+        return all.find((c) => c.version === '1.4.0' && c.message !== undefined);
+      },
+      'the candidate and its message (posted by the delivery worker)',
+      15_000,
+    );
     const message = candidate.message!;
     const deploy = messageOf(t, message).actions.find((a) => a.action_id === ActionId.Deploy);
     expect(deploy?.value).toBe(candidate.id);
@@ -36,7 +40,11 @@ describe('[needs delivery] from a signed evaluation.completed to the deployment 
     const res = await t.click({ actionId: ActionId.Deploy, value: candidate.id, userId: 'U0ALICE', channelId: message.channel, messageTs: message.ts });
     expect(res.status).toBe(200);
     const [invoke] = await waitFor(() => (invokesFor(t, candidate.id).length > 0 ? invokesFor(t, candidate.id) : undefined), 'the Invoke');
-    expect(invoke?.body).toMatchObject({ dag_name: FRAUD.dag, dag_run_id: deploymentRunIdFor(candidate.id, 1), conf: { candidate_id: candidate.id, approved_by: ['U0ALICE'] } });
+    expect(invoke?.body).toMatchObject({
+      dag_name: FRAUD.dag,
+      dag_run_id: deploymentRunIdFor(candidate.id, 1),
+      conf: { candidate_id: candidate.id, approved_by: ['U0ALICE'] },
+    });
     await waitFor(() => messageOf(t, message).blocks.includes('Deploying 1.4.0 to fraud-detector-prod: approved by <@U0ALICE>'), 'the deploying message');
 
     expect((await t.hook(deploymentEvent('deployment.succeeded', { version: '1.4.0', candidate_id: candidate.id }))).status).toBe(202);

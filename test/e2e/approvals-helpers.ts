@@ -89,7 +89,12 @@ export async function seedCandidate(t: TestBot, overrides: Partial<DeploymentCan
     ...overrides,
   };
   const channel = cfg.channel;
-  const view = candidateMessageView({ candidate, metricDirections: cfg.metrics as Record<string, 'maximize' | 'minimize'>, primaryMetric: cfg.primaryMetric, deploymentDag: cfg.deploymentDag });
+  const view = candidateMessageView({
+    candidate,
+    metricDirections: cfg.metrics as Record<string, 'maximize' | 'minimize'>,
+    primaryMetric: cfg.primaryMetric,
+    deploymentDag: cfg.deploymentDag,
+  });
   const posted = await t.bot.deps.slack.chat.postMessage({ channel, text: view.text, blocks: view.blocks });
   const ts = posted.ts ?? '';
   if (!(await t.bot.deps.candidates.create({ ...candidate, message: { channel, ts } }))) throw new Error('seed: candidate exists');
@@ -126,7 +131,14 @@ export function invokesFor(t: Pick<TestBot, 'aws'>, candidateId: string) {
 
 /** A signed click of a candidate button; the response_url id identifies this click's ephemeral answers. */
 export async function click(t: TestBot, actionId: string, seeded: Seeded, userId: string, responseId = `r-${randomUUID()}`): Promise<string> {
-  const res = await t.click({ actionId, value: seeded.id, userId, channelId: seeded.channel, messageTs: seeded.ts, responseUrl: t.slack.responseUrl(responseId) });
+  const res = await t.click({
+    actionId,
+    value: seeded.id,
+    userId,
+    channelId: seeded.channel,
+    messageTs: seeded.ts,
+    responseUrl: t.slack.responseUrl(responseId),
+  });
   if (res.status !== 200) throw new Error(`click answered ${res.status}`);
   await res.text();
   return responseId;
@@ -165,7 +177,10 @@ export async function counterValue(t: TestBot, counter: 'dagTriggers' | 'approva
 }
 
 /** The current text and blocks of a seeded message in the fake Slack. */
-export function messageOf(t: TestBot, seeded: Pick<Seeded, 'channel' | 'ts'>): { text: string; blocks: string; actions: { action_id: string; value?: string; text: { text: string } }[] } {
+export function messageOf(
+  t: TestBot,
+  seeded: Pick<Seeded, 'channel' | 'ts'>,
+): { text: string; blocks: string; actions: { action_id: string; value?: string; text: { text: string } }[] } {
   const m = t.slack.message(seeded.channel, seeded.ts);
   if (m === undefined) throw new Error('message not found');
   const blocks = (m.blocks ?? []) as { type: string; elements?: { action_id: string; value?: string; text: { text: string } }[] }[];
@@ -192,7 +207,9 @@ export function deploymentEvent(type: 'deployment.succeeded' | 'deployment.faile
     timestamp: new Date().toISOString(),
     endpoint: FRAUD.endpoint,
     run: { dagId: FRAUD.dag, runId: `deploy__${randomUUID().slice(0, 8)}` },
-    ...(type === 'deployment.failed' ? { error: { task: 'update_endpoint', message: 'UpdateEndpoint failed: the new variant did not pass health checks' } } : {}),
+    ...(type === 'deployment.failed'
+      ? { error: { task: 'update_endpoint', message: 'UpdateEndpoint failed: the new variant did not pass health checks' } }
+      : {}),
     ...overrides,
   };
 }
@@ -202,10 +219,19 @@ export async function lockHolder(t: TestBot, endpoint: string): Promise<{ candid
   return raw === null ? undefined : (JSON.parse(raw) as { candidateId: string; version: string; approvedBy: string[] });
 }
 
-export async function auditActions(t: TestBot, model: string, candidateId?: string): Promise<{ action: string; actor: string; dagRunId?: string; detail?: string }[]> {
+export async function auditActions(
+  t: TestBot,
+  model: string,
+  candidateId?: string,
+): Promise<{ action: string; actor: string; dagRunId?: string; detail?: string }[]> {
   const entries = await t.bot.deps.audit.recent(model, 100);
   return entries
     .filter((e) => candidateId === undefined || e.candidateId === candidateId)
     .reverse()
-    .map((e) => ({ action: e.action, actor: e.actor, ...(e.dagRunId !== undefined ? { dagRunId: e.dagRunId } : {}), ...(e.detail !== undefined ? { detail: e.detail } : {}) }));
+    .map((e) => ({
+      action: e.action,
+      actor: e.actor,
+      ...(e.dagRunId !== undefined ? { dagRunId: e.dagRunId } : {}),
+      ...(e.detail !== undefined ? { detail: e.detail } : {}),
+    }));
 }

@@ -72,7 +72,10 @@ describe('approvals: one deployment per endpoint (lock), released by the outcome
   it('deployment.failed releases the lock as well', async () => {
     const first = await deployFirst();
     await runPipelineHooks(t, deploymentEvent('deployment.failed', { version: '1.4.0' }));
-    expect(await getCandidate(t, first.id)).toMatchObject({ state: 'deploy_failed', failureReason: 'update_endpoint: UpdateEndpoint failed: the new variant did not pass health checks' });
+    expect(await getCandidate(t, first.id)).toMatchObject({
+      state: 'deploy_failed',
+      failureReason: 'update_endpoint: UpdateEndpoint failed: the new variant did not pass health checks',
+    });
     expect(await lockHolder(t, FRAUD.endpoint)).toBeUndefined();
   });
 
@@ -96,7 +99,14 @@ describe('approvals: one deployment per endpoint (lock), released by the outcome
     const old = await seedCandidate(t, { version: '1.3.0', state: 'deployed' });
     await t.bot.deps.store.set(
       storeKeys.endpointLock(FRAUD.endpoint),
-      JSON.stringify({ candidateId: old.id, model: FRAUD.model, version: '1.3.0', endpoint: FRAUD.endpoint, since: new Date().toISOString(), approvedBy: ['U0CAROL'] }),
+      JSON.stringify({
+        candidateId: old.id,
+        model: FRAUD.model,
+        version: '1.3.0',
+        endpoint: FRAUD.endpoint,
+        since: new Date().toISOString(),
+        approvedBy: ['U0CAROL'],
+      }),
       60_000,
     );
     const next = await seedCandidate(t, { version: '1.4.0' });

@@ -70,20 +70,35 @@ describe('approvals: deployment outcomes, superseded candidates and Rollback', (
   });
 
   it('deployment.failed: failed with the reason, lock released, and a Rollback button to the previous deployed version', async () => {
-    await t.bot.deps.production.recordDeployed({ model: FRAUD.model, version: '1.3.0', metrics: { f1: 0.88 }, endpoint: FRAUD.endpoint, deployedAt: '2026-11-20T10:00:00Z' });
+    await t.bot.deps.production.recordDeployed({
+      model: FRAUD.model,
+      version: '1.3.0',
+      metrics: { f1: 0.88 },
+      endpoint: FRAUD.endpoint,
+      deployedAt: '2026-11-20T10:00:00Z',
+    });
     const failed = await deploy('1.4.0');
     // Found by the run id the pipeline reports (our dag_run_id), without candidate_id.
     await runPipelineHooks(t, deploymentEvent('deployment.failed', { version: '1.4.0', run: { dagId: FRAUD.dag, runId: deploymentRunIdFor(failed.id, 1) } }));
     expect(await getCandidate(t, failed.id)).toMatchObject({ state: 'deploy_failed' });
     expect(await lockHolder(t, FRAUD.endpoint)).toBeUndefined();
-    await waitFor(() => messageOf(t, failed).blocks.includes('Deployment of 1.4.0 to fraud-detector-prod failed: update_endpoint: UpdateEndpoint failed'), 'the failed message');
+    await waitFor(
+      () => messageOf(t, failed).blocks.includes('Deployment of 1.4.0 to fraud-detector-prod failed: update_endpoint: UpdateEndpoint failed'),
+      'the failed message',
+    );
     const buttons = messageOf(t, failed).actions;
     expect(buttons.map((b) => [b.action_id, b.text.text, b.value])).toEqual([[ActionId.Rollback, 'Roll back to 1.3.0', failed.id]]);
     expect((await auditActions(t, FRAUD.model, failed.id)).map((a) => a.action)).toEqual(['approved', 'deploy_triggered', 'deploy_failed']);
   });
 
   it('Rollback button: approvers only; one rollback request whoever clicks; same approve/lock/trigger path; deployed as rolled_back', async () => {
-    await t.bot.deps.production.recordDeployed({ model: FRAUD.model, version: '1.3.0', metrics: { f1: 0.88, precision: 0.9 }, endpoint: FRAUD.endpoint, deployedAt: '2026-11-20T10:00:00Z' });
+    await t.bot.deps.production.recordDeployed({
+      model: FRAUD.model,
+      version: '1.3.0',
+      metrics: { f1: 0.88, precision: 0.9 },
+      endpoint: FRAUD.endpoint,
+      deployedAt: '2026-11-20T10:00:00Z',
+    });
     const failed = await deploy('1.4.0');
     await runPipelineHooks(t, deploymentEvent('deployment.failed', { version: '1.4.0', candidate_id: failed.id }));
 
@@ -93,12 +108,23 @@ describe('approvals: deployment outcomes, superseded candidates and Rollback', (
 
     // Three concurrent clicks (a double click and a colleague): one rollback candidate, one trigger.
     const posts = t.slack.callsTo('chat.postMessage').length;
-    await Promise.all([click(t, ActionId.Rollback, failed, 'U0ALICE'), click(t, ActionId.Rollback, failed, 'U0ALICE'), click(t, ActionId.Rollback, failed, 'U0BOB')]);
+    await Promise.all([
+      click(t, ActionId.Rollback, failed, 'U0ALICE'),
+      click(t, ActionId.Rollback, failed, 'U0ALICE'),
+      click(t, ActionId.Rollback, failed, 'U0BOB'),
+    ]);
     await waitFor(async () => (await handledClicks(t, 'rollback')) === 4, 'the rollback clicks');
     const rollbacks = ((await t.bot.deps.candidates.listByModel(FRAUD.model)) as DeploymentCandidate[]).filter((c) => c.origin === 'rollback-command');
     expect(rollbacks).toHaveLength(1);
     const rollback = rollbacks[0]!;
-    expect(rollback).toMatchObject({ version: '1.3.0', replacesVersion: '1.4.0', metrics: { f1: 0.88, precision: 0.9 }, endpoint: FRAUD.endpoint, state: 'deploying', requestedBy: 'U0ALICE' });
+    expect(rollback).toMatchObject({
+      version: '1.3.0',
+      replacesVersion: '1.4.0',
+      metrics: { f1: 0.88, precision: 0.9 },
+      endpoint: FRAUD.endpoint,
+      state: 'deploying',
+      requestedBy: 'U0ALICE',
+    });
     const invokes = invokesFor(t, rollback.id);
     expect(invokes).toHaveLength(1);
     expect(invokes[0]?.body).toEqual({
@@ -128,7 +154,13 @@ describe('approvals: deployment outcomes, superseded candidates and Rollback', (
   });
 
   it('Rollback is refused while the endpoint is busy with another deployment', async () => {
-    await t.bot.deps.production.recordDeployed({ model: FRAUD.model, version: '1.3.0', metrics: { f1: 0.88 }, endpoint: FRAUD.endpoint, deployedAt: '2026-11-20T10:00:00Z' });
+    await t.bot.deps.production.recordDeployed({
+      model: FRAUD.model,
+      version: '1.3.0',
+      metrics: { f1: 0.88 },
+      endpoint: FRAUD.endpoint,
+      deployedAt: '2026-11-20T10:00:00Z',
+    });
     const failed = await deploy('1.4.0');
     await runPipelineHooks(t, deploymentEvent('deployment.failed', { version: '1.4.0', candidate_id: failed.id }));
     await deploy('1.4.1');

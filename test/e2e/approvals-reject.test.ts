@@ -31,7 +31,11 @@ describe('approvals: Reject opens a reason modal; the submit rejects (signed vie
   async function openModal(seeded: Seeded, userId = 'U0ALICE') {
     await click(t, ActionId.Reject, seeded, userId);
     const [open] = await t.slack.waitForCalls('views.open', 1);
-    const view = open!.args['view'] as { callback_id: string; private_metadata: string; blocks: { type: string; block_id?: string; optional?: boolean; element?: { action_id: string; multiline?: boolean } }[] };
+    const view = open!.args['view'] as {
+      callback_id: string;
+      private_metadata: string;
+      blocks: { type: string; block_id?: string; optional?: boolean; element?: { action_id: string; multiline?: boolean } }[];
+    };
     return { open: open!, view };
   }
 
@@ -82,7 +86,10 @@ describe('approvals: Reject opens a reason modal; the submit rejects (signed vie
     await deployClick(t, seeded, 'U0ALICE');
     await waitFor(() => triggerInvokes(t).length === 1, 'the deployment');
     const res = await submit('U0BOB', view.private_metadata, 'too late');
-    expect(await res.json()).toEqual({ response_action: 'errors', errors: { [BlockId.RejectReason]: 'Nothing changed: fraud-detector 1.4.0 is already being deployed.' } });
+    expect(await res.json()).toEqual({
+      response_action: 'errors',
+      errors: { [BlockId.RejectReason]: 'Nothing changed: fraud-detector 1.4.0 is already being deployed.' },
+    });
     expect((await getCandidate(t, seeded.id)).state).toBe('deploying');
   });
 
@@ -110,6 +117,9 @@ describe('approvals: Reject opens a reason modal; the submit rejects (signed vie
 
   it('a modal with unreadable metadata asks to start again', async () => {
     const res = await submit('U0ALICE', 'not json', 'why');
-    expect(await res.json()).toEqual({ response_action: 'errors', errors: { [BlockId.RejectReason]: 'This form is out of date: close it and click Reject again.' } });
+    expect(await res.json()).toEqual({
+      response_action: 'errors',
+      errors: { [BlockId.RejectReason]: 'This form is out of date: close it and click Reject again.' },
+    });
   });
 });

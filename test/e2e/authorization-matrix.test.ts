@@ -130,7 +130,15 @@ function configFor(policy: Policy, cells: Cell[]): Record<string, unknown> {
     models: Object.fromEntries(
       cells.map((c) => [
         c.model,
-        { channel: c.channel, trainingDag: c.trainingDag, deploymentDag: c.deploymentDag, endpoint: c.endpoint, primaryMetric: 'f1', metrics: { f1: 'maximize' }, requiredApprovals: 1 },
+        {
+          channel: c.channel,
+          trainingDag: c.trainingDag,
+          deploymentDag: c.deploymentDag,
+          endpoint: c.endpoint,
+          primaryMetric: 'f1',
+          metrics: { f1: 'maximize' },
+          requiredApprovals: 1,
+        },
       ]),
     ),
   };
@@ -171,13 +179,21 @@ async function recordDeployed(t: TestBot, cell: Cell, version: string, deployedA
   await t.bot.deps.production.recordDeployed({ model: cell.model, version, metrics: { f1: 0.85 }, endpoint: cell.endpoint, deployedAt });
 }
 
-const invokesOfModel = (t: TestBot, cell: Cell) => triggerInvokes(t).filter((i) => i.body.dag_name === cell.trainingDag || i.body.dag_name === cell.deploymentDag);
+const invokesOfModel = (t: TestBot, cell: Cell) =>
+  triggerInvokes(t).filter((i) => i.body.dag_name === cell.trainingDag || i.body.dag_name === cell.deploymentDag);
 const candidatesOf = async (t: TestBot, cell: Cell) => (await t.bot.deps.candidates.listByModel(cell.model)) as DeploymentCandidate[];
 
 /** A signed click; returns the id of its response_url. */
 async function clickAs(t: TestBot, actionId: string, seeded: Seeded, userId: string): Promise<string> {
   const responseId = `r-${randomUUID()}`;
-  const res = await t.click({ actionId, value: seeded.id, userId, channelId: seeded.channel, messageTs: seeded.ts, responseUrl: t.slack.responseUrl(responseId) });
+  const res = await t.click({
+    actionId,
+    value: seeded.id,
+    userId,
+    channelId: seeded.channel,
+    messageTs: seeded.ts,
+    responseUrl: t.slack.responseUrl(responseId),
+  });
   expect(res.status).toBe(200);
   await res.text();
   return responseId;
@@ -268,7 +284,9 @@ async function runCell(t: TestBot, cell: Cell): Promise<void> {
         expect(answers(t, responseId)).toEqual([]);
       } else {
         const answer = await waitForAnswer(t, responseId);
-        expect(answer).toContain(expected === 'self_approval' ? 'You started this run, so you may not approve its deployment' : `You may not approve deployments of ${cell.model}`);
+        expect(answer).toContain(
+          expected === 'self_approval' ? 'You started this run, so you may not approve its deployment' : `You may not approve deployments of ${cell.model}`,
+        );
         await expectUnchanged(t, cell, seeded, before);
       }
       return;
@@ -278,7 +296,9 @@ async function runCell(t: TestBot, cell: Cell): Promise<void> {
       const seeded = await seed(t, cell);
       const before = await getCandidate(t, seeded.id);
       const responseId = await clickSettled(t, ActionId.Reject, 'reject', seeded, user);
-      const opened = t.slack.callsTo('views.open').filter((c) => String((c.args['view'] as { private_metadata?: string }).private_metadata).includes(seeded.id));
+      const opened = t.slack
+        .callsTo('views.open')
+        .filter((c) => String((c.args['view'] as { private_metadata?: string }).private_metadata).includes(seeded.id));
       if (expected === 'allowed') {
         // The modal asking for the reason opens; the submit does the rejecting.
         expect(opened).toHaveLength(1);
@@ -378,13 +398,24 @@ async function runCell(t: TestBot, cell: Cell): Promise<void> {
       // An approver gets the card in the channel; its Deploy button is the one that deploys.
       expect(answers(t, responseId)).toEqual([]);
       expect(card).toBeDefined();
-      expect(card!.candidate).toMatchObject({ origin: rollback ? 'rollback-command' : 'deploy-command', version: rollback ? '1.0.0' : '2.0.0', requestedBy: user, state: 'pending' });
+      expect(card!.candidate).toMatchObject({
+        origin: rollback ? 'rollback-command' : 'deploy-command',
+        version: rollback ? '1.0.0' : '2.0.0',
+        requestedBy: user,
+        state: 'pending',
+      });
       expect(messageOf(t, card!).actions.map((a) => a.action_id)).toEqual([ActionId.Deploy, ActionId.CancelDeploy]);
       const clickId = await clickSettled(t, ActionId.Deploy, 'deploy', card!, user);
       const invokes = invokesOfModel(t, cell);
       if (expected === 'allowed') {
         expect(invokes).toHaveLength(1);
-        expect(invokes[0]?.body.conf).toEqual({ model: cell.model, version: rollback ? '1.0.0' : '2.0.0', endpoint: cell.endpoint, approved_by: [user], candidate_id: card!.id });
+        expect(invokes[0]?.body.conf).toEqual({
+          model: cell.model,
+          version: rollback ? '1.0.0' : '2.0.0',
+          endpoint: cell.endpoint,
+          approved_by: [user],
+          candidate_id: card!.id,
+        });
         expect(await getCandidate(t, card!.id)).toMatchObject({ state: 'deploying', decidedBy: user });
         expect(answers(t, clickId)).toEqual([]);
       } else {

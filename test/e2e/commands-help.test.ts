@@ -16,7 +16,8 @@ describe('/mlops help', () => {
     expect(ack.body?.text).toMatch(/^\/mlops subcommands: help, train, retrain, status, models, history\b/);
     const listed = JSON.stringify(ack.body?.blocks);
     // `<model>` is escaped: Slack reads `<…>` as markup even inside code.
-    for (const usage of ['train &lt;model&gt; [key=value…]', 'retrain &lt;model&gt;', 'status [model|endpoint]', 'models', 'history &lt;model&gt; [n]']) expect(listed).toContain(`\`/mlops ${usage}\``);
+    for (const usage of ['train &lt;model&gt; [key=value…]', 'retrain &lt;model&gt;', 'status [model|endpoint]', 'models', 'history &lt;model&gt; [n]'])
+      expect(listed).toContain(`\`/mlops ${usage}\``);
   });
 
   it.each([

@@ -6,7 +6,11 @@ import { appHomeOpenedBody, sleep, startBotWithAws, waitFor } from './commands-k
 async function openHome(t: TestBot, userId: string, tab: 'home' | 'messages' = 'home'): Promise<number> {
   const body = appHomeOpenedBody(userId, tab);
   const started = Date.now();
-  const res = await fetch(`${t.url}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...slackHeaders(TEST_SIGNING_SECRET, body) }, body });
+  const res = await fetch(`${t.url}/slack/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...slackHeaders(TEST_SIGNING_SECRET, body) },
+    body,
+  });
   await res.text();
   expect(res.status).toBe(200);
   return Date.now() - started;
@@ -16,7 +20,8 @@ interface PublishedView {
   type: string;
   blocks: { type: string; text?: { text: string } }[];
 }
-const published = (t: TestBot) => t.slack.callsTo('views.publish').map((c) => ({ user: c.args['user_id'], view: c.args['view'] as PublishedView, ok: c.response?.['ok'] }));
+const published = (t: TestBot) =>
+  t.slack.callsTo('views.publish').map((c) => ({ user: c.args['user_id'], view: c.args['view'] as PublishedView, ok: c.response?.['ok'] }));
 
 describe('App Home tab', () => {
   let t: TestBot;
@@ -37,7 +42,10 @@ describe('App Home tab', () => {
       updatedAt: '2026-11-24T10:00:00Z',
       rev: 1,
     });
-    await t.bot.deps.store.set('model:churn-predictor:last-failure', JSON.stringify({ at: '2026-11-24T09:00:00Z', type: 'training.failed', message: 'Spot capacity not available' }));
+    await t.bot.deps.store.set(
+      'model:churn-predictor:last-failure',
+      JSON.stringify({ at: '2026-11-24T09:00:00Z', type: 'training.failed', message: 'Spot capacity not available' }),
+    );
     await t.bot.deps.audit.append({ at: '2026-11-24T10:01:00Z', model: 'fraud-detector', version: '1.4.0', action: 'approved', actor: 'U0ALICE' });
   });
   afterAll(async () => {

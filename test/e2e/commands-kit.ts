@@ -29,7 +29,11 @@ export async function sendCommand(t: TestBot, text: string, opts: { userId?: str
 }
 
 /** The next response_url post after `count` earlier ones, as text + blocks JSON. */
-export async function nextResponse(t: TestBot, count: number, timeoutMs = 8000): Promise<{ text: string; all: string; responseType?: string; replaceOriginal?: boolean; at: number }> {
+export async function nextResponse(
+  t: TestBot,
+  count: number,
+  timeoutMs = 8000,
+): Promise<{ text: string; all: string; responseType?: string; replaceOriginal?: boolean; at: number }> {
   const responses = await t.slack.waitForResponses(count + 1, timeoutMs);
   const r = responses[count];
   if (r === undefined) throw new Error('no response');
@@ -46,7 +50,10 @@ export async function nextResponse(t: TestBot, count: number, timeoutMs = 8000):
  * A test bot on its own fake AWS with explicit SDK settings (the kit's defaults: 3 s per attempt,
  * 2 attempts): for delay and timeout tests.
  */
-export async function startBotWithAws(aws: { requestTimeoutMs: number; maxAttempts: number }, options: TestBotOptions = {}): Promise<TestBot & { ownAws: FakeAws }> {
+export async function startBotWithAws(
+  aws: { requestTimeoutMs: number; maxAttempts: number },
+  options: TestBotOptions = {},
+): Promise<TestBot & { ownAws: FakeAws }> {
   const fake = await startFakeAws();
   const t = await startTestBot({
     ...options,

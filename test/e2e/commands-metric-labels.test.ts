@@ -17,8 +17,7 @@ describe('metric labels come from closed sets', () => {
   });
 
   /** Our own series (default process metrics may add GC kinds on their own). */
-  const mlopsSeries = async () =>
-    (await (await fetch(`${t.url}/metrics`)).text()).split('\n').filter((line) => line.startsWith('mlops_'));
+  const mlopsSeries = async () => (await (await fetch(`${t.url}/metrics`)).text()).split('\n').filter((line) => line.startsWith('mlops_'));
 
   async function inBatches(count: number, size: number, send: (i: number) => Promise<unknown>): Promise<void> {
     for (let start = 0; start < count; start += size) {

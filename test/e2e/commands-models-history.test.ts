@@ -31,7 +31,14 @@ describe('/mlops models and history', () => {
     await deps.candidates.create(candidate({ version: '1.5.0' }));
     await deps.store.set(
       'model:fraud-detector:last-failure',
-      JSON.stringify({ at: '2026-11-24T09:40:00Z', type: 'training.failed', task: 'train_model', message: 'ResourceLimitExceeded: ml.p3.2xlarge', logUrl: 'https://mwaa.example.com/log?x=1', runId: 'r1' }),
+      JSON.stringify({
+        at: '2026-11-24T09:40:00Z',
+        type: 'training.failed',
+        task: 'train_model',
+        message: 'ResourceLimitExceeded: ml.p3.2xlarge',
+        logUrl: 'https://mwaa.example.com/log?x=1',
+        runId: 'r1',
+      }),
     );
     // Written by someone else's code in an older format: must not break the command.
     await deps.store.set('model:churn-predictor:last-failure', 'OOMKilled (exit 137)');
@@ -61,13 +68,20 @@ describe('/mlops models and history', () => {
     expect(answer.all).toContain('*churn-predictor* · <#C0CHURN> · endpoint `churn-predictor-prod`');
     expect(answer.all).toContain(':x: Last failure: OOMKilled (exit 137)');
     expect(answer.all).toContain('SageMaker: no model of that name');
-    const listed = t.aws.callsTo('sagemaker', 'ListModels').map((c) => c.body as { NameContains: string; MaxResults: number; SortBy: string; SortOrder: string });
+    const listed = t.aws
+      .callsTo('sagemaker', 'ListModels')
+      .map((c) => c.body as { NameContains: string; MaxResults: number; SortBy: string; SortOrder: string });
     expect(listed.map((b) => b.NameContains).sort()).toEqual(['churn-predictor', 'fraud-detector']);
     expect(listed[0]).toMatchObject({ MaxResults: 1, SortBy: 'CreationTime', SortOrder: 'Descending' });
   });
 
   it('models: an AWS error only makes the SageMaker line say why', async () => {
-    t.aws.failNext('sagemaker', 'ListModels', { error: { status: 400, type: 'AccessDeniedException', message: 'not authorized to perform: sagemaker:ListModels' } }, 10);
+    t.aws.failNext(
+      'sagemaker',
+      'ListModels',
+      { error: { status: 400, type: 'AccessDeniedException', message: 'not authorized to perform: sagemaker:ListModels' } },
+      10,
+    );
     await sendCommand(t, 'models');
     const answer = await nextResponse(t, 0);
     expect(answer.all).toContain("SageMaker: unavailable (The bot's AWS role is not allowed to call sagemaker:ListModels on models named like fraud-detector.");
@@ -94,7 +108,14 @@ describe('/mlops models and history', () => {
           ...(i % 2 === 1 ? { detail: `reason ${i}` } : {}),
         });
       }
-      entries.push({ at: '2026-11-24T10:00:00Z', model: 'fraud-detector', version: '1.4.0', action: 'deployed', actor: 'pipeline', dagRunId: 'mlops_deploy__c__1' });
+      entries.push({
+        at: '2026-11-24T10:00:00Z',
+        model: 'fraud-detector',
+        version: '1.4.0',
+        action: 'deployed',
+        actor: 'pipeline',
+        dagRunId: 'mlops_deploy__c__1',
+      });
       for (const e of entries) await t.bot.deps.audit.append(e);
       await t.bot.deps.audit.append({ at: '2026-11-24T11:00:00Z', model: 'churn-predictor', action: 'training_requested', actor: 'U0CAROL' });
     });
@@ -105,7 +126,9 @@ describe('/mlops models and history', () => {
       expect(answer.responseType).toBe('ephemeral');
       const section = (t.slack.responses[0]?.blocks?.[1] as { text: { text: string } }).text.text.split('\n');
       expect(section).toHaveLength(3);
-      expect(section[0]).toMatch(/^• <!date\^\d+\^\{date_short_pretty\} \{time\}\|2026-11-24T10:00:00Z> · \*1\.4\.0\* · :large_green_circle: deployed by the pipeline · run `mlops_deploy__c__1`$/);
+      expect(section[0]).toMatch(
+        /^• <!date\^\d+\^\{date_short_pretty\} \{time\}\|2026-11-24T10:00:00Z> · \*1\.4\.0\* · :large_green_circle: deployed by the pipeline · run `mlops_deploy__c__1`$/,
+      );
       expect(section[1]).toMatch(/\*1\.0\.59\* · :no_entry_sign: rejected by <@U0BOB> · f1 0\.859 — _reason 59_$/);
       expect(section[2]).toMatch(/\*1\.0\.58\* · :white_check_mark: approved by <@U0ALICE> · f1 0\.858$/);
       expect(answer.all).not.toContain('churn-predictor');
@@ -124,7 +147,9 @@ describe('/mlops models and history', () => {
     it('refuses a bad count with the usage, and answers a missing or unknown model in the ack', async () => {
       for (const [i, text] of ['history fraud-detector 51', 'history fraud-detector 0', 'history fraud-detector lots'].entries()) {
         await sendCommand(t, text);
-        expect((await nextResponse(t, i)).text).toBe('The count n must be a whole number from 1 to 50. Usage: `/mlops history &lt;model&gt; [n]` — for example `/mlops history fraud-detector 20`');
+        expect((await nextResponse(t, i)).text).toBe(
+          'The count n must be a whole number from 1 to 50. Usage: `/mlops history &lt;model&gt; [n]` — for example `/mlops history fraud-detector 20`',
+        );
       }
       const missing = await sendCommand(t, 'history');
       expect(missing.body?.text).toMatch(/^Missing &lt;model&gt;\. Usage: `\/mlops history &lt;model&gt; \[n\]`/);

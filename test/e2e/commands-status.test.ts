@@ -27,18 +27,45 @@ describe('/mlops status', () => {
 
   function serveMetrics(): void {
     // AWS reports ModelLatency in microseconds: the bot must show milliseconds.
-    t.aws.cloudwatch.setSeries({ metricName: 'Invocations' }, series((i) => (i === 59 ? 321 : 100)));
-    t.aws.cloudwatch.setSeries({ metricName: 'ModelLatency', stat: 'Average' }, series(() => 18_400));
-    t.aws.cloudwatch.setSeries({ metricName: 'ModelLatency', stat: 'p99' }, series((i) => (i === 59 ? 52_300 : 40_000)));
-    t.aws.cloudwatch.setSeries({ metricName: 'Invocation4XXErrors' }, series((i) => (i < 7 ? 1 : 0)));
-    t.aws.cloudwatch.setSeries({ metricName: 'Invocation5XXErrors' }, series((i) => (i === 30 || i === 31 ? 1 : 0)));
-    t.aws.cloudwatch.setSeries({ metricName: 'CPUUtilization' }, series((i) => (i === 59 ? 48.5 : 30)));
-    t.aws.cloudwatch.setSeries({ metricName: 'MemoryUtilization' }, series(() => 61));
+    t.aws.cloudwatch.setSeries(
+      { metricName: 'Invocations' },
+      series((i) => (i === 59 ? 321 : 100)),
+    );
+    t.aws.cloudwatch.setSeries(
+      { metricName: 'ModelLatency', stat: 'Average' },
+      series(() => 18_400),
+    );
+    t.aws.cloudwatch.setSeries(
+      { metricName: 'ModelLatency', stat: 'p99' },
+      series((i) => (i === 59 ? 52_300 : 40_000)),
+    );
+    t.aws.cloudwatch.setSeries(
+      { metricName: 'Invocation4XXErrors' },
+      series((i) => (i < 7 ? 1 : 0)),
+    );
+    t.aws.cloudwatch.setSeries(
+      { metricName: 'Invocation5XXErrors' },
+      series((i) => (i === 30 || i === 31 ? 1 : 0)),
+    );
+    t.aws.cloudwatch.setSeries(
+      { metricName: 'CPUUtilization' },
+      series((i) => (i === 59 ? 48.5 : 30)),
+    );
+    t.aws.cloudwatch.setSeries(
+      { metricName: 'MemoryUtilization' },
+      series(() => 61),
+    );
   }
 
   it('renders the endpoint, its variants, the deployed version and the metrics served by SageMaker and CloudWatch', async () => {
     serveMetrics();
-    await t.bot.deps.production.recordDeployed({ model: 'fraud-detector', version: '1.4.0', metrics: { f1: 0.91 }, deployedAt: '2026-11-20T14:35:00Z', endpoint: 'fraud-detector-prod' });
+    await t.bot.deps.production.recordDeployed({
+      model: 'fraud-detector',
+      version: '1.4.0',
+      metrics: { f1: 0.91 },
+      deployedAt: '2026-11-20T14:35:00Z',
+      endpoint: 'fraud-detector-prod',
+    });
     const ack = await sendCommand(t, 'status fraud-detector');
     expect(ack.status).toBe(200);
     expect(ack.body).toBeUndefined();
@@ -103,8 +130,12 @@ describe('/mlops status', () => {
     serveMetrics();
     await sendCommand(t, 'status');
     const answer = await nextResponse(t, 0);
-    expect(answer.all).toContain(':large_green_circle: *fraud-detector-prod* (fraud-detector) · InService · version 1.4.0 · 6,221 calls/h · p99 52.3 ms · errors 7 4XX / 2 5XX');
-    expect(answer.all).toContain(':grey_question: *churn-predictor-prod* (churn-predictor) · unavailable: Endpoint churn-predictor-prod does not exist in this AWS account and region.');
+    expect(answer.all).toContain(
+      ':large_green_circle: *fraud-detector-prod* (fraud-detector) · InService · version 1.4.0 · 6,221 calls/h · p99 52.3 ms · errors 7 4XX / 2 5XX',
+    );
+    expect(answer.all).toContain(
+      ':grey_question: *churn-predictor-prod* (churn-predictor) · unavailable: Endpoint churn-predictor-prod does not exist in this AWS account and region.',
+    );
     expect(answer.text).toMatch(/^2 endpoints: 1 InService, 0 other, 1 unavailable/);
   });
 
@@ -113,23 +144,39 @@ describe('/mlops status', () => {
       await sendCommand(t, 'status churn-predictor');
       const answer = await nextResponse(t, 0);
       expect(answer.responseType).toBe('ephemeral');
-      expect(answer.text).toMatch(/^Endpoint churn-predictor-prod does not exist in this AWS account and region\. AWS said: Could not find endpoint .*Check the names in the config file\.$/);
+      expect(answer.text).toMatch(
+        /^Endpoint churn-predictor-prod does not exist in this AWS account and region\. AWS said: Could not find endpoint .*Check the names in the config file\.$/,
+      );
       expect(t.aws.callsTo('cloudwatch')).toHaveLength(0);
     });
 
     it('AccessDenied on DescribeEndpoint names the missing permission', async () => {
-      t.aws.failNext('sagemaker', 'DescribeEndpoint', { error: { status: 400, type: 'AccessDeniedException', message: 'User is not authorized to perform: sagemaker:DescribeEndpoint' } }, 2);
+      t.aws.failNext(
+        'sagemaker',
+        'DescribeEndpoint',
+        { error: { status: 400, type: 'AccessDeniedException', message: 'User is not authorized to perform: sagemaker:DescribeEndpoint' } },
+        2,
+      );
       await sendCommand(t, 'status fraud-detector');
       const answer = await nextResponse(t, 0);
-      expect(answer.text).toMatch(/^The bot's AWS role is not allowed to call sagemaker:DescribeEndpoint on endpoint fraud-detector-prod\. Grant the IAM action sagemaker:DescribeEndpoint to the role the bot runs as\./);
+      expect(answer.text).toMatch(
+        /^The bot's AWS role is not allowed to call sagemaker:DescribeEndpoint on endpoint fraud-detector-prod\. Grant the IAM action sagemaker:DescribeEndpoint to the role the bot runs as\./,
+      );
     });
 
     it('AccessDenied on GetMetricData keeps the endpoint and names the permission in place of the metrics', async () => {
-      t.aws.failNext('cloudwatch', 'GetMetricData', { error: { status: 400, type: 'AccessDeniedException', message: 'not authorized to perform: cloudwatch:GetMetricData' } }, 2);
+      t.aws.failNext(
+        'cloudwatch',
+        'GetMetricData',
+        { error: { status: 400, type: 'AccessDeniedException', message: 'not authorized to perform: cloudwatch:GetMetricData' } },
+        2,
+      );
       await sendCommand(t, 'status fraud-detector');
       const answer = await nextResponse(t, 0);
       expect(answer.all).toContain(':large_green_circle: *InService*');
-      expect(answer.all).toContain(":warning: Metrics unavailable: The bot's AWS role is not allowed to call cloudwatch:GetMetricData on metrics of endpoint fraud-detector-prod. Grant the IAM action cloudwatch:GetMetricData");
+      expect(answer.all).toContain(
+        ":warning: Metrics unavailable: The bot's AWS role is not allowed to call cloudwatch:GetMetricData on metrics of endpoint fraud-detector-prod. Grant the IAM action cloudwatch:GetMetricData",
+      );
       expect(answer.text).toContain('(metrics unavailable)');
     });
 
@@ -137,14 +184,18 @@ describe('/mlops status', () => {
       t.aws.failNext('sagemaker', 'DescribeEndpoint', { error: { status: 400, type: 'ThrottlingException', message: 'Rate exceeded' } }, 2);
       await sendCommand(t, 'status fraud-detector');
       const answer = await nextResponse(t, 0, 15_000);
-      expect(answer.text).toBe('AWS is limiting the rate of sagemaker:DescribeEndpoint calls right now (throttled, even after retries). Try again in a minute.');
+      expect(answer.text).toBe(
+        'AWS is limiting the rate of sagemaker:DescribeEndpoint calls right now (throttled, even after retries). Try again in a minute.',
+      );
     });
 
     it('an unknown name gets the configured models and a did-you-mean; a model without endpoint names the setting', async () => {
       const ack = await sendCommand(t, 'status fraud-detectr');
       expect(ack.body?.text).toBeUndefined();
       const answer = await nextResponse(t, 0);
-      expect(answer.text).toMatch(/^"fraud-detectr" is not a configured model\. Did you mean `fraud-detector`\? Configured models: `fraud-detector`, `churn-predictor`, `no-endpoint`\./);
+      expect(answer.text).toMatch(
+        /^"fraud-detectr" is not a configured model\. Did you mean `fraud-detector`\? Configured models: `fraud-detector`, `churn-predictor`, `no-endpoint`\./,
+      );
       await sendCommand(t, 'status no-endpoint');
       expect((await nextResponse(t, 1)).text).toContain('no-endpoint has no endpoint configured: set `models.no-endpoint.endpoint` in the config file.');
       await sendCommand(t, 'status a b');
@@ -184,7 +235,9 @@ describe('/mlops status timing', () => {
       });
       await sendCommand(t, 'status fraud-detector');
       const answer = await nextResponse(t, 0);
-      expect(answer.text).toBe('AWS did not answer sagemaker:DescribeEndpoint on endpoint fraud-detector-prod in time. It may be slow or unreachable; try again shortly.');
+      expect(answer.text).toBe(
+        'AWS did not answer sagemaker:DescribeEndpoint on endpoint fraud-detector-prod in time. It may be slow or unreachable; try again shortly.',
+      );
     } finally {
       await t.stop();
     }

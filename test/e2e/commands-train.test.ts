@@ -52,7 +52,15 @@ describe('/mlops train and retrain (lambda trigger)', () => {
     const [message] = t.slack.messages('C0FRAUD');
     expect(message?.text).toBe(`training fraud-detector requested by <@U0OPS> (run ${runId})`);
     const run = await waitFor('the run record', () => t.bot.deps.runs.get(`run:${runId}`));
-    expect(run).toMatchObject({ model: 'fraud-detector', dagId: 'fraud_detector_training', runId, channel: 'C0FRAUD', ts: message?.ts, startedBy: 'U0OPS', stage: 'requested' });
+    expect(run).toMatchObject({
+      model: 'fraud-detector',
+      dagId: 'fraud_detector_training',
+      runId,
+      channel: 'C0FRAUD',
+      ts: message?.ts,
+      startedBy: 'U0OPS',
+      stage: 'requested',
+    });
     expect(run.outcome).toBeUndefined();
     const [audit] = await waitFor('the audit entry', async () => {
       const entries = await t.bot.deps.audit.recent('fraud-detector', 5);
@@ -98,9 +106,13 @@ describe('/mlops train and retrain (lambda trigger)', () => {
   it('answers an unknown model, a missing argument and bad parameters at once, in the ack', async () => {
     const unknown = await sendCommand(t, 'train fraud-detektor');
     expect(unknown.body?.response_type).toBe('ephemeral');
-    expect(unknown.body?.text).toContain('"fraud-detektor" is not a configured model. Did you mean `fraud-detector`? Configured models: `fraud-detector`, `churn-predictor`, `no-dag`.');
+    expect(unknown.body?.text).toContain(
+      '"fraud-detektor" is not a configured model. Did you mean `fraud-detector`? Configured models: `fraud-detector`, `churn-predictor`, `no-dag`.',
+    );
     const missing = await sendCommand(t, 'train');
-    expect(missing.body?.text).toBe('Missing &lt;model&gt;. Usage: `/mlops train &lt;model&gt; [key=value…]` — for example `/mlops train fraud-detector epochs=20 learning_rate=0.01`');
+    expect(missing.body?.text).toBe(
+      'Missing &lt;model&gt;. Usage: `/mlops train &lt;model&gt; [key=value…]` — for example `/mlops train fraud-detector epochs=20 learning_rate=0.01`',
+    );
     const repeated = await sendCommand(t, 'train fraud-detector a=1 a=2');
     expect(repeated.body?.text).toContain('option "a" is given twice');
     await sendCommand(t, 'train fraud-detector churn-predictor', { userId: 'U0OPS' });
@@ -123,7 +135,9 @@ describe('/mlops train and retrain (lambda trigger)', () => {
     const question = await nextResponse(t, 0);
     expect(question.responseType).toBe('ephemeral');
     expect(question.text).toContain(`already has a training run requested just now by <@U0OPS> (run ${first?.dag_run_id}) with no outcome yet`);
-    const buttons = (t.slack.responses[0]?.blocks ?? []).flatMap((b) => ((b as { type: string }).type === 'actions' ? (b as { elements: { action_id: string; value: string }[] }).elements : []));
+    const buttons = (t.slack.responses[0]?.blocks ?? []).flatMap((b) =>
+      (b as { type: string }).type === 'actions' ? (b as { elements: { action_id: string; value: string }[] }).elements : [],
+    );
     expect(buttons.map((b) => b.action_id)).toEqual([ActionId.ConfirmTrain, ActionId.CancelTrain]);
     const pendingId = buttons[0]?.value ?? '';
     await sleep(200);
@@ -144,7 +158,9 @@ describe('/mlops train and retrain (lambda trigger)', () => {
     // A third request asks again (the confirmed run is now the latest); Cancel starts nothing.
     await sendCommand(t, 'train fraud-detector', { userId: 'U0OPS' });
     const again = await nextResponse(t, 3);
-    const cancelId = ((t.slack.responses[3]?.blocks ?? []).find((b) => (b as { type: string }).type === 'actions') as { elements: { value: string }[] }).elements[1]?.value ?? '';
+    const cancelId =
+      ((t.slack.responses[3]?.blocks ?? []).find((b) => (b as { type: string }).type === 'actions') as { elements: { value: string }[] }).elements[1]?.value ??
+      '';
     expect(again.text).toContain('with no outcome yet');
     await t.click({ ...click, actionId: ActionId.CancelTrain, value: cancelId });
     expect((await nextResponse(t, 4)).text).toBe('Cancelled: no new training of fraud-detector was started.');
@@ -172,7 +188,13 @@ describe('/mlops train and retrain (lambda trigger)', () => {
       ],
       [
         'AccessDenied (naming the permission)',
-        () => t.aws.failNext('lambda', 'Invoke', { error: { status: 403, type: 'AccessDeniedException', message: 'not authorized to perform: lambda:InvokeFunction' } }, 2),
+        () =>
+          t.aws.failNext(
+            'lambda',
+            'Invoke',
+            { error: { status: 403, type: 'AccessDeniedException', message: 'not authorized to perform: lambda:InvokeFunction' } },
+            2,
+          ),
         /not allowed to call lambda:InvokeFunction on Lambda function mlops-dag-trigger\. Grant the IAM action lambda:InvokeFunction.*Nothing was started\.$/,
       ],
       [
@@ -264,7 +286,9 @@ describe('train edge configurations', () => {
       await sendCommand(fast, 'train fraud-detector', { userId: 'U0ALICE' });
       const answer = await nextResponse(fast, 0);
       // Not a failure: the run may have started, so it is kept and confirmed (issue 10).
-      expect(answer.text).toMatch(/AWS did not answer lambda:InvokeFunction on Lambda function mlops-dag-trigger in time.*The run may have started: it is kept as requested/);
+      expect(answer.text).toMatch(
+        /AWS did not answer lambda:InvokeFunction on Lambda function mlops-dag-trigger in time.*The run may have started: it is kept as requested/,
+      );
     } finally {
       await fast.stop();
     }

@@ -48,7 +48,16 @@ describe('fault: Redis outage during Slack interactions', () => {
 
   async function clickDeploy(seeded: Seeded, userId: string) {
     const responseId = `click-${randomUUID()}`;
-    const ack = await timed(() => t.click({ actionId: ActionId.Deploy, value: seeded.id, userId, channelId: seeded.channel, messageTs: seeded.ts, responseUrl: t.slack.responseUrl(responseId) }));
+    const ack = await timed(() =>
+      t.click({
+        actionId: ActionId.Deploy,
+        value: seeded.id,
+        userId,
+        channelId: seeded.channel,
+        messageTs: seeded.ts,
+        responseUrl: t.slack.responseUrl(responseId),
+      }),
+    );
     return { ...ack, responseId };
   }
 

@@ -59,7 +59,15 @@ describe('fault: SIGKILL with events in the outbox', () => {
     child = spawn(
       process.execPath,
       // tsx as a loader in ONE process, so that SIGKILL kills the bot itself (not a wrapper).
-      ['--import', pathToFileURL(require.resolve('tsx')).href, path.join(__dirname, 'fixtures', 'crash-child.ts'), slack.apiUrl, aws.url, keyPrefix, JSON.stringify(CONFIG)],
+      [
+        '--import',
+        pathToFileURL(require.resolve('tsx')).href,
+        path.join(__dirname, 'fixtures', 'crash-child.ts'),
+        slack.apiUrl,
+        aws.url,
+        keyPrefix,
+        JSON.stringify(CONFIG),
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
@@ -91,10 +99,12 @@ describe('fault: SIGKILL with events in the outbox', () => {
 
     // What the dead bot left in the store: ambiguous attempts (`sending`) and events not yet posted.
     inspector = new RedisStore({ url: TEST_REDIS_URL, keyPrefix });
-    const records = await Promise.all(events.map(async (e) => {
-      const raw = await inspector!.get(storeKeys.delivery(deliveryId(e)));
-      return raw === null ? undefined : (JSON.parse(raw) as DeliveryRecord);
-    }));
+    const records = await Promise.all(
+      events.map(async (e) => {
+        const raw = await inspector!.get(storeKeys.delivery(deliveryId(e)));
+        return raw === null ? undefined : (JSON.parse(raw) as DeliveryRecord);
+      }),
+    );
     const inInbox = (await inspector.listLength(storeKeys.inbox())) + (await inspector.listLength(storeKeys.inboxProcessing()));
     const sending = records.filter((r) => r?.state === 'sending').length;
     const queued = records.filter((r) => r?.state === 'queued').length;
@@ -110,10 +120,16 @@ describe('fault: SIGKILL with events in the outbox', () => {
     successor = await startTestBot({ fileConfig: CONFIG, slack, aws, keyPrefix });
     const postsOf = (e: { id: string; model: string }) => slack.messages(channelOf(e)).filter((m) => deliveryIdOf(m) === deliveryId(e));
     await waitFor(() => events.every((e) => postsOf(e).length >= 1), 'every event to be posted', 40_000);
-    await waitFor(async () => {
-      const states = await Promise.all(events.map(async (e) => JSON.parse((await inspector!.get(storeKeys.delivery(deliveryId(e)))) ?? '{}') as Partial<DeliveryRecord>));
-      return states.every((s) => s.state === 'done');
-    }, 'every delivery to be done', 10_000);
+    await waitFor(
+      async () => {
+        const states = await Promise.all(
+          events.map(async (e) => JSON.parse((await inspector!.get(storeKeys.delivery(deliveryId(e)))) ?? '{}') as Partial<DeliveryRecord>),
+        );
+        return states.every((s) => s.state === 'done');
+      },
+      'every delivery to be done',
+      10_000,
+    );
     await new Promise((r) => setTimeout(r, 1500)); // more outbox polls: nothing else is posted
 
     for (const e of events) expect([e.run.runId, postsOf(e).length]).toEqual([e.run.runId, 1]);

@@ -82,7 +82,11 @@ describe('foundation over HTTP (real Bolt receiver, fake Slack, real Redis)', ()
     expect(res.status).toBe(400);
     const body = (await res.json()) as { problems: string[] };
     expect(body.problems).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^timestamp: /), 'version: required for evaluation.completed', 'metrics: required for evaluation.completed']),
+      expect.arrayContaining([
+        expect.stringMatching(/^timestamp: /),
+        'version: required for evaluation.completed',
+        'metrics: required for evaluation.completed',
+      ]),
     );
     const notJson = await t.hook('{"id":');
     expect(notJson.status).toBe(400);
@@ -101,7 +105,9 @@ describe('foundation over HTTP (real Bolt receiver, fake Slack, real Redis)', ()
     expect((await t.hook(event, { timestamp: nowSeconds() - 400 })).status).toBe(401);
     expect((await t.hook(event, { timestamp: nowSeconds() + 400 })).status).toBe(401);
     const ts = nowSeconds();
-    expect((await post({ 'x-mlops-request-timestamp': String(ts), 'x-mlops-signature': signV0(TEST_WEBHOOK_SECRET, ts, body.replace('1.4.0', '9.9.9')) })).status).toBe(401);
+    expect(
+      (await post({ 'x-mlops-request-timestamp': String(ts), 'x-mlops-signature': signV0(TEST_WEBHOOK_SECRET, ts, body.replace('1.4.0', '9.9.9')) })).status,
+    ).toBe(401);
     expect(await t.bot.deps.store.get(`event:${event.id}`)).toBeNull();
   });
 
@@ -145,12 +151,18 @@ describe('hook without PIPELINE_WEBHOOK_SECRET', () => {
     const t = await startTestBot({ env: { PIPELINE_WEBHOOK_SECRET: undefined } });
     try {
       const warnings = t.logs.lines.map((l) => JSON.parse(l) as { level: string; msg: string }).filter((l) => l.msg.includes('PIPELINE_WEBHOOK_SECRET'));
-      expect(warnings).toEqual([{ ...warnings[0], level: 'warn', msg: expect.stringMatching(/^PIPELINE_WEBHOOK_SECRET is not set: \/hooks\/pipeline refuses every event with 422/) }]);
+      expect(warnings).toEqual([
+        { ...warnings[0], level: 'warn', msg: expect.stringMatching(/^PIPELINE_WEBHOOK_SECRET is not set: \/hooks\/pipeline refuses every event with 422/) },
+      ]);
       const event = evaluationCompleted();
       const res = await t.hook(event, { secret: 'any-secret-the-sender-has-1234' });
       expect(res.status).toBe(422);
       expect(res.headers.get('retry-after')).toBeNull();
-      expect(await res.json()).toMatchObject({ error: 'MLOPS_CONFIG_INVALID', missing: 'PIPELINE_WEBHOOK_SECRET', message: expect.stringContaining('PIPELINE_WEBHOOK_SECRET is not set on the bot') });
+      expect(await res.json()).toMatchObject({
+        error: 'MLOPS_CONFIG_INVALID',
+        missing: 'PIPELINE_WEBHOOK_SECRET',
+        message: expect.stringContaining('PIPELINE_WEBHOOK_SECRET is not set on the bot'),
+      });
       expect(await t.bot.deps.store.get(`event:${event.id}`)).toBeNull();
     } finally {
       await t.stop();

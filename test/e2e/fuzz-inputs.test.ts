@@ -27,13 +27,36 @@ const INTERACTION_RUNS = 1200;
 const INTERACTION_CONCURRENCY = 64;
 
 const anyJson = fc.jsonValue({ maxDepth: 4 });
-const field = fc.constantFrom('id', 'type', 'model', 'version', 'timestamp', 'run', 'metrics', 'confusionMatrix', 'error', 'links', 'lineage', 'endpoint', '__proto__', 'constructor');
+const field = fc.constantFrom(
+  'id',
+  'type',
+  'model',
+  'version',
+  'timestamp',
+  'run',
+  'metrics',
+  'confusionMatrix',
+  'error',
+  'links',
+  'lineage',
+  'endpoint',
+  '__proto__',
+  'constructor',
+);
 const mutation = fc.oneof(
   fc.record({ kind: fc.constant('drop' as const), key: field }),
   fc.record({ kind: fc.constant('set' as const), key: field, value: anyJson }),
   fc.record({ kind: fc.constant('set' as const), key: field, value: fc.string({ maxLength: 3000, unit: 'binary' }) }),
-  fc.record({ kind: fc.constant('set' as const), key: fc.constant('metrics'), value: fc.dictionary(fc.string({ maxLength: 20 }), fc.oneof(fc.double(), fc.string(), fc.constant(null))) }),
-  fc.record({ kind: fc.constant('set' as const), key: fc.constant('confusionMatrix'), value: fc.record({ labels: fc.array(fc.string(), { maxLength: 60 }), matrix: fc.array(fc.array(fc.double(), { maxLength: 5 }), { maxLength: 5 }) }) }),
+  fc.record({
+    kind: fc.constant('set' as const),
+    key: fc.constant('metrics'),
+    value: fc.dictionary(fc.string({ maxLength: 20 }), fc.oneof(fc.double(), fc.string(), fc.constant(null))),
+  }),
+  fc.record({
+    kind: fc.constant('set' as const),
+    key: fc.constant('confusionMatrix'),
+    value: fc.record({ labels: fc.array(fc.string(), { maxLength: 60 }), matrix: fc.array(fc.array(fc.double(), { maxLength: 5 }), { maxLength: 5 }) }),
+  }),
 );
 
 function mutate(base: Record<string, unknown>, mutations: { kind: 'drop' | 'set'; key: string; value?: unknown }[]): string {
@@ -143,8 +166,28 @@ describe('fuzz', () => {
   }, 120_000);
 
   it(`slash command text: ${COMMAND_RUNS} generated texts, never a 5xx, always an answer`, async () => {
-    const words = fc.constantFrom('help', 'train', 'retrain', 'status', 'models', 'history', 'deploy', 'rollback', 'fraud-detector', 'x=1', 'x=1 x=2', '"', "'", '=', 'a="b c"', '\u201Cq\u201D');
-    const text = fc.oneof(fc.array(words, { maxLength: 6 }).map((w) => w.join(' ')), fc.string({ maxLength: 300, unit: 'binary' }));
+    const words = fc.constantFrom(
+      'help',
+      'train',
+      'retrain',
+      'status',
+      'models',
+      'history',
+      'deploy',
+      'rollback',
+      'fraud-detector',
+      'x=1',
+      'x=1 x=2',
+      '"',
+      "'",
+      '=',
+      'a="b c"',
+      '\u201Cq\u201D',
+    );
+    const text = fc.oneof(
+      fc.array(words, { maxLength: 6 }).map((w) => w.join(' ')),
+      fc.string({ maxLength: 300, unit: 'binary' }),
+    );
     await fc.assert(
       fc.asyncProperty(text, async (value) => {
         counts.command++;
@@ -180,7 +223,10 @@ describe('fuzz', () => {
         throw new TypeError('fetch failed (blocked by the fuzz test)');
       }
       if (url.pathname.endsWith('.pem')) return new Response(signer.certPem, { status: 200 });
-      return new Response('<ConfirmSubscriptionResponse><ConfirmSubscriptionResult><SubscriptionArn>arn</SubscriptionArn></ConfirmSubscriptionResult></ConfirmSubscriptionResponse>', { status: 200 });
+      return new Response(
+        '<ConfirmSubscriptionResponse><ConfirmSubscriptionResult><SubscriptionArn>arn</SubscriptionArn></ConfirmSubscriptionResult></ConfirmSubscriptionResponse>',
+        { status: 200 },
+      );
     });
     const statuses = new Map<string, number>();
     try {
@@ -189,15 +235,21 @@ describe('fuzz', () => {
         fc.tuple(fc.uuid(), fc.array(mutation, { minLength: 1, maxLength: 4 })).map(([id, ms]) => mutate(evaluationCompleted({ id }), ms)),
         fc.uuid().map((id) => JSON.stringify(trainingStarted({ id }))),
         fc.uuid().map((id) => JSON.stringify(trainingFailed({ id }))),
-        fc.tuple(fc.constantFrom('InProgress', 'Completed', 'Failed', 'Stopped') as fc.Arbitrary<'InProgress' | 'Completed' | 'Failed' | 'Stopped'>, fc.uuid()).map(([status, id]) =>
-          JSON.stringify(trainingJobStateChange(status, { jobName: `fraud-detector-${id.slice(0, 8)}` })),
-        ),
-        fc.tuple(fc.constantFrom('ALARM', 'OK', 'INSUFFICIENT_DATA') as fc.Arbitrary<'ALARM' | 'OK' | 'INSUFFICIENT_DATA'>, fc.uuid()).map(([state, id]) =>
-          JSON.stringify(cloudwatchAlarm(state, { AlarmName: `fuzz-${id.slice(0, 8)}` })),
-        ),
-        fc.tuple(fc.constantFrom('ALARM', 'OK'), fc.array(pathMutation([['Trigger'], ['Trigger', 'Dimensions'], ['NewStateValue'], ['AlarmName'], ['StateChangeTime'], ['Trigger', 'MetricName']]), { minLength: 1, maxLength: 3 })).map(
-          ([state, ms]) => JSON.stringify(mutatePaths(cloudwatchAlarm(state as 'ALARM' | 'OK'), ms)),
-        ),
+        fc
+          .tuple(fc.constantFrom('InProgress', 'Completed', 'Failed', 'Stopped') as fc.Arbitrary<'InProgress' | 'Completed' | 'Failed' | 'Stopped'>, fc.uuid())
+          .map(([status, id]) => JSON.stringify(trainingJobStateChange(status, { jobName: `fraud-detector-${id.slice(0, 8)}` }))),
+        fc
+          .tuple(fc.constantFrom('ALARM', 'OK', 'INSUFFICIENT_DATA') as fc.Arbitrary<'ALARM' | 'OK' | 'INSUFFICIENT_DATA'>, fc.uuid())
+          .map(([state, id]) => JSON.stringify(cloudwatchAlarm(state, { AlarmName: `fuzz-${id.slice(0, 8)}` }))),
+        fc
+          .tuple(
+            fc.constantFrom('ALARM', 'OK'),
+            fc.array(pathMutation([['Trigger'], ['Trigger', 'Dimensions'], ['NewStateValue'], ['AlarmName'], ['StateChangeTime'], ['Trigger', 'MetricName']]), {
+              minLength: 1,
+              maxLength: 3,
+            }),
+          )
+          .map(([state, ms]) => JSON.stringify(mutatePaths(cloudwatchAlarm(state as 'ALARM' | 'OK'), ms))),
         anyJson.map((v) => JSON.stringify(v)),
         fc.string({ maxLength: 300, unit: 'binary' }),
       );
@@ -206,17 +258,45 @@ describe('fuzz', () => {
         { weight: 1, arbitrary: fc.uuid().map((id) => snsSubscriptionConfirmation({ MessageId: id })) },
         { weight: 1, arbitrary: fc.uuid().map((id) => snsSubscriptionConfirmation({ MessageId: id, Type: 'UnsubscribeConfirmation' })) },
       );
-      const envelopeFields: Path[] = ['Type', 'MessageId', 'TopicArn', 'Message', 'Timestamp', 'SignatureVersion', 'Signature', 'SigningCertURL', 'Subject', 'SubscribeURL', 'Token', 'UnsubscribeURL', '__proto__', 'constructor'].map((f) => [f]);
+      const envelopeFields: Path[] = [
+        'Type',
+        'MessageId',
+        'TopicArn',
+        'Message',
+        'Timestamp',
+        'SignatureVersion',
+        'Signature',
+        'SigningCertURL',
+        'Subject',
+        'SubscribeURL',
+        'Token',
+        'UnsubscribeURL',
+        '__proto__',
+        'constructor',
+      ].map((f) => [f]);
       const special = fc.oneof(
         fc.constantFrom(...HOSTILE_URLS),
-        fc.constantFrom('Notification', 'SubscriptionConfirmation', 'UnsubscribeConfirmation', 'notification', '1', '2', '3', TOPIC_ARN, 'arn:aws:sns:us-east-1:999999999999:other'),
+        fc.constantFrom(
+          'Notification',
+          'SubscriptionConfirmation',
+          'UnsubscribeConfirmation',
+          'notification',
+          '1',
+          '2',
+          '3',
+          TOPIC_ARN,
+          'arn:aws:sns:us-east-1:999999999999:other',
+        ),
         fc.constantFrom(new Date(0).toISOString(), '2020-01-01T00:00:00Z', '2099-01-01T00:00:00Z', 'yesterday', new Date().toISOString()),
         fc.base64String({ maxLength: 700 }),
       );
       const envelope = fc.record({
         base,
         // Often none or one (so that many messages get past the envelope checks), up to four.
-        mutations: fc.oneof({ weight: 2, arbitrary: fc.constant([]) }, { weight: 3, arbitrary: fc.array(pathMutation(envelopeFields, special, 4), { minLength: 1, maxLength: 4 }) }),
+        mutations: fc.oneof(
+          { weight: 2, arbitrary: fc.constant([]) },
+          { weight: 3, arbitrary: fc.array(pathMutation(envelopeFields, special, 4), { minLength: 1, maxLength: 4 }) },
+        ),
         signing: fc.oneof(
           { weight: 3, arbitrary: fc.constant('sign-after-mutation' as const) },
           { weight: 2, arbitrary: fc.constant('sign-then-tamper' as const) },
@@ -224,11 +304,23 @@ describe('fuzz', () => {
           { weight: 1, arbitrary: fc.constant('unsigned' as const) },
         ),
         version: fc.constantFrom('1', '2') as fc.Arbitrary<'1' | '2'>,
-        header: fc.oneof({ weight: 6, arbitrary: fc.constant('match') }, { weight: 2, arbitrary: fc.constant('absent') }, { weight: 1, arbitrary: fc.constantFrom('Notification', 'SubscriptionConfirmation', 'garbage') }),
+        header: fc.oneof(
+          { weight: 6, arbitrary: fc.constant('match') },
+          { weight: 2, arbitrary: fc.constant('absent') },
+          { weight: 1, arbitrary: fc.constantFrom('Notification', 'SubscriptionConfirmation', 'garbage') },
+        ),
       });
       const input = fc.oneof(
         { weight: 8, arbitrary: envelope.map((e) => ({ kind: 'envelope' as const, ...e })) },
-        { weight: 1, arbitrary: fc.oneof(anyJson.map((v) => JSON.stringify(v)), fc.string({ maxLength: 500, unit: 'binary' })).map((body) => ({ kind: 'garbage' as const, body })) },
+        {
+          weight: 1,
+          arbitrary: fc
+            .oneof(
+              anyJson.map((v) => JSON.stringify(v)),
+              fc.string({ maxLength: 500, unit: 'binary' }),
+            )
+            .map((body) => ({ kind: 'garbage' as const, body })),
+        },
       );
       const sign = (m: Record<string, unknown>, version: '1' | '2'): Record<string, unknown> => {
         try {
@@ -267,7 +359,9 @@ describe('fuzz', () => {
     } finally {
       spy.mockRestore();
     }
-    process.stdout.write(`fuzz: SNS answers ${JSON.stringify(Object.fromEntries([...statuses].sort()))}, ${outbound.length} outbound requests, all to SNS hosts\n`);
+    process.stdout.write(
+      `fuzz: SNS answers ${JSON.stringify(Object.fromEntries([...statuses].sort()))}, ${outbound.length} outbound requests, all to SNS hosts\n`,
+    );
     expect(offHost).toEqual([]);
     // The fuzz went deep: accepted messages, messages refused after a valid signature, refused
     // signatures and refused URLs or topics all occurred.
@@ -287,11 +381,17 @@ describe('fuzz', () => {
       { weight: 1, arbitrary: fc.constantFrom('mlops_deploy ', 'MLOPS_DEPLOY', 'unknown_action', '') },
       { weight: 1, arbitrary: fc.string({ maxLength: 40 }) },
     );
-    const value = fc.oneof(fc.constantFrom(...candidateIds), fc.string({ maxLength: 60 }), fc.uuid(), huge, fc.constantFrom('', '..', 'fraud-detector_1.4.0_0000000000'));
-    const user = fc.constantFrom('U0ALICE', 'U0MALLORY', 'U0BOB', '', 'W0ENTERPRISE');
-    const blockAction = fc.record({ actionId: actionIds, value, userId: user }).map((a) =>
-      blockActionPayload({ ...a, channelId: 'C0FRAUD', messageTs: seeded[0]!.ts, responseUrl }),
+    const value = fc.oneof(
+      fc.constantFrom(...candidateIds),
+      fc.string({ maxLength: 60 }),
+      fc.uuid(),
+      huge,
+      fc.constantFrom('', '..', 'fraud-detector_1.4.0_0000000000'),
     );
+    const user = fc.constantFrom('U0ALICE', 'U0MALLORY', 'U0BOB', '', 'W0ENTERPRISE');
+    const blockAction = fc
+      .record({ actionId: actionIds, value, userId: user })
+      .map((a) => blockActionPayload({ ...a, channelId: 'C0FRAUD', messageTs: seeded[0]!.ts, responseUrl }));
     const reason = fc.oneof(fc.constant('Recall dropped'), fc.constant(null), fc.constant('   '), fc.string({ maxLength: 200, unit: 'binary' }), huge);
     const metadata = fc.oneof(
       fc.constantFrom(...candidateIds).map((candidateId) => JSON.stringify({ candidateId, channel: 'C0FRAUD', ts: seeded[0]!.ts })),
@@ -299,45 +399,109 @@ describe('fuzz', () => {
       fc.string({ maxLength: 200, unit: 'binary' }),
       huge,
     );
-    const viewSubmission = fc.record({
-      callbackId: fc.oneof({ weight: 5, arbitrary: fc.constant(CallbackId.RejectModal) }, { weight: 1, arbitrary: fc.string({ maxLength: 30 }) }),
-      userId: user,
-      privateMetadata: metadata,
-      reason,
-    }).map((v) =>
-      viewSubmissionPayload({
-        callbackId: v.callbackId,
-        userId: v.userId,
-        privateMetadata: v.privateMetadata,
-        values: { [BlockId.RejectReason]: { [InputActionId.RejectReason]: { type: 'plain_text_input', value: v.reason } } },
-      }),
-    );
+    const viewSubmission = fc
+      .record({
+        callbackId: fc.oneof({ weight: 5, arbitrary: fc.constant(CallbackId.RejectModal) }, { weight: 1, arbitrary: fc.string({ maxLength: 30 }) }),
+        userId: user,
+        privateMetadata: metadata,
+        reason,
+      })
+      .map((v) =>
+        viewSubmissionPayload({
+          callbackId: v.callbackId,
+          userId: v.userId,
+          privateMetadata: v.privateMetadata,
+          values: { [BlockId.RejectReason]: { [InputActionId.RejectReason]: { type: 'plain_text_input', value: v.reason } } },
+        }),
+      );
     const otherType = fc.record({
-      type: fc.constantFrom('shortcut', 'message_action', 'block_suggestion', 'view_closed', 'interactive_message', 'dialog_submission', 'workflow_step_edit', 'url_verification', 'event_callback', ''),
+      type: fc.constantFrom(
+        'shortcut',
+        'message_action',
+        'block_suggestion',
+        'view_closed',
+        'interactive_message',
+        'dialog_submission',
+        'workflow_step_edit',
+        'url_verification',
+        'event_callback',
+        '',
+      ),
       callback_id: fc.string({ maxLength: 20 }),
       user: fc.record({ id: user }),
       team: fc.constant({ id: 'T0TEAM' }),
       trigger_id: fc.string({ maxLength: 20 }),
     });
     const actionPaths: Path[] = [
-      ['type'], ['user'], ['user', 'id'], ['team'], ['api_app_id'], ['token'], ['trigger_id'], ['response_url'],
-      ['actions'], ['actions', 0], ['actions', 0, 'action_id'], ['actions', 0, 'value'], ['actions', 0, 'type'], ['actions', 0, 'block_id'], ['actions', 1],
-      ['container'], ['container', 'channel_id'], ['container', 'message_ts'], ['container', 'type'], ['channel'], ['channel', 'id'], ['message'], ['message', 'ts'],
-      ['view'], ['view', 'callback_id'], ['view', 'private_metadata'], ['view', 'state'], ['view', 'state', 'values'],
-      ['view', 'state', 'values', BlockId.RejectReason], ['view', 'state', 'values', BlockId.RejectReason, InputActionId.RejectReason, 'value'], ['view', 'id'],
-      ['response_urls'], ['enterprise'], ['is_enterprise_install'], ['__proto__'], ['constructor'],
+      ['type'],
+      ['user'],
+      ['user', 'id'],
+      ['team'],
+      ['api_app_id'],
+      ['token'],
+      ['trigger_id'],
+      ['response_url'],
+      ['actions'],
+      ['actions', 0],
+      ['actions', 0, 'action_id'],
+      ['actions', 0, 'value'],
+      ['actions', 0, 'type'],
+      ['actions', 0, 'block_id'],
+      ['actions', 1],
+      ['container'],
+      ['container', 'channel_id'],
+      ['container', 'message_ts'],
+      ['container', 'type'],
+      ['channel'],
+      ['channel', 'id'],
+      ['message'],
+      ['message', 'ts'],
+      ['view'],
+      ['view', 'callback_id'],
+      ['view', 'private_metadata'],
+      ['view', 'state'],
+      ['view', 'state', 'values'],
+      ['view', 'state', 'values', BlockId.RejectReason],
+      ['view', 'state', 'values', BlockId.RejectReason, InputActionId.RejectReason, 'value'],
+      ['view', 'id'],
+      ['response_urls'],
+      ['enterprise'],
+      ['is_enterprise_install'],
+      ['__proto__'],
+      ['constructor'],
     ];
     // response_url is trusted by Bolt (the payload is signed by Slack): keep it on the fake Slack or broken, never another host.
     const safeSpecial = fc.oneof(fc.constant(responseUrl), fc.constantFrom('not a url', 'ftp://', 'http://'), fc.constantFrom(...candidateIds), actionIds);
-    const payload = fc.tuple(fc.oneof({ weight: 3, arbitrary: blockAction }, { weight: 2, arbitrary: viewSubmission }, { weight: 1, arbitrary: otherType }), fc.array(pathMutation(actionPaths, safeSpecial), { maxLength: 4 }))
+    const payload = fc
+      .tuple(
+        fc.oneof({ weight: 3, arbitrary: blockAction }, { weight: 2, arbitrary: viewSubmission }, { weight: 1, arbitrary: otherType }),
+        fc.array(pathMutation(actionPaths, safeSpecial), { maxLength: 4 }),
+      )
       .map(([p, ms]) => mutatePaths(p, ms));
     const request = fc.oneof(
       { weight: 12, arbitrary: payload.map((p) => ({ body: interactionBody((p ?? null) as object), contentType: 'application/x-www-form-urlencoded' })) },
       // payload= with broken JSON (a cut-off document) or a non-object
-      { weight: 1, arbitrary: fc.tuple(payload, fc.nat()).map(([p, n]) => { const json = JSON.stringify(p) ?? ''; return { body: new URLSearchParams({ payload: json.slice(0, n % (json.length + 1)) }).toString(), contentType: 'application/x-www-form-urlencoded' }; }) },
-      { weight: 1, arbitrary: anyJson.map((v) => ({ body: new URLSearchParams({ payload: JSON.stringify(v) ?? '' }).toString(), contentType: 'application/x-www-form-urlencoded' })) },
+      {
+        weight: 1,
+        arbitrary: fc.tuple(payload, fc.nat()).map(([p, n]) => {
+          const json = JSON.stringify(p) ?? '';
+          return { body: new URLSearchParams({ payload: json.slice(0, n % (json.length + 1)) }).toString(), contentType: 'application/x-www-form-urlencoded' };
+        }),
+      },
+      {
+        weight: 1,
+        arbitrary: anyJson.map((v) => ({
+          body: new URLSearchParams({ payload: JSON.stringify(v) ?? '' }).toString(),
+          contentType: 'application/x-www-form-urlencoded',
+        })),
+      },
       // no payload field at all, or a JSON body instead of a form
-      { weight: 1, arbitrary: fc.dictionary(fc.string({ maxLength: 12 }), fc.string({ maxLength: 40 })).map((d) => ({ body: new URLSearchParams(d).toString(), contentType: 'application/x-www-form-urlencoded' })) },
+      {
+        weight: 1,
+        arbitrary: fc
+          .dictionary(fc.string({ maxLength: 12 }), fc.string({ maxLength: 40 }))
+          .map((d) => ({ body: new URLSearchParams(d).toString(), contentType: 'application/x-www-form-urlencoded' })),
+      },
       { weight: 1, arbitrary: payload.map((p) => ({ body: JSON.stringify(p) ?? '', contentType: 'application/json' })) },
       { weight: 1, arbitrary: fc.string({ maxLength: 300, unit: 'binary' }).map((body) => ({ body, contentType: 'application/json' })) },
     );
@@ -360,12 +524,18 @@ describe('fuzz', () => {
       }),
     );
     const handled = (await listenerRuns(t)) - handledBefore;
-    process.stdout.write(`fuzz: interaction answers ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}, ${handled} reached a listener (seed ${seed})\n`);
+    process.stdout.write(
+      `fuzz: interaction answers ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}, ${handled} reached a listener (seed ${seed})\n`,
+    );
     expect(failures).toEqual([]);
     // Never a crash: no listener of ours threw, before or after its ack. (Bolt itself throws on
     // some shapes Slack never sends, `actions` not an array…: those are answered 400.)
     const logged = t.logs.lines.slice(logsBefore);
-    const thrown = logged.filter((l) => l.includes('a Slack listener failed after its ack') || (l.includes('before its ack') && /\/(src\/(listeners|services|core|store|slack)|commands)\/[\w/-]+\.ts/.test(l)));
+    const thrown = logged.filter(
+      (l) =>
+        l.includes('a Slack listener failed after its ack') ||
+        (l.includes('before its ack') && /\/(src\/(listeners|services|core|store|slack)|commands)\/[\w/-]+\.ts/.test(l)),
+    );
     expect(thrown.map((l) => l.slice(0, 500))).toEqual([]);
     // Signed correctly: the payloads got past the signature check and many reached the listeners.
     expect(statuses.get(401) ?? 0).toBe(0);
@@ -374,15 +544,31 @@ describe('fuzz', () => {
     expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
     expect((await fetch(`${t.url}/readyz`)).status).toBe(200);
     const probe = await seedCandidate(t, { version: '9.9.9' });
-    const res = await t.click({ actionId: ActionId.Deploy, value: probe.id, userId: 'U0MALLORY', channelId: probe.channel, messageTs: probe.ts, responseUrl: t.slack.responseUrl('fuzz-probe') });
+    const res = await t.click({
+      actionId: ActionId.Deploy,
+      value: probe.id,
+      userId: 'U0MALLORY',
+      channelId: probe.channel,
+      messageTs: probe.ts,
+      responseUrl: t.slack.responseUrl('fuzz-probe'),
+    });
     expect(res.status).toBe(200);
-    const [answer] = await t.slack.waitForResponses(1 + t.slack.responses.filter((r) => r.id !== 'fuzz-probe').length, 8000).then((all) => all.filter((r) => r.id === 'fuzz-probe'));
+    const [answer] = await t.slack
+      .waitForResponses(1 + t.slack.responses.filter((r) => r.id !== 'fuzz-probe').length, 8000)
+      .then((all) => all.filter((r) => r.id === 'fuzz-probe'));
     expect(answer?.text).toContain('You may not approve deployments of fraud-detector');
   }, 120_000);
 
   it('regressions the fuzz found: signed bodies Bolt itself cannot process are answered 400 at once (no 500, no hang)', async () => {
     const payloadOf = (p: unknown) => new URLSearchParams({ payload: JSON.stringify(p) }).toString();
-    const click = blockActionPayload({ actionId: ActionId.Deploy, value: 'x', userId: 'U0ALICE', channelId: 'C0FRAUD', messageTs: '1.2', responseUrl: t.slack.responseUrl('regression') }) as Record<string, unknown>;
+    const click = blockActionPayload({
+      actionId: ActionId.Deploy,
+      value: 'x',
+      userId: 'U0ALICE',
+      channelId: 'C0FRAUD',
+      messageTs: '1.2',
+      responseUrl: t.slack.responseUrl('regression'),
+    }) as Record<string, unknown>;
     const cases: [string, string, string][] = [
       // Bolt 5.1 reads body.ssl_check of a null body: an unhandled rejection, the request never answered.
       ['payload=null', 'payload=null', 'application/x-www-form-urlencoded'],
@@ -390,7 +576,15 @@ describe('fuzz', () => {
       // Bolt's own middleware throws before any ack: it answered 500.
       ['actions not an array', payloadOf({ ...click, actions: { 0: {} } }), 'application/x-www-form-urlencoded'],
       ['actions[0] not an object', payloadOf({ ...click, actions: ['mlops_deploy'] }), 'application/x-www-form-urlencoded'],
-      ['no user on a view submission', payloadOf({ type: 'view_submission', team: { id: 'T0TEAM' }, view: { callback_id: CallbackId.RejectModal, private_metadata: '{}', state: { values: {} } } }), 'application/x-www-form-urlencoded'],
+      [
+        'no user on a view submission',
+        payloadOf({
+          type: 'view_submission',
+          team: { id: 'T0TEAM' },
+          view: { callback_id: CallbackId.RejectModal, private_metadata: '{}', state: { values: {} } },
+        }),
+        'application/x-www-form-urlencoded',
+      ],
     ];
     for (const [what, body, contentType] of cases) {
       const started = Date.now();
@@ -400,7 +594,15 @@ describe('fuzz', () => {
       expect(Date.now() - started).toBeLessThan(1000);
     }
     // Unsigned, the same bodies are still refused as unsigned.
-    const unsigned = await fetch(`${t.url}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-signature': 'v0=00', 'x-slack-request-timestamp': String(Math.floor(Date.now() / 1000)) }, body: 'payload=null' });
+    const unsigned = await fetch(`${t.url}/slack/events`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-slack-signature': 'v0=00',
+        'x-slack-request-timestamp': String(Math.floor(Date.now() / 1000)),
+      },
+      body: 'payload=null',
+    });
     expect(unsigned.status).toBe(401);
     // A click without a response_url is handled (nothing to answer), not thrown on.
     const before = t.logs.lines.length;

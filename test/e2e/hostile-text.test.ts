@@ -47,16 +47,31 @@ describe('hostile pipeline and user text reaches Slack as text', () => {
         requestedBy: 'U0BOB',
         run: { dagId: 'fraud_detector_training', runId: `eval-${randomUUID().slice(0, 8)}`, url: HOSTILE_URL },
         metrics: { f1: 0.91, [HOSTILE.slice(0, 100)]: 0.5, '<!here>': 1 },
-        confusionMatrix: { labels: [HOSTILE.slice(0, 100), '<!channel>'], matrix: [[1, 2], [3, 4]] },
+        confusionMatrix: {
+          labels: [HOSTILE.slice(0, 100), '<!channel>'],
+          matrix: [
+            [1, 2],
+            [3, 4],
+          ],
+        },
         lineage: { commit: '<!channel>', image: HOSTILE, data: HOSTILE },
         links: { [HOSTILE.slice(0, 50)]: HOSTILE_URL },
         trainingJob: HOSTILE.slice(0, 200),
       }),
       { ...trainingFailed(), type: 'deployment.started', version: '1.4.1', endpoint: '<!here> <@U0EVIL>', error: undefined },
-      { ...trainingFailed({ error: { task: '<!channel>', message: HOSTILE, logUrl: HOSTILE_URL } }), type: 'deployment.failed', version: '1.4.1', endpoint: '<!channel>' },
+      {
+        ...trainingFailed({ error: { task: '<!channel>', message: HOSTILE, logUrl: HOSTILE_URL } }),
+        type: 'deployment.failed',
+        version: '1.4.1',
+        endpoint: '<!channel>',
+      },
       { ...evaluationCompleted({ metrics: { [HOSTILE.slice(0, 100)]: 1 } }), type: 'deployment.succeeded', version: '1.4.2', endpoint: '<!here>' },
       // A requester that looks like a mention of an approver: dropped, so the run's starter is unknown.
-      evaluationCompleted({ version: '1.5.0', requestedBy: '<@U0ALICE>', run: { dagId: 'fraud_detector_training', runId: `eval-${randomUUID().slice(0, 8)}` } }),
+      evaluationCompleted({
+        version: '1.5.0',
+        requestedBy: '<@U0ALICE>',
+        run: { dagId: 'fraud_detector_training', runId: `eval-${randomUUID().slice(0, 8)}` },
+      }),
       // Too long for the thread: the full error goes as a file, whose comment is mrkdwn too.
       trainingFailed({ error: { task: `<!channel> ${HOSTILE}`.slice(0, 250), message: `${HOSTILE}\n`.repeat(400) } }),
     ];
@@ -65,7 +80,11 @@ describe('hostile pipeline and user text reaches Slack as text', () => {
       expect({ id: event.id, status: res.status, body: res.status === 202 ? '' : await res.text() }).toEqual({ id: event.id, status: 202, body: '' });
     }
     // Every event is delivered: one top message or reply per event, and the outbox is empty.
-    await waitFor('every event posted', async () => (t.slack.callsTo('chat.postMessage').length >= events.length && (await outboxDepth()) === 0 ? true : undefined), 30_000);
+    await waitFor(
+      'every event posted',
+      async () => (t.slack.callsTo('chat.postMessage').length >= events.length && (await outboxDepth()) === 0 ? true : undefined),
+      30_000,
+    );
     await waitFor('the full error as a file', () => (t.slack.callsTo('files.completeUploadExternal').length >= 2 ? true : undefined), 30_000);
 
     const posted = t.slack.calls.filter((c) => c.method.startsWith('chat.') || c.method.startsWith('views.') || c.method.startsWith('files.'));

@@ -7,7 +7,12 @@ import { pathToFileURL } from 'node:url';
 const ROOT = join(__dirname, '..', '..');
 
 /** Runs the real entry point (src/main.ts through tsx) as a child process with exactly `env`. */
-function runMain(env: Record<string, string>): { child: ChildProcessWithoutNullStreams; stdout: () => string; stderr: () => string; exit: Promise<number | null> } {
+function runMain(env: Record<string, string>): {
+  child: ChildProcessWithoutNullStreams;
+  stdout: () => string;
+  stderr: () => string;
+  exit: Promise<number | null>;
+} {
   const tsx = pathToFileURL(require.resolve('tsx', { paths: [ROOT] })).href;
   // A fresh working directory, so no ./mlops.config.yml is found by accident.
   const child = spawn(process.execPath, ['--import', tsx, join(ROOT, 'src', 'main.ts')], {
@@ -61,7 +66,10 @@ describe('the process (npm start entry point)', () => {
     });
     try {
       const port = await waitFor(() => {
-        const line = run.stdout().split('\n').find((l) => l.includes('mlops-chatops is listening'));
+        const line = run
+          .stdout()
+          .split('\n')
+          .find((l) => l.includes('mlops-chatops is listening'));
         return line !== undefined ? (JSON.parse(line) as { port: number }).port : undefined;
       }, 20_000);
       const out = run.stdout();

@@ -46,7 +46,9 @@ describe('Redis Cluster failover under traffic', () => {
 
   it('a master stopped mid-traffic and restarted: every event posted once, none lost, none twice', async () => {
     const EVENTS = 30;
-    const events = Array.from({ length: EVENTS }, (_, i) => trainingStarted({ model: 'fraud-detector', run: { dagId: 'fraud_detector_training', runId: `failover-${i}-${randomUUID()}` } }));
+    const events = Array.from({ length: EVENTS }, (_, i) =>
+      trainingStarted({ model: 'fraud-detector', run: { dagId: 'fraud_detector_training', runId: `failover-${i}-${randomUUID()}` } }),
+    );
     // Every key of the deployment shares one hash slot: the master of the inbox's slot holds them all.
     const master = await cluster.nodeOf(`${(a.bot.deps.store as RedisStore).keyPrefix}${storeKeys.inbox()}`);
     const answers = new Map<number, number>();
@@ -85,7 +87,11 @@ describe('Redis Cluster failover under traffic', () => {
     const posted = (runId: string) => slack.messages('C0FRAUD').filter((m) => m.text.includes(runId)).length;
     await until(() => events.every((e) => posted(e.run.runId) >= 1), 'every event posted', 60_000);
     // Give a late duplicate (a resent write, a second claimer) time to show up: count, do not time.
-    await until(async () => (await a.bot.deps.store.listLength(storeKeys.inbox())) === 0 && (await a.bot.deps.store.listLength(storeKeys.inboxProcessing())) === 0, 'outbox drained', 30_000);
+    await until(
+      async () => (await a.bot.deps.store.listLength(storeKeys.inbox())) === 0 && (await a.bot.deps.store.listLength(storeKeys.inboxProcessing())) === 0,
+      'outbox drained',
+      30_000,
+    );
     await sleep(1000);
     expect(events.map((e) => posted(e.run.runId))).toEqual(events.map(() => 1));
     expect(accepted).toBe(EVENTS);

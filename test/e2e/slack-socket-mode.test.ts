@@ -60,14 +60,24 @@ describe('Socket Mode end to end (fake Slack at 300 ms, loopback Socket Mode ser
     const before = slack.calls.length;
     const ack = await socket.deliver(
       'interactive',
-      blockActionPayload({ actionId: ActionId.Deploy, value: seeded.id, userId: 'U0ALICE', channelId: seeded.channel, messageTs: seeded.ts, responseUrl: slack.responseUrl() }) as Record<string, unknown>,
+      blockActionPayload({
+        actionId: ActionId.Deploy,
+        value: seeded.id,
+        userId: 'U0ALICE',
+        channelId: seeded.channel,
+        messageTs: seeded.ts,
+        responseUrl: slack.responseUrl(),
+      }) as Record<string, unknown>,
     );
     expect(slack.calls.slice(before).map((c) => c.method)).toEqual([]);
     expect(ack.envelope_id).toMatch(/-/);
     await waitFor(async () => (await handledClicks(t, 'deploy')) > handled, 'the Deploy click to be handled', 15_000);
     expect((await getCandidate(t, seeded.id)).state).toBe('deploying');
     expect(t.aws.callsTo('lambda', 'Invoke').filter((c) => (c.body as { conf?: { candidate_id?: string } }).conf?.candidate_id === seeded.id)).toHaveLength(1);
-    await waitFor(() => slack.message(seeded.channel, seeded.ts)!.text.includes('Deploying to fraud-detector-prod') || undefined, 'the message to say Deploying');
+    await waitFor(
+      () => slack.message(seeded.channel, seeded.ts)!.text.includes('Deploying to fraud-detector-prod') || undefined,
+      'the message to say Deploying',
+    );
   });
 
   it('an Events API envelope (app_home_opened) is acked and the Home tab published', async () => {

@@ -23,7 +23,15 @@ function runMain(slackApiUrl: string): Promise<{ code: number | null; stderr: st
   const tsx = pathToFileURL(require.resolve('tsx', { paths: [ROOT] })).href;
   const child = spawn(process.execPath, ['--import', tsx, join(ROOT, 'src', 'main.ts')], {
     cwd: mkdtempSync(join(tmpdir(), 'mlops-slack-start-')),
-    env: { PATH: process.env['PATH'] ?? '', SLACK_BOT_TOKEN: TEST_BOT_TOKEN, SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET, SLACK_API_URL: slackApiUrl, PORT: '0', HOST: '127.0.0.1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      SLACK_BOT_TOKEN: TEST_BOT_TOKEN,
+      SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+      SLACK_API_URL: slackApiUrl,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
   });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -39,7 +39,8 @@ describe('SNS entry point: signed messages in, Slack messages out', () => {
     const handler = snsHookRoute({
       config: deps.config.file,
       store: deps.store,
-      recordEvent: (event, source, at) => (failRecording ? Promise.reject(new MlopsError(ErrorCode.StoreUnavailable, 'down')) : deps.recordEvent(event, source, at)),
+      recordEvent: (event, source, at) =>
+        failRecording ? Promise.reject(new MlopsError(ErrorCode.StoreUnavailable, 'down')) : deps.recordEvent(event, source, at),
       recordAlarm: createAlarmRecorder({ store: deps.store }),
       clock: deps.clock,
       metrics: deps.metrics,
@@ -137,7 +138,11 @@ describe('SNS entry point: signed messages in, Slack messages out', () => {
     expect((await post('{"Type":')).status).toBe(400);
     expect((await post({ Type: 'Notification', hello: 1 })).status).toBe(400);
     expect((await post(signer.sign(snsNotification({ not: 'an event' })))).status).toBe(400);
-    const mismatched = await fetch(url, { method: 'POST', headers: { 'x-amz-sns-message-type': 'SubscriptionConfirmation' }, body: JSON.stringify(signer.sign(snsNotification(evaluationCompleted()))) });
+    const mismatched = await fetch(url, {
+      method: 'POST',
+      headers: { 'x-amz-sns-message-type': 'SubscriptionConfirmation' },
+      body: JSON.stringify(signer.sign(snsNotification(evaluationCompleted()))),
+    });
     expect(mismatched.status).toBe(400);
     expect((await post('x'.repeat(1024 * 1024 + 10))).status).toBe(413);
     const noChannels = snsHookRoute({
@@ -184,12 +189,19 @@ describe('POST /hooks/sns on the running bot', () => {
     });
     try {
       const signer = createSnsSigner();
-      const post = (message: Record<string, unknown>) => realFetch(`${t.url}/hooks/sns`, { method: 'POST', headers: { 'content-type': 'text/plain; charset=UTF-8' }, body: JSON.stringify(message) });
+      const post = (message: Record<string, unknown>) =>
+        realFetch(`${t.url}/hooks/sns`, { method: 'POST', headers: { 'content-type': 'text/plain; charset=UTF-8' }, body: JSON.stringify(message) });
       expect((await post(signer.sign(snsNotification(evaluationCompleted(), { SigningCertURL: 'https://attacker.example/x.pem' })))).status).toBe(403);
-      expect((await post(signer.sign(snsNotification(evaluationCompleted(), { SigningCertURL: 'http://169.254.169.254/latest/meta-data.pem' })))).status).toBe(403);
+      expect((await post(signer.sign(snsNotification(evaluationCompleted(), { SigningCertURL: 'http://169.254.169.254/latest/meta-data.pem' })))).status).toBe(
+        403,
+      );
       expect((await post(signer.sign(snsNotification(evaluationCompleted(), { TopicArn: 'arn:aws:sns:us-east-1:999999999999:other' })))).status).toBe(403);
       // On the SNS host but not SNS's certificate path: a query string, a made-up path, another region.
-      for (const url of [`${signer.certUrl}?next=https://attacker.example/`, 'https://sns.us-east-1.amazonaws.com/redirect/SimpleNotificationService-0f.pem', signer.certUrl.replace('us-east-1', 'eu-west-1')]) {
+      for (const url of [
+        `${signer.certUrl}?next=https://attacker.example/`,
+        'https://sns.us-east-1.amazonaws.com/redirect/SimpleNotificationService-0f.pem',
+        signer.certUrl.replace('us-east-1', 'eu-west-1'),
+      ]) {
         const res = await post(signer.sign(snsNotification(evaluationCompleted(), { SigningCertURL: url })));
         expect(res.status).toBe(403);
       }

@@ -44,7 +44,7 @@ describe('/mlops train: the requested message is posted exactly once', () => {
     expect(t.slack.responses.filter((r) => JSON.stringify(r).includes(runId))).toHaveLength(0);
   }, 45_000);
 
-  it('Slack refuses the command\'s channel (not_in_channel): the outbox posts in the model\'s channel instead, once, and says so', async () => {
+  it("Slack refuses the command's channel (not_in_channel): the outbox posts in the model's channel instead, once, and says so", async () => {
     await t.bot.deps.store.delete('model:fraud-detector:training-request');
     const posted: { channel: string; ts: string; text: string }[] = [];
     let n = 0;
@@ -64,7 +64,12 @@ describe('/mlops train: the requested message is posted exactly once', () => {
       expect(String(notice.text ?? notice.body['text'])).toContain('<#C0FRAUD>');
       const mine = posted.filter((p) => p.text.includes(runId));
       expect(mine.map((p) => p.channel)).toEqual(['C0FRAUD']);
-      expect(t.slack.callsTo('chat.postMessage').filter((c) => String(c.args['text']).includes(runId)).map((c) => c.args['channel'])).toEqual(['C0ELSEWHERE', 'C0FRAUD']);
+      expect(
+        t.slack
+          .callsTo('chat.postMessage')
+          .filter((c) => String(c.args['text']).includes(runId))
+          .map((c) => c.args['channel']),
+      ).toEqual(['C0ELSEWHERE', 'C0FRAUD']);
       const run = await t.bot.deps.runs.get(`run:${runId}`);
       expect(run).toMatchObject({ channel: 'C0FRAUD', ts: mine[0]!.ts });
       // A fallback is not a lost message.

@@ -32,7 +32,13 @@ const definitive = (e: MlopsError) => isDefinitiveTriggerFailure(e.code, e.detai
 
 beforeAll(async () => {
   fake = await startFakeAws();
-  clients = createAwsClients({ endpoint: fake.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 2, requestTimeoutMs: 300 });
+  clients = createAwsClients({
+    endpoint: fake.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 2,
+    requestTimeoutMs: 300,
+  });
   trigger = createLambdaDagTrigger(clients.lambda, FUNCTION);
 });
 afterEach(() => fake.reset());

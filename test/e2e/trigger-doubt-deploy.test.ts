@@ -128,7 +128,8 @@ describe('DOUBT: an unknown trigger outcome keeps the endpoint and the run id un
     let crashes = 1;
     aws.lambda.onInvoke((payload) => {
       const p = payload as { action?: string };
-      if (p.action === undefined && crashes-- > 0) return { functionError: { errorMessage: 'Runtime exited with error: signal: killed', errorType: 'Runtime.ExitError' } };
+      if (p.action === undefined && crashes-- > 0)
+        return { functionError: { errorMessage: 'Runtime exited with error: signal: killed', errorType: 'Runtime.ExitError' } };
       return undefined; // the default Lambda: status reads, later triggers
     });
     const r1 = await deployClickSettled(t, first, 'U0ALICE');
@@ -181,7 +182,12 @@ describe('DOUBT: an unknown trigger outcome keeps the endpoint and the run id un
     beforeEach(async () => {
       clients = createAwsClients({ ...AWS, endpoint: aws.url });
       const trigger = createMwaaDagTrigger(clients.mwaa, 'mlops-prod', { attemptTimeoutMs: 400, retryDelayMs: 10 });
-      mwaa = await startTestBot({ fileConfig: { ...CONFIG, trigger: { kind: 'mwaa', environment: 'mlops-prod' } }, slack, aws, overrides: { trigger, aws: { ...AWS, endpoint: aws.url } } });
+      mwaa = await startTestBot({
+        fileConfig: { ...CONFIG, trigger: { kind: 'mwaa', environment: 'mlops-prod' } },
+        slack,
+        aws,
+        overrides: { trigger, aws: { ...AWS, endpoint: aws.url } },
+      });
     });
     afterEach(async () => {
       await mwaa.stop();
@@ -204,7 +210,12 @@ describe('DOUBT: an unknown trigger outcome keeps the endpoint and the run id un
         return c.triggerConfirmedAt !== undefined ? c : undefined;
       }, 'the run state to confirm the deployment');
       expect(confirmed.state).toBe('deploying');
-      expect(aws.mwaa.runs('mlops-prod').filter((r) => r.dagId === FRAUD.dag).map((r) => r.dagRunId)).toEqual([confirmed.dagRunId]);
+      expect(
+        aws.mwaa
+          .runs('mlops-prod')
+          .filter((r) => r.dagId === FRAUD.dag)
+          .map((r) => r.dagRunId),
+      ).toEqual([confirmed.dagRunId]);
       expect((await getCandidate(mwaa, second.id)).state).toBe('pending');
       expect((await lockHolder(mwaa, FRAUD.endpoint))?.candidateId).toBe(first.id);
     });

@@ -67,7 +67,9 @@ describe('DOUBT (training): an unclear trigger answer keeps the run, its guard a
   it('the function crashed before Airflow (FunctionError) and the status proves no run: started again with the SAME run id', async () => {
     let crashes = 1;
     t.aws.lambda.onInvoke((payload) =>
-      (payload as { action?: string }).action === undefined && crashes-- > 0 ? { functionError: { errorMessage: 'Runtime exited with error: signal: killed', errorType: 'Runtime.ExitError' } } : undefined,
+      (payload as { action?: string }).action === undefined && crashes-- > 0
+        ? { functionError: { errorMessage: 'Runtime exited with error: signal: killed', errorType: 'Runtime.ExitError' } }
+        : undefined,
     );
     await sendCommand(t, 'train fraud-detector', { userId: 'U0OPS' });
     await waitFor('the training request in the audit log', async () => ((await auditActions(t)).includes('training_requested') ? true : undefined), 20_000);

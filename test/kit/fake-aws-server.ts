@@ -112,10 +112,7 @@ export interface FakeLambdaReply {
   /** The Invoke API itself failed (throttled, access denied, …). */
   error?: FakeAwsError;
 }
-export type FakeLambdaHandler = (
-  payload: unknown,
-  request: FakeAwsRequest,
-) => FakeLambdaReply | undefined | Promise<FakeLambdaReply | undefined>;
+export type FakeLambdaHandler = (payload: unknown, request: FakeAwsRequest) => FakeLambdaReply | undefined | Promise<FakeLambdaReply | undefined>;
 
 export interface FakeRestApiCall {
   environment: string;
@@ -133,10 +130,7 @@ export interface FakeRestApiReply {
   /** An AWS-level error instead (AccessDenied, ResourceNotFound for an unknown environment, …). */
   error?: FakeAwsError;
 }
-export type FakeRestApiHandler = (
-  call: FakeRestApiCall,
-  request: FakeAwsRequest,
-) => FakeRestApiReply | undefined | Promise<FakeRestApiReply | undefined>;
+export type FakeRestApiHandler = (call: FakeRestApiCall, request: FakeAwsRequest) => FakeRestApiReply | undefined | Promise<FakeRestApiReply | undefined>;
 
 export interface FakeVariantSpec {
   name: string;
@@ -371,7 +365,10 @@ export async function startFakeAws(): Promise<FakeAws> {
   }
 
   function airflowDefault(call: FakeRestApiCall): FakeRestApiReply {
-    const parts = call.path.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+    const parts = call.path
+      .split('/')
+      .filter((s) => s !== '')
+      .map((s) => decodeURIComponent(s));
     let runs = mwaaRuns.get(call.environment);
     if (!runs) mwaaRuns.set(call.environment, (runs = new Map()));
     if (parts[0] === 'dags' && parts[2] === 'dagRuns' && parts.length === 3 && parts[1] !== undefined && call.method === 'POST') {
@@ -501,7 +498,11 @@ export async function startFakeAws(): Promise<FakeAws> {
           result: {
             Models: names
               .filter((n) => contains === undefined || n.includes(contains))
-              .map((n) => ({ ModelName: n, ModelArn: `arn:aws:sagemaker:${FAKE_REGION}:${FAKE_ACCOUNT}:model/${n}`, CreationTime: secs(new Date('2026-11-20T13:55:00Z')) })),
+              .map((n) => ({
+                ModelName: n,
+                ModelArn: `arn:aws:sagemaker:${FAKE_REGION}:${FAKE_ACCOUNT}:model/${n}`,
+                CreationTime: secs(new Date('2026-11-20T13:55:00Z')),
+              })),
           },
         };
       }
@@ -541,9 +542,7 @@ export async function startFakeAws(): Promise<FakeAws> {
       const dim = (n: string) => str(dims.find((d) => d.Name === n)?.Value);
       const metricName = str(metric?.MetricName) ?? '';
       const period = typeof stat?.Period === 'number' && stat.Period > 0 ? stat.Period : 60;
-      const values = metric
-        ? seriesValues({ metricName, stat: str(stat?.Stat) ?? 'Average', endpoint: dim('EndpointName'), variant: dim('VariantName') })
-        : [];
+      const values = metric ? seriesValues({ metricName, stat: str(stat?.Stat) ?? 'Average', endpoint: dim('EndpointName'), variant: dim('VariantName') }) : [];
       const times = values.map((_, i) => end - period * (values.length - i));
       return {
         Id: q.Id,
@@ -600,7 +599,11 @@ export async function startFakeAws(): Promise<FakeAws> {
       return {
         ...base,
         headers: { 'x-amz-function-error': f.kind ?? 'Unhandled', 'x-amz-executed-version': '$LATEST' },
-        result: { errorType: f.errorType ?? 'Error', errorMessage: f.errorMessage, trace: [`${f.errorType ?? 'Error'}: ${f.errorMessage}`, '    at handler (/var/task/index.js:1:1)'] },
+        result: {
+          errorType: f.errorType ?? 'Error',
+          errorMessage: f.errorMessage,
+          trace: [`${f.errorType ?? 'Error'}: ${f.errorMessage}`, '    at handler (/var/task/index.js:1:1)'],
+        },
       };
     }
     const headers = { 'x-amz-executed-version': '$LATEST' };
@@ -648,12 +651,19 @@ export async function startFakeAws(): Promise<FakeAws> {
     const b = isObject(req.body) ? req.body : {};
     const invalid = (message: string): FakeAwsReply => ({ error: { status: 400, type: 'ValidationException', message } });
     const name = req.params.environment ?? '';
-    if (!/^[a-zA-Z][0-9a-zA-Z_-]{0,79}$/.test(name)) return invalid(`1 validation error detected: Value '${name}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z][0-9a-zA-Z-_]*$`);
+    if (!/^[a-zA-Z][0-9a-zA-Z_-]{0,79}$/.test(name))
+      return invalid(
+        `1 validation error detected: Value '${name}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z][0-9a-zA-Z-_]*$`,
+      );
     if (typeof b.Path !== 'string' || b.Path.length < 1 || b.Path.length > MWAA_MAX_PATH) {
-      return invalid(`1 validation error detected: Value at 'path' failed to satisfy constraint: Member must have length less than or equal to ${MWAA_MAX_PATH}`);
+      return invalid(
+        `1 validation error detected: Value at 'path' failed to satisfy constraint: Member must have length less than or equal to ${MWAA_MAX_PATH}`,
+      );
     }
     if (typeof b.Method !== 'string' || !['GET', 'PUT', 'POST', 'PATCH', 'DELETE'].includes(b.Method)) {
-      return invalid("1 validation error detected: Value at 'method' failed to satisfy constraint: Member must satisfy enum value set: [DELETE, POST, GET, PUT, PATCH]");
+      return invalid(
+        "1 validation error detected: Value at 'method' failed to satisfy constraint: Member must satisfy enum value set: [DELETE, POST, GET, PUT, PATCH]",
+      );
     }
     return undefined;
   }
@@ -675,7 +685,10 @@ export async function startFakeAws(): Promise<FakeAws> {
     }
     if (reply.error === undefined && reply.result !== undefined && Buffer.byteLength(JSON.stringify(reply.result)) > MWAA_MAX_RESPONSE_BYTES) {
       const response = { title: 'Bad Gateway', status: 502, detail: `Airflow's answer is over ${MWAA_MAX_RESPONSE_BYTES} bytes` };
-      return { ...reply, error: { status: 400, type: 'RestApiServerException', message: 'Airflow answered 502', fields: { RestApiStatusCode: 502, RestApiResponse: response } } };
+      return {
+        ...reply,
+        error: { status: 400, type: 'RestApiServerException', message: 'Airflow answered 502', fields: { RestApiStatusCode: 502, RestApiResponse: response } },
+      };
     }
     return reply;
   }
@@ -686,7 +699,11 @@ export async function startFakeAws(): Promise<FakeAws> {
     return { environment: req.params.environment ?? '', path, method: str(b.Method) ?? 'GET', body: b.Body, queryParameters: b.QueryParameters };
   }
 
-  function route(method: string, url: URL, headers: Record<string, string>): { service: FakeAwsService; operation: string; params: Record<string, string> } | undefined {
+  function route(
+    method: string,
+    url: URL,
+    headers: Record<string, string>,
+  ): { service: FakeAwsService; operation: string; params: Record<string, string> } | undefined {
     const target = headers['x-amz-target'];
     if (target !== undefined) {
       const dot = target.lastIndexOf('.');
@@ -736,7 +753,15 @@ export async function startFakeAws(): Promise<FakeAws> {
       res.end(JSON.stringify({ message: `The fake AWS does not serve ${method} ${url.pathname}` }));
       return;
     }
-    const request: FakeAwsRequest = { service: r.service, operation: r.operation, body, headers, path: url.pathname, query: url.searchParams, params: r.params };
+    const request: FakeAwsRequest = {
+      service: r.service,
+      operation: r.operation,
+      body,
+      headers,
+      path: url.pathname,
+      query: url.searchParams,
+      params: r.params,
+    };
     const k = key(r.service, r.operation);
     // MWAA validates the request before any Airflow answer (handlers see only valid calls).
     let reply: FakeAwsReply | undefined = r.service === 'mwaa' ? invokeRestApiLimits(request) : undefined;
@@ -837,7 +862,13 @@ export async function startFakeAws(): Promise<FakeAws> {
       setTrainingJob(job) {
         // Dates anywhere in the answer (e.g. FinalMetricDataList[].Timestamp) go out as epoch seconds.
         const toWire = (v: unknown): unknown =>
-          v instanceof Date ? secs(v) : Array.isArray(v) ? v.map(toWire) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toWire(x)])) : v;
+          v instanceof Date
+            ? secs(v)
+            : Array.isArray(v)
+              ? v.map(toWire)
+              : v !== null && typeof v === 'object'
+                ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toWire(x)]))
+                : v;
         trainingJobs.set(job.TrainingJobName, toWire(job) as Record<string, unknown>);
       },
     },

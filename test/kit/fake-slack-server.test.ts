@@ -62,7 +62,9 @@ describe('fake Slack server, driven by the real @slack/web-api WebClient', () =>
 
   it('checks messages as Slack does: 50 blocks at most, text cut at 40,000 characters, metadata needs event_type', async () => {
     const web = client(fake);
-    const tooMany = (await rejection(web.chat.postMessage({ channel: 'C1', text: 'x', blocks: Array.from({ length: 51 }, () => section('b')) }))) as WebAPIPlatformError;
+    const tooMany = (await rejection(
+      web.chat.postMessage({ channel: 'C1', text: 'x', blocks: Array.from({ length: 51 }, () => section('b')) }),
+    )) as WebAPIPlatformError;
     expect(tooMany.data.error).toBe('invalid_blocks');
     const noText = (await rejection(web.chat.postMessage({ channel: 'C1', text: '' }))) as WebAPIPlatformError;
     expect(noText.data.error).toBe('no_text');
@@ -121,9 +123,7 @@ describe('fake Slack server, driven by the real @slack/web-api WebClient', () =>
     const web = client(fake);
     const res = await web.chat.postEphemeral({ channel: 'C1', user: 'U1', text: 'only you', blocks: [section('only you')] });
     expect(res.message_ts).toMatch(/^\d{10}\.\d{6}$/);
-    expect(fake.ephemerals('C1')).toEqual([
-      { channel: 'C1', user: 'U1', text: 'only you', blocks: [section('only you')], message_ts: res.message_ts },
-    ]);
+    expect(fake.ephemerals('C1')).toEqual([{ channel: 'C1', user: 'U1', text: 'only you', blocks: [section('only you')], message_ts: res.message_ts }]);
     expect(fake.messages('C1')).toEqual([]);
   });
 
@@ -150,7 +150,9 @@ describe('fake Slack server, driven by the real @slack/web-api WebClient', () =>
     const stale = (await rejection(web.views.update({ view_id: opened.view!.id!, hash: opened.view!.hash!, view }))) as WebAPIPlatformError;
     expect(stale.data.error).toBe('hash_conflict');
 
-    const tooLong = (await rejection(web.views.open({ trigger_id: 't2', view: { ...view, title: { type: 'plain_text', text: 'x'.repeat(25) } } }))) as WebAPIPlatformError;
+    const tooLong = (await rejection(
+      web.views.open({ trigger_id: 't2', view: { ...view, title: { type: 'plain_text', text: 'x'.repeat(25) } } }),
+    )) as WebAPIPlatformError;
     expect(tooLong.data.error).toBe('invalid_arguments');
     expect(tooLong.data.response_metadata?.messages?.[0]).toMatch(/json-pointer:\/view\/title\/text/);
   });
@@ -215,7 +217,9 @@ describe('fake Slack server, driven by the real @slack/web-api WebClient', () =>
   it('refuses a missing or non-bot token with invalid_auth, and unknown methods with unknown_method', async () => {
     const bad = (await rejection(client(fake, {}, 'xoxp-user').auth.test())) as WebAPIPlatformError;
     expect(bad.data.error).toBe('invalid_auth');
-    const none = (await rejection(new WebClient(undefined, { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 }, logLevel: LogLevel.ERROR }).auth.test())) as WebAPIPlatformError;
+    const none = (await rejection(
+      new WebClient(undefined, { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 }, logLevel: LogLevel.ERROR }).auth.test(),
+    )) as WebAPIPlatformError;
     expect(none.data.error).toBe('invalid_auth');
     const unknown = (await rejection(client(fake).apiCall('nope.never'))) as WebAPIPlatformError;
     expect(unknown.data.error).toBe('unknown_method');
@@ -283,7 +287,9 @@ describe('fake Slack server, driven by the real @slack/web-api WebClient', () =>
   it('rejectRateLimitedCalls: true surfaces the 429 at once as a rate-limited error with retryAfter', async () => {
     fake.failNext('chat.postMessage', 1, { status: 429, retryAfterSeconds: 7 });
     const started = Date.now();
-    const error = (await rejection(client(fake, { rejectRateLimitedCalls: true, retryConfig: { retries: 3 } }).chat.postMessage({ channel: 'C1', text: 'x' }))) as WebAPIRateLimitedError;
+    const error = (await rejection(
+      client(fake, { rejectRateLimitedCalls: true, retryConfig: { retries: 3 } }).chat.postMessage({ channel: 'C1', text: 'x' }),
+    )) as WebAPIRateLimitedError;
     expect(Date.now() - started).toBeLessThan(1000);
     expect(error.code).toBe(ErrorCode.RateLimitedError);
     expect(error.retryAfter).toBe(7);
@@ -312,7 +318,13 @@ describe('fake Slack server, driven by the real @slack/web-api WebClient', () =>
 
   it('uploads a file through files.uploadV2 (getUploadURLExternal, upload URL, completeUploadExternal)', async () => {
     const web = client(fake);
-    const res = await web.files.uploadV2({ channel_id: 'C1', content: 'accuracy,0.93\n', filename: 'metrics.csv', title: 'Metrics', initial_comment: 'Run 42 metrics' });
+    const res = await web.files.uploadV2({
+      channel_id: 'C1',
+      content: 'accuracy,0.93\n',
+      filename: 'metrics.csv',
+      title: 'Metrics',
+      initial_comment: 'Run 42 metrics',
+    });
     expect(res.ok).toBe(true);
 
     const [file] = fake.files();
@@ -351,7 +363,9 @@ describe('fake Slack server, driven by the real @slack/web-api WebClient', () =>
     await web.chat.postMessage({ channel: 'C1', text: 'b' });
     await expect(waiting).resolves.toHaveLength(2);
 
-    await expect(fake.waitForCalls('chat.update', 1, 100)).rejects.toThrow(/1 call\(s\) to chat\.update, saw 0; 2 call\(s\): #1 chat\.postMessage -> 200, #2 chat\.postMessage -> 200/);
+    await expect(fake.waitForCalls('chat.update', 1, 100)).rejects.toThrow(
+      /1 call\(s\) to chat\.update, saw 0; 2 call\(s\): #1 chat\.postMessage -> 200, #2 chat\.postMessage -> 200/,
+    );
   });
 
   it('reset() forgets calls, messages and faults', async () => {
@@ -447,7 +461,9 @@ describe('fake Slack server: as slow and as mean as production (latency, lost an
     expect(fake.latencyOf('chat.update')).toBe(250);
 
     fake.setLatency({ response_url: 60_000 });
-    const answer = track(fetch(fake.responseUrl('r1'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'late' }) }));
+    const answer = track(
+      fetch(fake.responseUrl('r1'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'late' }) }),
+    );
     const [recorded] = await fake.waitForResponses(1);
     expect(recorded!.text).toBe('late');
     expect(answer.state()).toBe('pending');
@@ -483,7 +499,11 @@ describe('fake Slack server: as slow and as mean as production (latency, lost an
   it('a lost response_url answer still records the response; an answer slower than the client timeout fails the call', async () => {
     fake = await startFakeSlack();
     fake.failNext('response_url', 1, { lose: 'reset' });
-    const lost = await fetch(fake.responseUrl('r1'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'hi' }) }).then(
+    const lost = await fetch(fake.responseUrl('r1'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'hi' }),
+    }).then(
       () => 'answered',
       () => 'failed',
     );

@@ -469,7 +469,12 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
 
   function describeCalls(): string {
     if (calls.length === 0) return 'no calls at all';
-    const shown = calls.slice(-40).map((c, i) => `#${calls.length - Math.min(40, calls.length) + i + 1} ${c.method} -> ${c.status}${c.response && c.response.ok === false ? ` (${String(c.response.error)})` : ''}`);
+    const shown = calls
+      .slice(-40)
+      .map(
+        (c, i) =>
+          `#${calls.length - Math.min(40, calls.length) + i + 1} ${c.method} -> ${c.status}${c.response && c.response.ok === false ? ` (${String(c.response.error)})` : ''}`,
+      );
     return `${calls.length} call(s): ${shown.join(', ')}`;
   }
 
@@ -966,7 +971,8 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     if (injected) answer = injected;
     else if (isLose(fault) && fault.processed === false) answer = ok200({ ok: true });
     // apps.connections.open takes the app-level token (Socket Mode), every other method a bot token.
-    else if (!token || !token.startsWith(method === 'apps.connections.open' ? 'xapp-' : 'xoxb-')) answer = ok200(slackError(method === 'apps.connections.open' && token?.startsWith('xoxb-') ? 'not_allowed_token_type' : 'invalid_auth'));
+    else if (!token || !token.startsWith(method === 'apps.connections.open' ? 'xapp-' : 'xoxb-'))
+      answer = ok200(slackError(method === 'apps.connections.open' && token?.startsWith('xoxb-') ? 'not_allowed_token_type' : 'invalid_auth'));
     else if (parseError === 'invalid_json') answer = ok200(slackError('invalid_json'));
     else if (parseError) answer = ok200(slackError('invalid_arguments', [`[ERROR] could not parse JSON in ${parseError.split(':')[1]}`]));
     else {
@@ -977,7 +983,15 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       else answer = ok200(slackError('unknown_method'));
     }
 
-    calls.push({ method, args, token, at, status: answer.status, response: answer.body ? clone(answer.body) : undefined, ...(lose !== undefined ? { lost: lose } : {}) });
+    calls.push({
+      method,
+      args,
+      token,
+      at,
+      status: answer.status,
+      response: answer.body ? clone(answer.body) : undefined,
+      ...(lose !== undefined ? { lost: lose } : {}),
+    });
     notify();
     // A slow Slack has usually done the work already: the answer is held, not the processing.
     await deliver(res, method, answer, delayMs, lose);

@@ -85,7 +85,11 @@ export async function startFakeSocketMode(slack: FakeSlack, opts: { appId?: stri
       if (typeof message !== 'object' || message === null) return;
       const { envelope_id: id, payload } = message as { envelope_id?: unknown; payload?: unknown };
       if (typeof id !== 'string') return;
-      const ack: SocketModeAck = { envelope_id: id, connection: entry.n, ...(typeof payload === 'object' && payload !== null && Object.keys(payload).length > 0 ? { payload: payload as Record<string, unknown> } : {}) };
+      const ack: SocketModeAck = {
+        envelope_id: id,
+        connection: entry.n,
+        ...(typeof payload === 'object' && payload !== null && Object.keys(payload).length > 0 ? { payload: payload as Record<string, unknown> } : {}),
+      };
       acks.push(ack);
       waiting.get(id)?.(ack);
     });

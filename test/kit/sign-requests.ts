@@ -25,7 +25,14 @@ export function pipelineHeaders(secret: string, body: string, timestamp = nowSec
 }
 
 /** The form body Slack sends for a slash command. */
-export function slashCommandBody(opts: { text: string; userId?: string; channelId?: string; responseUrl: string; triggerId?: string; command?: string }): string {
+export function slashCommandBody(opts: {
+  text: string;
+  userId?: string;
+  channelId?: string;
+  responseUrl: string;
+  triggerId?: string;
+  command?: string;
+}): string {
   return new URLSearchParams({
     token: 'legacy-verification-token',
     team_id: 'T0TEAM',

@@ -40,7 +40,7 @@ describe('the suite Redis (npm test on a fresh machine)', () => {
     expect(url).not.toBe('redis://127.0.0.1:6379/0');
   });
 
-  it('leaves a developer Redis as it found it: removes this run\'s keys only', async () => {
+  it("leaves a developer Redis as it found it: removes this run's keys only", async () => {
     const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
     await redis.connect();
     // A run of its own, so this test never removes keys of suites running beside it.

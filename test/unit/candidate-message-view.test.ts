@@ -13,7 +13,13 @@ const candidate: Candidate = {
   state: 'pending',
   origin: 'evaluation',
   metrics: { f1: 0.91, precision: 0.93, recall: 0.89, mse: 0.041 },
-  confusionMatrix: { labels: ['benign', 'malicious'], matrix: [[950, 12], [9, 29]] },
+  confusionMatrix: {
+    labels: ['benign', 'malicious'],
+    matrix: [
+      [950, 12],
+      [9, 29],
+    ],
+  },
   endpoint: 'fraud-detector-prod',
   trainingJob: 'fraud-detector-1-4-0-2026-11-24-09-12-03',
   run: { dagId: 'fraud_detector_training', runId: 'manual__1', url: 'https://mwaa.example.com/dags/fraud_detector_training/grid' },
@@ -28,7 +34,12 @@ const candidate: Candidate = {
   updatedAt: '2026-11-24T10:00:05Z',
   rev: 0,
 };
-const production: ProductionRecord = { model: 'fraud-detector', version: '1.3.0', metrics: { f1: 0.88, precision: 0.9, recall: 0.89, mse: 0.05 }, deployedAt: '2026-11-20T14:30:00Z' };
+const production: ProductionRecord = {
+  model: 'fraud-detector',
+  version: '1.3.0',
+  metrics: { f1: 0.88, precision: 0.9, recall: 0.89, mse: 0.05 },
+  deployedAt: '2026-11-20T14:30:00Z',
+};
 const input: CandidateMessageInput = {
   candidate,
   production,
@@ -37,10 +48,17 @@ const input: CandidateMessageInput = {
   deploymentDag: 'fraud_detector_deployment',
 };
 
-type Button = { action_id: string; value: string; style?: string; text: { text: string }; confirm?: { title: { text: string }; text: { text: string }; confirm: { text: string }; deny: { text: string } } };
+type Button = {
+  action_id: string;
+  value: string;
+  style?: string;
+  text: { text: string };
+  confirm?: { title: { text: string }; text: { text: string }; confirm: { text: string }; deny: { text: string } };
+};
 const buttons = (m: SlackMessage): Button[] =>
-  ((m.blocks.find((b) => b.type === 'actions') as { block_id?: string; elements: Button[] } | undefined)?.elements ?? []);
-const sectionTexts = (m: SlackMessage) => m.blocks.flatMap((b) => ((b as { text?: { text: string } }).text !== undefined ? [(b as { text: { text: string } }).text.text] : []));
+  (m.blocks.find((b) => b.type === 'actions') as { block_id?: string; elements: Button[] } | undefined)?.elements ?? [];
+const sectionTexts = (m: SlackMessage) =>
+  m.blocks.flatMap((b) => ((b as { text?: { text: string } }).text !== undefined ? [(b as { text: { text: string } }).text.text] : []));
 const all = (m: SlackMessage) => JSON.stringify(m);
 
 describe('candidate-message-view', () => {
@@ -64,7 +82,11 @@ describe('candidate-message-view', () => {
 
   it('draws the confusion matrix as an aligned table with its labels', () => {
     const matrix = sectionTexts(candidateMessageView(input)).find((t) => t.startsWith('*Confusion matrix*')) ?? '';
-    expect(matrix.split('\n').slice(1)).toEqual(['```actual \\ predicted  benign  malicious', 'benign                 950         12', 'malicious                9         29```']);
+    expect(matrix.split('\n').slice(1)).toEqual([
+      '```actual \\ predicted  benign  malicious',
+      'benign                 950         12',
+      'malicious                9         29```',
+    ]);
   });
 
   it('carries lineage and links, each link whole', () => {
@@ -94,22 +116,41 @@ describe('candidate-message-view', () => {
   it('says when there is nothing in production to compare with, without production columns', () => {
     const m = candidateMessageView({ ...input, production: undefined });
     expect(m.text).toContain('no version in production yet');
-    expect(sectionTexts(m).find((t) => t.startsWith('*Metrics*'))?.split('\n')[1]).toBe('```metric     candidate');
+    expect(
+      sectionTexts(m)
+        .find((t) => t.startsWith('*Metrics*'))
+        ?.split('\n')[1],
+    ).toBe('```metric     candidate');
   });
 
   it('shows approvals in progress, then every decided state without Deploy/Reject', () => {
-    const partly = candidateMessageView({ ...input, candidate: { ...candidate, requiredApprovals: 2, approvals: [{ userId: 'U0ALICE', at: '2026-11-24T10:05:00Z' }] } });
+    const partly = candidateMessageView({
+      ...input,
+      candidate: { ...candidate, requiredApprovals: 2, approvals: [{ userId: 'U0ALICE', at: '2026-11-24T10:05:00Z' }] },
+    });
     expect(all(partly)).toContain('1 of 2 approvals: <@U0ALICE>');
     expect(buttons(partly)[0]?.text.text).toBe('Approve');
     for (const state of CANDIDATE_STATES.filter((s) => s !== 'pending')) {
       const decided = candidateMessageView({
         ...input,
-        candidate: { ...candidate, state, approvals: [{ userId: 'U0ALICE', at: '2026-11-24T10:05:00Z' }], decidedBy: 'U0BOB', decidedAt: '2026-11-24T10:06:00Z', rejectReason: 'precision too low', failureReason: 'endpoint update failed', supersededBy: '1.5.0' },
+        candidate: {
+          ...candidate,
+          state,
+          approvals: [{ userId: 'U0ALICE', at: '2026-11-24T10:05:00Z' }],
+          decidedBy: 'U0BOB',
+          decidedAt: '2026-11-24T10:06:00Z',
+          rejectReason: 'precision too low',
+          failureReason: 'endpoint update failed',
+          supersededBy: '1.5.0',
+        },
       });
       expect(slackLimitProblems(decided)).toEqual([]);
       expect(buttons(decided)).toEqual([]);
     }
-    const rejected = candidateMessageView({ ...input, candidate: { ...candidate, state: 'rejected', decidedBy: 'U0BOB', decidedAt: '2026-11-24T10:06:00Z', rejectReason: 'precision too low' } });
+    const rejected = candidateMessageView({
+      ...input,
+      candidate: { ...candidate, state: 'rejected', decidedBy: 'U0BOB', decidedAt: '2026-11-24T10:06:00Z', rejectReason: 'precision too low' },
+    });
     expect(all(rejected)).toContain('Rejected by <@U0BOB>');
     expect(all(rejected)).toContain('precision too low');
     const failed = candidateMessageView({ ...input, candidate: { ...candidate, state: 'deploy_failed', failureReason: 'boom' }, rollbackTo: '1.3.0' });
@@ -128,7 +169,10 @@ describe('candidate-message-view', () => {
       model: '&'.repeat(100),
       version: `1.0.0-${'<'.repeat(200)}`,
       metrics: Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`${'`'.repeat(90)}&<>${i}`, i * 1e17])),
-      confusionMatrix: { labels: Array.from({ length: 50 }, (_, i) => `${'&'.repeat(98)}${i}`), matrix: Array.from({ length: 50 }, () => Array.from({ length: 50 }, () => 123456789.123)) },
+      confusionMatrix: {
+        labels: Array.from({ length: 50 }, (_, i) => `${'&'.repeat(98)}${i}`),
+        matrix: Array.from({ length: 50 }, () => Array.from({ length: 50 }, () => 123456789.123)),
+      },
       trainingJob: '`'.repeat(200),
       endpoint: '&'.repeat(63),
       run: { runId: 'r', url: `https://example.com/${'x'.repeat(1990)}` },
@@ -144,7 +188,11 @@ describe('candidate-message-view', () => {
       const m = candidateMessageView({
         candidate: { ...huge, state },
         production: { ...production, version: '>'.repeat(100), metrics: Object.fromEntries(Object.keys(huge.metrics).map((k) => [k, -1e-9])) },
-        metricDirections: Object.fromEntries(Object.keys(huge.metrics).slice(0, 250).map((k) => [k, 'maximize' as const])),
+        metricDirections: Object.fromEntries(
+          Object.keys(huge.metrics)
+            .slice(0, 250)
+            .map((k) => [k, 'maximize' as const]),
+        ),
         primaryMetric: Object.keys(huge.metrics)[0],
         deploymentDag: '`'.repeat(250),
         notice: '&'.repeat(5000),

@@ -133,7 +133,12 @@ describe('candidate state machine', () => {
 
     it('after an ambiguous failure the retry reuses the same attempt and dag_run_id', () => {
       const runId = deploymentRunIdFor('fraud-detector_1.4.0_abc', 1);
-      const c = next(startDeployment(candidate({ state: 'approved', attempt: 1, dagRunId: runId, reuseRunId: true, lastTriggerError: { code: 'x', message: 'y', at: T0 } }), { at: T2 }));
+      const c = next(
+        startDeployment(
+          candidate({ state: 'approved', attempt: 1, dagRunId: runId, reuseRunId: true, lastTriggerError: { code: 'x', message: 'y', at: T0 } }),
+          { at: T2 },
+        ),
+      );
       expect(c).toMatchObject({ attempt: 1, dagRunId: runId });
       expect(c.reuseRunId).toBeUndefined();
       expect(c.lastTriggerError).toBeUndefined();
@@ -168,12 +173,19 @@ describe('candidate state machine', () => {
 
     it('confirmTrigger refuses an answer for another attempt, or a candidate no longer deploying', () => {
       expect(confirmTrigger(deploying(), { dagRunId: 'other', at: T2 })).toEqual({ ok: false, refusal: { code: 'stale_attempt', dagRunId: runId } });
-      expect(confirmTrigger({ ...deploying(), state: 'deployed' }, { dagRunId: runId, at: T2 })).toEqual({ ok: false, refusal: { code: 'state_conflict', state: 'deployed' } });
+      expect(confirmTrigger({ ...deploying(), state: 'deployed' }, { dagRunId: runId, at: T2 })).toEqual({
+        ok: false,
+        refusal: { code: 'state_conflict', state: 'deployed' },
+      });
     });
 
     it('a definitive failure returns to pending with the error, approvals kept, next attempt new', () => {
       const c = next(failTrigger(deploying(), { dagRunId: runId, at: T2, error: { code: ErrorCode.AwsAccessDenied, message: 'denied' }, definitive: true }));
-      expect(c).toMatchObject({ state: 'pending', attempt: 1, lastTriggerError: { code: ErrorCode.AwsAccessDenied, message: 'denied', at: T2, dagRunId: runId } });
+      expect(c).toMatchObject({
+        state: 'pending',
+        attempt: 1,
+        lastTriggerError: { code: ErrorCode.AwsAccessDenied, message: 'denied', at: T2, dagRunId: runId },
+      });
       expect(c.reuseRunId).toBeUndefined();
       expect(approverIds(c)).toEqual(['U0ALICE']);
       const retried = next(startDeployment(next(approveAs('U0ALICE', c)), { at: T2 }));
@@ -188,12 +200,19 @@ describe('candidate state machine', () => {
     });
 
     it('failTrigger refuses a stale attempt, a confirmed run, and other states', () => {
-      expect(failTrigger(deploying(), { dagRunId: 'old', at: T2, error: { code: 'x', message: 'y' }, definitive: true })).toMatchObject({ ok: false, refusal: { code: 'stale_attempt' } });
-      expect(failTrigger({ ...deploying(), triggerConfirmedAt: T1 }, { dagRunId: runId, at: T2, error: { code: 'x', message: 'y' }, definitive: true })).toMatchObject({
+      expect(failTrigger(deploying(), { dagRunId: 'old', at: T2, error: { code: 'x', message: 'y' }, definitive: true })).toMatchObject({
+        ok: false,
+        refusal: { code: 'stale_attempt' },
+      });
+      expect(
+        failTrigger({ ...deploying(), triggerConfirmedAt: T1 }, { dagRunId: runId, at: T2, error: { code: 'x', message: 'y' }, definitive: true }),
+      ).toMatchObject({
         ok: false,
         refusal: { code: 'state_conflict' },
       });
-      expect(failTrigger({ ...deploying(), state: 'deployed' }, { dagRunId: runId, at: T2, error: { code: 'x', message: 'y' }, definitive: true })).toMatchObject({
+      expect(
+        failTrigger({ ...deploying(), state: 'deployed' }, { dagRunId: runId, at: T2, error: { code: 'x', message: 'y' }, definitive: true }),
+      ).toMatchObject({
         ok: false,
         refusal: { code: 'state_conflict', state: 'deployed' },
       });
@@ -253,9 +272,15 @@ describe('candidate state machine', () => {
 
     it('refuses a stale attempt, a confirmed run and other states; noteDoubtCheck needs a doubt', () => {
       expect(doubtTrigger(deploying(), { dagRunId: 'old', at: T1, error: unclear })).toMatchObject({ ok: false, refusal: { code: 'stale_attempt' } });
-      expect(doubtTrigger({ ...deploying(), triggerConfirmedAt: T0 }, { dagRunId: runId, at: T1, error: unclear })).toMatchObject({ ok: false, refusal: { code: 'state_conflict' } });
+      expect(doubtTrigger({ ...deploying(), triggerConfirmedAt: T0 }, { dagRunId: runId, at: T1, error: unclear })).toMatchObject({
+        ok: false,
+        refusal: { code: 'state_conflict' },
+      });
       for (const state of otherStates('deploying')) {
-        expect(doubtTrigger({ ...deploying(), state }, { dagRunId: runId, at: T1, error: unclear })).toMatchObject({ ok: false, refusal: { code: 'state_conflict', state } });
+        expect(doubtTrigger({ ...deploying(), state }, { dagRunId: runId, at: T1, error: unclear })).toMatchObject({
+          ok: false,
+          refusal: { code: 'state_conflict', state },
+        });
       }
       expect(noteDoubtCheck(deploying(), { dagRunId: runId, at: T1 })).toMatchObject({ ok: false, refusal: { code: 'state_conflict' } });
     });
@@ -274,17 +299,30 @@ describe('candidate state machine', () => {
 
   describe('reject and cancel', () => {
     it('pending → rejected with who, when and why (trimmed)', () => {
-      const c = next(reject(candidate({ approvals: [{ userId: 'U0BOB', at: T0 }], requiredApprovals: 2 }), { userId: 'U0ALICE', at: T2, reason: '  recall dropped  ', requireReason: true }));
+      const c = next(
+        reject(candidate({ approvals: [{ userId: 'U0BOB', at: T0 }], requiredApprovals: 2 }), {
+          userId: 'U0ALICE',
+          at: T2,
+          reason: '  recall dropped  ',
+          requireReason: true,
+        }),
+      );
       expect(c).toMatchObject({ state: 'rejected', decidedBy: 'U0ALICE', decidedAt: T2, rejectReason: 'recall dropped' });
     });
     it('a reason is required for a rejection, not for a cancel', () => {
-      expect(reject(candidate(), { userId: 'U0ALICE', at: T2, reason: '   ', requireReason: true })).toEqual({ ok: false, refusal: { code: 'reason_required' } });
+      expect(reject(candidate(), { userId: 'U0ALICE', at: T2, reason: '   ', requireReason: true })).toEqual({
+        ok: false,
+        refusal: { code: 'reason_required' },
+      });
       const cancelled = next(reject(candidate({ origin: 'deploy-command' }), { userId: 'U0ALICE', at: T2, requireReason: false }));
       expect(cancelled.state).toBe('rejected');
       expect(cancelled.rejectReason).toBeUndefined();
     });
     it.each(otherStates('pending'))('refuses from %s: a second submit or a submit after deployment changes nothing', (state) => {
-      expect(reject(candidate({ state }), { userId: 'U0ALICE', at: T2, reason: 'no', requireReason: true })).toEqual({ ok: false, refusal: { code: 'state_conflict', state } });
+      expect(reject(candidate({ state }), { userId: 'U0ALICE', at: T2, reason: 'no', requireReason: true })).toEqual({
+        ok: false,
+        refusal: { code: 'state_conflict', state },
+      });
     });
   });
 
@@ -301,11 +339,17 @@ describe('candidate state machine', () => {
       expect(markDeployed(candidate({ state: 'superseded' }), { at: T2 })).toEqual({ ok: false, refusal: { code: 'state_conflict', state: 'superseded' } });
     });
     it.each(['deploying', 'approved'] as const)('markDeployFailed from %s keeps the reason', (state) => {
-      expect(next(markDeployFailed(candidate({ state, attempt: 1 }), { at: T2, reason: 'update_endpoint: boom' }))).toMatchObject({ state: 'deploy_failed', failureReason: 'update_endpoint: boom' });
+      expect(next(markDeployFailed(candidate({ state, attempt: 1 }), { at: T2, reason: 'update_endpoint: boom' }))).toMatchObject({
+        state: 'deploy_failed',
+        failureReason: 'update_endpoint: boom',
+      });
     });
     it('markDeployFailed from pending only after a requested attempt; idempotent; refused otherwise', () => {
       expect(markDeployFailed(candidate({ state: 'pending', attempt: 1 }), { at: T2, reason: 'x' })).toMatchObject({ ok: true, outcome: 'deploy_failed' });
-      expect(markDeployFailed(candidate({ state: 'pending', attempt: 0 }), { at: T2, reason: 'x' })).toMatchObject({ ok: false, refusal: { code: 'state_conflict' } });
+      expect(markDeployFailed(candidate({ state: 'pending', attempt: 0 }), { at: T2, reason: 'x' })).toMatchObject({
+        ok: false,
+        refusal: { code: 'state_conflict' },
+      });
       expect(markDeployFailed(candidate({ state: 'deploy_failed' }), { at: T2, reason: 'x' })).toEqual({ ok: true, outcome: 'already_failed' });
       for (const state of ['deployed', 'rejected', 'superseded'] as const) {
         expect(markDeployFailed(candidate({ state, attempt: 1 }), { at: T2, reason: 'x' })).toEqual({ ok: false, refusal: { code: 'state_conflict', state } });
@@ -320,7 +364,10 @@ describe('candidate state machine', () => {
       const c = next(requestRollback(failed, { candidateId: 'rb', version: '1.3.0', userId: 'U0ALICE', at: T2 }));
       expect(c.rollback).toEqual({ candidateId: 'rb', version: '1.3.0', requestedBy: 'U0ALICE', at: T2 });
       expect(requestRollback(c, { candidateId: 'rb2', version: '1.3.0', userId: 'U0BOB', at: T2 })).toEqual({ ok: true, outcome: 'already_requested' });
-      expect(requestRollback(candidate(), { candidateId: 'rb', version: '1.3.0', userId: 'U0ALICE', at: T2 })).toMatchObject({ ok: false, refusal: { code: 'state_conflict' } });
+      expect(requestRollback(candidate(), { candidateId: 'rb', version: '1.3.0', userId: 'U0ALICE', at: T2 })).toMatchObject({
+        ok: false,
+        refusal: { code: 'state_conflict' },
+      });
     });
   });
 
@@ -330,19 +377,33 @@ describe('candidate state machine', () => {
     });
     it('attachMessage only when unknown', () => {
       expect(next(attachMessage(candidate(), { channel: 'C1', ts: '1.2', at: T1 })).message).toEqual({ channel: 'C1', ts: '1.2' });
-      expect(attachMessage(candidate({ message: { channel: 'C0', ts: '0.1' } }), { channel: 'C1', ts: '1.2', at: T1 })).toEqual({ ok: true, outcome: 'unchanged' });
+      expect(attachMessage(candidate({ message: { channel: 'C0', ts: '0.1' } }), { channel: 'C1', ts: '1.2', at: T1 })).toEqual({
+        ok: true,
+        outcome: 'unchanged',
+      });
     });
     it('candidateIdOfRunId reads the candidate back out of a deployment dag_run_id', () => {
       expect(candidateIdOfRunId(deploymentRunIdFor('fraud-detector_1.4.0_abc', 3))).toBe('fraud-detector_1.4.0_abc');
       expect(candidateIdOfRunId('manual__2026-11-24T10:00:00')).toBeUndefined();
       expect(candidateIdOfRunId(undefined)).toBeUndefined();
     });
-    it('deploymentConf takes the configured endpoint when given (it wins over the event\'s)', () => {
+    it("deploymentConf takes the configured endpoint when given (it wins over the event's)", () => {
       expect(deploymentConf(candidate({ endpoint: 'other-model-prod' }), 'fraud-detector-prod').endpoint).toBe('fraud-detector-prod');
     });
     it('deploymentConf is contract 6', () => {
-      const c = candidate({ approvals: [{ userId: 'U1', at: T0 }, { userId: 'U2', at: T1 }] });
-      expect(deploymentConf(c)).toEqual({ model: 'fraud-detector', version: '1.4.0', endpoint: 'fraud-detector-prod', approved_by: ['U1', 'U2'], candidate_id: c.id });
+      const c = candidate({
+        approvals: [
+          { userId: 'U1', at: T0 },
+          { userId: 'U2', at: T1 },
+        ],
+      });
+      expect(deploymentConf(c)).toEqual({
+        model: 'fraud-detector',
+        version: '1.4.0',
+        endpoint: 'fraud-detector-prod',
+        approved_by: ['U1', 'U2'],
+        candidate_id: c.id,
+      });
     });
     it('recoveryActionFor: only after the grace, only for approved or unconfirmed deploying', () => {
       const now = new Date(Date.parse(T0) + 60_000);
@@ -350,14 +411,32 @@ describe('candidate state machine', () => {
       expect(recoveryActionFor(candidate({ state: 'approved' }), now, 90_000)).toBeUndefined();
       expect(recoveryActionFor(candidate({ state: 'deploying', dagRunId: 'r' }), now, 30_000)).toBe('retrigger');
       expect(recoveryActionFor(candidate({ state: 'deploying', dagRunId: 'r', triggerConfirmedAt: T0 }), now, 30_000)).toBeUndefined();
-      for (const state of ['pending', 'deployed', 'deploy_failed', 'rejected', 'superseded'] as const) expect(recoveryActionFor(candidate({ state }), now, 0)).toBeUndefined();
+      for (const state of ['pending', 'deployed', 'deploy_failed', 'rejected', 'superseded'] as const)
+        expect(recoveryActionFor(candidate({ state }), now, 0)).toBeUndefined();
     });
     it('commandCandidate: deterministic id per source, pending, startedBy carried over', () => {
-      const input = { origin: 'rollback-command' as const, model: 'fraud-detector', version: '1.3.0', sourceId: 'rollback-button:x', metrics: { f1: 0.88 }, requiredApprovals: 2, requestedBy: 'U0ALICE', at: T0 };
+      const input = {
+        origin: 'rollback-command' as const,
+        model: 'fraud-detector',
+        version: '1.3.0',
+        sourceId: 'rollback-button:x',
+        metrics: { f1: 0.88 },
+        requiredApprovals: 2,
+        requestedBy: 'U0ALICE',
+        at: T0,
+      };
       const a = commandCandidate({ ...input, from: { startedBy: 'U0BOB' } });
       expect(commandCandidate(input).id).toBe(a.id);
       expect(commandCandidate({ ...input, sourceId: 'other' }).id).not.toBe(a.id);
-      expect(a).toMatchObject({ state: 'pending', origin: 'rollback-command', approvals: [], attempt: 0, requiredApprovals: 2, startedBy: 'U0BOB', requestedBy: 'U0ALICE' });
+      expect(a).toMatchObject({
+        state: 'pending',
+        origin: 'rollback-command',
+        approvals: [],
+        attempt: 0,
+        requiredApprovals: 2,
+        startedBy: 'U0BOB',
+        requestedBy: 'U0ALICE',
+      });
       expect(a.id).toMatch(/^[A-Za-z0-9_.~:+-]+$/);
     });
     it('compareVersions orders semantic versions', () => {

@@ -51,7 +51,11 @@ describe('decideWatchdogAction', () => {
     });
     const noted = run({ lastWatchdogNoteAt: at(121).toISOString() });
     expect(decideWatchdogAction({ run: noted, observation: state('running'), now: at(200), policy })).toEqual({ kind: 'wait', reason: 'noted-recently' });
-    expect(decideWatchdogAction({ run: noted, observation: state('queued'), now: at(241), policy })).toMatchObject({ kind: 'note-running', state: 'queued', minutes: 241 });
+    expect(decideWatchdogAction({ run: noted, observation: state('queued'), now: at(241), policy })).toMatchObject({
+      kind: 'note-running',
+      state: 'queued',
+      minutes: 241,
+    });
   });
 
   it('notes an unknown or missing run once, keeps asking for one more staleAfter, then stops', () => {
@@ -70,12 +74,18 @@ describe('decideWatchdogAction', () => {
       reason: 'unknown',
     });
     // The run turned up after the note: it is handled like any other.
-    expect(decideWatchdogAction({ run: run(), observation: state('failed'), now: at(200), policy, unknownNotedAt: notedAt })).toMatchObject({ kind: 'alert-failed' });
+    expect(decideWatchdogAction({ run: run(), observation: state('failed'), now: at(200), policy, unknownNotedAt: notedAt })).toMatchObject({
+      kind: 'alert-failed',
+    });
   });
 
   it('notes a run without a run id once and stops watching it at once', () => {
     const noIds = run({ runId: undefined, dagId: undefined, runKey: 'fraud-detector@1.4.0' });
-    expect(decideWatchdogAction({ run: noIds, observation: { kind: 'no-run-id' }, now: at(130), policy })).toEqual({ kind: 'note-unknown', minutes: 130, reason: 'no-run-id' });
+    expect(decideWatchdogAction({ run: noIds, observation: { kind: 'no-run-id' }, now: at(130), policy })).toEqual({
+      kind: 'note-unknown',
+      minutes: 130,
+      reason: 'no-run-id',
+    });
     expect(decideWatchdogAction({ run: noIds, observation: { kind: 'no-run-id' }, now: at(131), policy, unknownNotedAt: at(130) })).toEqual({
       kind: 'stop-watching',
       reason: 'unknown',
@@ -96,7 +106,10 @@ describe('decideWatchdogAction', () => {
     const error: WatchdogObservation = { kind: 'error', code: 'MLOPS_TRIGGER_FAILED', message: 'HTTP 502' };
     const since = at(121);
     expect(decideWatchdogAction({ run: run(), observation: error, now: at(121), policy })).toEqual({ kind: 'wait', reason: 'trigger-error' });
-    expect(decideWatchdogAction({ run: run(), observation: error, now: at(240), policy, unreadable: { since } })).toEqual({ kind: 'wait', reason: 'trigger-error' });
+    expect(decideWatchdogAction({ run: run(), observation: error, now: at(240), policy, unreadable: { since } })).toEqual({
+      kind: 'wait',
+      reason: 'trigger-error',
+    });
     expect(decideWatchdogAction({ run: run(), observation: error, now: at(241), policy, unreadable: { since } })).toEqual({
       kind: 'alert-unreadable',
       minutes: 241,
@@ -104,9 +117,14 @@ describe('decideWatchdogAction', () => {
       code: 'MLOPS_TRIGGER_FAILED',
       message: 'HTTP 502',
     });
-    expect(decideWatchdogAction({ run: run(), observation: error, now: at(400), policy, unreadable: { since, alertedAt: at(241) } })).toEqual({ kind: 'wait', reason: 'trigger-error' });
+    expect(decideWatchdogAction({ run: run(), observation: error, now: at(400), policy, unreadable: { since, alertedAt: at(241) } })).toEqual({
+      kind: 'wait',
+      reason: 'trigger-error',
+    });
     const short = { ...policy, unreadableAlertAfterMs: 10 * MIN };
-    expect(decideWatchdogAction({ run: run(), observation: error, now: at(131), policy: short, unreadable: { since } })).toMatchObject({ kind: 'alert-unreadable' });
+    expect(decideWatchdogAction({ run: run(), observation: error, now: at(131), policy: short, unreadable: { since } })).toMatchObject({
+      kind: 'alert-unreadable',
+    });
   });
 
   it('a run the trigger says does not exist (not_found) is noted like a missing run', () => {

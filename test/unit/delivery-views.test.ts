@@ -13,17 +13,46 @@ import type { SlackMessage } from '../../views/slack-message';
 import { slackLimitProblems } from './slack-limit-checks';
 
 const RUN = { dagId: 'fraud_detector_training', runId: 'manual__2026-11-24T09:12:03+00:00', url: 'https://mwaa.example.com/dags/fraud_detector_training/grid' };
-const started: PipelineEvent = { id: 'e1', type: 'training.started', model: 'fraud-detector', timestamp: '2026-11-24T09:12:03Z', run: RUN, requestedBy: 'U0ALICE' };
-const succeeded: PipelineEvent = { id: 'e2', type: 'training.succeeded', model: 'fraud-detector', version: '1.4.0', timestamp: '2026-11-24T10:42:00Z', run: RUN, trainingJob: 'fraud-detector-1-4-0-2026-11-24-09-12-03', metrics: { 'validation:f1': 0.91 } };
+const started: PipelineEvent = {
+  id: 'e1',
+  type: 'training.started',
+  model: 'fraud-detector',
+  timestamp: '2026-11-24T09:12:03Z',
+  run: RUN,
+  requestedBy: 'U0ALICE',
+};
+const succeeded: PipelineEvent = {
+  id: 'e2',
+  type: 'training.succeeded',
+  model: 'fraud-detector',
+  version: '1.4.0',
+  timestamp: '2026-11-24T10:42:00Z',
+  run: RUN,
+  trainingJob: 'fraud-detector-1-4-0-2026-11-24-09-12-03',
+  metrics: { 'validation:f1': 0.91 },
+};
 const failed: PipelineEvent = {
   id: 'e3',
   type: 'training.failed',
   model: 'fraud-detector',
   timestamp: '2026-11-24T09:40:00Z',
   run: RUN,
-  error: { task: 'train_model', message: 'ResourceLimitExceeded: ml.p3.2xlarge limit is 1', logUrl: 'https://mwaa.example.com/log?dag_id=x&task_id=train_model' },
+  error: {
+    task: 'train_model',
+    message: 'ResourceLimitExceeded: ml.p3.2xlarge limit is 1',
+    logUrl: 'https://mwaa.example.com/log?dag_id=x&task_id=train_model',
+  },
 };
-const deployed: PipelineEvent = { id: 'e4', type: 'deployment.succeeded', model: 'fraud-detector', version: '1.4.0', timestamp: '2026-11-24T11:09:00Z', run: { dagId: 'fraud_detector_deployment', runId: 'mlops_deploy__x__1' }, endpoint: 'fraud-detector-prod', metrics: { f1: 0.91 } };
+const deployed: PipelineEvent = {
+  id: 'e4',
+  type: 'deployment.succeeded',
+  model: 'fraud-detector',
+  version: '1.4.0',
+  timestamp: '2026-11-24T11:09:00Z',
+  run: { dagId: 'fraud_detector_deployment', runId: 'mlops_deploy__x__1' },
+  endpoint: 'fraud-detector-prod',
+  metrics: { f1: 0.91 },
+};
 const alarm: AlarmAlert = {
   id: 'alarm:1',
   alarmName: 'fraud-detector-prod-model-latency-p99',
@@ -44,20 +73,25 @@ const ok = (m: SlackMessage) => expect(slackLimitProblems(m)).toEqual([]);
 const nasty = (maxLength: number) => fc.string({ unit: fc.constantFrom('&', '<', '>', '`', '```', '*', '|', '\n', 'a', ' ', '😀', 'é'), maxLength });
 const url = fc.constantFrom('https://example.com/a?b=1&c=<2>', `https://example.com/${'x'.repeat(1990)}`, 'https://example.com/|pipe');
 const arbitraryEvent = (type: PipelineEvent['type']) =>
-  fc.record({
-    model: nasty(100).filter((s) => s.length > 0),
-    version: fc.constantFrom('1.4.0', `1.0.0-${'a'.repeat(200)}`),
-    runId: nasty(250).filter((s) => s.length > 0),
-    dagId: nasty(250).filter((s) => s.length > 0),
-    trainingJob: nasty(200),
-    task: nasty(250),
-    message: nasty(5000),
-    runUrl: url,
-    links: fc.dictionary(nasty(30), url, { maxKeys: 30 }),
-    metrics: fc.dictionary(nasty(100).filter((s) => s.length > 0), fc.double({ noNaN: true, noDefaultInfinity: true }), { maxKeys: 60 }),
-    endpoint: nasty(63),
-  }).map(
-    (r): PipelineEvent => ({
+  fc
+    .record({
+      model: nasty(100).filter((s) => s.length > 0),
+      version: fc.constantFrom('1.4.0', `1.0.0-${'a'.repeat(200)}`),
+      runId: nasty(250).filter((s) => s.length > 0),
+      dagId: nasty(250).filter((s) => s.length > 0),
+      trainingJob: nasty(200),
+      task: nasty(250),
+      message: nasty(5000),
+      runUrl: url,
+      links: fc.dictionary(nasty(30), url, { maxKeys: 30 }),
+      metrics: fc.dictionary(
+        nasty(100).filter((s) => s.length > 0),
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        { maxKeys: 60 },
+      ),
+      endpoint: nasty(63),
+    })
+    .map((r): PipelineEvent => ({
       id: 'x',
       type,
       model: r.model,
@@ -70,8 +104,7 @@ const arbitraryEvent = (type: PipelineEvent['type']) =>
       links: r.links,
       error: { task: r.task, message: r.message, logUrl: r.runUrl },
       requestedBy: 'U0ALICE',
-    }),
-  );
+    }));
 
 describe('training-started-view', () => {
   it('says who started what, with the run, the job and links, and a fallback text', () => {
@@ -84,7 +117,10 @@ describe('training-started-view', () => {
   });
   it('matches its snapshot', () => expect(trainingStartedView({ event: started, startedBy: 'U0ALICE' })).toMatchSnapshot());
   it('stays within Slack limits whatever the event holds', () => {
-    fc.assert(fc.property(arbitraryEvent('training.started'), (event) => slackLimitProblems(trainingStartedView({ event, startedBy: 'U0ALICE' })).length === 0), { numRuns: 150 });
+    fc.assert(
+      fc.property(arbitraryEvent('training.started'), (event) => slackLimitProblems(trainingStartedView({ event, startedBy: 'U0ALICE' })).length === 0),
+      { numRuns: 150 },
+    );
   });
 });
 
@@ -104,9 +140,16 @@ describe('training-succeeded-view', () => {
     expect(trainingSucceededView({ event: succeeded, runStartedAt: '2026-11-24T09:12:03Z' }).text).toContain('in 1h 29m');
     expect(trainingSucceededView({ event: succeeded }).text).not.toContain(' in ');
   });
-  it('matches its snapshot', () => expect(trainingSucceededView({ event: succeeded, job: { billableSeconds: 2385, instanceType: 'ml.m5.xlarge', instanceCount: 1 } })).toMatchSnapshot());
+  it('matches its snapshot', () =>
+    expect(trainingSucceededView({ event: succeeded, job: { billableSeconds: 2385, instanceType: 'ml.m5.xlarge', instanceCount: 1 } })).toMatchSnapshot());
   it('stays within Slack limits whatever the event holds', () => {
-    fc.assert(fc.property(arbitraryEvent('training.succeeded'), (event) => slackLimitProblems(trainingSucceededView({ event, job: { instanceType: 'x'.repeat(500), billableSeconds: 1e12 } })).length === 0), { numRuns: 150 });
+    fc.assert(
+      fc.property(
+        arbitraryEvent('training.succeeded'),
+        (event) => slackLimitProblems(trainingSucceededView({ event, job: { instanceType: 'x'.repeat(500), billableSeconds: 1e12 } })).length === 0,
+      ),
+      { numRuns: 150 },
+    );
   });
 });
 
@@ -124,7 +167,9 @@ describe('failure-alert-view', () => {
   });
   it('shows the count of a grouped alert and the number of a repeated failure', () => {
     expect(failureAlertView({ event: failed, count: 3, windowMinutes: 10 }).text).toContain('training failed (3 failures in 10 min)');
-    expect(failureAlertView({ event: { ...failed, type: 'deployment.failed', version: '1.4.0' }, occurrence: 2 }).text).toContain('Failure 2: fraud-detector 1.4.0 deployment failed');
+    expect(failureAlertView({ event: { ...failed, type: 'deployment.failed', version: '1.4.0' }, occurrence: 2 }).text).toContain(
+      'Failure 2: fraud-detector 1.4.0 deployment failed',
+    );
   });
   it('cuts a long error inside its code block and says the full text is in the thread', () => {
     const message = `${'line with <tags> & stuff\n'.repeat(400)}END`;
@@ -139,7 +184,11 @@ describe('failure-alert-view', () => {
   it('matches its snapshot', () => expect(failureAlertView({ event: failed, count: 2, windowMinutes: 10 })).toMatchSnapshot());
   it('stays within Slack limits whatever the event holds', () => {
     fc.assert(
-      fc.property(arbitraryEvent('training.failed'), fc.integer({ min: 1, max: 1e9 }), (event, count) => slackLimitProblems(failureAlertView({ event, count, windowMinutes: 10, occurrence: count, modelChannel: 'C0FRAUD' })).length === 0),
+      fc.property(
+        arbitraryEvent('training.failed'),
+        fc.integer({ min: 1, max: 1e9 }),
+        (event, count) => slackLimitProblems(failureAlertView({ event, count, windowMinutes: 10, occurrence: count, modelChannel: 'C0FRAUD' })).length === 0,
+      ),
       { numRuns: 150 },
     );
   });
@@ -149,7 +198,14 @@ describe('error-detail-view', () => {
   const unescape = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
   const contentOf = (m: SlackMessage) =>
     (m.blocks.slice(1) as { text: { text: string } }[])
-      .map((b) => unescape(b.text.text.replace(/^```|```$/g, '').replace(/^\u200b(?=`)/, '').replace(/(?<=`)\u200b$/, '')))
+      .map((b) =>
+        unescape(
+          b.text.text
+            .replace(/^```|```$/g, '')
+            .replace(/^\u200b(?=`)/, '')
+            .replace(/(?<=`)\u200b$/, ''),
+        ),
+      )
       .join('');
   it('carries the whole error across code blocks of at most 3,000 characters', () => {
     const text = Array.from({ length: 300 }, (_, i) => `frame ${i}: <module> & \`x\``).join('\n');
@@ -157,7 +213,15 @@ describe('error-detail-view', () => {
     ok(m);
     expect(m.blocks.length).toBeGreaterThan(2);
     expect(contentOf(m)).toBe(text);
-    fc.assert(fc.property(nasty(8000), (t) => slackLimitProblems(errorDetailView({ title: 'x', text: t })).length === 0 && contentOf(errorDetailView({ title: 'x', text: t })) === breakFences(t).replace(/\r\n?/g, '\n')), { numRuns: 100 });
+    fc.assert(
+      fc.property(
+        nasty(8000),
+        (t) =>
+          slackLimitProblems(errorDetailView({ title: 'x', text: t })).length === 0 &&
+          contentOf(errorDetailView({ title: 'x', text: t })) === breakFences(t).replace(/\r\n?/g, '\n'),
+      ),
+      { numRuns: 100 },
+    );
   });
   it('matches its snapshot', () => expect(errorDetailView({ title: 'Full error', text: 'Traceback:\n  File "train.py"\nMemoryError' })).toMatchSnapshot());
 });
@@ -172,7 +236,9 @@ describe('run-top-message-view', () => {
     expect(stage.elements[0]?.text).toContain('started ✓ → trained ✓ → *evaluated* → deploying → live');
     expect(m.blocks.slice(1)).toEqual(body.blocks);
     expect(m.text).toBe(`[evaluated] ${body.text}`);
-    expect((runTopMessageView({ stage: 'failed', body }).blocks[0] as { elements: { text: string }[] }).elements[0]?.text).toContain(':red_circle: Stage: *failed*');
+    expect((runTopMessageView({ stage: 'failed', body }).blocks[0] as { elements: { text: string }[] }).elements[0]?.text).toContain(
+      ':red_circle: Stage: *failed*',
+    );
   });
   it('keeps within 50 blocks even under a full body', () => {
     const full: SlackMessage = { text: 'x', blocks: Array.from({ length: 50 }, () => ({ type: 'divider' as const })) };
@@ -186,17 +252,37 @@ describe('deployment-event-view', () => {
     const startedView = deploymentEventView({ event: { ...deployed, type: 'deployment.started' }, endpoint: 'fraud-detector-prod' });
     ok(startedView);
     expect(startedView.text).toBe('Deploying fraud-detector 1.4.0 to fraud-detector-prod');
-    const live = deploymentEventView({ event: deployed, details: { status: 'InService', variants: [{ name: 'AllTraffic', instanceType: 'ml.m5.large', instanceCount: 2 }] } });
+    const live = deploymentEventView({
+      event: deployed,
+      details: { status: 'InService', variants: [{ name: 'AllTraffic', instanceType: 'ml.m5.large', instanceCount: 2 }] },
+    });
     ok(live);
     expect(live.text).toBe('fraud-detector 1.4.0 is live on fraud-detector-prod');
     expect(all(live)).toContain('fraud-detector-prod (InService)');
     expect(all(live)).toContain('AllTraffic: ml.m5.large × 2');
     expect(all(live)).toContain('F1 0.91');
   });
-  it('matches its snapshot', () => expect(deploymentEventView({ event: deployed, details: { status: 'InService', variants: [{ name: 'AllTraffic', instanceType: 'ml.m5.large', instanceCount: 2 }] } })).toMatchSnapshot());
+  it('matches its snapshot', () =>
+    expect(
+      deploymentEventView({
+        event: deployed,
+        details: { status: 'InService', variants: [{ name: 'AllTraffic', instanceType: 'ml.m5.large', instanceCount: 2 }] },
+      }),
+    ).toMatchSnapshot());
   it('stays within Slack limits whatever the event holds', () => {
-    const variants = Array.from({ length: 100 }, (_, i) => ({ name: `v${i}-${'x'.repeat(100)}`, instanceType: 'ml.'.repeat(50), instanceCount: i, weight: 0.5 }));
-    fc.assert(fc.property(arbitraryEvent('deployment.succeeded'), (event) => slackLimitProblems(deploymentEventView({ event, details: { status: 'InService', variants } })).length === 0), { numRuns: 100 });
+    const variants = Array.from({ length: 100 }, (_, i) => ({
+      name: `v${i}-${'x'.repeat(100)}`,
+      instanceType: 'ml.'.repeat(50),
+      instanceCount: i,
+      weight: 0.5,
+    }));
+    fc.assert(
+      fc.property(
+        arbitraryEvent('deployment.succeeded'),
+        (event) => slackLimitProblems(deploymentEventView({ event, details: { status: 'InService', variants } })).length === 0,
+      ),
+      { numRuns: 100 },
+    );
   });
 });
 
@@ -220,8 +306,15 @@ describe('alarm-alert-view', () => {
   it('matches its snapshot', () => expect(alarmAlertView({ alarm })).toMatchSnapshot());
   it('stays within Slack limits whatever the alarm holds', () => {
     fc.assert(
-      fc.property(nasty(255), nasty(10_000), fc.dictionary(nasty(255), nasty(255), { maxKeys: 30 }), fc.constantFrom('ALARM', 'OK', 'INSUFFICIENT_DATA' as const), (name, reason, dimensions, state) =>
-        slackLimitProblems(alarmAlertView({ alarm: { ...alarm, alarmName: name || 'a', reason, dimensions, state, description: reason.slice(0, 1024) }, count: 3 })).length === 0,
+      fc.property(
+        nasty(255),
+        nasty(10_000),
+        fc.dictionary(nasty(255), nasty(255), { maxKeys: 30 }),
+        fc.constantFrom('ALARM', 'OK', 'INSUFFICIENT_DATA' as const),
+        (name, reason, dimensions, state) =>
+          slackLimitProblems(
+            alarmAlertView({ alarm: { ...alarm, alarmName: name || 'a', reason, dimensions, state, description: reason.slice(0, 1024) }, count: 3 }),
+          ).length === 0,
       ),
       { numRuns: 150 },
     );
@@ -248,12 +341,49 @@ describe('every view at the limits of the event schema', () => {
   });
   it.each([
     ['training-started', () => trainingStartedView({ event: worst('training.started'), startedBy: 'U0ALICE' })],
-    ['training-succeeded', () => trainingSucceededView({ event: worst('training.succeeded'), job: { instanceType: huge(500), billableSeconds: 1e15, startedAt: 'x', endedAt: 'y' } })],
-    ['failure-alert', () => failureAlertView({ event: worst('training.failed'), count: Number.MAX_SAFE_INTEGER, occurrence: 1e9, windowMinutes: 1440, modelChannel: 'C0FRAUD' })],
+    [
+      'training-succeeded',
+      () =>
+        trainingSucceededView({ event: worst('training.succeeded'), job: { instanceType: huge(500), billableSeconds: 1e15, startedAt: 'x', endedAt: 'y' } }),
+    ],
+    [
+      'failure-alert',
+      () =>
+        failureAlertView({ event: worst('training.failed'), count: Number.MAX_SAFE_INTEGER, occurrence: 1e9, windowMinutes: 1440, modelChannel: 'C0FRAUD' }),
+    ],
     ['error-detail', () => errorDetailView({ title: huge(5000), text: huge(200_000) })],
-    ['run-top-message', () => runTopMessageView({ stage: 'deploying', body: failureAlertView({ event: worst('deployment.failed') }), run: worst('deployment.failed').run ?? {} })],
-    ['deployment-event', () => deploymentEventView({ event: worst('deployment.succeeded'), endpoint: huge(63), details: { status: huge(100), variants: Array.from({ length: 200 }, (_, i) => ({ name: huge(63), instanceType: huge(100), instanceCount: i, weight: i })) } })],
-    ['alarm-alert', () => alarmAlertView({ alarm: { ...alarm, alarmName: huge(255), reason: huge(10_000), description: huge(1024), oldState: huge(100), dimensions: Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`${huge(200)}${i}`, huge(255)])) }, count: 1e9, modelChannel: 'C0FRAUD' })],
+    [
+      'run-top-message',
+      () => runTopMessageView({ stage: 'deploying', body: failureAlertView({ event: worst('deployment.failed') }), run: worst('deployment.failed').run ?? {} }),
+    ],
+    [
+      'deployment-event',
+      () =>
+        deploymentEventView({
+          event: worst('deployment.succeeded'),
+          endpoint: huge(63),
+          details: {
+            status: huge(100),
+            variants: Array.from({ length: 200 }, (_, i) => ({ name: huge(63), instanceType: huge(100), instanceCount: i, weight: i })),
+          },
+        }),
+    ],
+    [
+      'alarm-alert',
+      () =>
+        alarmAlertView({
+          alarm: {
+            ...alarm,
+            alarmName: huge(255),
+            reason: huge(10_000),
+            description: huge(1024),
+            oldState: huge(100),
+            dimensions: Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`${huge(200)}${i}`, huge(255)])),
+          },
+          count: 1e9,
+          modelChannel: 'C0FRAUD',
+        }),
+    ],
   ])('%s stays within Slack limits', (_name, render) => {
     expect(slackLimitProblems(render())).toEqual([]);
   });

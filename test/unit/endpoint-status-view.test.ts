@@ -92,7 +92,16 @@ describe('endpointStatusView', () => {
 
 describe('endpointsSummaryView', () => {
   const rows: EndpointSummaryRow[] = [
-    { endpoint: 'fraud-detector-prod', model: 'fraud-detector', status: 'InService', deployedVersion: '1.4.0', invocations: 6543, p99Ms: 49.5, errors4xx: 6, errors5xx: 0 },
+    {
+      endpoint: 'fraud-detector-prod',
+      model: 'fraud-detector',
+      status: 'InService',
+      deployedVersion: '1.4.0',
+      invocations: 6543,
+      p99Ms: 49.5,
+      errors4xx: 6,
+      errors5xx: 0,
+    },
     { endpoint: 'churn-predictor-prod', model: 'churn-predictor', problem: 'Endpoint churn-predictor-prod does not exist in this AWS account and region.' },
     { endpoint: 'reco-prod', model: 'reco', status: 'Updating', metricsProblem: 'AWS is limiting the rate of cloudwatch:GetMetricData calls' },
   ];
@@ -100,7 +109,9 @@ describe('endpointsSummaryView', () => {
 
   it('has one line per endpoint with status, version, invocations, p99 and errors', () => {
     const text = blocksText(view.blocks);
-    expect(text).toContain(':large_green_circle: *fraud-detector-prod* (fraud-detector) · InService · version 1.4.0 · 6,543 calls/h · p99 49.5 ms · errors 6 4XX / 0 5XX');
+    expect(text).toContain(
+      ':large_green_circle: *fraud-detector-prod* (fraud-detector) · InService · version 1.4.0 · 6,543 calls/h · p99 49.5 ms · errors 6 4XX / 0 5XX',
+    );
     expect(text).toContain(':grey_question: *churn-predictor-prod* (churn-predictor) · unavailable: Endpoint churn-predictor-prod does not exist');
     expect(text).toContain(':large_yellow_circle: *reco-prod* (reco) · Updating · version unknown · metrics unavailable: AWS is limiting');
     expect(view.text).toMatch(/^3 endpoints: 1 InService, 1 other, 1 unavailable/);

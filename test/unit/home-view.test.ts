@@ -18,7 +18,16 @@ const input: HomeViewInput = {
   windowMinutes: 60,
   models: [fraud, churn],
   endpoints: [
-    { endpoint: 'fraud-detector-prod', model: 'fraud-detector', status: 'InService', deployedVersion: '1.4.0', invocations: 100, p99Ms: 40, errors4xx: 0, errors5xx: 1 },
+    {
+      endpoint: 'fraud-detector-prod',
+      model: 'fraud-detector',
+      status: 'InService',
+      deployedVersion: '1.4.0',
+      invocations: 100,
+      p99Ms: 40,
+      errors4xx: 0,
+      errors5xx: 1,
+    },
     { endpoint: 'churn-predictor-prod', model: 'churn-predictor', problem: 'throttled' },
   ],
   recent: [{ at: '2026-11-24T10:00:00Z', model: 'fraud-detector', version: '1.4.0', action: 'deployed', actor: 'pipeline' }],
@@ -50,8 +59,19 @@ describe('homeView', () => {
   });
 
   it('never exceeds 100 blocks, however many models, endpoints and pending candidates', () => {
-    const models = Array.from({ length: 300 }, (_, i) => ({ ...fraud, model: `model-${i}`, pending: Array.from({ length: 5 }, (_, j) => ({ ...fraud.pending[0], version: `1.${j}.0` })) }) as ModelOverview);
-    const big = homeView({ ...input, models, endpoints: Array.from({ length: 300 }, (_, i) => ({ ...input.endpoints[0], endpoint: `ep-${i}-${'x'.repeat(50)}` }) as HomeViewInput['endpoints'][number]) });
+    const models = Array.from(
+      { length: 300 },
+      (_, i) =>
+        ({ ...fraud, model: `model-${i}`, pending: Array.from({ length: 5 }, (_, j) => ({ ...fraud.pending[0], version: `1.${j}.0` })) }) as ModelOverview,
+    );
+    const big = homeView({
+      ...input,
+      models,
+      endpoints: Array.from(
+        { length: 300 },
+        (_, i) => ({ ...input.endpoints[0], endpoint: `ep-${i}-${'x'.repeat(50)}` }) as HomeViewInput['endpoints'][number],
+      ),
+    });
     expect(big.blocks.length).toBeLessThanOrEqual(100);
     expect(slackLimitProblems(big, 100)).toEqual([]);
     expect(blocksText(big.blocks)).toMatch(/…and \d+ more; `\/mlops models` lists them all/);

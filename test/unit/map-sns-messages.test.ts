@@ -27,8 +27,12 @@ describe('EventBridge "SageMaker Training Job State Change" → pipeline events'
       if (!m.ok) throw new Error(m.ignored);
       expect(parsePipelineEvent(m.event)).toMatchObject({ ok: true });
     }
-    expect(started).toMatchObject({ event: { type: 'training.started', model: 'fraud-detector', version: '1.4.0', id: 'sagemaker:fraud-detector-1-4-0-2026-11-24-09-12-03:InProgress' } });
-    expect(succeeded).toMatchObject({ event: { type: 'training.succeeded', metrics: { 'validation:f1': 0.91, 'validation:precision': 0.93 }, timestamp: '2026-11-24T10:41:55.000Z' } });
+    expect(started).toMatchObject({
+      event: { type: 'training.started', model: 'fraud-detector', version: '1.4.0', id: 'sagemaker:fraud-detector-1-4-0-2026-11-24-09-12-03:InProgress' },
+    });
+    expect(succeeded).toMatchObject({
+      event: { type: 'training.succeeded', metrics: { 'validation:f1': 0.91, 'validation:precision': 0.93 }, timestamp: '2026-11-24T10:41:55.000Z' },
+    });
     expect(failed).toMatchObject({ event: { type: 'training.failed', error: { message: expect.stringContaining('CUDA out of memory') } } });
     expect(stopped).toMatchObject({ event: { type: 'training.failed', error: { message: expect.stringContaining('was stopped') } } });
     // One run per job, so the job's messages share a thread.
@@ -38,7 +42,13 @@ describe('EventBridge "SageMaker Training Job State Change" → pipeline events'
   });
 
   it('prefers the mlops:* tags (map or [{Key,Value}]) and can join the Airflow run', () => {
-    const tagged = mapTrainingJobEvent(trainingJobStateChange('Completed', { jobName: 'job-89c96cc8', tags: { 'mlops:model': 'churn-predictor', 'mlops:version': '3.1.0', 'mlops:run-id': 'manual__2026', 'mlops:requested-by': 'U0BOB' } }), MODELS);
+    const tagged = mapTrainingJobEvent(
+      trainingJobStateChange('Completed', {
+        jobName: 'job-89c96cc8',
+        tags: { 'mlops:model': 'churn-predictor', 'mlops:version': '3.1.0', 'mlops:run-id': 'manual__2026', 'mlops:requested-by': 'U0BOB' },
+      }),
+      MODELS,
+    );
     expect(tagged).toMatchObject({ ok: true, event: { model: 'churn-predictor', version: '3.1.0', run: { runId: 'manual__2026' }, requestedBy: 'U0BOB' } });
     const asList = trainingJobStateChange('InProgress', { jobName: 'job-1' });
     (asList.detail as Record<string, unknown>)['Tags'] = [{ Key: 'mlops:model', Value: 'fraud-detector' }];
@@ -46,8 +56,14 @@ describe('EventBridge "SageMaker Training Job State Change" → pipeline events'
   });
 
   it('ignores, with a reason, jobs it cannot attribute and statuses it does not report', () => {
-    expect(mapTrainingJobEvent(trainingJobStateChange('Completed', { jobName: '89c96cc8-dded-4739' }), MODELS)).toMatchObject({ ok: false, ignored: expect.stringContaining('mlops:model') });
-    expect(mapTrainingJobEvent(trainingJobStateChange('Completed', { jobName: 'x', tags: { 'mlops:model': 'fraud-detector' } }), MODELS)).toMatchObject({ ok: false, ignored: expect.stringContaining('version') });
+    expect(mapTrainingJobEvent(trainingJobStateChange('Completed', { jobName: '89c96cc8-dded-4739' }), MODELS)).toMatchObject({
+      ok: false,
+      ignored: expect.stringContaining('mlops:model'),
+    });
+    expect(mapTrainingJobEvent(trainingJobStateChange('Completed', { jobName: 'x', tags: { 'mlops:model': 'fraud-detector' } }), MODELS)).toMatchObject({
+      ok: false,
+      ignored: expect.stringContaining('version'),
+    });
     const stopping = trainingJobStateChange('InProgress');
     (stopping.detail as Record<string, unknown>)['TrainingJobStatus'] = 'Stopping';
     expect(mapTrainingJobEvent(stopping, MODELS).ok).toBe(false);
@@ -76,7 +92,16 @@ describe('CloudWatch alarm notifications', () => {
   });
   it('reads metric-math alarms and leaves the model unknown for other endpoints', () => {
     const math = cloudwatchAlarm('ALARM', {
-      Trigger: { Metrics: [{ Id: 'm1', MetricStat: { Metric: { Namespace: 'AWS/SageMaker', MetricName: 'Invocation5XXErrors', Dimensions: [{ name: 'EndpointName', value: 'other-endpoint' }] } } }] },
+      Trigger: {
+        Metrics: [
+          {
+            Id: 'm1',
+            MetricStat: {
+              Metric: { Namespace: 'AWS/SageMaker', MetricName: 'Invocation5XXErrors', Dimensions: [{ name: 'EndpointName', value: 'other-endpoint' }] },
+            },
+          },
+        ],
+      },
     });
     expect(mapCloudwatchAlarm(math, endpoints, new Date())).toMatchObject({ endpoint: 'other-endpoint', metric: { name: 'Invocation5XXErrors' } });
     expect(mapCloudwatchAlarm(math, endpoints, new Date())?.model).toBeUndefined();

@@ -4,13 +4,17 @@ import { createMetrics, METRIC_LABEL_VALUES } from '../../src/observability/crea
 /** A metric whose label has no closed set would count every value as `other`: each label needs one. */
 describe('createMetrics: closed label sets', () => {
   const metrics = createMetrics();
-  const labelled = Object.entries(metrics).filter((entry): entry is [string, Counter<string> | Histogram<string>] => entry[1] instanceof Counter || entry[1] instanceof Histogram);
+  const labelled = Object.entries(metrics).filter(
+    (entry): entry is [string, Counter<string> | Histogram<string>] => entry[1] instanceof Counter || entry[1] instanceof Histogram,
+  );
 
   it('every label of every metric has a closed set of values (status: 3-digit codes)', () => {
     const labelsOf = (metric: unknown) => (metric as { labelNames?: string[] }).labelNames ?? [];
     expect(labelled.flatMap(([, m]) => labelsOf(m)).length).toBeGreaterThan(15);
     const missing = labelled.flatMap(([name, metric]) =>
-      labelsOf(metric).filter((label) => label !== 'status' && !(label in METRIC_LABEL_VALUES)).map((label) => `${name}.${label}`),
+      labelsOf(metric)
+        .filter((label) => label !== 'status' && !(label in METRIC_LABEL_VALUES))
+        .map((label) => `${name}.${label}`),
     );
     expect(missing).toEqual([]);
   });

@@ -9,10 +9,20 @@ const fraud: ModelOverview = {
   deployed: { version: '1.4.0', deployedAt: '2026-11-21T12:00:00Z' },
   latestCandidate: { version: '1.5.0', state: 'pending', createdAt: '2026-11-24T10:00:00Z', primaryMetric: { name: 'f1', value: 0.9312 } },
   pending: [{ version: '1.5.0', candidateId: 'c1', approvals: 1, required: 2, channel: 'C0FRAUD', ts: '1.2' }],
-  lastFailure: { at: '2026-11-24T07:00:00Z', type: 'training.failed', task: 'train_model', message: 'ResourceLimitExceeded <ml.p3>', logUrl: 'https://logs.example.com/x' },
+  lastFailure: {
+    at: '2026-11-24T07:00:00Z',
+    type: 'training.failed',
+    task: 'train_model',
+    message: 'ResourceLimitExceeded <ml.p3>',
+    logUrl: 'https://logs.example.com/x',
+  },
   sagemaker: { ok: true, latest: { name: 'fraud-detector-1-5-0', createdAt: '2026-11-24T09:00:00Z' } },
 };
-const churn: ModelOverview = { model: 'churn-predictor', pending: [], sagemaker: { ok: false, reason: "The bot's AWS role is not allowed to call sagemaker:ListModels." } };
+const churn: ModelOverview = {
+  model: 'churn-predictor',
+  pending: [],
+  sagemaker: { ok: false, reason: "The bot's AWS role is not allowed to call sagemaker:ListModels." },
+};
 
 describe('modelsView', () => {
   const view = modelsView({ models: [fraud, churn], now });

@@ -18,7 +18,8 @@ describe('the one escape helper', () => {
   it('mentions only Slack user ids; anything else is escaped text', () => {
     expect(userMention('U0ALICE')).toBe('<@U0ALICE>');
     expect(userMention('W0GRID')).toBe('<@W0GRID>');
-    for (const bad of ['<!channel>', 'U0A>|<!here', 'alice@corp.example', 'C0CHANNEL', 'u0lower', '']) expect(liveMarkupProblems({ text: userMention(bad) })).toEqual([]);
+    for (const bad of ['<!channel>', 'U0A>|<!here', 'alice@corp.example', 'C0CHANNEL', 'u0lower', ''])
+      expect(liveMarkupProblems({ text: userMention(bad) })).toEqual([]);
   });
 });
 
@@ -30,7 +31,14 @@ describe('slackLink: links only to https URLs, built so nothing can break out', 
   });
 
   it('refuses anything but https (http, javascript:, mailto:, userinfo, garbage, too long)', () => {
-    for (const url of ['http://airflow.example.com/x', 'javascript:alert(1)', 'mailto:a@b.example', 'https://user:pw@airflow.example.com/', 'not a url', `https://a.example/${'x'.repeat(1800)}`]) {
+    for (const url of [
+      'http://airflow.example.com/x',
+      'javascript:alert(1)',
+      'mailto:a@b.example',
+      'https://user:pw@airflow.example.com/',
+      'not a url',
+      `https://a.example/${'x'.repeat(1800)}`,
+    ]) {
       expect({ url, link: slackLink(url, 'log') }).toEqual({ url, link: undefined });
     }
   });

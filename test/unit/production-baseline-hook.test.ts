@@ -23,7 +23,14 @@ function candidate(id: string, metrics: Record<string, number>, createdAt: strin
 }
 
 function succeeded(extra: Record<string, unknown>) {
-  const parsed = parsePipelineEvent({ id: `e-${Math.random()}`, type: 'deployment.succeeded', model: 'fraud-detector', version: '1.4.0', timestamp: '2026-11-24T11:00:00Z', ...extra });
+  const parsed = parsePipelineEvent({
+    id: `e-${Math.random()}`,
+    type: 'deployment.succeeded',
+    model: 'fraud-detector',
+    version: '1.4.0',
+    timestamp: '2026-11-24T11:00:00Z',
+    ...extra,
+  });
   if (!parsed.ok) throw new Error(parsed.problems.join('; '));
   return parsed.value;
 }
@@ -36,7 +43,12 @@ describe('productionBaselineHook', () => {
     await candidates.create(candidate('fraud-detector_1.4.0_named', { f1: 0.91 }, '2026-11-24T10:00:00Z'));
     await candidates.create({ ...candidate('fraud-detector_1.4.0_later', { f1: 0.5 }, '2026-11-24T10:30:00Z'), origin: 'deploy-command' });
     await productionBaselineHook({ candidates, production })(succeeded({ candidate_id: 'fraud-detector_1.4.0_named', endpoint: 'fraud-detector-prod' }));
-    expect(await production.current('fraud-detector')).toMatchObject({ version: '1.4.0', candidateId: 'fraud-detector_1.4.0_named', metrics: { f1: 0.91 }, approvedBy: ['U0ALICE'] });
+    expect(await production.current('fraud-detector')).toMatchObject({
+      version: '1.4.0',
+      candidateId: 'fraud-detector_1.4.0_named',
+      metrics: { f1: 0.91 },
+      approvedBy: ['U0ALICE'],
+    });
   });
 
   it('finds the candidate from the bot-made dag_run_id, and is idempotent', async () => {

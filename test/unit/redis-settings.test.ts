@@ -30,14 +30,20 @@ describe('Redis settings (REDIS_URL, REDIS_CLUSTER, REDIS_CA_FILE)', () => {
 
   it('names settings that do not fit together, one line each', () => {
     expect(problems({ REDIS_CLUSTER: 'true' })).toEqual([expect.stringMatching(/^REDIS_CLUSTER: is true but REDIS_URL is not set/)]);
-    expect(problems({ REDIS_URL: 'redis://h:6379/2', REDIS_CLUSTER: 'true' })).toEqual([expect.stringMatching(/^REDIS_URL: a Redis Cluster has only database 0/)]);
+    expect(problems({ REDIS_URL: 'redis://h:6379/2', REDIS_CLUSTER: 'true' })).toEqual([
+      expect.stringMatching(/^REDIS_URL: a Redis Cluster has only database 0/),
+    ]);
     expect(problems({ REDIS_URL: 'redis://h:6379/0', REDIS_CLUSTER: 'true' })).toEqual([]);
-    expect(problems({ REDIS_URL: 'redis://h:6379', REDIS_CA_FILE: pem })).toEqual([expect.stringMatching(/^REDIS_CA_FILE: is set but REDIS_URL is not rediss:\/\//)]);
+    expect(problems({ REDIS_URL: 'redis://h:6379', REDIS_CA_FILE: pem })).toEqual([
+      expect.stringMatching(/^REDIS_CA_FILE: is set but REDIS_URL is not rediss:\/\//),
+    ]);
   });
 
   it('checks REDIS_CA_FILE: present, readable, a PEM certificate', () => {
     expect(problems({ REDIS_URL: 'rediss://h:6379', REDIS_CA_FILE: pem })).toEqual([]);
-    expect(problems({ REDIS_URL: 'rediss://h:6379', REDIS_CA_FILE: join(dir, 'missing.pem') })).toEqual([`REDIS_CA_FILE: file ${join(dir, 'missing.pem')} does not exist`]);
+    expect(problems({ REDIS_URL: 'rediss://h:6379', REDIS_CA_FILE: join(dir, 'missing.pem') })).toEqual([
+      `REDIS_CA_FILE: file ${join(dir, 'missing.pem')} does not exist`,
+    ]);
     expect(problems({ REDIS_URL: 'rediss://h:6379', REDIS_CA_FILE: notPem })).toEqual([expect.stringMatching(/^REDIS_CA_FILE: .* holds no PEM certificate/)]);
     expect(problems({ REDIS_URL: 'rediss://h:6379', REDIS_CA_FILE: dir })).toEqual([expect.stringMatching(/^REDIS_CA_FILE: cannot read /)]);
   });

@@ -10,7 +10,10 @@ import { blocksTextLength, type SlackMessage } from '../../views/slack-message';
  * chat.update (msg_blocks_too_long, SlackLimits.blocksText); answers through response_url are
  * not held to it (bolt-js#2867).
  */
-export function slackLimitProblems(message: SlackMessage, opts: { maxBlocks?: number; maxFallback?: number; maxBlocksText?: number; view?: boolean } = {}): string[] {
+export function slackLimitProblems(
+  message: SlackMessage,
+  opts: { maxBlocks?: number; maxFallback?: number; maxBlocksText?: number; view?: boolean } = {},
+): string[] {
   const problems: string[] = [];
   const check = (ok: boolean, what: string) => {
     if (!ok) problems.push(what);
@@ -30,7 +33,7 @@ export function slackLimitProblems(message: SlackMessage, opts: { maxBlocks?: nu
   const mrkdwn = (text: string, where: string, max: number) => {
     check(text.length <= max, `${where}: ${text.length} characters (limit ${max})`);
     check(text.trim() !== '', `${where}: empty text (Slack refuses it)`);
-    check(((text.match(/```/g) ?? []).length % 2) === 0, `${where}: unbalanced code fence`);
+    check((text.match(/```/g) ?? []).length % 2 === 0, `${where}: unbalanced code fence`);
     const outsideLinks = text.replace(/<[^<>]*>/g, '');
     check(!/&(?!amp;|lt;|gt;)/.test(outsideLinks), `${where}: an unescaped or cut & entity`);
     check(!/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text), `${where}: a split surrogate pair`);
@@ -94,7 +97,14 @@ export function slackLimitProblems(message: SlackMessage, opts: { maxBlocks?: nu
 }
 
 /** A modal (views.open): PLATFORM-FACTS "modal title and button labels 24; private_metadata 3,000; 100 blocks; a view over 250 kB fails". */
-export function modalProblems(view: { title: { text: string }; submit?: { text: string }; close?: { text: string }; private_metadata?: string; callback_id?: string; blocks: SlackMessage['blocks'] }): string[] {
+export function modalProblems(view: {
+  title: { text: string };
+  submit?: { text: string };
+  close?: { text: string };
+  private_metadata?: string;
+  callback_id?: string;
+  blocks: SlackMessage['blocks'];
+}): string[] {
   const problems = slackLimitProblems({ text: 'modal', blocks: view.blocks }, { maxBlocks: 100, view: true });
   const check = (ok: boolean, what: string) => {
     if (!ok) problems.push(what);

@@ -46,11 +46,21 @@ const now = new Date('2026-11-24T12:00:00Z');
 /** One character each (no surrogate pairs, so a string of n units is n characters): mrkdwn control characters and fences. */
 const nastyChar = fc.constantFrom('&', '<', '>', '`', '*', '_', '~', '|', '\n', ' ', 'a', 'é', '!', '@', '#');
 /** Exactly `n` characters, or (sometimes) fewer. */
-const text = (n: number, min = 1) => fc.oneof({ weight: 3, arbitrary: fc.array(nastyChar, { minLength: n, maxLength: n }) }, { weight: 1, arbitrary: fc.array(nastyChar, { minLength: min, maxLength: n }) }).map((a) => a.join(''));
+const text = (n: number, min = 1) =>
+  fc
+    .oneof(
+      { weight: 3, arbitrary: fc.array(nastyChar, { minLength: n, maxLength: n }) },
+      { weight: 1, arbitrary: fc.array(nastyChar, { minLength: min, maxLength: n }) },
+    )
+    .map((a) => a.join(''));
 const fullText = (n: number) => fc.array(nastyChar, { minLength: n, maxLength: n }).map((a) => a.join(''));
-const semverAtMax = fc.array(fc.constantFrom('a', 'Z', '0', '9', '.', '-'), { minLength: B.version - 6, maxLength: B.version - 6 }).map((a) => `1.0.0-${a.join('')}`);
+const semverAtMax = fc
+  .array(fc.constantFrom('a', 'Z', '0', '9', '.', '-'), { minLength: B.version - 6, maxLength: B.version - 6 })
+  .map((a) => `1.0.0-${a.join('')}`);
 /** An https URL of exactly B.url characters whose path holds what would end a Slack link. */
-const urlAtMax = fc.array(fc.constantFrom('a', '|', '<', '>', '&', '%', '!'), { minLength: B.url - 20, maxLength: B.url - 20 }).map((a) => `https://a.example/${a.join('')}`.slice(0, B.url));
+const urlAtMax = fc
+  .array(fc.constantFrom('a', '|', '<', '>', '&', '%', '!'), { minLength: B.url - 20, maxLength: B.url - 20 })
+  .map((a) => `https://a.example/${a.join('')}`.slice(0, B.url));
 const userId = fc.constantFrom('U0ALICE', 'W0123456789ABCDEFGHIJKLMNOPQRS', '<!channel>', 'alice@corp.example');
 
 const maxEvent = (type: PipelineEvent['type']) =>
@@ -67,7 +77,9 @@ const maxEvent = (type: PipelineEvent['type']) =>
       labels: fc.array(fullText(B.matrixLabel), { minLength: B.matrixLabels, maxLength: B.matrixLabels }),
       endpoint: fullText(B.endpoint),
       task: fullText(B.errorTask),
-      message: fc.constantFrom(B.errorMessage, 3000, 1201).chain((n) => fc.constantFrom('<!channel>&`\n', '```', '&&&&', 'x').map((unit) => unit.repeat(Math.ceil(n / unit.length)).slice(0, n))),
+      message: fc
+        .constantFrom(B.errorMessage, 3000, 1201)
+        .chain((n) => fc.constantFrom('<!channel>&`\n', '```', '&&&&', 'x').map((unit) => unit.repeat(Math.ceil(n / unit.length)).slice(0, n))),
       linkNames: fc.uniqueArray(text(B.linkName), { minLength: B.links, maxLength: B.links }),
       commit: fullText(B.lineageCommit),
       image: fullText(B.lineageImage),
@@ -132,12 +144,19 @@ function candidateOf(event: PipelineEvent, state: Candidate['state']): Candidate
   };
 }
 
-const ALLOW = { users: ['U0ALICE', 'U0BOB', 'W0123456789ABCDEFGHIJKLMNOPQRS', ...Array.from({ length: 10 }, (_, i) => `U0APPROVER${i}`)], channels: ['C0FRAUD'], linkHosts: ['a.example'] };
+const ALLOW = {
+  users: ['U0ALICE', 'U0BOB', 'W0123456789ABCDEFGHIJKLMNOPQRS', ...Array.from({ length: 10 }, (_, i) => `U0APPROVER${i}`)],
+  channels: ['C0FRAUD'],
+  linkHosts: ['a.example'],
+};
 
 /** fc.assert without its counterexample dump (inputs of 200 kB): the failing view and its problems only. */
 function check<T extends unknown[]>(property: fc.IProperty<T>, numRuns: number): void {
   const details = fc.check(property, { numRuns, endOnFailure: true });
-  if (details.failed) throw new Error(`after ${details.numRuns} runs (seed ${details.seed}): ${details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance)}`);
+  if (details.failed)
+    throw new Error(
+      `after ${details.numRuns} runs (seed ${details.seed}): ${details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance)}`,
+    );
 }
 
 /** Messages the bot posts with chat.postMessage / chat.update (not response_url answers): also held to SlackLimits.blocksText. */
@@ -151,22 +170,51 @@ function expectFits(name: string, message: SlackMessage, opts: { maxBlocks?: num
 describe('every delivery view at the largest inputs the event schema allows', () => {
   it('training, failure, error detail, deployment and run-top messages', () => {
     check(
-      fc.property(maxEvent('training.failed'), fc.constantFrom(...(['training.started', 'training.succeeded', 'training.failed', 'deployment.started', 'deployment.succeeded', 'deployment.failed'] as const)), (raw, type) => {
-        const event = valid({ ...raw, type });
-        const job = { status: 'Completed', startedAt: '2026-11-24T09:00:00Z', endedAt: '2026-11-24T10:00:00Z', billableSeconds: 1e12, instanceType: 'ml.p4d.24xlarge'.repeat(20), instanceCount: 1e6 };
-        const views: [string, SlackMessage][] = [
-          ['training-started', trainingStartedView({ event, startedBy: event.requestedBy ?? 'U0ALICE' })],
-          ['training-succeeded', trainingSucceededView({ event, job, runStartedAt: '2026-11-24T09:00:00Z' })],
-          ['failure-alert', failureAlertView({ event, count: Number.MAX_SAFE_INTEGER, occurrence: 1e9, windowMinutes: 1440, modelChannel: 'C0FRAUD' })],
-          ['error-detail', errorDetailView({ title: `Full error of ${event.model} ${event.version ?? ''} ${event.error?.task ?? ''}`, text: event.error?.message ?? '' })],
-          [
-            'deployment-event',
-            deploymentEventView({ event, endpoint: event.endpoint ?? 'x', details: { status: 'UpdateRollbackFailed', variants: Array.from({ length: 20 }, (_, i) => ({ name: event.endpoint ?? 'v', modelName: event.model, instanceType: 'ml.m5.24xlarge', instanceCount: i, weight: i / 3 })) } }),
-          ],
-        ];
-        views.push(['run-top-message', runTopMessageView({ stage: 'failed', body: views[2]![1], run: event.run ?? {} })]);
-        for (const [name, message] of views) expectFits(name, message, POSTED);
-      }),
+      fc.property(
+        maxEvent('training.failed'),
+        fc.constantFrom(
+          ...(['training.started', 'training.succeeded', 'training.failed', 'deployment.started', 'deployment.succeeded', 'deployment.failed'] as const),
+        ),
+        (raw, type) => {
+          const event = valid({ ...raw, type });
+          const job = {
+            status: 'Completed',
+            startedAt: '2026-11-24T09:00:00Z',
+            endedAt: '2026-11-24T10:00:00Z',
+            billableSeconds: 1e12,
+            instanceType: 'ml.p4d.24xlarge'.repeat(20),
+            instanceCount: 1e6,
+          };
+          const views: [string, SlackMessage][] = [
+            ['training-started', trainingStartedView({ event, startedBy: event.requestedBy ?? 'U0ALICE' })],
+            ['training-succeeded', trainingSucceededView({ event, job, runStartedAt: '2026-11-24T09:00:00Z' })],
+            ['failure-alert', failureAlertView({ event, count: Number.MAX_SAFE_INTEGER, occurrence: 1e9, windowMinutes: 1440, modelChannel: 'C0FRAUD' })],
+            [
+              'error-detail',
+              errorDetailView({ title: `Full error of ${event.model} ${event.version ?? ''} ${event.error?.task ?? ''}`, text: event.error?.message ?? '' }),
+            ],
+            [
+              'deployment-event',
+              deploymentEventView({
+                event,
+                endpoint: event.endpoint ?? 'x',
+                details: {
+                  status: 'UpdateRollbackFailed',
+                  variants: Array.from({ length: 20 }, (_, i) => ({
+                    name: event.endpoint ?? 'v',
+                    modelName: event.model,
+                    instanceType: 'ml.m5.24xlarge',
+                    instanceCount: i,
+                    weight: i / 3,
+                  })),
+                },
+              }),
+            ],
+          ];
+          views.push(['run-top-message', runTopMessageView({ stage: 'failed', body: views[2]![1], run: event.run ?? {} })]);
+          for (const [name, message] of views) expectFits(name, message, POSTED);
+        },
+      ),
       RUNS,
     );
   });
@@ -179,7 +227,12 @@ describe('every delivery view at the largest inputs the event schema allows', ()
         const metricNames = Object.keys(event.metrics ?? {});
         const message = candidateMessageView({
           candidate: c,
-          production: { model: c.model, version: `1.0.0-${'9'.repeat(58)}`, metrics: Object.fromEntries(metricNames.map((n) => [n, 1])), deployedAt: c.createdAt },
+          production: {
+            model: c.model,
+            version: `1.0.0-${'9'.repeat(58)}`,
+            metrics: Object.fromEntries(metricNames.map((n) => [n, 1])),
+            deployedAt: c.createdAt,
+          },
           metricDirections: Object.fromEntries(metricNames.map((n, i) => [n, i % 2 === 0 ? 'maximize' : 'minimize'])),
           ...(metricNames[0] !== undefined ? { primaryMetric: metricNames[0] } : {}),
           deploymentDag: 'd'.repeat(250),
@@ -200,20 +253,32 @@ describe('every delivery view at the largest inputs the event schema allows', ()
           { kind: 'no_rollback_target', model: c.model, version: c.version },
           { kind: 'rejected', candidate: c },
           { kind: 'unavailable' },
-          ...(['self_approval', 'already_approved', 'reason_required', 'stale_attempt', 'state_conflict'] as const).map(
-            (code): ApprovalReply => ({ kind: 'refused', refusal: code === 'already_approved' ? { code, approvals: 10, required: 10 } : code === 'state_conflict' ? { code, state } : ({ code } as never), candidate: c }),
-          ),
+          ...(['self_approval', 'already_approved', 'reason_required', 'stale_attempt', 'state_conflict'] as const).map((code): ApprovalReply => ({
+            kind: 'refused',
+            refusal: code === 'already_approved' ? { code, approvals: 10, required: 10 } : code === 'state_conflict' ? { code, state } : ({ code } as never),
+            candidate: c,
+          })),
         ];
         for (const reply of replies) expectFits(`approval-reply (${reply.kind})`, approvalReplyView(reply));
         const modal = rejectModalView({ candidate: c, metadata: { candidateId: c.id, channel: 'C0FRAUD', ts: '1795511523.123456' } });
         const problems = modalProblems(modal);
         if (problems.length > 0) throw new Error(`reject-modal:\n${problems.join('\n')}`);
 
-        const confirming = { model: c.model, version: c.version, endpoint: c.endpoint ?? '', dagRunId: c.dagRunId ?? '', reason: event.error?.message ?? '', approvedBy: holder.approvedBy };
+        const confirming = {
+          model: c.model,
+          version: c.version,
+          endpoint: c.endpoint ?? '',
+          dagRunId: c.dagRunId ?? '',
+          reason: event.error?.message ?? '',
+          approvedBy: holder.approvedBy,
+        };
         expectFits('deploy-confirming', deployConfirmingReplyView(confirming));
         expectFits('endpoint-confirming-busy', endpointConfirmingBusyView(confirming));
         expectFits('endpoint-mismatch', endpointMismatchReplyView({ candidate: c, named: c.endpoint ?? '', configured: 'e'.repeat(63) }));
-        expectFits('rejected-version', rejectedVersionView({ model: c.model, version: c.version, rejectedBy: 'U0BOB', rejectedAt: c.createdAt, reason: event.error?.message ?? '' }));
+        expectFits(
+          'rejected-version',
+          rejectedVersionView({ model: c.model, version: c.version, rejectedBy: 'U0BOB', rejectedAt: c.createdAt, reason: event.error?.message ?? '' }),
+        );
       }),
       RUNS,
     );
@@ -245,10 +310,24 @@ describe('every command view at the largest inputs it can be handed', () => {
     check(
       fc.property(fullText(B.model), fullText(250), params, userId, fullText(4000), (model, runId, p, who, typed) => {
         expectFits('training-requested', trainingRequestedView({ model, dagId: 'd'.repeat(250), runId, requestedBy: who, retrain: false, params: p }), POSTED);
-        expectFits('training-confirm', trainingConfirmView({ model, retrain: true, pendingId: 'p'.repeat(36), previous: { runId, requestedBy: who, at: now.toISOString() }, windowMinutes: 1e6, now }));
-        for (const outcome of ['confirming', 'confirmed', 'retriggered'] as const) expectFits(`training-confirming ${outcome}`, trainingConfirmingView({ model, dagId: 'd'.repeat(250), runId, reason: typed, outcome }));
+        expectFits(
+          'training-confirm',
+          trainingConfirmView({
+            model,
+            retrain: true,
+            pendingId: 'p'.repeat(36),
+            previous: { runId, requestedBy: who, at: now.toISOString() },
+            windowMinutes: 1e6,
+            now,
+          }),
+        );
+        for (const outcome of ['confirming', 'confirmed', 'retriggered'] as const)
+          expectFits(`training-confirming ${outcome}`, trainingConfirmingView({ model, dagId: 'd'.repeat(250), runId, reason: typed, outcome }));
         expectFits('error', errorView({ message: typed, hint: 'Try `/mlops help`.' }));
-        expectFits('command-error', commandErrorView({ command: '/mlops', usage: 'train <model> [key=value…]', example: 'train m', code: 'COMMAND_INVALID', message: typed }));
+        expectFits(
+          'command-error',
+          commandErrorView({ command: '/mlops', usage: 'train <model> [key=value…]', example: 'train m', code: 'COMMAND_INVALID', message: typed }),
+        );
         expectFits('notice', noticeView({ emoji: ':x:', text: typed }));
         const specs = commandRegistry();
         expectFits('help', helpView({ command: '/mlops', entries: specs, unknown: typed, suggestion: 'train' }));
@@ -267,8 +346,16 @@ describe('every command view at the largest inputs it can be handed', () => {
       dagRunId: fullText(250),
       detail: fullText(1500),
     });
-    const overview = fc.record({ model: fullText(B.model), endpoint: fullText(B.endpoint), version: semverAtMax, message: fullText(10_000), url: urlAtMax, task: fullText(B.errorTask) }).map(
-      (r): ModelOverview => ({
+    const overview = fc
+      .record({
+        model: fullText(B.model),
+        endpoint: fullText(B.endpoint),
+        version: semverAtMax,
+        message: fullText(10_000),
+        url: urlAtMax,
+        task: fullText(B.errorTask),
+      })
+      .map((r): ModelOverview => ({
         model: r.model,
         channel: 'C0FRAUD',
         endpoint: r.endpoint,
@@ -277,14 +364,23 @@ describe('every command view at the largest inputs it can be handed', () => {
         pending: Array.from({ length: 30 }, (_, i) => ({ version: r.version, candidateId: `c${i}`, approvals: 9, required: 10, channel: 'C0FRAUD' })),
         lastFailure: { at: now.toISOString(), type: 'training.failed', task: r.task, message: r.message, logUrl: r.url },
         sagemaker: { ok: false, reason: r.message },
-      }),
-    );
+      }));
     check(
       fc.property(fc.array(entry, { minLength: 50, maxLength: 50 }), fc.array(overview, { minLength: 1, maxLength: 60 }), (entries, models) => {
         const audit: HistoryEntry[] = entries.map((e) => ({ ...e, at: now.toISOString(), primaryMetric: { name: e.detail.slice(0, 100), value: 0.5 } }));
         expectFits('history', historyView({ model: entries[0]!.model, entries: audit, limit: 50 }));
         expectFits('models', modelsView({ models, now }));
-        const rows = models.map((m) => ({ endpoint: m.endpoint ?? '', model: m.model, status: 'UpdateRollbackFailed', deployedVersion: m.deployed?.version ?? '', invocations: 1e15, p99Ms: 1e9, errors4xx: 1e12, errors5xx: 1e12, metricsProblem: m.lastFailure?.message ?? '' }));
+        const rows = models.map((m) => ({
+          endpoint: m.endpoint ?? '',
+          model: m.model,
+          status: 'UpdateRollbackFailed',
+          deployedVersion: m.deployed?.version ?? '',
+          invocations: 1e15,
+          p99Ms: 1e9,
+          errors4xx: 1e12,
+          errors5xx: 1e12,
+          metricsProblem: m.lastFailure?.message ?? '',
+        }));
         expectFits('endpoints-summary', endpointsSummaryView({ rows, windowMinutes: 60, now }));
         expectFits('home', homeView({ now, models, endpoints: rows, windowMinutes: 60, recent: audit }), { maxBlocks: 100, view: true });
         const m = models[0]!;
@@ -296,7 +392,13 @@ describe('every command view at the largest inputs it can be handed', () => {
               status: 'UpdateRollbackFailed',
               failureReason: m.lastFailure?.message ?? '',
               lastModified: now,
-              variants: Array.from({ length: 12 }, (_, i) => ({ variantName: m.endpoint ?? 'v', modelName: m.model, instanceType: m.model, instanceCount: i, weight: i / 7 })),
+              variants: Array.from({ length: 12 }, (_, i) => ({
+                variantName: m.endpoint ?? 'v',
+                modelName: m.model,
+                instanceType: m.model,
+                instanceCount: i,
+                weight: i / 7,
+              })),
             },
             model: m.model,
             deployed: { version: m.deployed?.version ?? '' },

@@ -21,8 +21,17 @@ describe('the string SNS signs', () => {
     expect(snsStringToSign({ ...base, Subject: null })).toBe(snsStringToSign(base));
   });
   it('lists SubscriptionConfirmation and UnsubscribeConfirmation fields with SubscribeURL and Token, never Subject', () => {
-    const base = { MessageId: 'm-2', TopicArn: 'arn:t', Message: 'hi', Timestamp: 't', Token: 'tok', SubscribeURL: 'https://sns.us-east-2.amazonaws.com/?Action=ConfirmSubscription', Subject: 'ignored' };
-    const expected = (type: string) => `Message\nhi\nMessageId\nm-2\nSubscribeURL\n${base.SubscribeURL}\nTimestamp\nt\nToken\ntok\nTopicArn\narn:t\nType\n${type}\n`;
+    const base = {
+      MessageId: 'm-2',
+      TopicArn: 'arn:t',
+      Message: 'hi',
+      Timestamp: 't',
+      Token: 'tok',
+      SubscribeURL: 'https://sns.us-east-2.amazonaws.com/?Action=ConfirmSubscription',
+      Subject: 'ignored',
+    };
+    const expected = (type: string) =>
+      `Message\nhi\nMessageId\nm-2\nSubscribeURL\n${base.SubscribeURL}\nTimestamp\nt\nToken\ntok\nTopicArn\narn:t\nType\n${type}\n`;
     expect(snsStringToSign({ ...base, Type: 'SubscriptionConfirmation' })).toBe(expected('SubscriptionConfirmation'));
     expect(snsStringToSign({ ...base, Type: 'UnsubscribeConfirmation' })).toBe(expected('UnsubscribeConfirmation'));
     expect(snsStringToSign({ ...base, Type: 'Other' })).toBeUndefined();
@@ -115,7 +124,7 @@ describe('SNS signature verification', () => {
   it.each([
     ['cn-north-1', 'arn:aws-cn:sns:cn-north-1:123456789012:mlops-events'],
     ['us-gov-west-1', 'arn:aws-us-gov:sns:us-gov-west-1:123456789012:mlops-events'],
-  ])('accepts a message of the %s partition, whose certificate is on that region\'s SNS host', async (region, topicArn) => {
+  ])("accepts a message of the %s partition, whose certificate is on that region's SNS host", async (region, topicArn) => {
     const partition = createSnsSigner(region);
     const verifier = createSnsVerifier({ fetch: partition.fetch });
     const message = partition.sign(snsNotification({ a: 1 }, { TopicArn: topicArn }), '2');

@@ -46,7 +46,15 @@ describe('summarizeEndpointMetrics', () => {
 
   it('falls back to a plain mean when invocations are unknown, and sorts points oldest first', () => {
     const out = summarizeEndpointMetrics([
-      { id: 'model_latency_avg:A', label: '', unit: 'ms', points: [{ at: t(5), value: 30 }, { at: t(1), value: 10 }] },
+      {
+        id: 'model_latency_avg:A',
+        label: '',
+        unit: 'ms',
+        points: [
+          { at: t(5), value: 30 },
+          { at: t(1), value: 10 },
+        ],
+      },
       { id: 'model_latency_avg:B', label: '', unit: 'ms', points: [{ at: t(5), value: 50 }] },
       { id: 'unknown_metric:A', label: '', unit: 'x', points: [{ at: t(1), value: 1 }] },
     ]);

@@ -11,10 +11,15 @@ describe('trainingRunId', () => {
 
   it('is always a valid Airflow run id (only [A-Za-z0-9_.~:+-], at most 250 characters)', () => {
     fc.assert(
-      fc.property(fc.string({ maxLength: 300 }), fc.date({ min: new Date(0), max: new Date('9999-12-31T00:00:00Z'), noInvalidDate: true }), fc.string(), (model, at, nonce) => {
-        const id = trainingRunId(model, at, nonce);
-        expect(id).toMatch(/^[A-Za-z0-9_.~:+-]{1,250}$/);
-      }),
+      fc.property(
+        fc.string({ maxLength: 300 }),
+        fc.date({ min: new Date(0), max: new Date('9999-12-31T00:00:00Z'), noInvalidDate: true }),
+        fc.string(),
+        (model, at, nonce) => {
+          const id = trainingRunId(model, at, nonce);
+          expect(id).toMatch(/^[A-Za-z0-9_.~:+-]{1,250}$/);
+        },
+      ),
     );
   });
 });

@@ -40,7 +40,9 @@ describe('trainingConfirmView', () => {
     now: new Date('2026-11-24T10:00:00Z'),
   });
   it('asks with Confirm / Cancel buttons that carry the pending id', () => {
-    expect(view.text).toBe('fraud-detector already has a training run requested 12 min ago by <@U0BOB> (run mlops_train__x) with no outcome yet. Start another training anyway?');
+    expect(view.text).toBe(
+      'fraud-detector already has a training run requested 12 min ago by <@U0BOB> (run mlops_train__x) with no outcome yet. Start another training anyway?',
+    );
     const actions = view.blocks.find((b) => b.type === 'actions') as { elements: { action_id: string; value: string; style?: string }[] };
     expect(actions.elements.map((e) => [e.action_id, e.value, e.style])).toEqual([
       [ActionId.ConfirmTrain, 'p-123', 'primary'],
@@ -56,21 +58,38 @@ describe('trainingConfirmView', () => {
 
 describe('commandErrorView', () => {
   it('adds usage and an example to invalid input', () => {
-    const view = commandErrorView({ command: '/mlops', usage: 'history <model> [n]', example: 'history fraud-detector 20', code: ErrorCode.CommandInvalid, message: 'missing <model>' });
+    const view = commandErrorView({
+      command: '/mlops',
+      usage: 'history <model> [n]',
+      example: 'history fraud-detector 20',
+      code: ErrorCode.CommandInvalid,
+      message: 'missing <model>',
+    });
     // The fallback text is mrkdwn as well: `<model>` is escaped there too, and shows as written.
     expect(view.text).toBe('Missing &lt;model&gt;. Usage: `/mlops history &lt;model&gt; [n]` — for example `/mlops history fraud-detector 20`');
     expect(blocksText(view.blocks)).toContain('Missing &lt;model&gt;.');
     expect(slackLimitProblems(view)).toEqual([]);
   });
   it('says what to do about AWS failures, and whether anything started', () => {
-    const denied = commandErrorView({ command: '/mlops', code: ErrorCode.AwsAccessDenied, message: 'not allowed to call lambda:InvokeFunction', starting: true });
+    const denied = commandErrorView({
+      command: '/mlops',
+      code: ErrorCode.AwsAccessDenied,
+      message: 'not allowed to call lambda:InvokeFunction',
+      starting: true,
+    });
     expect(denied.text).toBe('not allowed to call lambda:InvokeFunction. Nothing was started.');
-    expect(commandErrorView({ command: '/mlops', code: ErrorCode.AwsThrottled, message: 'Slow down. Try again in a minute.' }).text).toBe('Slow down. Try again in a minute.');
+    expect(commandErrorView({ command: '/mlops', code: ErrorCode.AwsThrottled, message: 'Slow down. Try again in a minute.' }).text).toBe(
+      'Slow down. Try again in a minute.',
+    );
     const timeout = commandErrorView({ command: '/mlops', code: ErrorCode.AwsTimeout, message: 'AWS did not answer', starting: true });
     expect(timeout.text).toContain('may have started anyway');
   });
   it('renders the mentions of a refusal (they come from the config, not from the user)', () => {
-    const view = commandErrorView({ command: '/mlops', code: ErrorCode.NotAuthorized, message: 'Only operators of m may start training: <@U0ALICE> or members of <!subteam^S0OPS>' });
+    const view = commandErrorView({
+      command: '/mlops',
+      code: ErrorCode.NotAuthorized,
+      message: 'Only operators of m may start training: <@U0ALICE> or members of <!subteam^S0OPS>',
+    });
     expect(blocksText(view.blocks)).toContain(':lock: Only operators of m may start training: <@U0ALICE> or members of <!subteam^S0OPS>.');
   });
 });

@@ -33,7 +33,9 @@ describe('trigger confirming views (pure)', () => {
 
   it('training in doubt, confirmed, re-triggered', () => {
     for (const outcome of ['confirming', 'confirmed', 'retriggered'] as const) {
-      expect(trainingConfirmingView({ model: 'fraud-detector', dagId: 'fraud_detector_training', runId: 'mlops_train__x', reason: 'timeout', outcome })).toMatchSnapshot(outcome);
+      expect(
+        trainingConfirmingView({ model: 'fraud-detector', dagId: 'fraud_detector_training', runId: 'mlops_train__x', reason: 'timeout', outcome }),
+      ).toMatchSnapshot(outcome);
     }
   });
 
@@ -45,7 +47,11 @@ describe('trigger confirming views (pure)', () => {
   });
 
   it('a rejected version refused by /mlops deploy: who, when, why (escaped); a non-user id is not a mention', () => {
-    expect(rejectedVersionView({ model: 'fraud-detector', version: '1.4.0', rejectedBy: 'U0BOB', rejectedAt: '2026-11-24T10:05:00.000Z', reason: 'recall dropped' })).toMatchSnapshot();
-    expect(rejectedVersionView({ model: 'fraud-detector', version: '1.4.0', rejectedBy: '!channel' }).text).toContain('rejected by an approver (no reason given)');
+    expect(
+      rejectedVersionView({ model: 'fraud-detector', version: '1.4.0', rejectedBy: 'U0BOB', rejectedAt: '2026-11-24T10:05:00.000Z', reason: 'recall dropped' }),
+    ).toMatchSnapshot();
+    expect(rejectedVersionView({ model: 'fraud-detector', version: '1.4.0', rejectedBy: '!channel' }).text).toContain(
+      'rejected by an approver (no reason given)',
+    );
   });
 });

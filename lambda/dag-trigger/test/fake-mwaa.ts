@@ -85,7 +85,12 @@ function answer(res: ServerResponse, status: number, body: unknown, errorType?: 
 
 /** Airflow's problem JSON (connexion), as forwarded in `RestApiResponse`. */
 function problem(status: number, title: string, detail: string): Record<string, unknown> {
-  return { detail, status, title, type: `https://airflow.apache.org/docs/apache-airflow/2.8.1/stable-rest-api-ref.html#section/Errors/${title.replace(/ /g, '')}` };
+  return {
+    detail,
+    status,
+    title,
+    type: `https://airflow.apache.org/docs/apache-airflow/2.8.1/stable-rest-api-ref.html#section/Errors/${title.replace(/ /g, '')}`,
+  };
 }
 
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
@@ -104,7 +109,9 @@ export async function fakeMwaa(options: FakeMwaaOptions): Promise<FakeMwaa> {
   /** Recomputes the signature over the headers the client says it signed. */
   async function signatureProblem(req: IncomingMessage, body: string): Promise<{ type: string; message: string } | undefined> {
     const authorization = req.headers.authorization ?? '';
-    const match = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(authorization);
+    const match = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(
+      authorization,
+    );
     if (match === null) return { type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' };
     const [, accessKeyId, , region, service, signedHeaders] = match;
     if (accessKeyId !== options.accessKeyId) return { type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
@@ -121,7 +128,16 @@ export async function fakeMwaa(options: FakeMwaaOptions): Promise<FakeMwaa> {
     }
     const [hostname, port] = (req.headers.host ?? '').split(':');
     const expected = await signer.sign(
-      { method: req.method ?? 'POST', protocol: 'http:', hostname: hostname ?? '', ...(port !== undefined && { port: Number(port) }), path: req.url ?? '/', query: {}, headers, body },
+      {
+        method: req.method ?? 'POST',
+        protocol: 'http:',
+        hostname: hostname ?? '',
+        ...(port !== undefined && { port: Number(port) }),
+        path: req.url ?? '/',
+        query: {},
+        headers,
+        body,
+      },
       { signingDate },
     );
     if (expected.headers.authorization !== authorization) {
@@ -196,7 +212,12 @@ export async function fakeMwaa(options: FakeMwaaOptions): Promise<FakeMwaa> {
       return;
     }
     if (fault?.kind === 'access-denied') {
-      answer(res, 403, { Message: 'User: arn:aws:sts::123456789012:assumed-role/x is not authorized to perform: airflow:InvokeRestApi' }, 'AccessDeniedException');
+      answer(
+        res,
+        403,
+        { Message: 'User: arn:aws:sts::123456789012:assumed-role/x is not authorized to perform: airflow:InvokeRestApi' },
+        'AccessDeniedException',
+      );
       return;
     }
     if (fault?.kind === 'mwaa') {
@@ -223,7 +244,12 @@ export async function fakeMwaa(options: FakeMwaaOptions): Promise<FakeMwaa> {
     }
     if (input.Path.length > 64) {
       // The API reference limits Path to 1..64 characters.
-      answer(res, 400, { message: "1 validation error detected: Value at 'path' failed to satisfy constraint: Member must have length less than or equal to 64" }, 'ValidationException');
+      answer(
+        res,
+        400,
+        { message: "1 validation error detected: Value at 'path' failed to satisfy constraint: Member must have length less than or equal to 64" },
+        'ValidationException',
+      );
       return;
     }
     const call: RecordedCall = {
@@ -236,7 +262,10 @@ export async function fakeMwaa(options: FakeMwaaOptions): Promise<FakeMwaa> {
     };
     calls.push(call);
 
-    const result = fault?.kind === 'airflow' ? { status: fault.status, body: problem(fault.status, 'Internal Server Error', 'injected Airflow failure') } : airflow(dags, call);
+    const result =
+      fault?.kind === 'airflow'
+        ? { status: fault.status, body: problem(fault.status, 'Internal Server Error', 'injected Airflow failure') }
+        : airflow(dags, call);
     if (result.status >= 500) answer(res, 400, { RestApiStatusCode: result.status, RestApiResponse: result.body }, 'RestApiServerException');
     else if (result.status >= 400) answer(res, 400, { RestApiStatusCode: result.status, RestApiResponse: result.body }, 'RestApiClientException');
     else answer(res, 200, { RestApiStatusCode: result.status, RestApiResponse: result.body });

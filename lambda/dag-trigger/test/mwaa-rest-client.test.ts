@@ -26,7 +26,14 @@ describe('mwaaRestClient deadline', () => {
   });
 
   it('gives up at the deadline with TimeoutError (retryable), after maxAttempts', async () => {
-    const client = mwaaRestClient({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, endpoint: url, timeoutMs: 300, maxAttempts: 2, retryDelayMs: 1 });
+    const client = mwaaRestClient({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      endpoint: url,
+      timeoutMs: 300,
+      maxAttempts: 2,
+      retryDelayMs: 1,
+    });
     const error = await client.invokeRestApi('env', { method: 'GET', path: '/dags' }).then(
       () => undefined,
       (e: unknown) => e,

@@ -16,7 +16,11 @@ function confirmingInput(c: DeploymentCandidate, endpoint: string) {
 }
 
 /** What the clicking user is told after a Deploy / Rollback click; nothing when the message says it all. */
-export function deployResultReply(result: RollbackResult, lockTimeoutMinutes: number, action: 'approve' | 'roll back' = 'approve'): ApprovalReply | SlackMessage | undefined {
+export function deployResultReply(
+  result: RollbackResult,
+  lockTimeoutMinutes: number,
+  action: 'approve' | 'roll back' = 'approve',
+): ApprovalReply | SlackMessage | undefined {
   switch (result.kind) {
     case 'not_found':
       return { kind: 'not_found' };

@@ -5,9 +5,18 @@ const clickSchema = z.object({
   user: z.object({ id: z.string().min(1) }),
   trigger_id: z.string().min(1).optional(),
   actions: z.array(z.object({ action_id: z.string(), value: z.string().min(1).max(2000).optional() })).min(1),
-  container: z.object({ channel_id: z.string().min(1).optional(), message_ts: z.string().min(1).optional() }).loose().optional(),
-  channel: z.object({ id: z.string().min(1) }).loose().optional(),
-  message: z.object({ ts: z.string().min(1) }).loose().optional(),
+  container: z
+    .object({ channel_id: z.string().min(1).optional(), message_ts: z.string().min(1).optional() })
+    .loose()
+    .optional(),
+  channel: z
+    .object({ id: z.string().min(1) })
+    .loose()
+    .optional(),
+  message: z
+    .object({ ts: z.string().min(1) })
+    .loose()
+    .optional(),
 });
 
 export interface Click {

@@ -60,7 +60,12 @@ async function handle(deps: BotDeps, args: ClickArgs, kind: 'confirm' | 'cancel'
     const pending = await pendingTraining(deps.store).take(id);
     if (pending === undefined) {
       outcome = 'expired';
-      await replace(noticeView({ emoji: ':hourglass:', text: 'This question has expired or was already answered; nothing was started. Run the command again if you still want it.' }));
+      await replace(
+        noticeView({
+          emoji: ':hourglass:',
+          text: 'This question has expired or was already answered; nothing was started. Run the command again if you still want it.',
+        }),
+      );
       return;
     }
     if (pending.requestedBy !== userId) {
@@ -95,7 +100,12 @@ async function handle(deps: BotDeps, args: ClickArgs, kind: 'confirm' | 'cancel'
       outcome = 'refused';
       runLog.warn({ code: error.code, err: error }, 'confirmed training could not be started');
       await replace(
-        commandErrorView({ command: SLASH_COMMAND, code: error.code, message: `Could not start ${pending.retrain ? 'retraining' : 'training'} of ${pending.model}: ${error.message}`, starting: true }),
+        commandErrorView({
+          command: SLASH_COMMAND,
+          code: error.code,
+          message: `Could not start ${pending.retrain ? 'retraining' : 'training'} of ${pending.model}: ${error.message}`,
+          starting: true,
+        }),
       );
     }
   } catch (error) {

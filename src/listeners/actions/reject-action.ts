@@ -39,7 +39,10 @@ export function rejectAction(deps: BotDeps, deployments: DeploymentService) {
     try {
       await args.client.views.open({
         trigger_id: click.triggerId,
-        view: rejectModalView({ candidate, metadata: { candidateId: candidate.id, ...(message !== undefined ? { channel: message.channel, ts: message.ts } : {}) } }),
+        view: rejectModalView({
+          candidate,
+          metadata: { candidateId: candidate.id, ...(message !== undefined ? { channel: message.channel, ts: message.ts } : {}) },
+        }),
       });
     } catch (error) {
       log.warn({ err: error }, 'could not open the reject modal');

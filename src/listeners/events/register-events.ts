@@ -23,7 +23,10 @@ export function registerEvents(app: App, deps: BotDeps): void {
     } catch (error) {
       outcome = 'error';
       log.error({ err: error }, 'could not build or publish the home tab');
-      const fallback = noticeView({ emoji: ':warning:', text: 'The dashboard could not be loaded right now (the error is logged). Open this tab again to retry; `/mlops status` and `/mlops models` show the same facts.' });
+      const fallback = noticeView({
+        emoji: ':warning:',
+        text: 'The dashboard could not be loaded right now (the error is logged). Open this tab again to retry; `/mlops status` and `/mlops models` show the same facts.',
+      });
       await deps.slack.views.publish({ user_id: event.user, view: { type: 'home', blocks: fallback.blocks } }).catch(() => undefined);
     } finally {
       deps.metrics.slackRequests.inc({ kind: 'event', name: SlackEvent.AppHomeOpened, outcome });
