@@ -219,7 +219,7 @@ export async function mlopsNotify(argv: readonly string[], env: Env, fetchImpl: 
 
   let values: Values;
   try {
-    values = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }).values as Values;
+    values = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }).values;
   } catch (error) {
     err(`mlops-notify: ${error instanceof Error ? error.message : String(error)}`);
     err('Run mlops-notify --help for the options.');

@@ -15,7 +15,7 @@ const STALE_TEXT = 'This button is no longer handled by the MLOps bot (it may co
 export function registerUnknownInteractionGuard(app: App, logger: Logger): void {
   app.use(async (args: AnyMiddlewareArgs & AllMiddlewareArgs) => {
     const body = args.body as { type?: string; actions?: { action_id?: unknown }[]; view?: { callback_id?: unknown } };
-    const ack = 'ack' in args && typeof args.ack === 'function' ? (args.ack as () => Promise<void>) : undefined;
+    const ack = 'ack' in args && typeof args.ack === 'function' ? args.ack : undefined;
     if (body.type === 'block_actions' && ack !== undefined) {
       // Only well-formed payloads: malformed ones go on to Bolt, which refuses them (400).
       const actions: unknown[] = Array.isArray(body.actions) ? body.actions : [];

@@ -124,7 +124,7 @@ function closeLabelValues(labels: LabelRecord): LabelRecord {
  * Routes every `inc` / `observe` (and so `labels()` and `startTimer()`, which call them) through
  * closeLabelValues. prom-client assigns these per instance in its constructors.
  */
-function closed<M extends Counter<string> | Histogram<string>>(metric: M): M {
+function closed<M extends Counter | Histogram>(metric: M): M {
   const target = metric as unknown as Record<'inc' | 'observe', ((...args: unknown[]) => unknown) | undefined>;
   for (const method of ['inc', 'observe'] as const) {
     const original = target[method];

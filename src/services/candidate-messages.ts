@@ -71,7 +71,7 @@ export function createCandidateMessages(deps: {
     async refresh(candidateId: string, log: Logger = deps.logger, shownRev?: number): Promise<void> {
       let renderedRev = shownRev;
       for (let round = 0; round < MAX_RENDER_ROUNDS; round++) {
-        const c = (await deps.candidates.get(candidateId)) as DeploymentCandidate | undefined;
+        const c = await deps.candidates.get(candidateId);
         if (c?.message === undefined || c.rev === renderedRev) return;
         const view = await render(c);
         try {
@@ -86,7 +86,7 @@ export function createCandidateMessages(deps: {
 
     /** Posts a candidate's message (command and rollback cards) and remembers where it is. */
     async post(candidateId: string, channel: string, log: Logger = deps.logger): Promise<{ channel: string; ts: string }> {
-      const c = (await deps.candidates.get(candidateId)) as DeploymentCandidate | undefined;
+      const c = await deps.candidates.get(candidateId);
       if (c === undefined) throw new Error(`candidate ${candidateId} vanished before its message was posted`);
       const view = await render(c);
       const res = await deps.slack.chat.postMessage({ channel, text: view.text, blocks: view.blocks, unfurl_links: false, unfurl_media: false });

@@ -80,7 +80,7 @@ export function deploymentOutcomeHook(deps: BotDeps, service?: DeploymentService
     const echoed = event['candidate_id'] ?? event['candidateId'];
     for (const id of [typeof echoed === 'string' && echoed !== '' ? echoed : undefined, candidateIdOfRunId(event.run?.runId)]) {
       if (id === undefined) continue;
-      const c = (await deps.candidates.get(id)) as DeploymentCandidate | undefined;
+      const c = await deps.candidates.get(id);
       if (c !== undefined && c.model === event.model && c.version === version) return c;
     }
     const done = event.type === 'deployment.failed' ? 'deploy_failed' : 'deployed';

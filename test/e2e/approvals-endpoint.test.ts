@@ -46,7 +46,7 @@ describe('approvals: the configured endpoint wins over the one an evaluation nam
 
     async function counterValue(): Promise<number> {
       const metric = await t.bot.deps.metrics.approvals.get();
-      return metric.values.filter((v) => v.labels['outcome'] === 'refused').reduce((s, v) => s + v.value, 0);
+      return metric.values.filter((v) => v.labels.outcome === 'refused').reduce((s, v) => s + v.value, 0);
     }
   });
 

@@ -166,7 +166,7 @@ export async function waitForAnswer(t: TestBot, responseId: string, what = 'an e
 /** How many clicks of an action finished (the listener's last step records this metric). */
 export async function handledClicks(t: TestBot, name: string): Promise<number> {
   const metric = await t.bot.deps.metrics.slackRequests.get();
-  return metric.values.filter((v) => v.labels['kind'] === 'action' && v.labels['name'] === name).reduce((sum, v) => sum + v.value, 0);
+  return metric.values.filter((v) => v.labels.kind === 'action' && v.labels.name === name).reduce((sum, v) => sum + v.value, 0);
 }
 
 export async function counterValue(t: TestBot, counter: 'dagTriggers' | 'approvals', labels: Record<string, string>): Promise<number> {

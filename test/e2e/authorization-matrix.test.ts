@@ -218,7 +218,7 @@ async function commandAs(t: TestBot, cell: Cell, text: string): Promise<{ ack: s
 /** Waits until the command's work after its ack is done (observed in mlops_slack_requests_total). */
 async function commandsHandled(t: TestBot, name: string): Promise<number> {
   const metric = await t.bot.deps.metrics.slackRequests.get();
-  return metric.values.filter((v) => v.labels['kind'] === 'command' && v.labels['name'] === name).reduce((sum, v) => sum + v.value, 0);
+  return metric.values.filter((v) => v.labels.kind === 'command' && v.labels.name === name).reduce((sum, v) => sum + v.value, 0);
 }
 
 async function commandSettled(t: TestBot, cell: Cell, text: string): Promise<{ ack: string; responseId: string }> {

@@ -249,7 +249,7 @@ describe('fuzz', () => {
               maxLength: 3,
             }),
           )
-          .map(([state, ms]) => JSON.stringify(mutatePaths(cloudwatchAlarm(state as 'ALARM' | 'OK'), ms))),
+          .map(([state, ms]) => JSON.stringify(mutatePaths(cloudwatchAlarm(state), ms))),
         anyJson.map((v) => JSON.stringify(v)),
         fc.string({ maxLength: 300, unit: 'binary' }),
       );
@@ -391,10 +391,10 @@ describe('fuzz', () => {
     const user = fc.constantFrom('U0ALICE', 'U0MALLORY', 'U0BOB', '', 'W0ENTERPRISE');
     const blockAction = fc
       .record({ actionId: actionIds, value, userId: user })
-      .map((a) => blockActionPayload({ ...a, channelId: 'C0FRAUD', messageTs: seeded[0]!.ts, responseUrl }));
+      .map((a) => blockActionPayload({ ...a, channelId: 'C0FRAUD', messageTs: seeded[0].ts, responseUrl }));
     const reason = fc.oneof(fc.constant('Recall dropped'), fc.constant(null), fc.constant('   '), fc.string({ maxLength: 200, unit: 'binary' }), huge);
     const metadata = fc.oneof(
-      fc.constantFrom(...candidateIds).map((candidateId) => JSON.stringify({ candidateId, channel: 'C0FRAUD', ts: seeded[0]!.ts })),
+      fc.constantFrom(...candidateIds).map((candidateId) => JSON.stringify({ candidateId, channel: 'C0FRAUD', ts: seeded[0].ts })),
       anyJson.map((v) => JSON.stringify(v)),
       fc.string({ maxLength: 200, unit: 'binary' }),
       huge,
@@ -621,5 +621,5 @@ describe('fuzz', () => {
 /** Listener runs so far (commands, actions, views): each listener records one at its end. */
 async function listenerRuns(t: TestBot): Promise<number> {
   const metric = await t.bot.deps.metrics.slackRequests.get();
-  return metric.values.filter((v) => v.labels['kind'] === 'action' || v.labels['kind'] === 'view').reduce((sum, v) => sum + v.value, 0);
+  return metric.values.filter((v) => v.labels.kind === 'action' || v.labels.kind === 'view').reduce((sum, v) => sum + v.value, 0);
 }

@@ -48,13 +48,13 @@ const input: CandidateMessageInput = {
   deploymentDag: 'fraud_detector_deployment',
 };
 
-type Button = {
+interface Button {
   action_id: string;
   value: string;
   style?: string;
   text: { text: string };
   confirm?: { title: { text: string }; text: { text: string }; confirm: { text: string }; deny: { text: string } };
-};
+}
 const buttons = (m: SlackMessage): Button[] =>
   (m.blocks.find((b) => b.type === 'actions') as { block_id?: string; elements: Button[] } | undefined)?.elements ?? [];
 const sectionTexts = (m: SlackMessage) =>

@@ -5,7 +5,7 @@ import { createMetrics, METRIC_LABEL_VALUES } from '../../src/observability/crea
 describe('createMetrics: closed label sets', () => {
   const metrics = createMetrics();
   const labelled = Object.entries(metrics).filter(
-    (entry): entry is [string, Counter<string> | Histogram<string>] => entry[1] instanceof Counter || entry[1] instanceof Histogram,
+    (entry): entry is [string, Counter | Histogram] => entry[1] instanceof Counter || entry[1] instanceof Histogram,
   );
 
   it('every label of every metric has a closed set of values (status: 3-digit codes)', () => {

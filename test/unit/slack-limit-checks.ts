@@ -67,7 +67,7 @@ export function slackLimitProblems(
         for (const e of elements) {
           const label = (e['text'] as { text: string }).text;
           check(label.length <= 75, `${where}: button text over 75`);
-          check(typeof e['action_id'] === 'string' && (e['action_id'] as string).length <= 255, `${where}: action_id`);
+          check(typeof e['action_id'] === 'string' && e['action_id'].length <= 255, `${where}: action_id`);
           if (e['value'] !== undefined) check((e['value'] as string).length <= 2000, `${where}: button value over 2,000`);
           const confirm = e['confirm'] as { title: { text: string }; text: { text: string }; confirm: { text: string }; deny: { text: string } } | undefined;
           if (confirm !== undefined) {

@@ -255,7 +255,7 @@ describe('every delivery view at the largest inputs the event schema allows', ()
           { kind: 'unavailable' },
           ...(['self_approval', 'already_approved', 'reason_required', 'stale_attempt', 'state_conflict'] as const).map((code): ApprovalReply => ({
             kind: 'refused',
-            refusal: code === 'already_approved' ? { code, approvals: 10, required: 10 } : code === 'state_conflict' ? { code, state } : ({ code } as never),
+            refusal: code === 'already_approved' ? { code, approvals: 10, required: 10 } : code === 'state_conflict' ? { code, state } : { code },
             candidate: c,
           })),
         ];

@@ -1,5 +1,4 @@
 import type { BotDeps } from '../../bot-deps';
-import type { DeploymentCandidate } from '../../core/candidate-state-machine';
 import type { DeploymentService } from '../../services/deployment-service';
 import { rejectModalView } from '../../../views/reject-modal-view';
 import { clickListener } from './click-listener';
@@ -17,7 +16,7 @@ export function rejectAction(deps: BotDeps, deployments: DeploymentService) {
       await reply({ kind: 'not_configured', problem: 'Slack did not send what is needed to open the form.' });
       return 'invalid';
     }
-    const candidate = (await deps.candidates.get(click.value)) as DeploymentCandidate | undefined;
+    const candidate = await deps.candidates.get(click.value);
     if (candidate === undefined) {
       await reply({ kind: 'not_found' });
       return 'not_found';
