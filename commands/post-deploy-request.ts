@@ -2,6 +2,7 @@ import type { DeploymentCandidate } from '../src/core/candidate-state-machine';
 import { ErrorCode, MlopsError } from '../src/core/errors';
 import type { DeploymentService } from '../src/services/deployment-service';
 import type { CommandContext } from './command-spec';
+import { childLogger } from '../src/observability/create-logger';
 
 /**
  * The shared end of `/mlops deploy` and `/mlops rollback`: checks that the user is an approver of
@@ -17,7 +18,7 @@ export async function assertMayDeploy(ctx: CommandContext, deployments: Deployme
 }
 
 export async function postDeployRequest(ctx: CommandContext, deployments: DeploymentService, candidate: DeploymentCandidate): Promise<void> {
-  const log = ctx.log.child({ model: candidate.model, version: candidate.version, candidate: candidate.id });
+  const log = childLogger(ctx.log, { model: candidate.model, version: candidate.version, candidate: candidate.id });
   try {
     await deployments.createCommandRequest(candidate, ctx.channelId, log);
   } catch (error) {

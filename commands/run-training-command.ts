@@ -12,6 +12,7 @@ import { trainingConfirmingView } from '../views/trigger-confirming-view';
 import { trainingRequestedView } from '../views/training-requested-view';
 import type { CommandContext } from './command-spec';
 import { noOptions, parseCommandArgs } from './parse-command-args';
+import { childLogger } from '../src/observability/create-logger';
 
 const MAX_PARAMS = 20;
 /** Passed to the DAG as typed (strings): the DAG casts what it needs. */
@@ -40,7 +41,7 @@ export async function runTrainingCommand(ctx: CommandContext, retrain: boolean):
   const { args, options } = parseCommandArgs<{ args: [string]; options: Record<string, string> }>(ctx.line, retrain ? retrainLine : trainLine);
   const { name: model } = resolveModel(args[0], ctx.deps.config.file);
   const params: Record<string, string> = { ...options };
-  const log = ctx.log.child({ model });
+  const log = childLogger(ctx.log, { model });
   let outcome;
   try {
     outcome = await requestTraining(ctx.deps, { model, retrain, params, userId: ctx.userId, channelId: ctx.channelId, log });

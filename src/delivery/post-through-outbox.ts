@@ -58,7 +58,7 @@ export async function postThroughOutbox(
       return undefined;
     }
     if (performance.now() >= deadline) {
-      log.info({ channel: first }, 'Slack has not confirmed the message yet; the outbox posts it once Slack answers');
+      log.info({ postChannel: first }, 'Slack has not confirmed the message yet; the outbox posts it once Slack answers');
       return { channel: first, ts: '' };
     }
     await new Promise((r) => setTimeout(r, POLL_MS));

@@ -49,7 +49,8 @@ export function createLogger(opts: { level: string; destination?: DestinationStr
       redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
       serializers: {
         err: (error: unknown) => {
-          const serialized = pino.stdSerializers.err(error as Error);
+          // A value that is not error-like comes back as it was: any field may be missing.
+          const serialized: Partial<pino.SerializedError> = pino.stdSerializers.err(error as Error);
           // SDK and Slack client errors can carry request data; keep only safe fields, scrubbed.
           return {
             type: serialized.type,
@@ -65,10 +66,22 @@ export function createLogger(opts: { level: string; destination?: DestinationStr
         // Last line of defence: scrub known secrets and token shapes from every message string.
         logMethod(args, method) {
           const scrubbed = args.map((arg) => (typeof arg === 'string' ? scrubSecrets(arg, secrets) : arg));
-          return method.apply(this, scrubbed as Parameters<typeof method>);
+          method.apply(this, scrubbed as Parameters<typeof method>);
         },
       },
     },
     opts.destination,
   );
+}
+
+/**
+ * A child logger that adds only the fields its parent does not already carry with the same value.
+ * Services get a caller's logger (a click's, a command's) that often binds the model or candidate
+ * already; pino would print such a key twice in every line.
+ */
+export function childLogger(log: Logger, fields: Record<string, unknown>): Logger {
+  const bound = log.bindings();
+  const fresh: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) if (bound[key] !== value) fresh[key] = value;
+  return log.child(fresh);
 }

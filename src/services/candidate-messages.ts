@@ -2,7 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Config } from '../config/config-schema';
 import { approverIds, attachMessage, isConfirming, type DeploymentCandidate } from '../core/candidate-state-machine';
 import type { Clock } from '../core/ports';
-import type { Logger } from '../observability/create-logger';
+import { childLogger, type Logger } from '../observability/create-logger';
 import { candidateMessageView } from '../../views/candidate-message-view';
 import { candidateNotice } from '../../views/candidate-notice';
 import { confirmingNotice, endpointMismatchNotice } from '../../views/trigger-confirming-view';
@@ -77,7 +77,7 @@ export function createCandidateMessages(deps: {
         try {
           await deps.slack.chat.update({ channel: c.message.channel, ts: c.message.ts, text: view.text, blocks: view.blocks });
         } catch (error) {
-          log.warn({ err: error, candidate: c.id, channel: c.message.channel, ts: c.message.ts }, 'could not update the candidate message');
+          childLogger(log, { candidate: c.id }).warn({ err: error, messageChannel: c.message.channel, messageTs: c.message.ts }, 'could not update the candidate message');
           return;
         }
         renderedRev = c.rev;
@@ -99,7 +99,7 @@ export function createCandidateMessages(deps: {
         if (d.ok && d.next !== undefined) return { write: d.next, result: unchangedSinceRender ? current.rev + 1 : undefined };
         return { result: undefined };
       });
-      log.debug({ candidate: candidateId, channel, ts }, 'candidate message posted');
+      childLogger(log, { candidate: candidateId }).debug({ messageChannel: channel, messageTs: ts }, 'candidate message posted');
       // The state may have moved on while we posted (an approval on another replica).
       await this.refresh(candidateId, log, shownRev);
       return { channel: res.channel ?? channel, ts };

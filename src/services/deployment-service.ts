@@ -22,7 +22,7 @@ import {
   type Refusal,
 } from '../core/candidate-state-machine';
 import { ErrorCode, isMlopsError, MlopsError } from '../core/errors';
-import type { Logger } from '../observability/create-logger';
+import { childLogger, type Logger } from '../observability/create-logger';
 import type { AuditAction } from './audit-log';
 import { createCandidateMessages } from './candidate-messages';
 import { createEndpointLock, type EndpointLockHolder } from './endpoint-lock';
@@ -141,7 +141,7 @@ export function createDeploymentService(deps: BotDeps) {
   > {
     const c = await get(input.candidateId);
     if (c === undefined) return { ok: false, result: { kind: 'not_found' } };
-    const log = input.log.child({ model: c.model, version: c.version, candidate: c.id });
+    const log = childLogger(input.log, { model: c.model, version: c.version, candidate: c.id });
     const auth = await authorize(input.userId, c.model);
     if (!auth.ok) {
       deps.metrics.approvals.inc({ outcome: 'refused' });
@@ -169,7 +169,7 @@ export function createDeploymentService(deps: BotDeps) {
 
   /** Message updates never fail the decision they show. */
   async function refresh(id: string, log: Logger): Promise<void> {
-    await messages.refresh(id, log).catch((error: unknown) => log.warn({ err: error, candidate: id }, 'could not refresh the candidate message'));
+    await messages.refresh(id, log).catch((error: unknown) => childLogger(log, { candidate: id }).warn({ err: error }, 'could not refresh the candidate message'));
   }
 
   function purposeOf(c: DeploymentCandidate): 'deployment' | 'rollback' {
@@ -276,7 +276,7 @@ export function createDeploymentService(deps: BotDeps) {
       return { kind: 'refused', refusal: started.decision.refusal, candidate: started.candidate };
     }
     const d = started.candidate;
-    const runLog = log.child({ run: d.dagRunId, attempt: d.attempt });
+    const runLog = childLogger(log, { run: d.dagRunId, attempt: d.attempt });
     // "Deploying 1.4.0 to …" with the buttons gone, before the trigger; a slow Slack must not hold it back.
     await Promise.race([refresh(d.id, runLog), new Promise((resolve) => setTimeout(resolve, MESSAGE_BEFORE_TRIGGER_MS).unref())]);
     return runTrigger(d, runLog, actor);
@@ -342,7 +342,7 @@ export function createDeploymentService(deps: BotDeps) {
     if (c === undefined) return { kind: 'not_found' };
     const dagRunId = c.dagRunId;
     if (!isConfirming(c) || dagRunId === undefined) return { kind: 'refused', refusal: { code: 'state_conflict', state: c.state }, candidate: c };
-    const runLog = log.child({ model: c.model, version: c.version, candidate: c.id, run: dagRunId });
+    const runLog = childLogger(log, { model: c.model, version: c.version, candidate: c.id, run: dagRunId });
     const dagId = config.models[c.model]?.deploymentDag;
     const endpoint = endpointOf(c);
     if (dagId === undefined || deps.trigger === undefined) {
@@ -422,7 +422,7 @@ export function createDeploymentService(deps: BotDeps) {
       if (c.state !== 'deploying' || c.triggerConfirmedAt !== undefined || c.dagRunId === undefined || isConfirming(c)) {
         return { kind: 'refused', refusal: { code: 'state_conflict', state: c.state }, candidate: c };
       }
-      const runLog = log.child({ model: c.model, version: c.version, candidate: c.id, run: c.dagRunId });
+      const runLog = childLogger(log, { model: c.model, version: c.version, candidate: c.id, run: c.dagRunId });
       // Keep (or take back) the endpoint: the recovered deployment still owns it.
       const endpoint = endpointOf(c);
       const acquired = await lock.acquire(
@@ -503,7 +503,8 @@ export function createDeploymentService(deps: BotDeps) {
           await refresh(failed.id, log);
           const channel = failed.message?.channel ?? input.message?.channel;
           if (channel !== undefined) {
-            await messages.post(candidate.id, channel, log).catch((error: unknown) => log.warn({ err: error }, 'could not post the rollback request message'));
+            // The click's logger, not the failed candidate's: this message is the rollback candidate's.
+            await messages.post(candidate.id, channel, input.log).catch((error: unknown) => log.warn({ err: error }, 'could not post the rollback request message'));
           }
         }
       }
@@ -520,7 +521,7 @@ export function createDeploymentService(deps: BotDeps) {
       const res = await deps.slack.chat.postMessage({ channel, text: view.text, blocks: view.blocks, unfurl_links: false, unfurl_media: false });
       const message = { channel: res.channel ?? channel, ts: res.ts ?? '' };
       await deps.candidates.create({ ...candidate, message });
-      log.debug({ candidate: candidate.id, ...message }, 'deploy request card posted');
+      childLogger(log, { candidate: candidate.id }).debug({ messageChannel: message.channel, messageTs: message.ts }, 'deploy request card posted');
       return message;
     },
 

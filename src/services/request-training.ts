@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { BotDeps } from '../bot-deps';
 import { trainingRunId } from '../core/training-run-id';
-import type { Logger } from '../observability/create-logger';
+import { childLogger, type Logger } from '../observability/create-logger';
 import { storeKeys } from '../store/store-keys';
 import { pendingTraining } from './pending-training';
 import { prepareTraining } from './prepare-training';
@@ -56,7 +56,7 @@ export async function requestTraining(deps: BotDeps, req: TrainingRequest): Prom
           runId,
           createdAt: at.toISOString(),
         });
-        req.log.info({ model: req.model, previousRun: previous.runId, pendingId }, 'training request waits for confirmation (previous run has no outcome)');
+        childLogger(req.log, { model: req.model }).info({ previousRun: previous.runId, pendingId }, 'training request waits for confirmation (previous run has no outcome)');
         return { kind: 'needs-confirmation', pendingId, previous, runId };
       }
       if (await deps.store.compareAndSet(key, currentRaw, raw, windowMs)) guard = { key, raw };

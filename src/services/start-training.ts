@@ -3,7 +3,7 @@ import { isDefinitiveTriggerFailure } from '../core/candidate-state-machine';
 import { isMlopsError } from '../core/errors';
 import type { DagTrigger, DagTriggerRequest, DagTriggerResult } from '../core/ports';
 import type { Store } from '../core/store';
-import type { Logger } from '../observability/create-logger';
+import { childLogger, type Logger } from '../observability/create-logger';
 import { trainingRequestedView } from '../../views/training-requested-view';
 import { postThroughOutbox } from '../delivery/post-through-outbox';
 
@@ -75,7 +75,7 @@ async function settleUnclearTrigger(trigger: DagTrigger, request: DagTriggerRequ
  * run state settles it, else everything is kept and the result says `confirming`.
  */
 export async function startTraining(deps: BotDeps, input: StartTrainingInput): Promise<StartedTraining> {
-  const log = input.log.child({ model: input.model, run: input.runId, dagId: input.dagId, slackUser: input.requestedBy });
+  const log = childLogger(input.log, { model: input.model, run: input.runId, dagId: input.dagId, slackUser: input.requestedBy });
   const view = trainingRequestedView({
     model: input.model,
     dagId: input.dagId,
@@ -158,7 +158,7 @@ export async function startTraining(deps: BotDeps, input: StartTrainingInput): P
           detail: `${describeRequest(input)}: ${reason}`.slice(0, 500),
         })
         .catch((e: unknown) => log.warn({ err: e }, 'could not append the unclear training trigger to the audit log'));
-      log.warn({ channel: posted?.channel, ts: posted?.ts }, 'training run kept as requested while its start is unknown (guard, message and run record kept)');
+      log.warn({ messageChannel: posted?.channel, messageTs: posted?.ts }, 'training run kept as requested while its start is unknown (guard, message and run record kept)');
       return { runId: input.runId, dagRunId: input.runId, alreadyTriggered: false, confirming: { reason }, ...(posted !== undefined ? { posted } : {}) };
     }
     result = unclear.result;
@@ -176,7 +176,7 @@ export async function startTraining(deps: BotDeps, input: StartTrainingInput): P
       detail: describeRequest(input),
     })
     .catch((error: unknown) => log.warn({ err: error }, 'could not append the training request to the audit log'));
-  log.info({ state: result.state, alreadyTriggered: result.alreadyTriggered, channel: posted?.channel, ts: posted?.ts }, 'training DAG triggered');
+  log.info({ state: result.state, alreadyTriggered: result.alreadyTriggered, messageChannel: posted?.channel, messageTs: posted?.ts }, 'training DAG triggered');
   return {
     runId: input.runId,
     dagRunId: result.dagRunId,

@@ -4,6 +4,7 @@ import { createBot, type Bot, type BotOptions } from '../../src/create-bot';
 import type { Clock } from '../../src/core/ports';
 import { createLogger } from '../../src/observability/create-logger';
 import { captureLogs } from './capture-logs';
+import { duplicateLogKeys } from './duplicate-log-keys';
 import { startFakeAws, type FakeAws } from './fake-aws-server';
 import { startFakeSlack, type FakeSlack } from './fake-slack-server';
 import {
@@ -154,6 +155,12 @@ export async function startTestBot(options: TestBotOptions = {}): Promise<TestBo
       const text = logs.text();
       const leaked = [TEST_BOT_TOKEN, TEST_SIGNING_SECRET, TEST_WEBHOOK_SECRET, ...sentSignatures].filter((s) => s !== '' && text.includes(s));
       if (leaked.length > 0) throw new Error(`secrets or signatures reached the logs (${leaked.length}): ${leaked.map((s) => s.slice(0, 6)).join(', ')}…`);
+      // And each line carries each key once (a child's bindings repeated by the call hide which is which).
+      const repeated = logs.lines.flatMap((line) => {
+        const keys = duplicateLogKeys(line);
+        return keys.length === 0 ? [] : [`${keys.join(', ')} in ${line.slice(0, 300)}`];
+      });
+      if (repeated.length > 0) throw new Error(`log lines carry a key twice (${repeated.length}):\n${[...new Set(repeated)].slice(0, 5).join('\n')}`);
       logScan.bots++;
       logScan.lines += logs.lines.length;
     },

@@ -7,6 +7,7 @@ import { errorView } from '../../../views/error-view';
 import type { SlackMessage } from '../../../views/slack-message';
 import { parseClick, type Click } from './parse-click';
 import { clickResponseUrl, respondInTime } from '../respond-in-time';
+import { contextRequestId } from '../../http/request-context';
 
 export type ClickArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
 
@@ -15,7 +16,7 @@ export interface ClickContext {
   args: ClickArgs;
   log: Logger;
   /** Tells only the clicking user (response_url, ephemeral, the message untouched). */
-  reply(message: SlackMessage | ApprovalReply): Promise<void>;
+  reply: (message: SlackMessage | ApprovalReply) => Promise<void>;
 }
 
 /**
@@ -28,7 +29,7 @@ export function clickListener(deps: BotDeps, name: string, handle: (ctx: ClickCo
     await args.ack();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     deps.metrics.slackAckDuration.observe({ kind: 'action', name }, seconds());
-    const requestId = args.context['requestId'];
+    const requestId = contextRequestId(args.context);
     // Read defensively: a payload without a user or a response_url is refused below, never thrown on.
     const log = deps.logger.child({ requestId, action: name, slackUser: (args.body.user as { id?: unknown } | undefined)?.id });
     const reply = async (message: SlackMessage | ApprovalReply) => {
@@ -52,7 +53,7 @@ export function clickListener(deps: BotDeps, name: string, handle: (ctx: ClickCo
           outcome = 'invalid';
           return;
         }
-        outcome = await handle({ click, args, log: log.child({ candidate: click.value }), reply });
+        outcome = await handle({ click, args, log: log.child({ clicked: click.value }), reply });
       } catch (error) {
         log.error({ err: error }, `${name} click failed`);
         await reply(
@@ -72,7 +73,7 @@ export function clickListener(deps: BotDeps, name: string, handle: (ctx: ClickCo
       if (!accepted) {
         log.warn({ running: deps.postAckWork.running, queued: deps.postAckWork.queued }, `${name} click refused: too much work queued`);
         deps.metrics.slackRequests.inc({ kind: 'action', name, outcome: 'busy' });
-        reply(errorView({ message: 'The bot is busy with many requests right now; nothing was done. Try again in a minute.' })).finally(resolve);
+        void reply(errorView({ message: 'The bot is busy with many requests right now; nothing was done. Try again in a minute.' })).finally(resolve);
       }
     });
   };

@@ -11,6 +11,8 @@ import { confirmTraining } from '../../services/confirm-training';
 import { pendingTraining } from '../../services/pending-training';
 import { ActionId, SLASH_COMMAND } from '../../slack/slack-ids';
 import { clickResponseUrl, respondInTime } from '../respond-in-time';
+import { childLogger } from '../../observability/create-logger';
+import { contextRequestId } from '../../http/request-context';
 
 type ClickArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
 
@@ -36,7 +38,7 @@ async function handle(deps: BotDeps, args: ClickArgs, kind: 'confirm' | 'cancel'
   const name = kind === 'confirm' ? 'confirm_train' : 'cancel_train';
   const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
   deps.metrics.slackAckDuration.observe({ kind: 'action', name }, seconds());
-  const log = deps.logger.child({ requestId: args.context['requestId'], action: name, slackUser: (args.body.user as { id?: unknown } | undefined)?.id });
+  const log = deps.logger.child({ requestId: contextRequestId(args.context), action: name, slackUser: (args.body.user as { id?: unknown } | undefined)?.id });
   const answer = async (message: Parameters<ClickArgs['respond']>[0]) => {
     // Not Bolt's respond(): that one has no timeout, and a hung response_url would hold a work slot.
     const respond = respondInTime(clickResponseUrl(args.body));
@@ -75,7 +77,7 @@ async function handle(deps: BotDeps, args: ClickArgs, kind: 'confirm' | 'cancel'
       await answer({ response_type: 'ephemeral', replace_original: false, text: 'Only the user who asked can answer this question.' });
       return;
     }
-    const runLog = log.child({ model: pending.model, run: pending.runId });
+    const runLog = childLogger(log, { model: pending.model, run: pending.runId });
     if (kind === 'cancel') {
       outcome = 'cancelled';
       runLog.info('duplicate training request cancelled');

@@ -5,6 +5,8 @@ import { attachMessage } from '../../core/candidate-state-machine';
 import type { DeploymentService, RejectResult } from '../../services/deployment-service';
 import { BlockId, InputActionId } from '../../slack/slack-ids';
 import { refusalPlainText } from '../../../views/approval-reply-view';
+import { childLogger } from '../../observability/create-logger';
+import { contextRequestId } from '../../http/request-context';
 
 /** The decision must be made before the ack (it decides whether the modal closes); Slack allows 3 s. */
 const DECIDE_BUDGET_MS = 2200;
@@ -29,7 +31,7 @@ type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 export function rejectModalSubmission(deps: BotDeps, deployments: DeploymentService) {
   return async ({ ack, body, context }: ViewArgs): Promise<void> => {
     const started = process.hrtime.bigint();
-    const log = deps.logger.child({ requestId: context['requestId'], view: 'reject', slackUser: (body.user as { id?: unknown } | undefined)?.id });
+    const log = deps.logger.child({ requestId: contextRequestId(context), view: 'reject', slackUser: (body.user as { id?: unknown } | undefined)?.id });
     let outcome = 'error';
     const fieldError = async (message: string, label: string) => {
       outcome = label;
@@ -48,7 +50,7 @@ export function rejectModalSubmission(deps: BotDeps, deployments: DeploymentServ
         await fieldError('Give a reason for the rejection.', 'reason_required');
         return;
       }
-      const clog = log.child({ candidate: meta.data.candidateId });
+      const clog = childLogger(log, { candidate: meta.data.candidateId });
       const result = await Promise.race([
         deployments.reject({ candidateId: meta.data.candidateId, userId: parsed.data.user.id, reason, requireReason: true, log: clog }),
         new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), DECIDE_BUDGET_MS).unref()),
