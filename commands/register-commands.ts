@@ -10,6 +10,7 @@ import { errorView } from '../views/error-view';
 import { helpView } from '../views/help-view';
 import type { CommandReply, CommandSpec } from './command-spec';
 import { commandRegistry } from './command-registry';
+import { contextRequestId } from '../src/http/request-context';
 
 /** Errors caused by what the user typed or who they are: logged at info, not as failures. */
 const USER_ERRORS = new Set<string>([ErrorCode.CommandInvalid, ErrorCode.UnknownModel, ErrorCode.NotAuthorized, ErrorCode.UnknownCommand]);
@@ -33,9 +34,11 @@ export function registerCommands(app: App, deps: BotDeps, specs: CommandSpec[] =
     // The metric label: a registered subcommand's name, never what was typed (a typed word
     // would mint a series per distinct value). Declared first: observe() reads it on every path.
     let metricName = 'unreadable';
-    const log = deps.logger.child({ requestId: context['requestId'], slackUser: command.user_id, channel: command.channel_id, command: 'mlops' });
+    const log = deps.logger.child({ requestId: contextRequestId(context), slackUser: command.user_id, channel: command.channel_id, command: 'mlops' });
     let line: CommandLine;
     try {
+      // Bolt types `text` as a string, but the form body is outside input: a hand-made request may leave it out.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
       line = parseCommandLine(command.text ?? '');
     } catch (error) {
       await ack(toAck(errorView({ message: isMlopsError(error) ? error.message : 'could not read the command', hint: `Try \`${SLASH_COMMAND} help\`.` })));

@@ -97,7 +97,7 @@ export function candidateMessageView(input: CandidateMessageInput): SlackMessage
 
 function metricsTable(rows: readonly MetricRow[], productionVersion: string | undefined): string {
   const hasBaseline = productionVersion !== undefined && rows.some((r) => r.production !== undefined);
-  const header = hasBaseline ? ['metric', 'candidate', truncate(productionVersion ?? 'prod', 12), 'delta', ''] : ['metric', 'candidate'];
+  const header = hasBaseline ? ['metric', 'candidate', truncate(productionVersion, 12), 'delta', ''] : ['metric', 'candidate'];
   const body = rows.slice(0, MAX_METRIC_ROWS).map((r) => {
     const name = truncate(metricLabel(r.name), 24);
     if (!hasBaseline) return [name, formatMetric(r.value)];

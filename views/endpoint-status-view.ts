@@ -57,7 +57,7 @@ export function endpointStatusView(input: EndpointStatusViewInput): SlackMessage
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: 'No production variants reported.' } });
   }
 
-  let fallbackMetrics = '';
+  let fallbackMetrics: string;
   if ('unavailable' in input.metrics) {
     blocks.push({
       type: 'section',

@@ -35,8 +35,8 @@ export function isUnclearAttempt(error: unknown): boolean {
  * reports only the last one, so this sits in the deserialize step, which runs once per attempt.
  * Returns the live list, filled while the command runs.
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any input/output of any command
 export function recordFailedAttempts(command: { middlewareStack: MiddlewareStack<any, any> }): unknown[] {
-  // eslint-disable-line @typescript-eslint/no-explicit-any -- any input/output of any command
   const failures: unknown[] = [];
   command.middlewareStack.add(
     (next) => async (args) => {

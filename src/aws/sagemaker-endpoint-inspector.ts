@@ -7,7 +7,7 @@ import {
   type ProductionVariant,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
-import { ErrorCode, isMlopsError } from '../core/errors';
+import { ErrorCode } from '../core/errors';
 import type { EndpointDescription, EndpointInspector, EndpointVariant, MetricSeries, SagemakerModelSummary, TrainingJobSummary } from '../core/ports';
 import { awsErrorToMlopsError } from './aws-error-to-mlops-error';
 
@@ -99,7 +99,7 @@ export function createSagemakerEndpointInspector(sagemaker: SageMakerClient, clo
       } catch (error) {
         const mapped = awsErrorToMlopsError(error, { action: 'sagemaker:DescribeEndpointConfig', resource: `endpoint config ${configName}` });
         // A deleted config must not hide the endpoint's own state; anything else is a real failure.
-        if (!isMlopsError(mapped, ErrorCode.AwsNotFound)) throw mapped;
+        if (mapped.code !== ErrorCode.AwsNotFound) throw mapped;
       }
     }
 

@@ -66,16 +66,16 @@ export const pipelineEventSchema = z
       .optional(),
     trainingJob: z.string().max(B.trainingJob).optional(),
     metrics: z
-      .record(z.string().min(1).max(B.metricName), z.number().finite())
-      .refine((m) => Object.keys(m).length <= B.metrics, { message: `at most ${B.metrics} metrics` })
+      .record(z.string().min(1).max(B.metricName), z.number())
+      .refine((m) => Object.keys(m).length <= B.metrics, { error: `at most ${B.metrics} metrics` })
       .optional(),
     confusionMatrix: z
       .object({
         labels: z.array(z.string().max(B.matrixLabel)).min(1).max(B.matrixLabels),
-        matrix: z.array(z.array(z.number().finite()).max(B.matrixLabels)).max(B.matrixLabels),
+        matrix: z.array(z.array(z.number()).max(B.matrixLabels)).max(B.matrixLabels),
       })
       .refine((m) => m.matrix.length === m.labels.length && m.matrix.every((row) => row.length === m.labels.length), {
-        message: 'matrix must be square with one row and one column per label',
+        error: 'matrix must be square with one row and one column per label',
       })
       .optional(),
     endpoint: z.string().min(1).max(B.endpoint).optional(),
@@ -88,7 +88,7 @@ export const pipelineEventSchema = z
       .optional(),
     links: z
       .record(z.string().min(1).max(B.linkName), url)
-      .refine((l) => Object.keys(l).length <= B.links, { message: `at most ${B.links} links` })
+      .refine((l) => Object.keys(l).length <= B.links, { error: `at most ${B.links} links` })
       .optional(),
     lineage: z
       .looseObject({

@@ -13,6 +13,12 @@ export function attachRequestContext(req: IncomingMessage, logger: Logger): { re
   return ctx;
 }
 
+/** The request id a Bolt listener finds in its context (set by customPropertiesExtractor; absent over Socket Mode). */
+export function contextRequestId(context: Readonly<Record<string, unknown>>): string | undefined {
+  const id = context['requestId'];
+  return typeof id === 'string' ? id : undefined;
+}
+
 export function requestContext(req: IncomingMessage, fallback: Logger): { requestId: string; log: Logger } {
   return contexts.get(req) ?? attachRequestContext(req, fallback);
 }

@@ -24,8 +24,9 @@ export function registerUnknownInteractionGuard(app: App, logger: Logger): void 
           ? (a as { action_id: string }).action_id
           : undefined,
       );
-      const wellFormed = ids.length > 0 && ids.every((id) => id !== undefined);
-      if (wellFormed && !ids.some((id) => id !== undefined && KNOWN_ACTIONS.has(id))) {
+      const named = ids.filter((id): id is string => id !== undefined);
+      const wellFormed = ids.length > 0 && named.length === ids.length;
+      if (wellFormed && !named.some((id) => KNOWN_ACTIONS.has(id))) {
         await ack();
         logger.info({ actionIds: ids.slice(0, 5) }, 'unknown action acknowledged');
         // With a timeout (Bolt's respond() has none): see respond-in-time.ts.

@@ -35,6 +35,6 @@ export async function collectEndpointSummaries(deps: BotDeps, now: Date): Promis
   });
 }
 
-function assign<K extends 'invocations' | 'p99Ms' | 'errors4xx' | 'errors5xx'>(row: EndpointSummaryRow, key: K, value: number | undefined): void {
+function assign(row: EndpointSummaryRow, key: 'invocations' | 'p99Ms' | 'errors4xx' | 'errors5xx', value: number | undefined): void {
   if (value !== undefined) row[key] = value;
 }

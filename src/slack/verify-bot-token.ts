@@ -87,7 +87,8 @@ export function verifyBotToken(opts: { client: WebClient; logger: Logger; retry?
   const retry = opts.retry ?? DEFAULT_RETRY;
   const random = opts.random ?? Math.random;
   let identity: BotIdentity | undefined;
-  let stopped = false;
+  // Aborted by stop(), which runs while the loop below waits (a `let` flag would look constant to the type checker).
+  const stopping = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   let wake: (() => void) | undefined;
   let settleFirst!: (outcome: 'verified' | 'retrying') => void;
@@ -129,7 +130,7 @@ export function verifyBotToken(opts: { client: WebClient; logger: Logger; retry?
         return outcome;
       }
       settleFirst('retrying');
-      if (stopped) return new Promise<never>(() => undefined);
+      if (stopping.signal.aborted) return new Promise<never>(() => undefined);
       const backoff = Math.min(retry.maxMs, retry.baseMs * 2 ** (attempt - 1));
       // Full jitter on the upper half: replicas restarted together do not retry in step.
       const waitMs = Math.max(outcome.retryInMs, Math.round(backoff / 2 + (random() * backoff) / 2));
@@ -141,7 +142,9 @@ export function verifyBotToken(opts: { client: WebClient; logger: Logger; retry?
         wake = resolve;
         timer = setTimeout(resolve, waitMs);
       });
-      if (stopped) return new Promise<never>(() => undefined);
+      // stop() may have run during the wait; TypeScript keeps the narrowing from the check above across the await.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
+      if (stopping.signal.aborted) return new Promise<never>(() => undefined);
     }
   })();
   // Whoever needs the outcome attaches to it; an unobserved refusal must not crash the process.
@@ -153,7 +156,7 @@ export function verifyBotToken(opts: { client: WebClient; logger: Logger; retry?
     identity: identityPromise,
     current: () => identity,
     stop: () => {
-      stopped = true;
+      stopping.abort();
       if (timer !== undefined) clearTimeout(timer);
       wake?.();
     },

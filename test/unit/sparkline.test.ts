@@ -26,9 +26,9 @@ describe('sparkline', () => {
     fc.assert(
       fc.property(fc.array(fc.double({ noNaN: true, min: -1e9, max: 1e9 }), { maxLength: 500 }), fc.integer({ min: 1, max: 80 }), (values, width) => {
         const s = sparkline(values, width);
-        expect([...s].length).toBeLessThanOrEqual(width);
+        expect(Array.from(s).length).toBeLessThanOrEqual(width);
         expect(s).toMatch(/^[▁▂▃▄▅▆▇█]*$/);
-        if (values.length > 0) expect([...s].length).toBe(Math.min(values.length, width));
+        if (values.length > 0) expect(Array.from(s).length).toBe(Math.min(values.length, width));
       }),
     );
   });

@@ -4,6 +4,7 @@ import { noticeView } from '../../../views/notice-view';
 import type { BotDeps } from '../../bot-deps';
 import { collectDashboard } from '../../services/collect-dashboard';
 import { SlackEvent } from '../../slack/slack-ids';
+import { contextRequestId } from '../../http/request-context';
 
 /** Events API subscriptions. */
 export function registerEvents(app: App, deps: BotDeps): void {
@@ -13,7 +14,7 @@ export function registerEvents(app: App, deps: BotDeps): void {
     // The event also fires for the Messages tab; only the Home tab has a dashboard.
     if (event.tab !== 'home') return;
     const started = process.hrtime.bigint();
-    const log = deps.logger.child({ requestId: context['requestId'], event: SlackEvent.AppHomeOpened, slackUser: event.user });
+    const log = deps.logger.child({ requestId: contextRequestId(context), event: SlackEvent.AppHomeOpened, slackUser: event.user });
     let outcome = 'ok';
     try {
       const dashboard = await collectDashboard(deps, deps.clock.now());
