@@ -5,6 +5,7 @@ import type { Config } from './config/config-schema';
 import { createWorkLimiter } from './core/create-work-limiter';
 import { systemClock, type Clock, type DagTrigger, type EndpointInspector } from './core/ports';
 import type { Store } from './core/store';
+import { pendingDeliveries } from './delivery/pending-deliveries';
 import { createEventRecorder, type RecordedEvent } from './delivery/record-event';
 import type { DeliveryWorkerOptions } from './delivery/delivery-worker';
 import { createMessageRecorder } from './delivery/record-message';
@@ -151,6 +152,27 @@ export function createBot(options: BotOptions): Bot {
     metrics,
   });
 
+  /**
+   * The in-memory store dies with the process: at a stop, give the outbox until `until` to post what
+   * it holds (it keeps running meanwhile), then say what is lost instead of dropping it silently.
+   */
+  async function finishInMemoryDeliveries(until: number): Promise<void> {
+    for (;;) {
+      const pending = await pendingDeliveries(store).catch(() => undefined);
+      if (pending === undefined || pending.events + pending.messages === 0 || Date.now() >= until) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  async function reportLostDeliveries(): Promise<void> {
+    const pending = await pendingDeliveries(store).catch(() => undefined);
+    if (pending === undefined || pending.events + pending.messages === 0) return;
+    metrics.eventsFailed.inc({ type: 'unknown' }, pending.events + pending.messages);
+    logger.error(
+      { undeliveredEvents: pending.events, undeliveredMessages: pending.messages, sample: pending.sample },
+      'stopped with undelivered Slack messages that lived only in memory: they are lost (set REDIS_URL to keep them across restarts)',
+    );
+  }
+
   return {
     deps,
     server,
@@ -194,11 +216,13 @@ export function createBot(options: BotOptions): Bot {
       const deadline = Date.now() + timeoutMs;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      if (store.kind === 'memory') await finishInMemoryDeliveries(deadline - 1500);
       await Promise.race([
         Promise.all([closed, slack.stop(), ...jobs.map((j) => j.stop())]),
         new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now() - 500)).unref()),
       ]);
       server.closeAllConnections();
+      if (store.kind === 'memory') await reportLostDeliveries();
       await store.close().catch((error: unknown) => logger.warn({ err: error }, 'store did not close cleanly'));
       logger.info('mlops-chatops stopped');
     },
