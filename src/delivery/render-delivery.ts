@@ -1,3 +1,4 @@
+import { endpointMismatchNotice } from '../../views/trigger-confirming-view';
 import type { AlertGroup } from '../core/alert-group';
 import { runKeyOf } from '../core/pipeline-event';
 import { routeEvent } from '../core/route-event';
@@ -84,10 +85,16 @@ async function renderBody(ctx: DeliveryContext, d: Pick<DeliveryRecord, 'channel
     case 'evaluation.completed': {
       const candidate = d.candidateId !== undefined ? await ctx.candidates.get(d.candidateId) : undefined;
       if (candidate === undefined) return { kind: 'fail', reason: `candidate ${d.candidateId ?? '(none)'} is not known` };
+      // The configured endpoint wins: say so on the first card, not only after a refused click.
+      const mismatch =
+        model?.endpoint !== undefined && candidate.endpoint !== undefined && candidate.endpoint !== model.endpoint
+          ? endpointMismatchNotice({ candidate, named: candidate.endpoint, configured: model.endpoint })
+          : undefined;
       return {
         kind: 'message',
         message: candidateMessageView({
           candidate,
+          ...(mismatch !== undefined ? { notice: mismatch } : {}),
           ...(d.production !== undefined && d.production !== null ? { production: d.production } : {}),
           metricDirections: model?.metrics ?? {},
           ...(model?.primaryMetric !== undefined ? { primaryMetric: model.primaryMetric } : {}),

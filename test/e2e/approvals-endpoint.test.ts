@@ -5,6 +5,8 @@
  */
 import { deploymentRunIdFor } from '../../src/core/candidate';
 import { storeKeys } from '../../src/store/store-keys';
+import { randomUUID } from 'node:crypto';
+import { evaluationCompleted } from '../fixtures/pipeline-events';
 import type { TestBot } from '../kit/start-test-bot';
 import {
   CHURN,
@@ -48,6 +50,17 @@ describe('approvals: the configured endpoint wins over the one an evaluation nam
       const metric = await t.bot.deps.metrics.approvals.get();
       return metric.values.filter((v) => v.labels.outcome === 'refused').reduce((s, v) => s + v.value, 0);
     }
+  });
+
+  it('the first card of such an evaluation already says so (posted through the hook and the outbox)', async () => {
+    const version = `9.${Math.floor(Math.random() * 1000)}.0`;
+    const res = await t.hook(evaluationCompleted({ id: randomUUID(), version, endpoint: CHURN.endpoint }));
+    expect(res.status).toBe(202);
+    const card = await t.slack.waitForCalls('chat.postMessage', 1).then(() =>
+      waitFor(() => t.slack.messages(FRAUD.channel).find((m) => JSON.stringify(m.blocks).includes(version)), 'the evaluation card'),
+    );
+    expect(JSON.stringify(card.blocks)).toContain(`This evaluation names endpoint ${CHURN.endpoint}`);
+    expect(JSON.stringify(card.blocks)).toContain(FRAUD.endpoint);
   });
 
   it('a candidate without an endpoint deploys to the configured one: lock and conf name it', async () => {
