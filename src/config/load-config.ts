@@ -82,7 +82,7 @@ function redisProblems(env: EnvConfig, readFile: ReadFile): string[] {
     problems.push('REDIS_URL: a Redis Cluster has only database 0: drop the /<db> from the URL (or unset REDIS_CLUSTER)');
   }
   if (env.REDIS_CA_FILE !== undefined) {
-    if (url === undefined || !url.startsWith('rediss:')) problems.push('REDIS_CA_FILE: is set but REDIS_URL is not rediss:// (TLS): use rediss:// or unset REDIS_CA_FILE');
+    if (!url?.startsWith('rediss:')) problems.push('REDIS_CA_FILE: is set but REDIS_URL is not rediss:// (TLS): use rediss:// or unset REDIS_CA_FILE');
     let pem: string | undefined;
     try {
       pem = readFile(env.REDIS_CA_FILE);

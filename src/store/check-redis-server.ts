@@ -90,11 +90,12 @@ async function inspect(client: Redis, conn: RedisConnection, where: string): Pro
   } catch (error) {
     if (!isReply(error)) throw error;
   }
-  if (clusterEnabled === undefined && !conn.cluster) {
-    // INFO hidden: two keys of different slots in one read tell a cluster (CROSSSLOT or MOVED) apart.
+  if (clusterEnabled !== true && !conn.cluster) {
+    // INFO hidden, or a proxy (ElastiCache Serverless) that may not say: two keys of different slots
+    // in one read tell a cluster apart (CROSSSLOT or MOVED); a single node just answers.
     try {
       await client.mget('mlops-slot-probe:a', 'mlops-slot-probe:b');
-      clusterEnabled = false;
+      clusterEnabled ??= false;
     } catch (error) {
       if (!isReply(error)) throw error;
       if (/^(CROSSSLOT|MOVED|ASK|CLUSTERDOWN)\b/.test((error as Error).message)) clusterEnabled = true;

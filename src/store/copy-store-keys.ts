@@ -23,8 +23,8 @@ export async function copyStoreKeys(opts: {
   }
   let copied = 0;
   let expiredMeanwhile = 0;
-  for (const [i, name] of names.entries()) {
-    const target = targets[i]!;
+  for (const name of names) {
+    const target = `${opts.toPrefix}${name.slice(opts.fromPrefix.length)}`;
     const type = await opts.from.type(name);
     const ttl = await opts.from.pttl(name);
     if (type === 'none' || ttl === -2) {

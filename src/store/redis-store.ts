@@ -431,7 +431,7 @@ export class RedisStore implements Store {
 async function policyOf(client: Redis): Promise<{ policy: string; via: 'CONFIG GET' | 'INFO' } | { hidden: string }> {
   const refusals: string[] = [];
   try {
-    const reply = (await client.config('GET', 'maxmemory-policy')) as unknown;
+    const reply: unknown = await client.config('GET', 'maxmemory-policy');
     if (Array.isArray(reply) && typeof reply[1] === 'string' && reply[1] !== '') return { policy: reply[1], via: 'CONFIG GET' };
     refusals.push('CONFIG GET maxmemory-policy answered nothing');
   } catch (error) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RedisStore } from '../../src/store/redis-store';
+import { RedisStore } from '../../src/store/redis-store';
 import { storeKeys } from '../../src/store/store-keys';
 import { trainingStarted } from '../fixtures/pipeline-events';
 import { startFakeSlack, type FakeSlack } from '../kit/fake-slack-server';
@@ -29,19 +29,22 @@ describe('Redis Cluster failover under traffic', () => {
   let slack: FakeSlack;
   let a: TestBot;
   let b: TestBot;
+  // Whatever was started, stopped at the end even when a later start failed.
+  const stops: (() => Promise<void>)[] = [];
   beforeAll(async () => {
     cluster = await startPrivateCluster({ masters: 3, durable: true });
+    stops.push(() => cluster.stop());
     slack = await startFakeSlack({ perChannelRatePerSecond: 50 });
+    stops.push(() => slack.close());
     const keyPrefix = testKeyPrefix('failover');
     const env = { REDIS_URL: cluster.url, REDIS_CLUSTER: 'true' };
     a = await startTestBot({ slack, keyPrefix, env });
+    stops.push(() => a.stop());
     b = await startTestBot({ slack, keyPrefix, env });
+    stops.push(() => b.stop());
   }, 60_000);
   afterAll(async () => {
-    await a?.stop();
-    await b?.stop();
-    await slack?.close();
-    await cluster?.stop();
+    for (const stop of stops.reverse()) await stop();
   });
 
   it('a master stopped mid-traffic and restarted: every event posted once, none lost, none twice', async () => {
@@ -50,7 +53,9 @@ describe('Redis Cluster failover under traffic', () => {
       trainingStarted({ model: 'fraud-detector', run: { dagId: 'fraud_detector_training', runId: `failover-${i}-${randomUUID()}` } }),
     );
     // Every key of the deployment shares one hash slot: the master of the inbox's slot holds them all.
-    const master = await cluster.nodeOf(`${(a.bot.deps.store as RedisStore).keyPrefix}${storeKeys.inbox()}`);
+    const store = a.bot.deps.store;
+    if (!(store instanceof RedisStore)) throw new Error('the bot should run on Redis');
+    const master = await cluster.nodeOf(`${store.keyPrefix}${storeKeys.inbox()}`);
     const answers = new Map<number, number>();
     let accepted = 0;
     let refusedDuringOutage = 0;

@@ -44,31 +44,29 @@ export function answersPing(port: number): Promise<boolean> {
 
 /** Starts redis-server; `durable` turns on appendfsync-always AOF, as a production Redis for this bot should. */
 export async function startPrivateRedis(opts: { durable?: boolean; /** More redis-server options, e.g. ['--maxmemory-policy', 'volatile-lru']. */ args?: string[] } = {}): Promise<PrivateRedis> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'mlops-redis-'));
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir];
-  args.push(...(opts.durable === true ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']));
-  args.push(...(opts.args ?? []));
-  let child: ChildProcess | undefined;
-  const start = async () => {
-    child = spawn('redis-server', args, { stdio: 'ignore' });
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode} on port ${port}`);
-      if (await answersPing(port)) return;
-      await new Promise((r) => setTimeout(r, 50));
+  return startOnFreePort(async (port) => {
+    const dir = mkdtempSync(join(tmpdir(), 'mlops-redis-'));
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir];
+    args.push(...(opts.durable === true ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']));
+    args.push(...(opts.args ?? []));
+    return args;
+  }, answersPing);
+}
+
+/**
+ * freePort() only says a port was free a moment ago: a server of a test file running beside this
+ * one may take it first. redis-server then exits at once (cannot bind), and we try another port.
+ */
+async function startOnFreePort(argsFor: (port: number) => Promise<string[]>, ready: (port: number) => Promise<boolean>): Promise<PrivateRedis & { port: number }> {
+  for (let attempt = 1; ; attempt += 1) {
+    const port = await freePort();
+    try {
+      const node = await spawnNode(await argsFor(port), () => ready(port), port);
+      return { ...node, url: `redis://127.0.0.1:${port}/0` };
+    } catch (error) {
+      if (attempt >= 5 || !(error as Error).message.startsWith('redis-server exited')) throw error;
     }
-    throw new Error(`redis-server did not start on port ${port}`);
-  };
-  const kill = async () => {
-    const c = child;
-    if (c === undefined || c.exitCode !== null || c.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
-    c.kill('SIGKILL');
-    await exited;
-  };
-  await start();
-  return { port, url: `redis://127.0.0.1:${port}/0`, kill, restart: start, stop: kill };
+  }
 }
 
 /** A throwaway CA and a server certificate for 127.0.0.1 / localhost, made by openssl in a temp dir. */
@@ -108,7 +106,7 @@ export function answersTlsPing(port: number): Promise<boolean> {
     socket.setTimeout(500, () => finish(false));
     socket.once('error', () => finish(false));
     socket.once('secureConnect', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => finish(data.toString().startsWith('+PONG')));
+    socket.once('data', (data: Buffer) => finish(data.toString().startsWith('+PONG')));
   });
 }
 
@@ -118,12 +116,14 @@ export function answersTlsPing(port: number): Promise<boolean> {
  */
 export async function startPrivateTlsRedis(opts: { args?: string[] } = {}): Promise<PrivateRedis & { certs: TestCertificates; tlsUrl: string }> {
   const certs = makeTestCertificates();
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'mlops-redis-'));
-  const args = ['--port', '0', '--tls-port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
-  args.push('--tls-cert-file', certs.certFile, '--tls-key-file', certs.keyFile, '--tls-ca-cert-file', certs.caFile, '--tls-auth-clients', 'no');
-  args.push(...(opts.args ?? []));
-  const node = await spawnNode(args, () => answersTlsPing(port), port);
+  const node = await startOnFreePort(async (port) => {
+    const dir = mkdtempSync(join(tmpdir(), 'mlops-redis-'));
+    const args = ['--port', '0', '--tls-port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+    args.push('--tls-cert-file', certs.certFile, '--tls-key-file', certs.keyFile, '--tls-ca-cert-file', certs.caFile, '--tls-auth-clients', 'no');
+    args.push(...(opts.args ?? []));
+    return args;
+  }, answersTlsPing);
+  const port = node.port;
   return { ...node, port, url: `rediss://127.0.0.1:${port}/0`, tlsUrl: `rediss://127.0.0.1:${port}/0`, certs };
 }
 
@@ -151,10 +151,16 @@ export async function startPrivateCluster(opts: { masters?: number; durable?: bo
   try {
     for (let i = 0; i < count; i += 1) {
       nodes.push(
-        await startPrivateRedis({
-          durable: opts.durable === true,
-          args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000'],
-        }),
+        await startOnFreePort(async (port) => {
+          const dir = mkdtempSync(join(tmpdir(), 'mlops-redis-cluster-'));
+          // The bus port is port + 10000 unless told: past 55535 that is no port at all.
+          const busPort = await freePort();
+          return [
+            ...['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir],
+            ...(opts.durable === true ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
+            ...['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000', '--cluster-port', String(busPort)],
+          ];
+        }, answersPing),
       );
     }
     const create = spawnSync('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'], {
@@ -166,11 +172,11 @@ export async function startPrivateCluster(opts: { masters?: number; durable?: bo
     await Promise.all(nodes.map((n) => n.stop()));
     throw error;
   }
-  const clusterInfo = (port: number): string => spawnSync('redis-cli', ['-p', String(port), 'cluster', 'info'], { encoding: 'utf8', timeout: 5_000 }).stdout ?? '';
+  const clusterInfo = (port: number): string => spawnSync('redis-cli', ['-p', String(port), 'cluster', 'info'], { encoding: 'utf8', timeout: 5_000 }).stdout;
   const waitHealthy = async (): Promise<void> => {
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
-      if (nodes.every((n) => /cluster_state:ok/.test(clusterInfo(n.port)) && /cluster_known_nodes:(\d+)/.exec(clusterInfo(n.port))?.[1] === String(count))) return;
+      if (nodes.every((n) => clusterInfo(n.port).includes('cluster_state:ok') && /cluster_known_nodes:(\d+)/.exec(clusterInfo(n.port))?.[1] === String(count))) return;
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error('the test cluster did not reach cluster_state:ok within 30 s');
@@ -188,7 +194,7 @@ export async function startPrivateCluster(opts: { masters?: number; durable?: bo
         const [from, to] = range.split('-').map(Number);
         return from !== undefined && s >= from && s <= (to ?? from);
       });
-      if (owns && /master/.test(parts[2] ?? '')) {
+      if (owns && (parts[2] ?? '').includes('master')) {
         const node = nodes.find((n) => n.port === port);
         if (node !== undefined) return node;
       }
@@ -220,7 +226,7 @@ async function spawnNode(args: string[], ready: () => Promise<boolean>, port: nu
   };
   const kill = async () => {
     const c = child;
-    if (c === undefined || c.exitCode !== null || c.signalCode !== null) return;
+    if (c?.exitCode !== null || c.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
     c.kill('SIGKILL');
     await exited;

@@ -19,17 +19,23 @@ describe('copying a deployment from a single-node Redis to a cluster', () => {
   let cluster: PrivateCluster;
   let from: Redis;
   let to: Cluster;
+  const stops: (() => Promise<void>)[] = [];
   beforeAll(async () => {
-    [single, cluster] = await Promise.all([startPrivateRedis(), startPrivateCluster({ masters: 3 })]);
+    single = await startPrivateRedis();
+    stops.push(() => single.stop());
+    cluster = await startPrivateCluster({ masters: 3 });
+    stops.push(() => cluster.stop());
     from = new Redis(single.port, '127.0.0.1', { lazyConnect: true });
     to = new Cluster([{ host: '127.0.0.1', port: cluster.nodes[0]!.port }], { lazyConnect: true });
+    stops.push(async () => {
+      from.disconnect();
+      to.disconnect();
+    });
     await from.connect();
     await to.connect();
   }, 60_000);
   afterAll(async () => {
-    from?.disconnect();
-    to?.disconnect();
-    await Promise.all([single?.stop(), cluster?.stop()]);
+    for (const stop of stops.reverse()) await stop();
   });
 
   /** State as a bot on the single node leaves it: an event recorded and queued, a lock, a set, a bounded list. */

@@ -22,8 +22,19 @@ describe('Redis over TLS and the startup connection checks', () => {
   let slack: FakeSlack;
   let aws: FakeAws;
   let ca: string;
+  const stops: (() => Promise<void>)[] = [];
   beforeAll(async () => {
-    [tlsRedis, plain, cluster, slack, aws] = await Promise.all([startPrivateTlsRedis(), startPrivateRedis(), startPrivateCluster({ masters: 3 }), startFakeSlack(), startFakeAws()]);
+    // One after another, each registered for the end, so a failed start leaves nothing running.
+    tlsRedis = await startPrivateTlsRedis();
+    stops.push(() => tlsRedis.stop());
+    plain = await startPrivateRedis();
+    stops.push(() => plain.stop());
+    cluster = await startPrivateCluster({ masters: 3 });
+    stops.push(() => cluster.stop());
+    slack = await startFakeSlack();
+    stops.push(() => slack.close());
+    aws = await startFakeAws();
+    stops.push(() => aws.close());
     ca = readFileSync(tlsRedis.certs.caFile, 'utf8');
     const admin = new Redis(plain.port, '127.0.0.1', { lazyConnect: true });
     await admin.connect();
@@ -31,7 +42,7 @@ describe('Redis over TLS and the startup connection checks', () => {
     admin.disconnect();
   }, 60_000);
   afterAll(async () => {
-    await Promise.all([tlsRedis?.stop(), plain?.stop(), cluster?.stop(), slack?.close(), aws?.close()]);
+    await Promise.all(stops.map((stop) => stop()));
   });
 
   const refusal = async (url: string, opts: { cluster?: boolean; tlsCa?: string } = {}): Promise<string> => {

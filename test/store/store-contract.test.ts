@@ -573,8 +573,8 @@ afterAll(async () => {
   await cluster.stop();
 });
 
-async function clusterHarness(): Promise<StoreHarness & { prefix: string }> {
-  const prefix = `${testKeyPrefix('store-contract-cluster')}`;
+async function clusterHarness(): Promise<StoreHarness & { prefix: string; store: RedisStore }> {
+  const prefix = testKeyPrefix('store-contract-cluster');
   const opened: RedisStore[] = [];
   const open = (): RedisStore => {
     const store = new RedisStore({ url: cluster.url, keyPrefix: prefix, cluster: true });
@@ -602,7 +602,7 @@ describe('RedisStore on a cluster', () => {
     const h = await clusterHarness();
     try {
       const { store, prefix } = h;
-      expect((store as RedisStore).keyPrefix).toBe(`{${prefix.replace(/:$/, '')}}:`);
+      expect(store.keyPrefix).toBe(`{${prefix.replace(/:$/, '')}}:`);
       await store.set('plain', 'v');
       await store.compareAndSet('cas', null, 'v');
       await store.recordUnique('event:1', 'body', 60_000, 'inbox', 'item');
@@ -610,12 +610,12 @@ describe('RedisStore on a cluster', () => {
       await store.moveHead('inbox', 'processing');
       await store.setAdd('set', 'm');
       await store.increment('counter', 60_000);
-      const node = await cluster.nodeOf(`${(store as RedisStore).keyPrefix}plain`);
+      const node = await cluster.nodeOf(`${store.keyPrefix}plain`);
       const raw = new Redis(node.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 1 });
       await raw.connect();
       try {
-        const keys = (await raw.keys(`${(store as RedisStore).keyPrefix.replace(/[{}]/g, '\\$&')}*`)).sort();
-        expect(keys).toEqual(['bounded', 'cas', 'counter', 'event:1', 'plain', 'processing', 'set'].map((k) => `${(store as RedisStore).keyPrefix}${k}`).sort());
+        const keys = (await raw.keys(`${store.keyPrefix.replace(/[{}]/g, '\\$&')}*`)).sort();
+        expect(keys).toEqual(['bounded', 'cas', 'counter', 'event:1', 'plain', 'processing', 'set'].map((k) => `${store.keyPrefix}${k}`).sort());
         const slots = new Set(await Promise.all(keys.map((k) => raw.cluster('KEYSLOT', k))));
         expect(slots.size).toBe(1);
       } finally {

@@ -5,6 +5,10 @@ import { loadConfig } from '../../src/config/load-config';
 import { redisConnection } from '../../src/store/redis-store';
 import { clusterKeyPrefix } from '../../src/store/store-keys';
 
+// ioredis's own slot function (its dependency cluster-key-slot ships no types).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const calculateSlot = require('cluster-key-slot') as (key: string) => number;
+
 const baseEnv = { SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_SIGNING_SECRET: 'sign-secret' };
 const noFile = () => undefined;
 const problems = (env: Record<string, string>): string[] => {
@@ -69,5 +73,11 @@ describe('Redis settings (REDIS_URL, REDIS_CLUSTER, REDIS_CA_FILE)', () => {
     // `{}` is no hash tag in Redis: it is wrapped like any other prefix.
     expect(clusterKeyPrefix('{}mlops:')).toBe('{{}mlops}:');
     expect(clusterKeyPrefix('')).toBe('{mlops}:');
+    // Same tag, same slot: what makes every script valid on a cluster.
+    expect(new Set(['event:1', 'inbox', 'inbox:processing', 'lock:endpoint:x'].map((k) => calculateSlot(`${clusterKeyPrefix('mlops:')}${k}`))).size).toBe(1);
+  });
+
+  it('the startup probe reads two keys of different slots (a cluster answers CROSSSLOT)', () => {
+    expect(calculateSlot('mlops-slot-probe:a')).not.toBe(calculateSlot('mlops-slot-probe:b'));
   });
 });
