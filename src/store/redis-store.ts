@@ -166,6 +166,9 @@ export class RedisStore implements Store {
       // A command in flight when the connection drops may already have run: resending it would run
       // it twice (a resent SET NX answers false to its own winner). It rejects on its timeout instead.
       autoResendUnfulfilledCommands: false,
+      // disconnect() waits this long for the socket to close; a socket that had already dropped never
+      // reports it, and ioredis's 2 s default then holds the process open after close().
+      disconnectTimeout: 100,
     };
     // Never give up (returning null would end the client): Redis may come back at any time.
     const retry = (attempt: number): number => Math.min(attempt * 200, MAX_RECONNECT_DELAY_MS);
