@@ -40,7 +40,7 @@ export function parseLastFailure(raw: string | null | undefined): LastFailure | 
   const parsed = failureSchema.safeParse(value);
   if (!parsed.success) return { message: 'a failure was recorded, but its details could not be read' };
   const f = parsed.data;
-  const out: LastFailure = { message: f.message ?? (f.type !== undefined ? f.type : 'failed (no message recorded)') };
+  const out: LastFailure = { message: f.message ?? f.type ?? 'failed (no message recorded)' };
   if (f.at !== undefined) out.at = f.at;
   if (f.type !== undefined) out.type = f.type;
   if (f.task !== undefined) out.task = f.task;

@@ -28,7 +28,7 @@ export function resolveStatusTarget(input: string, config: FileConfig): StatusTa
     }
     return { endpoint: model.endpoint, model: name };
   }
-  const byEndpoint = models.find(([, m]) => m.endpoint !== undefined && m.endpoint.toLowerCase() === typed);
+  const byEndpoint = models.find(([, m]) => m.endpoint?.toLowerCase() === typed);
   if (byEndpoint !== undefined) return { endpoint: byEndpoint[1].endpoint as string, model: byEndpoint[0] };
   throw unknownModelError(
     input.trim(),

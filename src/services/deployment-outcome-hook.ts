@@ -81,7 +81,7 @@ export function deploymentOutcomeHook(deps: BotDeps, service?: DeploymentService
     for (const id of [typeof echoed === 'string' && echoed !== '' ? echoed : undefined, candidateIdOfRunId(event.run?.runId)]) {
       if (id === undefined) continue;
       const c = await deps.candidates.get(id);
-      if (c !== undefined && c.model === event.model && c.version === version) return c;
+      if (c?.model === event.model && c.version === version) return c;
     }
     const done = event.type === 'deployment.failed' ? 'deploy_failed' : 'deployed';
     const rank = (c: DeploymentCandidate): number =>
@@ -96,7 +96,7 @@ export function deploymentOutcomeHook(deps: BotDeps, service?: DeploymentService
     const endpoint = event.endpoint ?? deps.config.file.models[event.model]?.endpoint;
     if (endpoint === undefined) return;
     const holder = await deployments.lock.read(endpoint);
-    if (holder !== undefined && holder.model === event.model && holder.version === version) await deployments.lock.release(endpoint, holder.candidateId);
+    if (holder?.model === event.model && holder.version === version) await deployments.lock.release(endpoint, holder.candidateId);
   }
 
   /** Pending candidates of the same or an older version cannot be worth deploying any more. */

@@ -65,7 +65,7 @@ export function createEndpointLock(deps: { store: Store; ttlMs: number }) {
     /** Releases the lock only if `candidateId` holds it (never another deployment's lock). */
     async release(endpoint: string, candidateId: string): Promise<boolean> {
       const current = await read(endpoint);
-      if (current === undefined || current.holder.candidateId !== candidateId) return false;
+      if (current?.holder.candidateId !== candidateId) return false;
       return deps.store.deleteIfEquals(key(endpoint), current.raw);
     },
   };
