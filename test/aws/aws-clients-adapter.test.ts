@@ -24,6 +24,7 @@ describe('createAwsClients', () => {
   });
   afterEach(() => {
     for (const v of VARS) {
+      // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- process.env is an object: delete is how a variable is unset
       if (saved[v] === undefined) delete process.env[v];
       else process.env[v] = saved[v];
     }

@@ -87,7 +87,7 @@ const EVAL_ARGS = [
 ];
 
 describe('mlops-notify', () => {
-  let hook: Awaited<ReturnType<typeof fakeHook>>;
+  let hook: Awaited<ReturnType<typeof fakeHook>> | undefined;
   afterEach(async () => {
     await hook?.close();
   });

@@ -95,7 +95,7 @@ function dockerignore(): RegExp[] {
         .replace(/\*\*/g, '.*')
         .replace(/\*/g, '[^/]*')
         .replace(/\?/g, '[^/]')
-        .replace(/\u0000/g, '(?:.*/)?');
+        .replaceAll('\u0000', '(?:.*/)?');
       return new RegExp(`^${body}$`);
     });
 }

@@ -52,19 +52,19 @@ function mergeDeep(parts: Body[]): Body {
   return out;
 }
 
-function block<T = Body>(...path: string[]): T {
+function block(...path: string[]): Body {
   let node: unknown = tfModule;
   for (const key of path) {
     if (Array.isArray(node)) node = node[0];
     node = (node as Body | undefined)?.[key];
     if (node === undefined) throw new Error(`no ${path.join('.')} in deploy/terraform`);
   }
-  return (Array.isArray(node) ? node[0] : node) as T;
+  return (Array.isArray(node) ? node[0] : node) as Body;
 }
 
 /** Every statement of the topic policy, static and dynamic, with the dynamic one's condition. */
 function topicStatements(): (Statement & { onlyWhen?: string })[] {
-  const doc = block<PolicyDocument>('data', 'aws_iam_policy_document', 'events_topic');
+  const doc = block('data', 'aws_iam_policy_document', 'events_topic') as PolicyDocument;
   return [...(doc.statement ?? []), ...(doc.dynamic?.statement ?? []).flatMap((d) => d.content.map((c) => ({ ...c, onlyWhen: d.for_each })))];
 }
 
@@ -76,7 +76,7 @@ describe('deploy/terraform (parsed HCL)', () => {
 
   describe('the SNS topic policy', () => {
     it('exists whenever the module creates the topic (not only with EventBridge forwarding), and is attached', () => {
-      expect(block<PolicyDocument>('data', 'aws_iam_policy_document', 'events_topic').count).toBe('${local.create_topic ? 1 : 0}');
+      expect((block('data', 'aws_iam_policy_document', 'events_topic') as PolicyDocument).count).toBe('${local.create_topic ? 1 : 0}');
       const policy = block('resource', 'aws_sns_topic_policy', 'events');
       expect(policy['count']).toBe('${local.create_topic ? 1 : 0}');
       expect(policy['policy']).toBe('${data.aws_iam_policy_document.events_topic[0].json}');
@@ -146,7 +146,7 @@ describe('deploy/terraform (parsed HCL)', () => {
   });
 
   it('bounds the AWS provider to one major version and uses data.aws_region.region (name is deprecated in 6.x)', () => {
-    const providers = block<Record<string, { source: string; version: string }>>('terraform', 'required_providers');
+    const providers = block('terraform', 'required_providers') as Record<string, { source: string; version: string }>;
     const constraint = providers['aws']!.version;
     expect(constraint).toMatch(/>=\s*6\.\d+/);
     expect(constraint).toMatch(/<\s*7(\.0)*(\s|,|$)/);

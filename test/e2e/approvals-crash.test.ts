@@ -225,8 +225,8 @@ describe('CRASH: a process dying between the state change and the trigger is rec
     running.children.push(child);
     let out = '';
     let err = '';
-    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const port = await waitFor(() => /PORT (\d+)/.exec(out)?.[1], `the child bot to start (stderr: ${err})`, 25_000);
 
     // Seed through an in-process bot on the same store prefix (it plays no further part).

@@ -451,6 +451,8 @@ describe.each([
     t.slack.setUsergroup(APPROVER_GROUP, GROUP_MEMBERS);
   });
   afterAll(async () => {
+    // beforeAll may have failed before assigning it.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
     await t?.stop();
   });
 

@@ -63,7 +63,7 @@ export async function startBotWithAws(
       aws: { endpoint: fake.url, region: 'us-east-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-aws-secret' }, ...aws },
     },
   });
-  const stopBot = t.stop;
+  const stopBot = t.stop.bind(t);
   return Object.assign(t, {
     ownAws: fake,
     stop: async () => {

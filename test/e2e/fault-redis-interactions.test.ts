@@ -34,8 +34,11 @@ describe('fault: Redis outage during Slack interactions', () => {
   afterAll(async () => {
     // A failure mid-outage: bring Redis back first, so that the bot can stop cleanly.
     if (redisDown) await redis.restart().catch(() => undefined);
+    // beforeAll may have failed before assigning these: stop what was started.
+    /* eslint-disable @typescript-eslint/no-unnecessary-condition */
     await t?.stop();
     await redis?.stop();
+    /* eslint-enable @typescript-eslint/no-unnecessary-condition */
   });
 
   /** Sends a signed request and times its HTTP answer (the ack). */

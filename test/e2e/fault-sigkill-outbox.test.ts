@@ -47,7 +47,7 @@ describe('fault: SIGKILL with events in the outbox', () => {
     aws = await startFakeAws();
   });
   afterAll(async () => {
-    if (child !== undefined && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (child?.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await successor?.stop();
     await inspector?.close();
     await slack.close();

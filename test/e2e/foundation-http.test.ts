@@ -70,7 +70,7 @@ describe('foundation over HTTP (real Bolt receiver, fake Slack, real Redis)', ()
     expect(again.status).toBe(200);
     expect(await again.json()).toEqual({ duplicate: true, id: event.id });
     const stored = await t.bot.deps.store.get(`event:${event.id}`);
-    expect(JSON.parse(stored ?? '{}').event.model).toBe('fraud-detector');
+    expect((JSON.parse(stored ?? '{}') as { event: { model: string } }).event.model).toBe('fraud-detector');
     expect(t.logs.text()).toContain('pipeline event recorded');
     const metrics = await (await fetch(`${t.url}/metrics`)).text();
     expect(metrics).toMatch(/mlops_events_received_total\{source="hook",type="evaluation.completed",result="recorded"\} 1/);

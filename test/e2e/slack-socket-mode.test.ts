@@ -39,7 +39,8 @@ describe('Socket Mode end to end (fake Slack at 300 ms, loopback Socket Mode ser
   async function help(): Promise<{ text: string; connection: number; callsBeforeAck: string[] }> {
     const before = slack.calls.length;
     const ack = await socket.deliver('slash_commands', slashCommandPayload(slack, 'help'));
-    return { text: String(ack.payload?.['text'] ?? ''), connection: ack.connection, callsBeforeAck: slack.calls.slice(before).map((c) => c.method) };
+    const text = ack.payload?.['text'];
+    return { text: typeof text === 'string' ? text : '', connection: ack.connection, callsBeforeAck: slack.calls.slice(before).map((c) => c.method) };
   }
 
   it('start() connected: the bot token checked once (auth.test), the app token opened one connection', () => {

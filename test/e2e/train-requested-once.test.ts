@@ -60,8 +60,8 @@ describe('/mlops train: the requested message is posted exactly once', () => {
       await sendCommand(t, 'train fraud-detector', { userId: 'U0OPS', channelId: 'C0ELSEWHERE' });
       const invoke = await waitFor('the Invoke', () => t.aws.callsTo('lambda', 'Invoke')[before], 20_000);
       const runId = (invoke.body as { dag_run_id: string }).dag_run_id;
-      const notice = await waitFor('the ephemeral notice', () => t.slack.responses.find((r) => String(r.text ?? r.body['text'] ?? '').includes(runId)), 20_000);
-      expect(String(notice.text ?? notice.body['text'])).toContain('<#C0FRAUD>');
+      const notice = await waitFor('the ephemeral notice', () => t.slack.responses.find((r) => (r.text ?? '').includes(runId)), 20_000);
+      expect(notice.text).toContain('<#C0FRAUD>');
       const mine = posted.filter((p) => p.text.includes(runId));
       expect(mine.map((p) => p.channel)).toEqual(['C0FRAUD']);
       expect(

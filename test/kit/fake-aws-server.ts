@@ -370,7 +370,7 @@ export async function startFakeAws(): Promise<FakeAws> {
       .filter((s) => s !== '')
       .map((s) => decodeURIComponent(s));
     let runs = mwaaRuns.get(call.environment);
-    if (!runs) mwaaRuns.set(call.environment, (runs = new Map()));
+    if (!runs) mwaaRuns.set(call.environment, (runs = new Map<string, FakeDagRun>()));
     if (parts[0] === 'dags' && parts[2] === 'dagRuns' && parts.length === 3 && parts[1] !== undefined && call.method === 'POST') {
       const dagId = parts[1];
       const body = isObject(call.body) ? call.body : {};
@@ -522,7 +522,7 @@ export async function startFakeAws(): Promise<FakeAws> {
       (k.endpoint === undefined || k.endpoint === q.endpoint) &&
       (k.variant === undefined || k.variant === q.variant);
     const custom = [...series].reverse().find((s) => matches(s.key));
-    if (custom && Array.isArray(custom.values)) return [...custom.values];
+    if (custom && typeof custom.values !== 'function') return [...custom.values];
     const fn = custom && typeof custom.values === 'function' ? custom.values : (i: number) => defaultValue(q.metricName, q.stat, i);
     return Array.from({ length: 60 }, (_, i) => fn(i));
   }
@@ -851,7 +851,7 @@ export async function startFakeAws(): Promise<FakeAws> {
         if (!found) {
           const env = environment ?? 'default';
           let runs = mwaaRuns.get(env);
-          if (!runs) mwaaRuns.set(env, (runs = new Map()));
+          if (!runs) mwaaRuns.set(env, (runs = new Map<string, FakeDagRun>()));
           runs.set(runKey(dagId, dagRunId), { dagId, dagRunId, state, conf: {} });
         }
       },

@@ -1,4 +1,4 @@
-import { WebClient, WebClientEvent, ErrorCode, LogLevel, type WebAPIPlatformError, type WebAPIRateLimitedError, type WebAPIHTTPError } from '@slack/web-api';
+import { WebClient, WebClientEvent, ErrorCode, LogLevel, WebAPIPlatformError, WebAPIRateLimitedError, WebAPIHTTPError } from '@slack/web-api';
 import { startFakeSlack, type FakeSlack } from './fake-slack-server';
 
 // The real client, as the bot builds it; retries are tuned per test to keep the suite quick.
@@ -18,6 +18,13 @@ async function rejection(promise: Promise<unknown>): Promise<Error & { code?: st
     return error as Error & { code?: string };
   }
   throw new Error('expected the call to fail');
+}
+
+/** The call's rejection, which must be an instance of `kind` (the web-api client's error classes). */
+async function rejectionOf<E extends Error>(promise: Promise<unknown>, kind: abstract new (...args: never[]) => E): Promise<E> {
+  const error = await rejection(promise);
+  if (error instanceof kind) return error;
+  throw new Error(`expected a ${kind.name}, got ${error.name}: ${error.message}`, { cause: error });
 }
 
 describe('fake Slack server, driven by the real @slack/web-api WebClient', () => {
@@ -62,13 +69,14 @@ describe('fake Slack server, driven by the real @slack/web-api WebClient', () =>
 
   it('checks messages as Slack does: 50 blocks at most, text cut at 40,000 characters, metadata needs event_type', async () => {
     const web = client(fake);
-    const tooMany = (await rejection(
+    const tooMany = await rejectionOf(
       web.chat.postMessage({ channel: 'C1', text: 'x', blocks: Array.from({ length: 51 }, () => section('b')) }),
-    )) as WebAPIPlatformError;
+      WebAPIPlatformError,
+    );
     expect(tooMany.data.error).toBe('invalid_blocks');
-    const noText = (await rejection(web.chat.postMessage({ channel: 'C1', text: '' }))) as WebAPIPlatformError;
+    const noText = await rejectionOf(web.chat.postMessage({ channel: 'C1', text: '' }), WebAPIPlatformError);
     expect(noText.data.error).toBe('no_text');
-    const badMeta = (await rejection(web.apiCall('chat.postMessage', { channel: 'C1', text: 'x', metadata: { event_payload: {} } }))) as WebAPIPlatformError;
+    const badMeta = await rejectionOf(web.apiCall('chat.postMessage', { channel: 'C1', text: 'x', metadata: { event_payload: {} } }), WebAPIPlatformError);
     expect(badMeta.data.error).toBe('invalid_metadata_format');
     await web.chat.postMessage({ channel: 'C1', text: 'y'.repeat(40_010), blocks: Array.from({ length: 50 }, () => section('b')) });
     expect(fake.messages('C1').map((m) => m.text.length)).toEqual([40_000]);
@@ -113,7 +121,7 @@ describe('fake Slack server, driven by the real @slack/web-api WebClient', () =>
     await web.chat.update({ channel: 'C1', ts: posted.ts!, text: 'deployed', blocks: [section('done')] });
     expect(fake.message('C1', posted.ts!)!.blocks).toEqual([section('done')]);
 
-    const error = (await rejection(web.chat.update({ channel: 'C1', ts: '1.000001', text: 'x' }))) as WebAPIPlatformError;
+    const error = await rejectionOf(web.chat.update({ channel: 'C1', ts: '1.000001', text: 'x' }), WebAPIPlatformError);
     expect(error.code).toBe(ErrorCode.PlatformError);
     expect(error.data.error).toBe('message_not_found');
     expect(fake.messages('C1')).toHaveLength(1);
@@ -141,18 +149,19 @@ describe('fake Slack server, driven by the real @slack/web-api WebClient', () =>
     expect(opened.view).toMatchObject({ callback_id: 'reject_modal', private_metadata: '{"run":"r-1"}', team_id: 'T0TEAM' });
     expect(fake.callsTo('views.open')[0]!.args).toEqual({ trigger_id: '123.456.abc', view });
 
-    const reused = (await rejection(web.views.open({ trigger_id: '123.456.abc', view }))) as WebAPIPlatformError;
+    const reused = await rejectionOf(web.views.open({ trigger_id: '123.456.abc', view }), WebAPIPlatformError);
     expect(reused.data.error).toBe('exchanged_trigger_id');
 
     const updated = await web.views.update({ view_id: opened.view!.id!, hash: opened.view!.hash!, view: { ...view, blocks: [section('Thanks')] } });
     expect(updated.view?.id).toBe(opened.view!.id);
     expect(updated.view?.blocks).toEqual([section('Thanks')]);
-    const stale = (await rejection(web.views.update({ view_id: opened.view!.id!, hash: opened.view!.hash!, view }))) as WebAPIPlatformError;
+    const stale = await rejectionOf(web.views.update({ view_id: opened.view!.id!, hash: opened.view!.hash!, view }), WebAPIPlatformError);
     expect(stale.data.error).toBe('hash_conflict');
 
-    const tooLong = (await rejection(
+    const tooLong = await rejectionOf(
       web.views.open({ trigger_id: 't2', view: { ...view, title: { type: 'plain_text', text: 'x'.repeat(25) } } }),
-    )) as WebAPIPlatformError;
+      WebAPIPlatformError,
+    );
     expect(tooLong.data.error).toBe('invalid_arguments');
     expect(tooLong.data.response_metadata?.messages?.[0]).toMatch(/json-pointer:\/view\/title\/text/);
   });
@@ -171,7 +180,7 @@ describe('fake Slack server, driven by the real @slack/web-api WebClient', () =>
     const web = client(fake);
     fake.setUsergroup('S0APPROVERS', ['U1', 'U2']);
     await expect(web.usergroups.users.list({ usergroup: 'S0APPROVERS' })).resolves.toMatchObject({ ok: true, users: ['U1', 'U2'] });
-    const error = (await rejection(web.usergroups.users.list({ usergroup: 'S0NOPE' }))) as WebAPIPlatformError;
+    const error = await rejectionOf(web.usergroups.users.list({ usergroup: 'S0NOPE' }), WebAPIPlatformError);
     expect(error.data.error).toBe('no_such_subteam');
   });
 
@@ -210,18 +219,19 @@ describe('fake Slack server, driven by the real @slack/web-api WebClient', () =>
     await expect(web.auth.test()).resolves.toMatchObject({ ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T0TEAM' });
     fake.setUser('U1', { real_name: 'Ada Lovelace', tz: 'Europe/London' });
     await expect(web.users.info({ user: 'U1' })).resolves.toMatchObject({ user: { id: 'U1', real_name: 'Ada Lovelace', tz: 'Europe/London' } });
-    const error = (await rejection(web.users.info({ user: 'not-a-user' }))) as WebAPIPlatformError;
+    const error = await rejectionOf(web.users.info({ user: 'not-a-user' }), WebAPIPlatformError);
     expect(error.data.error).toBe('user_not_found');
   });
 
   it('refuses a missing or non-bot token with invalid_auth, and unknown methods with unknown_method', async () => {
-    const bad = (await rejection(client(fake, {}, 'xoxp-user').auth.test())) as WebAPIPlatformError;
+    const bad = await rejectionOf(client(fake, {}, 'xoxp-user').auth.test(), WebAPIPlatformError);
     expect(bad.data.error).toBe('invalid_auth');
-    const none = (await rejection(
+    const none = await rejectionOf(
       new WebClient(undefined, { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 }, logLevel: LogLevel.ERROR }).auth.test(),
-    )) as WebAPIPlatformError;
+      WebAPIPlatformError,
+    );
     expect(none.data.error).toBe('invalid_auth');
-    const unknown = (await rejection(client(fake).apiCall('nope.never'))) as WebAPIPlatformError;
+    const unknown = await rejectionOf(client(fake).apiCall('nope.never'), WebAPIPlatformError);
     expect(unknown.data.error).toBe('unknown_method');
     expect(fake.calls.map((c) => [c.method, c.token])).toEqual([
       ['auth.test', 'xoxp-user'],
@@ -279,7 +289,7 @@ describe('fake Slack server, driven by the real @slack/web-api WebClient', () =>
     expect(fake.callsTo('chat.postMessage').map((c) => c.status)).toEqual([503, 503, 200]);
 
     fake.failNext('chat.update', 1, { status: 500 });
-    const error = (await rejection(client(fake).chat.update({ channel: 'C1', ts: res.ts!, text: 'y' }))) as WebAPIHTTPError;
+    const error = await rejectionOf(client(fake).chat.update({ channel: 'C1', ts: res.ts!, text: 'y' }), WebAPIHTTPError);
     expect(error.code).toBe(ErrorCode.HTTPError);
     expect(error.statusCode).toBe(500);
   });
@@ -287,9 +297,10 @@ describe('fake Slack server, driven by the real @slack/web-api WebClient', () =>
   it('rejectRateLimitedCalls: true surfaces the 429 at once as a rate-limited error with retryAfter', async () => {
     fake.failNext('chat.postMessage', 1, { status: 429, retryAfterSeconds: 7 });
     const started = Date.now();
-    const error = (await rejection(
+    const error = await rejectionOf(
       client(fake, { rejectRateLimitedCalls: true, retryConfig: { retries: 3 } }).chat.postMessage({ channel: 'C1', text: 'x' }),
-    )) as WebAPIRateLimitedError;
+      WebAPIRateLimitedError,
+    );
     expect(Date.now() - started).toBeLessThan(1000);
     expect(error.code).toBe(ErrorCode.RateLimitedError);
     expect(error.retryAfter).toBe(7);
@@ -299,7 +310,7 @@ describe('fake Slack server, driven by the real @slack/web-api WebClient', () =>
   it('injects platform errors (HTTP 200, ok:false) and slow answers', async () => {
     const web = client(fake);
     fake.failNext('chat.postMessage', 1, { error: 'channel_not_found' });
-    const error = (await rejection(web.chat.postMessage({ channel: 'C1', text: 'x' }))) as WebAPIPlatformError;
+    const error = await rejectionOf(web.chat.postMessage({ channel: 'C1', text: 'x' }), WebAPIPlatformError);
     expect(error.data.error).toBe('channel_not_found');
     expect(fake.callsTo('chat.postMessage')[0]!.status).toBe(200);
     await expect(web.chat.postMessage({ channel: 'C1', text: 'x' })).resolves.toMatchObject({ ok: true }); // only the next one failed
@@ -392,7 +403,7 @@ describe('fake Slack server with the per-channel posting limit enforced', () => 
   it('limits a second quick post to the same channel, not to another channel, and not chat.update', async () => {
     const web = client(fake, { rejectRateLimitedCalls: true });
     const first = await web.chat.postMessage({ channel: 'C1', text: 'one' });
-    const error = (await rejection(web.chat.postMessage({ channel: 'C1', text: 'two' }))) as WebAPIRateLimitedError;
+    const error = await rejectionOf(web.chat.postMessage({ channel: 'C1', text: 'two' }), WebAPIRateLimitedError);
     expect(error.code).toBe(ErrorCode.RateLimitedError);
     expect(error.retryAfter).toBe(1);
     expect(fake.rateLimitedCount).toBe(1);
@@ -527,9 +538,9 @@ describe('fake Slack server: as slow and as mean as production (latency, lost an
 
   it('apps.connections.open takes only an app-level token', async () => {
     fake = await startFakeSlack();
-    const bot = (await rejection(client(fake).apiCall('apps.connections.open'))) as WebAPIPlatformError;
+    const bot = await rejectionOf(client(fake).apiCall('apps.connections.open'), WebAPIPlatformError);
     expect(bot.data.error).toBe('not_allowed_token_type');
-    const app = (await rejection(client(fake, {}, 'xapp-1-test').apiCall('apps.connections.open'))) as WebAPIPlatformError;
+    const app = await rejectionOf(client(fake, {}, 'xapp-1-test').apiCall('apps.connections.open'), WebAPIPlatformError);
     expect(app.data.error).toBe('fake_slack_has_no_socket_mode_server');
   });
 });

@@ -443,7 +443,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   function takeFault(key: string): FakeSlackFault | undefined {
     const queue = faults.get(key);
     const fault = queue?.shift();
-    if (queue && queue.length === 0) faults.delete(key);
+    if (queue?.length === 0) faults.delete(key);
     return fault;
   }
 
@@ -473,7 +473,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       .slice(-40)
       .map(
         (c, i) =>
-          `#${calls.length - Math.min(40, calls.length) + i + 1} ${c.method} -> ${c.status}${c.response && c.response.ok === false ? ` (${String(c.response.error)})` : ''}`,
+          `#${calls.length - Math.min(40, calls.length) + i + 1} ${c.method} -> ${c.status}${c.response?.ok === false ? ` (${String(c.response.error)})` : ''}`,
       );
     return `${calls.length} call(s): ${shown.join(', ')}`;
   }
@@ -851,7 +851,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     const done: FakeSlackFile[] = [];
     for (const entry of list) {
       const file = isObject(entry) ? files.get(String(entry.id)) : undefined;
-      if (!file || file.content === undefined) return ok200(slackError('file_not_found'));
+      if (file?.content === undefined) return ok200(slackError('file_not_found'));
       if (isObject(entry) && typeof entry.title === 'string') file.title = entry.title;
       done.push(file);
     }
@@ -971,7 +971,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     if (injected) answer = injected;
     else if (isLose(fault) && fault.processed === false) answer = ok200({ ok: true });
     // apps.connections.open takes the app-level token (Socket Mode), every other method a bot token.
-    else if (!token || !token.startsWith(method === 'apps.connections.open' ? 'xapp-' : 'xoxb-'))
+    else if (!token?.startsWith(method === 'apps.connections.open' ? 'xapp-' : 'xoxb-'))
       answer = ok200(slackError(method === 'apps.connections.open' && token?.startsWith('xoxb-') ? 'not_allowed_token_type' : 'invalid_auth'));
     else if (parseError === 'invalid_json') answer = ok200(slackError('invalid_json'));
     else if (parseError) answer = ok200(slackError('invalid_arguments', [`[ERROR] could not parse JSON in ${parseError.split(':')[1]}`]));
@@ -1068,7 +1068,10 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     if (parts[0] === 'api' && parts.length === 2) work = handleApi(decodeURIComponent(parts[1]!), req, res, url.searchParams);
     else if (parts[0] === 'response' && parts.length === 2 && req.method === 'POST') work = handleResponseUrl(decodeURIComponent(parts[1]!), req, res);
     else if (parts[0] === 'upload' && parts.length === 2 && req.method === 'POST') work = handleUpload(decodeURIComponent(parts[1]!), req, res);
-    else work = Promise.resolve(send(res, { status: 404, text: 'not_found' }));
+    else {
+      send(res, { status: 404, text: 'not_found' });
+      work = Promise.resolve();
+    }
     work.catch((error: unknown) => send(res, { status: 500, text: `fake-slack crashed: ${String(error)}` }));
   });
 

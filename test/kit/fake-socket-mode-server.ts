@@ -78,7 +78,7 @@ export async function startFakeSocketMode(slack: FakeSlack, opts: { appId?: stri
     socket.on('message', (data) => {
       let message: unknown;
       try {
-        message = JSON.parse(String(data));
+        message = JSON.parse((Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8'));
       } catch {
         return; // Slack ignores what it cannot read
       }

@@ -65,8 +65,8 @@ describe('handler (built from the environment at cold start)', () => {
       };
       delete process.env.AWS_SESSION_TOKEN;
       let mod: typeof import('../src/handler') | undefined;
-      jest.isolateModules(() => {
-        mod = require('../src/handler') as typeof import('../src/handler');
+      await jest.isolateModulesAsync(async () => {
+        mod = await import('../src/handler');
       });
       const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
       try {
@@ -86,8 +86,8 @@ describe('handler (built from the environment at cold start)', () => {
     const error = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     let mod: typeof import('../src/handler') | undefined;
     try {
-      jest.isolateModules(() => {
-        mod = require('../src/handler') as typeof import('../src/handler');
+      await jest.isolateModulesAsync(async () => {
+        mod = await import('../src/handler');
       });
       const answer = await mod!.handler({ dag_name: 'train' });
       expect(answer).toMatchObject({ statusCode: 500 });
