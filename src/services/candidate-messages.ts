@@ -77,7 +77,10 @@ export function createCandidateMessages(deps: {
         try {
           await deps.slack.chat.update({ channel: c.message.channel, ts: c.message.ts, text: view.text, blocks: view.blocks });
         } catch (error) {
-          childLogger(log, { candidate: c.id }).warn({ err: error, messageChannel: c.message.channel, messageTs: c.message.ts }, 'could not update the candidate message');
+          childLogger(log, { candidate: c.id }).warn(
+            { err: error, messageChannel: c.message.channel, messageTs: c.message.ts },
+            'could not update the candidate message',
+          );
           return;
         }
         renderedRev = c.rev;

@@ -169,7 +169,9 @@ export function createDeploymentService(deps: BotDeps) {
 
   /** Message updates never fail the decision they show. */
   async function refresh(id: string, log: Logger): Promise<void> {
-    await messages.refresh(id, log).catch((error: unknown) => childLogger(log, { candidate: id }).warn({ err: error }, 'could not refresh the candidate message'));
+    await messages
+      .refresh(id, log)
+      .catch((error: unknown) => childLogger(log, { candidate: id }).warn({ err: error }, 'could not refresh the candidate message'));
   }
 
   function purposeOf(c: DeploymentCandidate): 'deployment' | 'rollback' {
@@ -504,7 +506,9 @@ export function createDeploymentService(deps: BotDeps) {
           const channel = failed.message?.channel ?? input.message?.channel;
           if (channel !== undefined) {
             // The click's logger, not the failed candidate's: this message is the rollback candidate's.
-            await messages.post(candidate.id, channel, input.log).catch((error: unknown) => log.warn({ err: error }, 'could not post the rollback request message'));
+            await messages
+              .post(candidate.id, channel, input.log)
+              .catch((error: unknown) => log.warn({ err: error }, 'could not post the rollback request message'));
           }
         }
       }

@@ -56,7 +56,10 @@ export async function requestTraining(deps: BotDeps, req: TrainingRequest): Prom
           runId,
           createdAt: at.toISOString(),
         });
-        childLogger(req.log, { model: req.model }).info({ previousRun: previous.runId, pendingId }, 'training request waits for confirmation (previous run has no outcome)');
+        childLogger(req.log, { model: req.model }).info(
+          { previousRun: previous.runId, pendingId },
+          'training request waits for confirmation (previous run has no outcome)',
+        );
         return { kind: 'needs-confirmation', pendingId, previous, runId };
       }
       if (await deps.store.compareAndSet(key, currentRaw, raw, windowMs)) guard = { key, raw };

@@ -158,7 +158,10 @@ export async function startTraining(deps: BotDeps, input: StartTrainingInput): P
           detail: `${describeRequest(input)}: ${reason}`.slice(0, 500),
         })
         .catch((e: unknown) => log.warn({ err: e }, 'could not append the unclear training trigger to the audit log'));
-      log.warn({ messageChannel: posted?.channel, messageTs: posted?.ts }, 'training run kept as requested while its start is unknown (guard, message and run record kept)');
+      log.warn(
+        { messageChannel: posted?.channel, messageTs: posted?.ts },
+        'training run kept as requested while its start is unknown (guard, message and run record kept)',
+      );
       return { runId: input.runId, dagRunId: input.runId, alreadyTriggered: false, confirming: { reason }, ...(posted !== undefined ? { posted } : {}) };
     }
     result = unclear.result;
@@ -176,7 +179,10 @@ export async function startTraining(deps: BotDeps, input: StartTrainingInput): P
       detail: describeRequest(input),
     })
     .catch((error: unknown) => log.warn({ err: error }, 'could not append the training request to the audit log'));
-  log.info({ state: result.state, alreadyTriggered: result.alreadyTriggered, messageChannel: posted?.channel, messageTs: posted?.ts }, 'training DAG triggered');
+  log.info(
+    { state: result.state, alreadyTriggered: result.alreadyTriggered, messageChannel: posted?.channel, messageTs: posted?.ts },
+    'training DAG triggered',
+  );
   return {
     runId: input.runId,
     dagRunId: result.dagRunId,

@@ -56,9 +56,9 @@ describe('approvals: the configured endpoint wins over the one an evaluation nam
     const version = `9.${Math.floor(Math.random() * 1000)}.0`;
     const res = await t.hook(evaluationCompleted({ id: randomUUID(), version, endpoint: CHURN.endpoint }));
     expect(res.status).toBe(202);
-    const card = await t.slack.waitForCalls('chat.postMessage', 1).then(() =>
-      waitFor(() => t.slack.messages(FRAUD.channel).find((m) => JSON.stringify(m.blocks).includes(version)), 'the evaluation card'),
-    );
+    const card = await t.slack
+      .waitForCalls('chat.postMessage', 1)
+      .then(() => waitFor(() => t.slack.messages(FRAUD.channel).find((m) => JSON.stringify(m.blocks).includes(version)), 'the evaluation card'));
     expect(JSON.stringify(card.blocks)).toContain(`This evaluation names endpoint ${CHURN.endpoint}`);
     expect(JSON.stringify(card.blocks)).toContain(FRAUD.endpoint);
   });

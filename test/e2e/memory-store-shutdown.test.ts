@@ -22,7 +22,8 @@ describe('stopping a bot on the in-memory store', () => {
     await slack.close();
   });
 
-  const events = (n: number) => Array.from({ length: n }, () => trainingStarted({ id: randomUUID(), run: { dagId: 'fraud_detector_training', runId: `manual__${randomUUID()}` } }));
+  const events = (n: number) =>
+    Array.from({ length: n }, () => trainingStarted({ id: randomUUID(), run: { dagId: 'fraud_detector_training', runId: `manual__${randomUUID()}` } }));
   const lostReports = (bot: TestBot) => bot.logs.lines.filter((l) => l.includes('undelivered Slack messages that lived only in memory'));
 
   it('lets the outbox post what it holds before stopping (three paced posts to one channel)', async () => {

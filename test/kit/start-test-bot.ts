@@ -7,14 +7,7 @@ import { captureLogs } from './capture-logs';
 import { duplicateLogKeys } from './duplicate-log-keys';
 import { startFakeAws, type FakeAws } from './fake-aws-server';
 import { startFakeSlack, type FakeSlack } from './fake-slack-server';
-import {
-  blockActionPayload,
-  interactionBody,
-  pipelineHeaders,
-  slackHeaders,
-  slashCommandBody,
-  viewSubmissionPayload,
-} from './sign-requests';
+import { blockActionPayload, interactionBody, pipelineHeaders, slackHeaders, slashCommandBody, viewSubmissionPayload } from './sign-requests';
 import { TEST_BOT_TOKEN, TEST_REDIS_URL, TEST_SIGNING_SECRET, TEST_WEBHOOK_SECRET } from './test-secrets';
 import { testKeyPrefix } from './test-key-prefix';
 
@@ -114,7 +107,18 @@ export async function startTestBot(options: TestBotOptions = {}): Promise<TestBo
     config: loaded.config,
     logger,
     ...(options.onFatal !== undefined ? { onFatal: options.onFatal } : {}),
-    overrides: { keyPrefix, ...(options.clock !== undefined ? { clock: options.clock } : {}), aws: { endpoint: aws.url, region: 'us-east-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-aws-secret' }, maxAttempts: 2, requestTimeoutMs: 3000 }, ...options.overrides },
+    overrides: {
+      keyPrefix,
+      ...(options.clock !== undefined ? { clock: options.clock } : {}),
+      aws: {
+        endpoint: aws.url,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-aws-secret' },
+        maxAttempts: 2,
+        requestTimeoutMs: 3000,
+      },
+      ...options.overrides,
+    },
   });
   const port = await bot.start();
   const url = `http://127.0.0.1:${port}`;
