@@ -127,6 +127,38 @@ describe('Redis over TLS and the startup connection checks', () => {
     }
   });
 
+  it('a cluster that was down at startup is named when it first answers (onFatal), not silently used without REDIS_CLUSTER', async () => {
+    const own = await startPrivateCluster({ masters: 3 });
+    const seed = own.nodes[0]!;
+    const fatal: Error[] = [];
+    let reported: () => void = () => undefined;
+    const reportedOnce = new Promise<void>((resolve) => (reported = resolve));
+    try {
+      await seed.kill();
+      const t = await startTestBot({
+        slack,
+        aws,
+        env: { REDIS_URL: `redis://127.0.0.1:${seed.port}` },
+        onFatal: (error) => {
+          fatal.push(error);
+          reported();
+        },
+      });
+      try {
+        expect(fatal).toEqual([]);
+        await seed.restart();
+        await reportedOnce;
+        expect(fatal).toHaveLength(1);
+        expect(isMlopsError(fatal[0], ErrorCode.ConfigInvalid)).toBe(true);
+        expect(fatal[0]?.message).toMatch(/is a Redis Cluster \(cluster_enabled:1\) but REDIS_CLUSTER is not set/);
+      } finally {
+        await t.stop();
+      }
+    } finally {
+      await own.stop();
+    }
+  }, 60_000);
+
   it('the bot starts over rediss:// with REDIS_CA_FILE and on a cluster with REDIS_CLUSTER=true', async () => {
     for (const env of [{ REDIS_URL: tlsRedis.url, REDIS_CA_FILE: tlsRedis.certs.caFile }, { REDIS_URL: cluster.url, REDIS_CLUSTER: 'true' }]) {
       const t = await startTestBot({ slack, aws, env });
