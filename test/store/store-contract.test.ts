@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import Redis from 'ioredis';
 import { ErrorCode, isMlopsError } from '../../src/core/errors';
 import type { Store } from '../../src/core/store';
 import { createStore } from '../../src/store/create-store';
 import { MemoryStore } from '../../src/store/memory-store';
 import { RedisStore } from '../../src/store/redis-store';
-import { startPrivateCluster, type PrivateCluster } from '../kit/private-redis';
+import { startPrivateCluster, startPrivateTlsRedis, type PrivateCluster, type PrivateRedis, type TestCertificates } from '../kit/private-redis';
 import { testKeyPrefix } from '../kit/test-key-prefix';
 
 /**
@@ -45,7 +46,7 @@ async function expectUnavailable(promise: Promise<unknown>): Promise<void> {
   expect(isMlopsError(error, ErrorCode.StoreUnavailable)).toBe(true);
 }
 
-function describeStoreContract(name: 'memory' | 'redis' | 'redis cluster', factory: () => Promise<StoreHarness>): void {
+function describeStoreContract(name: 'memory' | 'redis' | 'redis cluster' | 'redis over TLS', factory: () => Promise<StoreHarness>): void {
   const kind = name === 'memory' ? 'memory' : 'redis';
   describe(`Store contract: ${name}`, () => {
     let h: StoreHarness;
@@ -566,11 +567,16 @@ describeStoreContract('redis', redisHarness);
 // ---- redis cluster: a private 3-master cluster for this file (ElastiCache Serverless / cluster mode) ----
 
 let cluster: PrivateCluster;
+let tls: PrivateRedis & { certs: TestCertificates };
+let tlsCa: string;
 beforeAll(async () => {
   cluster = await startPrivateCluster({ masters: 3 });
+  tls = await startPrivateTlsRedis();
+  tlsCa = readFileSync(tls.certs.caFile, 'utf8');
 }, 60_000);
 afterAll(async () => {
   await cluster.stop();
+  await tls.stop();
 });
 
 async function clusterHarness(): Promise<StoreHarness & { prefix: string; store: RedisStore }> {
@@ -596,6 +602,29 @@ async function clusterHarness(): Promise<StoreHarness & { prefix: string; store:
 }
 
 describeStoreContract('redis cluster', clusterHarness);
+
+// ---- redis over TLS: a private `redis-server --tls-port` whose certificate a throwaway CA signed ----
+
+describeStoreContract('redis over TLS', async () => {
+  const opened: RedisStore[] = [];
+  const open = (prefix: string) => (): RedisStore => {
+    const store = new RedisStore({ url: tls.url, keyPrefix: prefix, tlsCa });
+    opened.push(store);
+    return store;
+  };
+  const peer = open(testKeyPrefix('store-contract-tls'));
+  const store = peer();
+  await store.ping();
+  return {
+    store,
+    peer,
+    elapse: sleep,
+    // The server is this file's own and is stopped at its end.
+    dispose: async () => {
+      await Promise.all(opened.map((s) => s.close()));
+    },
+  };
+});
 
 describe('RedisStore on a cluster', () => {
   it('wraps the key prefix in one hash tag, so every key of every call lives in one slot', async () => {
