@@ -55,7 +55,7 @@ export async function resolveMwaaRestEndpoint(client: MWAAClient, environment: s
   const resolved = await getEndpointFromInstructions({ Name: environment }, CreateCliTokenCommand, cfg as typeof cfg & Record<string, unknown>);
   const overridden = hadCustomEndpoint || typeof cfg.endpoint === 'function';
   const url = new URL(resolved.url.href);
-  if (!overridden && cfg.disableHostPrefix !== true) url.hostname = `env.${url.hostname}`;
+  if (!overridden && !cfg.disableHostPrefix) url.hostname = `env.${url.hostname}`;
   return url;
 }
 
@@ -140,7 +140,9 @@ export function createMwaaDagTrigger(client: MWAAClient, environment: string, op
       let statusCode: number;
       let response: unknown;
       try {
-        const answer = await (await restClient()).invokeRestApi(environment, {
+        const answer = await (
+          await restClient()
+        ).invokeRestApi(environment, {
           method: 'POST',
           path: dagRunsPath(request.dagId),
           body: { dag_run_id: request.dagRunId, conf: request.conf },
@@ -186,7 +188,11 @@ export function createMwaaDagTrigger(client: MWAAClient, environment: string, op
           );
         }
         if (error instanceof MwaaRestError && error.errorType === 'RunNotListed') {
-          throw new MlopsError(ErrorCode.TriggerFailed, `Cannot read the state of run ${dagRunId} in ${resource}: ${error.message}.`, { environment, dagId, dagRunId });
+          throw new MlopsError(ErrorCode.TriggerFailed, `Cannot read the state of run ${dagRunId} in ${resource}: ${error.message}.`, {
+            environment,
+            dagId,
+            dagRunId,
+          });
         }
         throw awsFailure(error);
       }

@@ -36,7 +36,10 @@ export async function decidePlacement(ctx: DeliveryContext, d: DeliveryRecord, i
     const group = raw === null ? undefined : (JSON.parse(raw) as AlertGroup);
     const decision = decideAlertPlacement(group, d.channel, new Date(item.receivedAt), windowMs);
     if (decision.kind === 'reply') {
-      return { ok: true, placement: { kind: 'reply', threadTs: decision.threadTs, update: { kind: 'alert', groupKey }, ...(linkRunKey !== undefined ? { linkRunKey } : {}) } };
+      return {
+        ok: true,
+        placement: { kind: 'reply', threadTs: decision.threadTs, update: { kind: 'alert', groupKey }, ...(linkRunKey !== undefined ? { linkRunKey } : {}) },
+      };
     }
     return { ok: true, placement: { kind: 'top', root: 'alert', groupKey, ...(linkRunKey !== undefined ? { runKey: linkRunKey } : {}) } };
   };
@@ -58,7 +61,10 @@ export async function decidePlacement(ctx: DeliveryContext, d: DeliveryRecord, i
 
   const run = await ctx.runs.get(runKey);
   if (run?.channel === d.channel && run.ts !== undefined && run.ts !== '') {
-    return { ok: true, placement: { kind: 'reply', threadTs: run.ts, update: { kind: 'run', runKey }, ...(event.type === 'evaluation.completed' ? { broadcast: true } : {}) } };
+    return {
+      ok: true,
+      placement: { kind: 'reply', threadTs: run.ts, update: { kind: 'run', runKey }, ...(event.type === 'evaluation.completed' ? { broadcast: true } : {}) },
+    };
   }
   if (event.type.startsWith('deployment.')) {
     const candidate = await findDeploymentCandidate(ctx.candidates, event);

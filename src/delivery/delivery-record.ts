@@ -43,11 +43,11 @@ export interface RecordedMessage {
 export type RecordedItem = RecordedEvent | RecordedAlarm | RecordedMessage;
 
 export function isRecordedAlarm(item: RecordedItem): item is RecordedAlarm {
-  return (item as RecordedAlarm).kind === 'alarm';
+  return (item as { kind?: string }).kind === 'alarm';
 }
 
 export function isRecordedMessage(item: RecordedItem): item is RecordedMessage {
-  return (item as RecordedMessage).kind === 'message';
+  return (item as { kind?: string }).kind === 'message';
 }
 
 /** A pipeline event (neither an alarm nor a background message). */

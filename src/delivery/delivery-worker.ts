@@ -84,6 +84,7 @@ export function createDeliveryWorker(ctx: DeliveryContext, options: DeliveryWork
     ticking = (async () => {
       try {
         const held = await lease.acquire();
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() may set it during the await
         if (stopping) {
           // stop() ran meanwhile and released the lease: do not keep what this renewal took back.
           if (held) await lease.release();
@@ -205,11 +206,14 @@ export function createDeliveryWorker(ctx: DeliveryContext, options: DeliveryWork
     if (state.timer !== undefined && state.timerAt !== undefined && state.timerAt <= atMs) return;
     if (state.timer !== undefined) clearTimeout(state.timer);
     state.timerAt = atMs;
-    state.timer = setTimeout(() => {
-      state.timer = undefined;
-      state.timerAt = undefined;
-      kickChannel(channel);
-    }, Math.max(0, atMs - Date.now()));
+    state.timer = setTimeout(
+      () => {
+        state.timer = undefined;
+        state.timerAt = undefined;
+        kickChannel(channel);
+      },
+      Math.max(0, atMs - Date.now()),
+    );
     state.timer.unref();
   }
 

@@ -81,14 +81,15 @@ async function planEvent(ctx: DeliveryContext, recorded: RecordedEvent): Promise
     return [];
   }
   await recordRunStage(ctx, event);
-  if (event.type.endsWith('.failed')) await recordLastFailure(ctx, event.model, {
-    at: event.timestamp,
-    type: event.type,
-    ...(event.error?.task !== undefined ? { task: event.error.task } : {}),
-    message: (event.error?.message ?? 'failed').slice(0, 2000),
-    ...(event.error?.logUrl !== undefined ? { logUrl: event.error.logUrl } : {}),
-    ...(event.run?.runId !== undefined ? { runId: event.run.runId } : {}),
-  });
+  if (event.type.endsWith('.failed'))
+    await recordLastFailure(ctx, event.model, {
+      at: event.timestamp,
+      type: event.type,
+      ...(event.error?.task !== undefined ? { task: event.error.task } : {}),
+      message: (event.error?.message ?? 'failed').slice(0, 2000),
+      ...(event.error?.logUrl !== undefined ? { logUrl: event.error.logUrl } : {}),
+      ...(event.run?.runId !== undefined ? { runId: event.run.runId } : {}),
+    });
   let candidateId: string | undefined;
   let production: DeliveryRecord['production'];
   if (event.type === 'evaluation.completed') {
@@ -142,7 +143,12 @@ async function planAlarm(ctx: DeliveryContext, id: string, recorded: RecordedAla
     return [];
   }
   if (alarm.state === 'ALARM' && alarm.model !== undefined) {
-    await recordLastFailure(ctx, alarm.model, { at: alarm.changedAt, type: 'alarm', task: `CloudWatch alarm ${alarm.alarmName}`.slice(0, 250), message: alarm.reason.slice(0, 2000) });
+    await recordLastFailure(ctx, alarm.model, {
+      at: alarm.changedAt,
+      type: 'alarm',
+      task: `CloudWatch alarm ${alarm.alarmName}`.slice(0, 250),
+      message: alarm.reason.slice(0, 2000),
+    });
   }
   const now = ctx.clock.now().toISOString();
   await enqueue(
@@ -257,9 +263,13 @@ async function createCandidate(ctx: DeliveryContext, event: PipelineEvent, log: 
 function pick<T extends Record<string, unknown>>(value: T): { [K in keyof T]?: string } {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(value)) if (typeof v === 'string' && ['dagId', 'runId', 'url', 'commit', 'image', 'data'].includes(k)) out[k] = v;
-  return out as { [K in keyof T]?: string };
+  return out;
 }
 
-async function recordLastFailure(ctx: DeliveryContext, model: string, failure: { at: string; type: string; task?: string; message: string; logUrl?: string; runId?: string }): Promise<void> {
+async function recordLastFailure(
+  ctx: DeliveryContext,
+  model: string,
+  failure: { at: string; type: string; task?: string; message: string; logUrl?: string; runId?: string },
+): Promise<void> {
   await ctx.store.set(storeKeys.lastFailure(model), JSON.stringify(failure), LAST_FAILURE_TTL_MS);
 }

@@ -19,13 +19,7 @@ export type RecordOutcome = 'recorded' | 'duplicate';
 export function createEventRecorder(deps: { store: Store; onRecorded?: (recorded: RecordedEvent) => void }) {
   return async function recordEvent(event: PipelineEvent, source: RecordedEvent['source'], receivedAt: Date): Promise<RecordOutcome> {
     const recorded: RecordedEvent = { event, source, receivedAt: receivedAt.toISOString() };
-    const isNew = await deps.store.recordUnique(
-      storeKeys.event(event.id),
-      JSON.stringify(recorded),
-      EVENT_TTL_MS,
-      storeKeys.inbox(),
-      event.id,
-    );
+    const isNew = await deps.store.recordUnique(storeKeys.event(event.id), JSON.stringify(recorded), EVENT_TTL_MS, storeKeys.inbox(), event.id);
     if (isNew) deps.onRecorded?.(recorded);
     return isNew ? 'recorded' : 'duplicate';
   };

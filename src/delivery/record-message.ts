@@ -22,8 +22,8 @@ export interface RecordedMessageOutcome {
 function parse(raw: string | null): RecordedMessage | undefined {
   if (raw === null) return undefined;
   try {
-    const item = JSON.parse(raw) as RecordedMessage;
-    return item.kind === 'message' ? item : undefined;
+    const item = JSON.parse(raw) as { kind?: string };
+    return item.kind === 'message' ? (item as RecordedMessage) : undefined;
   } catch {
     return undefined;
   }

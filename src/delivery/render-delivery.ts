@@ -14,23 +14,36 @@ import type { SlackMessage } from '../../views/slack-message';
 import { trainingStartedView } from '../../views/training-started-view';
 import { trainingSucceededView } from '../../views/training-succeeded-view';
 import type { DeliveryContext } from './delivery-context';
-import { isRecordedAlarm, isRecordedEvent, isRecordedMessage, type DeliveryRecord, type Enrichment, type Placement, type RecordedItem } from './delivery-record';
+import {
+  isRecordedAlarm,
+  isRecordedEvent,
+  isRecordedMessage,
+  type DeliveryRecord,
+  type Enrichment,
+  type Placement,
+  type RecordedItem,
+} from './delivery-record';
 import { loadRecordedItem } from './load-recorded-item';
 
 export type Rendered =
-  | { kind: 'message'; message: SlackMessage }
-  | { kind: 'file'; content: string; title: string; comment: string }
-  | { kind: 'fail'; reason: string };
+  { kind: 'message'; message: SlackMessage } | { kind: 'file'; content: string; title: string; comment: string } | { kind: 'fail'; reason: string };
 
 /** The message of a delivery at its placement (pure views fed from the store). */
-export async function renderDelivery(ctx: DeliveryContext, d: DeliveryRecord, item: RecordedItem, placement: Placement, enrichment: Enrichment | undefined): Promise<Rendered> {
+export async function renderDelivery(
+  ctx: DeliveryContext,
+  d: DeliveryRecord,
+  item: RecordedItem,
+  placement: Placement,
+  enrichment: Enrichment | undefined,
+): Promise<Rendered> {
   if (d.role === 'error-detail') {
     if (!isRecordedEvent(item) || item.event.error === undefined) return { kind: 'fail', reason: 'no error text' };
     const { event } = item;
     const title = `Full error of ${event.model}${event.version !== undefined ? ` ${event.version}` : ''} ${event.type}${event.error?.task !== undefined ? ` (task ${event.error.task})` : ''}`;
     const text = event.error?.message ?? '';
     // The comment is mrkdwn (the title, plain text, is shown as is): outside text escaped.
-    if (!errorDetailFitsInline(text)) return { kind: 'file', content: text, title, comment: `${escapeTruncate(title, 600)}: ${text.length} characters, attached.` };
+    if (!errorDetailFitsInline(text))
+      return { kind: 'file', content: text, title, comment: `${escapeTruncate(title, 600)}: ${text.length} characters, attached.` };
     return { kind: 'message', message: errorDetailView({ title, text }) };
   }
   let opts: BodyOptions = {};
@@ -44,7 +57,8 @@ export async function renderDelivery(ctx: DeliveryContext, d: DeliveryRecord, it
   if (body.kind !== 'message') return body;
   if (placement.kind === 'top' && placement.root === 'run' && placement.runKey !== undefined) {
     const run = await ctx.runs.get(placement.runKey);
-    if (run !== undefined) return { kind: 'message', message: runTopMessageView({ stage: run.stage, body: body.message, run: { dagId: run.dagId, runId: run.runId } }) };
+    if (run !== undefined)
+      return { kind: 'message', message: runTopMessageView({ stage: run.stage, body: body.message, run: { dagId: run.dagId, runId: run.runId } }) };
   }
   return body;
 }
@@ -55,13 +69,22 @@ interface BodyOptions {
 }
 
 /** The item's own message, without thread-root decorations. */
-async function renderBody(ctx: DeliveryContext, d: Pick<DeliveryRecord, 'channel' | 'modelChannel' | 'candidateId' | 'production'>, item: RecordedItem, enrichment: Enrichment | undefined, opts: BodyOptions): Promise<Rendered> {
+async function renderBody(
+  ctx: DeliveryContext,
+  d: Pick<DeliveryRecord, 'channel' | 'modelChannel' | 'candidateId' | 'production'>,
+  item: RecordedItem,
+  enrichment: Enrichment | undefined,
+  opts: BodyOptions,
+): Promise<Rendered> {
   const windowMinutes = ctx.config.file.alerts.groupWindowMinutes;
   const modelChannel = d.modelChannel !== undefined && d.modelChannel !== d.channel ? { modelChannel: d.modelChannel } : {};
   // A background message was rendered when it was recorded.
   if (isRecordedMessage(item)) return { kind: 'message', message: item.message };
   if (isRecordedAlarm(item)) {
-    return { kind: 'message', message: alarmAlertView({ alarm: item.alarm, windowMinutes, ...modelChannel, ...(opts.count !== undefined ? { count: opts.count } : {}) }) };
+    return {
+      kind: 'message',
+      message: alarmAlertView({ alarm: item.alarm, windowMinutes, ...modelChannel, ...(opts.count !== undefined ? { count: opts.count } : {}) }),
+    };
   }
   const { event } = item;
   const model = ctx.config.file.models[event.model];
@@ -80,7 +103,13 @@ async function renderBody(ctx: DeliveryContext, d: Pick<DeliveryRecord, 'channel
     case 'deployment.failed':
       return {
         kind: 'message',
-        message: failureAlertView({ event, windowMinutes, ...modelChannel, ...(opts.count !== undefined ? { count: opts.count } : {}), ...(opts.occurrence !== undefined ? { occurrence: opts.occurrence } : {}) }),
+        message: failureAlertView({
+          event,
+          windowMinutes,
+          ...modelChannel,
+          ...(opts.count !== undefined ? { count: opts.count } : {}),
+          ...(opts.occurrence !== undefined ? { occurrence: opts.occurrence } : {}),
+        }),
       };
     case 'evaluation.completed': {
       const candidate = d.candidateId !== undefined ? await ctx.candidates.get(d.candidateId) : undefined;
@@ -107,7 +136,11 @@ async function renderBody(ctx: DeliveryContext, d: Pick<DeliveryRecord, 'channel
       const endpoint = event.endpoint ?? model?.endpoint;
       return {
         kind: 'message',
-        message: deploymentEventView({ event, ...(endpoint !== undefined ? { endpoint } : {}), ...(enrichment?.endpoint !== undefined ? { details: enrichment.endpoint } : {}) }),
+        message: deploymentEventView({
+          event,
+          ...(endpoint !== undefined ? { endpoint } : {}),
+          ...(enrichment?.endpoint !== undefined ? { details: enrichment.endpoint } : {}),
+        }),
       };
     }
   }
@@ -137,9 +170,19 @@ export async function renderRootUpdate(
     ]);
     if (run === undefined || item === undefined) return undefined;
     const first = firstRaw === null ? undefined : (JSON.parse(firstRaw) as DeliveryRecord);
-    const body = await renderBody(ctx, { channel: root.channel, ...(first?.modelChannel !== undefined ? { modelChannel: first.modelChannel } : {}) }, item, first?.enrichment, {});
+    const body = await renderBody(
+      ctx,
+      { channel: root.channel, ...(first?.modelChannel !== undefined ? { modelChannel: first.modelChannel } : {}) },
+      item,
+      first?.enrichment,
+      {},
+    );
     if (body.kind !== 'message') return undefined;
-    return { channel: root.channel, ts: root.ts, message: runTopMessageView({ stage: run.stage, body: body.message, run: { dagId: run.dagId, runId: run.runId } }) };
+    return {
+      channel: root.channel,
+      ts: root.ts,
+      message: runTopMessageView({ stage: run.stage, body: body.message, run: { dagId: run.dagId, runId: run.runId } }),
+    };
   }
   const raw = await ctx.store.get(update.groupKey);
   const entry = raw === null ? undefined : (JSON.parse(raw) as AlertGroup).channels[channel];

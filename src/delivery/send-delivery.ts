@@ -9,7 +9,16 @@ import type { ChannelPacer } from './channel-pacer';
 import { DELIVERY_SLACK_TIMEOUT_MS } from './create-delivery-slack-client';
 import { decidePlacement } from './decide-placement';
 import { DELIVERY_TTL_MS, type DeliveryContext } from './delivery-context';
-import { DELIVERY_METADATA_TYPE, deliveryIdFor, isRecordedEvent, isRecordedMessage, type DeliveryRecord, type Placement, type RecordedItem, type RecordedMessage } from './delivery-record';
+import {
+  DELIVERY_METADATA_TYPE,
+  deliveryIdFor,
+  isRecordedEvent,
+  isRecordedMessage,
+  type DeliveryRecord,
+  type Placement,
+  type RecordedItem,
+  type RecordedMessage,
+} from './delivery-record';
 import { enrichDelivery } from './enrich-delivery';
 import { findPostedMessage } from './find-posted-message';
 import { loadRecordedItem } from './load-recorded-item';
@@ -73,7 +82,15 @@ export async function processDelivery(ctx: DeliveryContext, st: SenderState, id:
       return NEXT;
     }
     const d = JSON.parse(raw) as DeliveryRecord;
-    const log = ctx.logger.child({ deliveryId: id, eventId: d.eventId, eventType: d.eventType, model: d.model, version: d.version, runId: d.runId, channel: d.channel });
+    const log = ctx.logger.child({
+      deliveryId: id,
+      eventId: d.eventId,
+      eventType: d.eventType,
+      model: d.model,
+      version: d.version,
+      runId: d.runId,
+      channel: d.channel,
+    });
     if (d.state === 'done' || d.state === 'failed') return NEXT;
     // A retry waits its backoff whoever kicks the channel (polls, sweeps, other messages, restarts).
     const notBefore = Date.parse(d.nextAttemptAt ?? '');
@@ -104,7 +121,12 @@ export async function processDelivery(ctx: DeliveryContext, st: SenderState, id:
         // A failed look is a try: with Slack unreachable, looks must back off and run out too. A 429
         // is Slack pacing the history calls (1 a minute for some apps), not a failure: it only waits.
         const limited = found.error.kind === 'ratelimited';
-        const checked: DeliveryRecord = { ...d, checks: (d.checks ?? 0) + (limited ? 0 : 1), error: `check failed: ${found.error.error}`, updatedAt: new Date().toISOString() };
+        const checked: DeliveryRecord = {
+          ...d,
+          checks: (d.checks ?? 0) + (limited ? 0 : 1),
+          error: `check failed: ${found.error.error}`,
+          updatedAt: new Date().toISOString(),
+        };
         if (triesOf(checked) >= st.maxTries) {
           if (await giveUp(ctx, raw, checked, log)) return NEXT;
           continue;
@@ -200,7 +222,8 @@ async function attempt(ctx: DeliveryContext, st: SenderState, raw: string, d: De
     return waitUntil(now + wait);
   }
   const fallback = fallbackChannel(claimed, item);
-  if (!(await fail(ctx, claimedRaw, claimed, `Slack refused it: ${outcome.error}`, log, { reason: 'refused', counted: fallback === undefined }))) return 'conflict';
+  if (!(await fail(ctx, claimedRaw, claimed, `Slack refused it: ${outcome.error}`, log, { reason: 'refused', counted: fallback === undefined })))
+    return 'conflict';
   if (fallback !== undefined && isRecordedMessage(item)) await queueFallback(ctx, claimed, item, fallback, log);
   return NEXT;
 }
@@ -308,7 +331,9 @@ async function finish(ctx: DeliveryContext, st: SenderState, raw: string, d: Del
     if (d.candidateId !== undefined) {
       const message = { channel: d.channel, ts };
       await ctx.candidates
-        .update(d.candidateId, (c) => (c.message !== undefined ? { result: undefined } : { write: { ...c, message, updatedAt: new Date().toISOString() }, result: undefined }))
+        .update(d.candidateId, (c) =>
+          c.message !== undefined ? { result: undefined } : { write: { ...c, message, updatedAt: new Date().toISOString() }, result: undefined },
+        )
         .catch((error: unknown) => log.warn({ err: error, candidateId: d.candidateId }, 'delivery: could not store the candidate message'));
     }
     if (placement.kind === 'reply' && placement.update !== undefined) {
@@ -334,7 +359,12 @@ async function updateRoot(
   if (Date.now() < st.updateBlockedUntil) return waitUntil(st.updateBlockedUntil);
   const target = await renderRootUpdate(ctx, update, d.channel);
   if (target === undefined) return 'ok';
-  const res = await callSlack(ctx.client, 'chat.update', { channel: target.channel, ts: target.ts, text: target.message.text, blocks: target.message.blocks }, ctx.metrics);
+  const res = await callSlack(
+    ctx.client,
+    'chat.update',
+    { channel: target.channel, ts: target.ts, text: target.message.text, blocks: target.message.blocks },
+    ctx.metrics,
+  );
   if (res.ok) {
     st.rootUpdateFailures.delete(d.id);
     return 'ok';
@@ -398,7 +428,10 @@ async function fail(
   ctx.metrics.eventsFailed.inc({ type: d.eventType });
   ctx.metrics.deliveriesGivenUp.inc({ reason: opts.reason });
   if (opts.reason === 'attempts') {
-    log.error({ reason: why, attempts: d.attempts, checks: d.checks ?? 0 }, 'delivery: gave up on the message: Slack stayed unreachable through every retry (it may or may not have been posted)');
+    log.error(
+      { reason: why, attempts: d.attempts, checks: d.checks ?? 0 },
+      'delivery: gave up on the message: Slack stayed unreachable through every retry (it may or may not have been posted)',
+    );
   } else {
     log.error({ reason: why, attempts: d.attempts }, 'delivery: message could not be delivered (permanent failure)');
   }
@@ -407,5 +440,7 @@ async function fail(
 
 /** Retries exhausted (Slack unreachable, 5xx, timeouts): failed for good. */
 async function giveUp(ctx: DeliveryContext, raw: string, d: DeliveryRecord, log: Logger): Promise<boolean> {
-  return fail(ctx, raw, d, `gave up after ${triesOf(d)} tries (${d.attempts} posts, ${d.checks ?? 0} looks in Slack; last error: ${d.error ?? 'none'})`, log, { reason: 'attempts' });
+  return fail(ctx, raw, d, `gave up after ${triesOf(d)} tries (${d.attempts} posts, ${d.checks ?? 0} looks in Slack; last error: ${d.error ?? 'none'})`, log, {
+    reason: 'attempts',
+  });
 }

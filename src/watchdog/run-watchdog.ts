@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { BackgroundJob } from '../background-job';
 import type { BotDeps } from '../bot-deps';
-import { decideWatchdogAction, type UnreadableRecord, type WatchdogAction, type WatchdogObservation, type WatchdogPolicy } from '../core/decide-watchdog-action';
+import {
+  decideWatchdogAction,
+  type UnreadableRecord,
+  type WatchdogAction,
+  type WatchdogObservation,
+  type WatchdogPolicy,
+} from '../core/decide-watchdog-action';
 import { isMlopsError } from '../core/errors';
 import { backoffDelayMs } from '../core/backoff-delay';
 import { isRunStale } from '../core/is-run-stale';
@@ -302,9 +308,13 @@ export function createRunWatchdog(deps: BotDeps, trigger: DagTrigger, options: R
           marked = r.outcome === undefined;
           return marked ? { ...r, outcome: 'failed', stage: 'failed', updatedAt: now.toISOString() } : undefined;
         });
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set inside the update callback
         if (marked) {
           const text = `Run ${run.runId ?? run.runKey}${run.dagId !== undefined ? ` of ${run.dagId}` : ''} failed without a failure callback (found by the run watchdog)`;
-          await deps.store.set(storeKeys.lastFailure(run.model), JSON.stringify({ at: now.toISOString(), type: 'watchdog', message: text, runId: run.runId ?? run.runKey }));
+          await deps.store.set(
+            storeKeys.lastFailure(run.model),
+            JSON.stringify({ at: now.toISOString(), type: 'watchdog', message: text, runId: run.runId ?? run.runKey }),
+          );
         }
         runLog.warn('watchdog: run failed without a failure callback; alert queued');
         return 'alerted';
@@ -323,6 +333,7 @@ export function createRunWatchdog(deps: BotDeps, trigger: DagTrigger, options: R
           previousNote = r.lastWatchdogNoteAt;
           return claimed ? { ...r, lastWatchdogNoteAt: claimAt } : undefined;
         });
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set inside the update callback
         if (!claimed) return undefined;
         try {
           await record(run, `running:${claimAt}`, [target], view(run, now, action), now);
@@ -374,6 +385,7 @@ export function createRunWatchdog(deps: BotDeps, trigger: DagTrigger, options: R
       order.sort((a, b) => (a.check?.at ?? '').localeCompare(b.check?.at ?? '') || a.run.startedAt.localeCompare(b.run.startedAt));
       let done = 0;
       for (const { run, check } of order) {
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() may set it during an await of this loop
         if (stopping || done >= maxChecks) break;
         // A slow trigger (every call timing out) must not stretch one pass without bound.
         if (done > 0 && performance.now() - started > passBudgetMs) break;

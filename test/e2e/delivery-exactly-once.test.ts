@@ -83,7 +83,9 @@ describe('delivery is exactly once', () => {
   it('logs and counts a permanent error (channel_not_found) once, never retrying it, while other channels go on', async () => {
     const t = await startTestBot();
     try {
-      t.slack.setHandler('chat.postMessage', (args) => (args['channel'] === 'C0FRAUD' ? { ok: false, error: 'channel_not_found' } : { ok: true, channel: args['channel'], ts: `${Date.now() / 1000}` }));
+      t.slack.setHandler('chat.postMessage', (args) =>
+        args['channel'] === 'C0FRAUD' ? { ok: false, error: 'channel_not_found' } : { ok: true, channel: args['channel'], ts: `${Date.now() / 1000}` },
+      );
       const lost = started(`perm-${randomUUID()}`);
       expect((await t.hook(lost)).status).toBe(202);
       await until(() => (t.logs.text().includes('message could not be delivered (permanent failure)') ? true : undefined));
@@ -184,7 +186,11 @@ describe('delivery is exactly once on a Redis Cluster', () => {
     await cluster.stop();
   });
 
-  it('never double-posts with two bots on one cluster, whichever replica receives the events', () => twoReplicas({ REDIS_URL: cluster.url, REDIS_CLUSTER: 'true' }), 40_000);
+  it(
+    'never double-posts with two bots on one cluster, whichever replica receives the events',
+    () => twoReplicas({ REDIS_URL: cluster.url, REDIS_CLUSTER: 'true' }),
+    40_000,
+  );
 });
 
 /** Two bots on one store (same key prefix): each event sent to one replica and retried to the other. */
@@ -198,7 +204,10 @@ async function twoReplicas(env: Record<string, string>): Promise<void> {
     await Promise.all(events.map((e, i) => (i % 2 === 0 ? a : b).hook(e)));
     // Retries of the same events to the other replica.
     await Promise.all(events.map((e, i) => (i % 2 === 0 ? b : a).hook(e)));
-    await until(() => (events.every((e) => about(slack, e.model === 'fraud-detector' ? 'C0FRAUD' : 'C0CHURN', e.run.runId).length === 1) ? true : undefined), 20_000);
+    await until(
+      () => (events.every((e) => about(slack, e.model === 'fraud-detector' ? 'C0FRAUD' : 'C0CHURN', e.run.runId).length === 1) ? true : undefined),
+      20_000,
+    );
     await new Promise((r) => setTimeout(r, 1000));
     const all = [...slack.messages('C0FRAUD'), ...slack.messages('C0CHURN')].filter((m) => m.text.includes('replica-'));
     expect(all).toHaveLength(12);
@@ -209,5 +218,3 @@ async function twoReplicas(env: Record<string, string>): Promise<void> {
     await slack.close();
   }
 }
-
-

@@ -39,19 +39,27 @@ describe('delivery: pipeline events become Slack messages (signed hook → fake 
     expect(textOf(top)).toContain('<@U0ALICE>');
     expect(textOf(top)).toMatch(/Stage: \*started\*/);
 
-    const succeeded = { id: randomUUID(), type: 'training.succeeded', model: 'fraud-detector', version: '1.4.0', timestamp: '2026-11-24T10:42:00Z', run, trainingJob: DEFAULT_TRAINING_JOB_NAME };
+    const succeeded = {
+      id: randomUUID(),
+      type: 'training.succeeded',
+      model: 'fraud-detector',
+      version: '1.4.0',
+      timestamp: '2026-11-24T10:42:00Z',
+      run,
+      trainingJob: DEFAULT_TRAINING_JOB_NAME,
+    };
     expect((await t.hook(succeeded)).status).toBe(202);
     const reply = await until(() => t.slack.messages('C0FRAUD').find((m) => m.thread_ts === top.ts && m.ts !== top.ts && m.text.includes('succeeded')));
     // Enriched from DescribeTrainingJob: duration 39m 45s, ml.m5.xlarge, billable 2385 s.
     expect(textOf(reply)).toContain('39m 45s');
     expect(textOf(reply)).toContain('ml.m5.xlarge');
-    await until(() => (/Stage: started ✓ → \*trained\*/.test(textOf(t.slack.message('C0FRAUD', top.ts))) ? true : undefined));
+    await until(() => (textOf(t.slack.message('C0FRAUD', top.ts)).includes('Stage: started ✓ → *trained*') ? true : undefined));
 
     const evaluation = evaluationCompleted({ run });
     expect((await t.hook(evaluation)).status).toBe(202);
     const evalMessage = await until(() => t.slack.messages('C0FRAUD').find((m) => m.thread_ts === top.ts && m.ts !== top.ts && m.text.includes('evaluated')));
     expect(evalMessage.reply_broadcast).toBe(true);
-    await until(() => (/\*evaluated\*/.test(textOf(t.slack.message('C0FRAUD', top.ts))) ? true : undefined));
+    await until(() => (textOf(t.slack.message('C0FRAUD', top.ts)).includes('*evaluated*') ? true : undefined));
     // One message per event, all in the run's thread.
     const runMessages = t.slack.messages('C0FRAUD').filter((m) => m.ts === top.ts || m.thread_ts === top.ts);
     expect(runMessages).toHaveLength(3);
@@ -76,7 +84,17 @@ describe('delivery: pipeline events become Slack messages (signed hook → fake 
 
     const evaluation = evaluationCompleted();
     expect((await t.hook(evaluation)).status).toBe(202);
-    const message = await until(() => t.slack.messages('C0FRAUD').find((m) => m.text.includes('1.4.0 evaluated') && textOf(m).includes(evaluation.run.runId.slice(-8)) === false && m.thread_ts === undefined && textOf(m).includes('1.3.0')));
+    const message = await until(() =>
+      t.slack
+        .messages('C0FRAUD')
+        .find(
+          (m) =>
+            m.text.includes('1.4.0 evaluated') &&
+            !textOf(m).includes(evaluation.run.runId.slice(-8)) &&
+            m.thread_ts === undefined &&
+            textOf(m).includes('1.3.0'),
+        ),
+    );
     const text = textOf(message);
     expect(text).toContain('better than 1.3.0 in production: F1 0.91 vs 0.88');
     expect(text).toContain('+0.03');
@@ -85,13 +103,22 @@ describe('delivery: pipeline events become Slack messages (signed hook → fake 
     expect(text).toMatch(/MSE +0\.041 +0\.05 +−0\.009 +▲ better/);
     expect(text).toContain('malicious');
     expect(text).toContain('950');
-    const actions = (message.blocks as { type: string; elements?: { action_id: string; value: string; confirm?: unknown }[] }[]).find((b) => b.type === 'actions');
+    const actions = (message.blocks as { type: string; elements?: { action_id: string; value: string; confirm?: unknown }[] }[]).find(
+      (b) => b.type === 'actions',
+    );
     const deploy = actions?.elements?.find((e) => e.action_id === ActionId.Deploy);
     const reject = actions?.elements?.find((e) => e.action_id === ActionId.Reject);
     expect(deploy?.confirm).toBeDefined();
     expect(reject).toBeDefined();
     const candidate = await t.bot.deps.candidates.get(deploy?.value ?? '');
-    expect(candidate).toMatchObject({ model: 'fraud-detector', version: '1.4.0', state: 'pending', origin: 'evaluation', requiredApprovals: 1, endpoint: 'fraud-detector-prod' });
+    expect(candidate).toMatchObject({
+      model: 'fraud-detector',
+      version: '1.4.0',
+      state: 'pending',
+      origin: 'evaluation',
+      requiredApprovals: 1,
+      endpoint: 'fraud-detector-prod',
+    });
     await until(async () => ((await t.bot.deps.candidates.get(deploy?.value ?? ''))?.message?.ts === message.ts ? true : undefined));
   });
 
@@ -116,7 +143,11 @@ describe('delivery: pipeline events become Slack messages (signed hook → fake 
     const failures = [1, 2, 3].map((n) => trainingFailed({ run: { dagId, runId: `scheduled__${n}-${randomUUID()}` } }));
     for (const f of failures) expect((await t.hook(f)).status).toBe(202);
     for (const channel of ['C0ALERTS', 'C0FRAUD']) {
-      const root = await until(() => t.slack.messages(channel).find((m) => m.thread_ts !== undefined && m.ts === m.thread_ts && textOf(m).includes(dagId) && textOf(m).includes('3 failures in 10 min')));
+      const root = await until(() =>
+        t.slack
+          .messages(channel)
+          .find((m) => m.thread_ts !== undefined && m.ts === m.thread_ts && textOf(m).includes(dagId) && textOf(m).includes('3 failures in 10 min')),
+      );
       expect(textOf(root)).toContain(failures[0]?.run.runId);
       const replies = t.slack.messages(channel).filter((m) => m.thread_ts === root.ts && m.ts !== root.ts);
       expect(replies.map((m) => [failures.findIndex((f) => textOf(m).includes(f.run.runId)), /Failure \d/.exec(textOf(m))?.[0]])).toEqual([
@@ -129,11 +160,18 @@ describe('delivery: pipeline events become Slack messages (signed hook → fake 
 
   it('cuts a long error cleanly in the alert and posts the full text in its thread (inline, or as a file when very long)', async () => {
     const dagId = `long_${randomUUID().slice(0, 8)}`;
-    const traceback = Array.from({ length: 80 }, (_, i) => `  File "/opt/ml/code/train.py", line ${i + 10}, in step_${i} <module> & more`).join('\n') + '\nRuntimeError: CUDA out of memory';
-    const long = trainingFailed({ run: { dagId, runId: `scheduled__${randomUUID()}` }, error: { task: 'train_model', message: traceback, logUrl: 'https://mwaa.example.com/log' } });
+    const traceback =
+      Array.from({ length: 80 }, (_, i) => `  File "/opt/ml/code/train.py", line ${i + 10}, in step_${i} <module> & more`).join('\n') +
+      '\nRuntimeError: CUDA out of memory';
+    const long = trainingFailed({
+      run: { dagId, runId: `scheduled__${randomUUID()}` },
+      error: { task: 'train_model', message: traceback, logUrl: 'https://mwaa.example.com/log' },
+    });
     expect((await t.hook(long)).status).toBe(202);
     for (const channel of ['C0FRAUD', 'C0ALERTS']) {
-      const alert = await until(() => t.slack.messages(channel).find((m) => textOf(m).includes(long.run.runId) && (m.thread_ts === undefined || m.ts === m.thread_ts)));
+      const alert = await until(() =>
+        t.slack.messages(channel).find((m) => textOf(m).includes(long.run.runId) && (m.thread_ts === undefined || m.ts === m.thread_ts)),
+      );
       expect(textOf(alert)).toContain('Cut short');
       const sections = (alert.blocks as { type: string; text?: { text: string } }[]).filter((b) => b.type === 'section' && b.text !== undefined);
       expect(sections.every((b) => (b.text?.text.length ?? 0) <= 3000 && (b.text?.text.match(/```/g) ?? []).length % 2 === 0)).toBe(true);
@@ -141,7 +179,10 @@ describe('delivery: pipeline events become Slack messages (signed hook → fake 
       expect(textOf(detail)).toContain('CUDA out of memory');
       expect(textOf(detail)).toContain('&amp; more');
     }
-    const huge = trainingFailed({ run: { dagId: `huge_${randomUUID().slice(0, 8)}`, runId: `scheduled__${randomUUID()}` }, error: { task: 'train_model', message: 'x'.repeat(40_000) + ' END' } });
+    const huge = trainingFailed({
+      run: { dagId: `huge_${randomUUID().slice(0, 8)}`, runId: `scheduled__${randomUUID()}` },
+      error: { task: 'train_model', message: 'x'.repeat(40_000) + ' END' },
+    });
     expect((await t.hook(huge)).status).toBe(202);
     const files = await until(() => {
       const found = t.slack.files().filter((f) => f.completed && f.content?.toString('utf8').endsWith(' END'));
@@ -161,14 +202,22 @@ describe('delivery: pipeline events become Slack messages (signed hook → fake 
     const top = t.slack.messages('C0DEFAULT').find((m) => m.text.includes(runId) && (m.thread_ts === undefined || m.thread_ts === m.ts));
     // In the default channel the failure replies in the run's thread, and the top message turns red.
     await until(() => t.slack.messages('C0DEFAULT').find((m) => m.thread_ts === top?.ts && m.ts !== top?.ts && textOf(m).includes('train_model')));
-    await until(() => (/Stage: \*failed\*/.test(textOf(t.slack.message('C0DEFAULT', top?.ts ?? '')))) ? true : undefined);
+    await until(() => (textOf(t.slack.message('C0DEFAULT', top?.ts ?? '')).includes('Stage: *failed*') ? true : undefined));
     expect(t.slack.messages('C0FRAUD').some((m) => m.text.includes(runId))).toBe(false);
   });
 
   it('threads a run started from Slack under the message that started it, leaving that message as it is', async () => {
     const runId = `mlops_train__fraud-detector__${randomUUID()}`;
     const started = await t.bot.deps.slack.chat.postMessage({ channel: 'C0FRAUD', text: 'training fraud-detector requested by <@U0BOB>' });
-    await t.bot.deps.runs.registerSlackStartedRun({ runId, dagId: 'fraud_detector_training', model: 'fraud-detector', channel: 'C0FRAUD', ts: started.ts ?? '', requestedBy: 'U0BOB', at: new Date() });
+    await t.bot.deps.runs.registerSlackStartedRun({
+      runId,
+      dagId: 'fraud_detector_training',
+      model: 'fraud-detector',
+      channel: 'C0FRAUD',
+      ts: started.ts ?? '',
+      requestedBy: 'U0BOB',
+      at: new Date(),
+    });
     expect((await t.hook(trainingStarted({ run: { dagId: 'fraud_detector_training', runId } }))).status).toBe(202);
     const reply = await until(() => t.slack.messages('C0FRAUD').find((m) => m.thread_ts === started.ts && m.ts !== started.ts));
     expect(textOf(reply)).toContain('<@U0BOB>');
@@ -180,9 +229,17 @@ describe('delivery: pipeline events become Slack messages (signed hook → fake 
     const run = { dagId: 'churn_predictor_training', runId: `manual__${randomUUID()}` };
     expect((await t.hook(trainingStarted({ model: 'churn-predictor', run }))).status).toBe(202);
     const top = await until(() => t.slack.messages('C0CHURN').find((m) => m.text.includes(run.runId) && m.thread_ts === undefined));
-    const evaluation = evaluationCompleted({ model: 'churn-predictor', version: '2.1.0', run, metrics: { auc: 0.93, logloss: 0.2 }, endpoint: 'churn-predictor-prod' });
+    const evaluation = evaluationCompleted({
+      model: 'churn-predictor',
+      version: '2.1.0',
+      run,
+      metrics: { auc: 0.93, logloss: 0.2 },
+      endpoint: 'churn-predictor-prod',
+    });
     expect((await t.hook(evaluation)).status).toBe(202);
-    const candidate = await until(async () => (await t.bot.deps.candidates.listByModel('churn-predictor')).find((c) => c.sourceEventId === evaluation.id && c.message !== undefined));
+    const candidate = await until(async () =>
+      (await t.bot.deps.candidates.listByModel('churn-predictor')).find((c) => c.sourceEventId === evaluation.id && c.message !== undefined),
+    );
     const deployRun = { dagId: 'churn_predictor_deployment', runId: deploymentRunIdFor(candidate.id, 1) };
     const base = { model: 'churn-predictor', version: '2.1.0', run: deployRun, endpoint: 'churn-predictor-prod' };
     expect((await t.hook({ ...base, id: randomUUID(), type: 'deployment.started', timestamp: '2026-11-24T11:00:00Z' })).status).toBe(202);

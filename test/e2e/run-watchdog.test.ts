@@ -68,7 +68,13 @@ describe('run watchdog (end to end)', () => {
   });
 
   async function bot(clock: ReturnType<typeof testClock>, opts: { keyPrefix?: string; fileConfig?: Record<string, unknown> } = {}): Promise<TestBot> {
-    const b = await startTestBot({ slack, aws, clock, fileConfig: opts.fileConfig ?? config(), ...(opts.keyPrefix !== undefined ? { keyPrefix: opts.keyPrefix } : {}) });
+    const b = await startTestBot({
+      slack,
+      aws,
+      clock,
+      fileConfig: opts.fileConfig ?? config(),
+      ...(opts.keyPrefix !== undefined ? { keyPrefix: opts.keyPrefix } : {}),
+    });
     bots.push(b);
     return b;
   }
@@ -80,11 +86,20 @@ describe('run watchdog (end to end)', () => {
   /** A run started from Slack: its top message exists, so replies thread under it. */
   async function slackStartedRun(b: TestBot, runId: string): Promise<string> {
     const parent = await b.bot.deps.slack.chat.postMessage({ channel: 'C0FRAUD', text: `Training ${runId} requested` });
-    await b.bot.deps.runs.registerSlackStartedRun({ runId, dagId: DAG, model: 'fraud-detector', channel: 'C0FRAUD', ts: parent.ts!, requestedBy: 'U0ALICE', at: T0 });
+    await b.bot.deps.runs.registerSlackStartedRun({
+      runId,
+      dagId: DAG,
+      model: 'fraud-detector',
+      channel: 'C0FRAUD',
+      ts: parent.ts!,
+      requestedBy: 'U0ALICE',
+      at: T0,
+    });
     return parent.ts!;
   }
   const posts = () => slack.callsTo('chat.postMessage');
-  const watchdogPosts = () => posts().filter((c) => String(c.args['text']).includes('run watchdog') || String(c.args['text']).match(/still (running|queued)|cannot be read/));
+  const watchdogPosts = () =>
+    posts().filter((c) => String(c.args['text']).includes('run watchdog') || /still (running|queued)|cannot be read/.exec(String(c.args['text'])));
 
   it('a silently failed run (Lambda status: failed) is alerted in its thread and the alert channel exactly once, across two replicas', async () => {
     const clock = testClock();
@@ -338,7 +353,7 @@ describe('run watchdog (end to end)', () => {
     expect(await a.bot.deps.runs.get(`run:${runId}`)).toMatchObject({ outcome: 'failed' });
   });
 
-  it('trigger kind mwaa: a run id of the bot\'s own shape (path over 64 characters) is read through the DAG\'s run list and alerted', async () => {
+  it("trigger kind mwaa: a run id of the bot's own shape (path over 64 characters) is read through the DAG's run list and alerted", async () => {
     const clock = testClock();
     const a = await bot(clock, { fileConfig: config({ trigger: { kind: 'mwaa', environment: 'mlops-prod' } }) });
     // What `/mlops train` names its runs (trainingRunId): GET /dags/<dag>/dagRuns/<run> is 93 characters.
@@ -402,7 +417,7 @@ describe('run watchdog (end to end)', () => {
     expect(slack.messages('C0ALERTS')[1]!.text).toContain('failed without a failure callback');
   });
 
-  it('a status call whose answer never comes (Airflow slower than the bot\'s timeout) is a counted error, not a silent wait', async () => {
+  it("a status call whose answer never comes (Airflow slower than the bot's timeout) is a counted error, not a silent wait", async () => {
     const clock = testClock();
     const a = await bot(clock);
     const runId = 'manual__watchdog-slow';
@@ -425,16 +440,33 @@ describe('run watchdog (end to end)', () => {
     const a = await bot(clock);
     aws.lambda.onInvoke((payload) => {
       const p = payload as { action?: string; dag_run_id?: string };
-      if (p.action === 'status' && p.dag_run_id?.startsWith('broken-') === true) return { payload: { statusCode: 502, message: 'cannot read run: MWAA timed out' } };
+      if (p.action === 'status' && p.dag_run_id?.startsWith('broken-') === true)
+        return { payload: { statusCode: 502, message: 'cannot read run: MWAA timed out' } };
       return undefined;
     });
     for (let i = 0; i < 55; i++) {
       const at = new Date(T0.getTime() + i * 1000).toISOString();
-      await a.bot.deps.runs.createIfAbsent({ runKey: `run:broken-${i}`, model: 'fraud-detector', dagId: DAG, runId: `broken-${i}`, stage: 'started', startedAt: at, updatedAt: at });
+      await a.bot.deps.runs.createIfAbsent({
+        runKey: `run:broken-${i}`,
+        model: 'fraud-detector',
+        dagId: DAG,
+        runId: `broken-${i}`,
+        stage: 'started',
+        startedAt: at,
+        updatedAt: at,
+      });
     }
     const newer = 'manual__newer-failed';
     const at = new Date(T0.getTime() + 30 * MIN).toISOString();
-    await a.bot.deps.runs.createIfAbsent({ runKey: `run:${newer}`, model: 'fraud-detector', dagId: DAG, runId: newer, stage: 'started', startedAt: at, updatedAt: at });
+    await a.bot.deps.runs.createIfAbsent({
+      runKey: `run:${newer}`,
+      model: 'fraud-detector',
+      dagId: DAG,
+      runId: newer,
+      stage: 'started',
+      startedAt: at,
+      updatedAt: at,
+    });
     aws.lambda.setRunState(DAG, newer, 'failed');
     // A long unreadable bound, so this test is about order only.
     const w = createRunWatchdog(a.bot.deps, a.bot.deps.trigger!, { replicaId: 'replica-a', unreadableAlertAfterMs: 7 * 24 * 60 * MIN });
@@ -490,7 +522,15 @@ describe('run watchdog job lifecycle', () => {
     const b = await startTestBot({ store: 'memory', clock, fileConfig: config(), overrides: { trigger: slow } });
     try {
       for (const id of ['r1', 'r2']) {
-        await b.bot.deps.runs.createIfAbsent({ runKey: `run:${id}`, model: 'fraud-detector', dagId: DAG, runId: id, stage: 'started', startedAt: T0.toISOString(), updatedAt: T0.toISOString() });
+        await b.bot.deps.runs.createIfAbsent({
+          runKey: `run:${id}`,
+          model: 'fraud-detector',
+          dagId: DAG,
+          runId: id,
+          stage: 'started',
+          startedAt: T0.toISOString(),
+          updatedAt: T0.toISOString(),
+        });
       }
       clock.setMinutes(300);
       const job = createRunWatchdog(b.bot.deps, slow, { replicaId: 'timer', intervalMs: 20 });

@@ -48,7 +48,11 @@ function asRecord(value: unknown): Record<string, unknown> {
  */
 export async function readDagRun(client: MwaaRestClient, environment: string, dagId: string, dagRunId: string): Promise<DagRunLookup> {
   if (!dagIdFitsRestApi(dagId)) {
-    throw new MwaaRestError('PathTooLong', `DAG id "${dagId}" is too long for MWAA InvokeRestApi (its Path is limited to ${MAX_REST_API_PATH} characters)`, undefined);
+    throw new MwaaRestError(
+      'PathTooLong',
+      `DAG id "${dagId}" is too long for MWAA InvokeRestApi (its Path is limited to ${MAX_REST_API_PATH} characters)`,
+      undefined,
+    );
   }
   const path = dagRunsPath(dagId, dagRunId);
   if (path.length <= MAX_REST_API_PATH) {
@@ -56,7 +60,10 @@ export async function readDagRun(client: MwaaRestClient, environment: string, da
       return { found: true, run: asRecord((await client.invokeRestApi(environment, { method: 'GET', path })).restApiResponse) };
     } catch (error) {
       if (error instanceof MwaaRestError && error.restApiStatusCode === 404) {
-        return { found: false, detail: `Airflow answered 404: ${stringField(error.restApiResponse, 'detail') ?? stringField(error.restApiResponse, 'title') ?? 'not found'}` };
+        return {
+          found: false,
+          detail: `Airflow answered 404: ${stringField(error.restApiResponse, 'detail') ?? stringField(error.restApiResponse, 'title') ?? 'not found'}`,
+        };
       }
       throw error;
     }

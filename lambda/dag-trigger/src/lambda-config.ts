@@ -26,7 +26,8 @@ export function lambdaConfig(env: Readonly<Record<string, string | undefined>>):
     .split(',')
     .map((name) => name.trim())
     .filter((name) => name !== '');
-  if (names.length === 0) problems.push('ALLOWED_DAGS: missing or empty; expected comma-separated DAG ids, e.g. fraud_detector_training,fraud_detector_deployment');
+  if (names.length === 0)
+    problems.push('ALLOWED_DAGS: missing or empty; expected comma-separated DAG ids, e.g. fraud_detector_training,fraud_detector_deployment');
   for (const name of names) {
     if (!DAG_ID.test(name)) problems.push(`ALLOWED_DAGS: "${name}" is not a valid Airflow DAG id (letters, digits, _ . -)`);
   }

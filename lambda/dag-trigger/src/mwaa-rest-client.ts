@@ -1,4 +1,4 @@
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { createHash, createHmac, type Hash } from 'node:crypto';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -81,7 +81,7 @@ export function resolveMwaaEndpoint(region: string, endpoint?: string): URL {
 
 /** SHA-256 / HMAC-SHA256 for the signer, from node:crypto (what @smithy/hash-node wraps). */
 class Sha256 {
-  private readonly hash: Hash | Hmac;
+  private readonly hash: Hash | ReturnType<typeof createHmac>;
   constructor(secret?: SourceData) {
     this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', toBuffer(secret));
   }
@@ -114,7 +114,17 @@ function send(url: URL, headers: Record<string, string>, body: string, timeoutMs
       clearTimeout(deadline);
       if (timedOut !== undefined) reject(timedOut);
       else if (error instanceof MwaaRestError) reject(error);
-      else reject(new MwaaRestError('NetworkError', `cannot reach MWAA: ${(error as Error).message}`, undefined, undefined, undefined, (error as NodeJS.ErrnoException).code));
+      else
+        reject(
+          new MwaaRestError(
+            'NetworkError',
+            `cannot reach MWAA: ${(error as Error).message}`,
+            undefined,
+            undefined,
+            undefined,
+            (error as NodeJS.ErrnoException).code,
+          ),
+        );
     };
     const req = requestFn(url, { method: 'POST', headers, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
@@ -160,7 +170,7 @@ function toError(response: RawResponse): MwaaRestError {
   const body = parseJson(response.body);
   const header = response.headers['x-amzn-errortype'];
   const rawType = (Array.isArray(header) ? header[0] : header) ?? field(body, '__type', 'code');
-  const errorType = typeof rawType === 'string' && rawType !== '' ? (rawType.split(':')[0] ?? rawType).split('#').pop() ?? rawType : `HTTP${response.status}`;
+  const errorType = typeof rawType === 'string' && rawType !== '' ? ((rawType.split(':')[0] ?? rawType).split('#').pop() ?? rawType) : `HTTP${response.status}`;
   const restApiStatusCode = field(body, 'RestApiStatusCode');
   const restApiResponse = field(body, 'RestApiResponse');
   const message = field(body, 'message', 'Message');

@@ -27,8 +27,7 @@ const statusInput = z.object({
 });
 
 export type LambdaInput =
-  | { action: 'trigger'; dagName: string; dagRunId?: string; conf: Record<string, unknown> }
-  | { action: 'status'; dagName: string; dagRunId: string };
+  { action: 'trigger'; dagName: string; dagRunId?: string; conf: Record<string, unknown> } | { action: 'status'; dagName: string; dagRunId: string };
 
 export type ParsedInput = { ok: true; value: LambdaInput } | { ok: false; problems: string[] };
 
