@@ -391,6 +391,10 @@ export class RedisStore implements Store {
       await this.firstConnection();
       // The cluster client queues while it is not ready (see the constructor): refuse instead.
       if (this.client instanceof Cluster && this.client.status !== 'ready') throw new Error(`the Redis Cluster is not ready (${this.client.status})`);
+      // The cluster client may also hold a command in its own queues (no node for the slot yet, a
+      // redirection pending), where no per-node timeout runs: bound the whole call, so a request
+      // never hangs. Like any timeout this is an unknown outcome: the command may still run.
+      if (this.client instanceof Cluster) return await rejectAfter(command(), 2 * this.commandTimeoutMs, 'no answer from the Redis Cluster in time');
       return await command();
     } catch (error) {
       throw this.translate(operation, error);
@@ -455,6 +459,16 @@ async function policyOf(client: Redis): Promise<{ policy: string; via: 'CONFIG G
 /** A command the server will not run for us (renamed away, ACL, managed service), as opposed to an outage. */
 function isRefusedCommand(error: unknown): boolean {
   return error instanceof Error && error.name === 'ReplyError' && /^(ERR|NOPERM)\b/.test(error.message);
+}
+
+/** Settles as `promise` does, or rejects with `message` after `ms`, leaving no timer behind. */
+async function rejectAfter<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${message} (${ms} ms)`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Resolves when `promise` settles or after `ms`, whichever is first, leaving no timer behind. */
