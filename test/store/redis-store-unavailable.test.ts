@@ -31,7 +31,7 @@ async function startRedis(port: number): Promise<ChildProcess> {
 }
 
 async function killRedis(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  if (child?.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGCONT'); // a frozen server cannot die of anything but SIGKILL, but be tidy
   child.kill('SIGKILL');
@@ -90,7 +90,7 @@ async function untilPingAnswers(store: Store, boundMs: number): Promise<number> 
       return Date.now() - started;
     } catch (error) {
       expect(isMlopsError(error, ErrorCode.StoreUnavailable)).toBe(true);
-      if (Date.now() - started > boundMs) throw new Error(`the store did not recover within ${boundMs} ms`);
+      if (Date.now() - started > boundMs) throw new Error(`the store did not recover within ${boundMs} ms`, { cause: error });
       await sleep(100);
     }
   }
@@ -184,7 +184,7 @@ describe('RedisStore created while Redis is down', () => {
 
   it('fails fast at first, then connects on its own once Redis starts', async () => {
     const port = await freePort();
-    store = new RedisStore({ url: `redis://127.0.0.1:${port}/0`, keyPrefix: `test:unavailable:${randomUUID()}:`, logger: { warn: () => {} } });
+    store = new RedisStore({ url: `redis://127.0.0.1:${port}/0`, keyPrefix: `test:unavailable:${randomUUID()}:`, logger: { warn: () => undefined } });
     const first = await measure('ping', () => (store as RedisStore).ping());
     expect(first.code).toBe(ErrorCode.StoreUnavailable);
     expect(first.ms).toBeLessThan(FAIL_FAST_BOUND_MS);
@@ -245,7 +245,7 @@ describe('RedisStore when a reply is lost with the connection', () => {
     const viaProxy = new URL(redisUrl.href);
     viaProxy.hostname = '127.0.0.1';
     viaProxy.port = String(proxy.port);
-    store = new RedisStore({ url: viaProxy.href, keyPrefix: prefix, logger: { warn: () => {} } });
+    store = new RedisStore({ url: viaProxy.href, keyPrefix: prefix, logger: { warn: () => undefined } });
     // Unprefixed: ioredis would prefix KEYS' results again on DEL (it prefixes `call` too).
     admin = new Redis(redisUrl.href, { lazyConnect: true });
   });
