@@ -35,17 +35,13 @@ export type TriggerConfig = z.infer<typeof triggerSchema>;
 
 export const fileConfigSchema = z
   .strictObject({
-    slack: z
-      .strictObject({ defaultChannel: channelId.optional(), alertChannel: channelId.optional() })
-      .default({}),
+    slack: z.strictObject({ defaultChannel: channelId.optional(), alertChannel: channelId.optional() }).default({}),
     approvers: principalsSchema.default({ users: [], usergroups: [] }),
     operators: principalsSchema.default({ users: [], usergroups: [] }),
     trigger: triggerSchema.optional(),
     sns: z
       .strictObject({
-        topicArns: z
-          .array(z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/, 'expected an SNS topic ARN'))
-          .default([]),
+        topicArns: z.array(z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/, 'expected an SNS topic ARN')).default([]),
       })
       .default({ topicArns: [] }),
     models: z.record(z.string().regex(/^[a-z0-9][a-z0-9-_]{0,99}$/, 'model names are lowercase letters, digits, - and _'), modelSchema).default({}),
@@ -59,22 +55,46 @@ export const fileConfigSchema = z
       .default({ forbidSelfApproval: true, usergroupCacheSeconds: 60 }),
     deployments: z
       .strictObject({
-        lockTimeoutMinutes: z.number().int().min(1).max(24 * 60).default(60),
+        lockTimeoutMinutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 60)
+          .default(60),
         /** A deployment left half-done by a crash is finished after this (longer than one trigger call). */
         recoveryGraceSeconds: z.number().min(0.1).max(3600).default(120),
         recoveryIntervalSeconds: z.number().min(0.1).max(3600).default(30),
       })
       .default({ lockTimeoutMinutes: 60, recoveryGraceSeconds: 120, recoveryIntervalSeconds: 30 }),
     training: z
-      .strictObject({ duplicateWindowMinutes: z.number().int().min(0).max(7 * 24 * 60).default(120) })
+      .strictObject({
+        duplicateWindowMinutes: z
+          .number()
+          .int()
+          .min(0)
+          .max(7 * 24 * 60)
+          .default(120),
+      })
       .default({ duplicateWindowMinutes: 120 }),
     alerts: z
-      .strictObject({ groupWindowMinutes: z.number().int().min(0).max(24 * 60).default(10) })
+      .strictObject({
+        groupWindowMinutes: z
+          .number()
+          .int()
+          .min(0)
+          .max(24 * 60)
+          .default(10),
+      })
       .default({ groupWindowMinutes: 10 }),
     watchdog: z
       .strictObject({
         enabled: z.boolean().default(true),
-        staleAfterMinutes: z.number().int().min(1).max(7 * 24 * 60).default(120),
+        staleAfterMinutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(7 * 24 * 60)
+          .default(120),
         intervalSeconds: z.number().int().min(10).max(3600).default(60),
       })
       .default({ enabled: true, staleAfterMinutes: 120, intervalSeconds: 60 }),
@@ -95,32 +115,38 @@ export type FileConfig = z.infer<typeof fileConfigSchema>;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const envSchema = z.object({
-    SLACK_BOT_TOKEN: z.string({ error: 'is required (the bot token, xoxb-…)' }).regex(/^xox[bp]-\S+$/, 'expected a bot token starting with xoxb-'),
-    SLACK_SIGNING_SECRET: z.string().min(1, 'must not be empty').optional(),
-    SLACK_APP_TOKEN: z.string().regex(/^xapp-\S+$/, 'expected an app-level token starting with xapp-').optional(),
-    SLACK_API_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
-    PORT: z.coerce.number({ error: 'expected a port number' }).int().min(0).max(65535).default(3000),
-    HOST: z.string().min(1).default('0.0.0.0'),
-    REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'expected redis://host:port/db or rediss://…' }).optional(),
-    // REDIS_URL names one node of a Redis Cluster (ElastiCache Serverless, cluster mode, MemoryDB).
-    REDIS_CLUSTER: z.enum(['true', 'false'], { error: 'expected true or false' }).default('false').transform((v) => v === 'true'),
-    // PEM CA bundle trusted for rediss:// on top of the system CAs (checked in load-config.ts).
-    REDIS_CA_FILE: z.string().min(1, 'must not be empty (unset it to trust the system CAs only)').optional(),
-    // Startup check that Redis will not evict keys (store/check-eviction-policy.ts).
-    REDIS_MAXMEMORY_POLICY_CHECK: z.enum(['refuse', 'warn', 'off'], { error: 'expected refuse, warn or off' }).default('refuse'),
-    MLOPS_CONFIG: z.string().min(1).default('./mlops.config.yml'),
-    PIPELINE_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
-    // Read by the AWS SDK itself; parsed here only to know whether endpoints are overridden
-    // (then host prefixes are disabled so loopback endpoints work).
-    AWS_ENDPOINT_URL: z.string().optional(),
-    // Only to warn at startup when a trigger is configured without it (startup-checks.ts).
-    AWS_REGION: z.string().optional(),
-    AWS_ENDPOINT_URL_LAMBDA: z.string().optional(),
-    AWS_ENDPOINT_URL_SAGEMAKER: z.string().optional(),
-    AWS_ENDPOINT_URL_CLOUDWATCH: z.string().optional(),
-    AWS_ENDPOINT_URL_MWAA: z.string().optional(),
-    LOG_LEVEL: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
-  });
+  SLACK_BOT_TOKEN: z.string({ error: 'is required (the bot token, xoxb-…)' }).regex(/^xox[bp]-\S+$/, 'expected a bot token starting with xoxb-'),
+  SLACK_SIGNING_SECRET: z.string().min(1, 'must not be empty').optional(),
+  SLACK_APP_TOKEN: z
+    .string()
+    .regex(/^xapp-\S+$/, 'expected an app-level token starting with xapp-')
+    .optional(),
+  SLACK_API_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
+  PORT: z.coerce.number({ error: 'expected a port number' }).int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'expected redis://host:port/db or rediss://…' }).optional(),
+  // REDIS_URL names one node of a Redis Cluster (ElastiCache Serverless, cluster mode, MemoryDB).
+  REDIS_CLUSTER: z
+    .enum(['true', 'false'], { error: 'expected true or false' })
+    .default('false')
+    .transform((v) => v === 'true'),
+  // PEM CA bundle trusted for rediss:// on top of the system CAs (checked in load-config.ts).
+  REDIS_CA_FILE: z.string().min(1, 'must not be empty (unset it to trust the system CAs only)').optional(),
+  // Startup check that Redis will not evict keys (store/check-eviction-policy.ts).
+  REDIS_MAXMEMORY_POLICY_CHECK: z.enum(['refuse', 'warn', 'off'], { error: 'expected refuse, warn or off' }).default('refuse'),
+  MLOPS_CONFIG: z.string().min(1).default('./mlops.config.yml'),
+  PIPELINE_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  // Read by the AWS SDK itself; parsed here only to know whether endpoints are overridden
+  // (then host prefixes are disabled so loopback endpoints work).
+  AWS_ENDPOINT_URL: z.string().optional(),
+  // Only to warn at startup when a trigger is configured without it (startup-checks.ts).
+  AWS_REGION: z.string().optional(),
+  AWS_ENDPOINT_URL_LAMBDA: z.string().optional(),
+  AWS_ENDPOINT_URL_SAGEMAKER: z.string().optional(),
+  AWS_ENDPOINT_URL_CLOUDWATCH: z.string().optional(),
+  AWS_ENDPOINT_URL_MWAA: z.string().optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+});
 export type EnvConfig = z.infer<typeof envSchema>;
 
 export interface Config {

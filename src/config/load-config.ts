@@ -22,7 +22,8 @@ function describe(prefix: string, issues: readonly z.core.$ZodIssue[]): string[]
     const path = issue.path.map(String).join('.');
     const where = prefix === 'env' ? path || '(environment)' : `${prefix}: ${path || '(top level)'}`;
     let message = issue.message;
-    if (issue.code === 'unrecognized_keys') message = `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')} (check the spelling; see mlops.config.example.yml)`;
+    if (issue.code === 'unrecognized_keys')
+      message = `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')} (check the spelling; see mlops.config.example.yml)`;
     return `${where}: ${message}`;
   });
 }
@@ -77,7 +78,10 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv, readFile: ReadFile = readF
 function redisProblems(env: EnvConfig, readFile: ReadFile): string[] {
   const problems: string[] = [];
   const url = env.REDIS_URL;
-  if (env.REDIS_CLUSTER && url === undefined) problems.push('REDIS_CLUSTER: is true but REDIS_URL is not set (set REDIS_URL to one node of the cluster, e.g. rediss://my-cache.serverless.use1.cache.amazonaws.com:6379)');
+  if (env.REDIS_CLUSTER && url === undefined)
+    problems.push(
+      'REDIS_CLUSTER: is true but REDIS_URL is not set (set REDIS_URL to one node of the cluster, e.g. rediss://my-cache.serverless.use1.cache.amazonaws.com:6379)',
+    );
   if (env.REDIS_CLUSTER && url !== undefined && !/^\/?0?$/.test(new URL(url).pathname)) {
     problems.push('REDIS_URL: a Redis Cluster has only database 0: drop the /<db> from the URL (or unset REDIS_CLUSTER)');
   }

@@ -41,7 +41,9 @@ export async function checkEvictionPolicy(
     if (!isMlopsError(error, ErrorCode.StoreUnavailable)) throw error;
     logger.warn({}, 'Redis maxmemory-policy not checked yet: Redis is not answering; it is checked when Redis answers');
     store.onNextReady(() => {
-      (opts.whenReady ?? (() => checkEvictionPolicy(store, opts)))().catch((late: unknown) => opts.onFatal(late instanceof Error ? late : new Error(String(late))));
+      (opts.whenReady ?? (() => checkEvictionPolicy(store, opts)))().catch((late: unknown) =>
+        opts.onFatal(late instanceof Error ? late : new Error(String(late))),
+      );
     });
     return;
   }
@@ -54,7 +56,12 @@ export async function checkEvictionPolicy(
   }
   if (reading.policy === 'noeviction') {
     // Via INFO means CONFIG is refused (ElastiCache, MemoryDB hide it): say so, it is expected there.
-    logger.info({ policy: reading.policy, via: reading.via }, reading.via === 'INFO' ? 'Redis maxmemory-policy is noeviction (read from INFO: CONFIG is unavailable, as on ElastiCache)' : 'Redis maxmemory-policy is noeviction');
+    logger.info(
+      { policy: reading.policy, via: reading.via },
+      reading.via === 'INFO'
+        ? 'Redis maxmemory-policy is noeviction (read from INFO: CONFIG is unavailable, as on ElastiCache)'
+        : 'Redis maxmemory-policy is noeviction',
+    );
     return;
   }
   const line =

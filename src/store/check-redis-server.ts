@@ -57,7 +57,9 @@ export async function probeRedisServer(conn: RedisConnection): Promise<RedisProb
       if (error instanceof MlopsError) throw error;
       const auth = [message, (error as Error).message].find((m) => /^(NOAUTH|WRONGPASS|NOPERM)\b/.test(m));
       if (auth !== undefined) {
-        return refused(`Redis at ${where} refused the credentials (${auth.split('\n')[0]}): check the user and password in REDIS_URL (redis[s]://user:password@host:port)`);
+        return refused(
+          `Redis at ${where} refused the credentials (${auth.split('\n')[0]}): check the user and password in REDIS_URL (redis[s]://user:password@host:port)`,
+        );
       }
       if (tls && UNTRUSTED_CERT.test(code)) {
         return refused(
@@ -66,13 +68,18 @@ export async function probeRedisServer(conn: RedisConnection): Promise<RedisProb
       }
       // A plain Redis reads a ClientHello as an unfinished inline command and waits: the handshake
       // times out. Both cases: ask the port in plain text.
-      if (tls && (NOT_TLS.test(message) || NOT_TLS.test(code) || ((code === 'ETIMEDOUT' || /timeout/i.test(message)) && (await speaksPlainRedis(conn.host, conn.port))))) {
+      if (
+        tls &&
+        (NOT_TLS.test(message) || NOT_TLS.test(code) || ((code === 'ETIMEDOUT' || /timeout/i.test(message)) && (await speaksPlainRedis(conn.host, conn.port))))
+      ) {
         return refused(`REDIS_URL is rediss:// but Redis at ${where} does not speak TLS: use redis:// (or turn on in-transit encryption on the server)`);
       }
       if (UNREACHABLE.test(code)) return { kind: 'unreachable', detail: `${code}: ${message}` };
       // Plain text to a TLS-only server: it drops the connection at the first bytes. Confirm by a handshake.
       if (!tls && (await speaksTls(conn.host, conn.port))) {
-        return refused(`Redis at ${where} accepts TLS only (in-transit encryption is on): use rediss:// in REDIS_URL (REDIS_CA_FILE if its CA is not a public one)`);
+        return refused(
+          `Redis at ${where} accepts TLS only (in-transit encryption is on): use rediss:// in REDIS_URL (REDIS_CA_FILE if its CA is not a public one)`,
+        );
       }
       return { kind: 'unreachable', detail: message };
     }
@@ -162,13 +169,11 @@ function speaksTls(host: string, port: number): Promise<boolean> {
  * ConfigInvalid error), then its eviction policy (check-eviction-policy.ts). When Redis is not
  * answering yet both run when it first answers, and a problem found then goes to `onFatal`.
  */
-export async function checkRedisServer(
-  store: Store,
-  opts: { mode: EvictionCheckMode; logger: CheckLogger; onFatal: (error: Error) => void },
-): Promise<void> {
+export async function checkRedisServer(store: Store, opts: { mode: EvictionCheckMode; logger: CheckLogger; onFatal: (error: Error) => void }): Promise<void> {
   if (!(store instanceof RedisStore)) return;
   const probe = await probeRedisServer(store.connection);
   if (probe.kind === 'refused') throw new MlopsError(ErrorCode.ConfigInvalid, probe.line, { check: 'redis-connection' });
-  if (probe.kind === 'ok') opts.logger.info({ cluster: store.connection.cluster, tls: store.connection.options.tls !== undefined }, 'Redis connection settings fit the server');
+  if (probe.kind === 'ok')
+    opts.logger.info({ cluster: store.connection.cluster, tls: store.connection.options.tls !== undefined }, 'Redis connection settings fit the server');
   await checkEvictionPolicy(store, { ...opts, whenReady: () => checkRedisServer(store, opts) });
 }

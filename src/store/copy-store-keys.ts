@@ -19,7 +19,8 @@ export async function copyStoreKeys(opts: {
   const names = await scanAll(opts.from, opts.fromPrefix);
   const targets = names.map((name) => `${opts.toPrefix}${name.slice(opts.fromPrefix.length)}`);
   for (const target of targets) {
-    if ((await opts.to.exists(target)) === 1) throw new Error(`the target already has ${target}: copy into a deployment that has no data yet (nothing was written)`);
+    if ((await opts.to.exists(target)) === 1)
+      throw new Error(`the target already has ${target}: copy into a deployment that has no data yet (nothing was written)`);
   }
   let copied = 0;
   let expiredMeanwhile = 0;
@@ -89,7 +90,11 @@ async function main(argv: string[]): Promise<number> {
   const source = redisConnection(from, fromCa !== undefined ? { tlsCa: fromCa } : {});
   const target = redisConnection(to, { cluster: true, ...(toCa !== undefined ? { tlsCa: toCa } : {}) });
   const fromClient = new Redis({ host: source.host, port: source.port, ...source.options, lazyConnect: true, maxRetriesPerRequest: 1 });
-  const toClient = new Cluster([{ host: target.host, port: target.port }], { redisOptions: target.options, dnsLookup: (address, callback) => callback(null, address), lazyConnect: true });
+  const toClient = new Cluster([{ host: target.host, port: target.port }], {
+    redisOptions: target.options,
+    dnsLookup: (address, callback) => callback(null, address),
+    lazyConnect: true,
+  });
   try {
     await fromClient.connect();
     await toClient.connect();

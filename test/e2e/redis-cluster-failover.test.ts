@@ -65,7 +65,10 @@ describe('Redis Cluster failover under traffic', () => {
     const send = async (i: number): Promise<void> => {
       for (let attempt = 0; ; attempt += 1) {
         // A hook that does not answer within 10 s counts as -1 (a hang would fail the answers check).
-        const answer = (attempt % 2 === i % 2 ? a : b).hook(events[i]).then((r) => r.status, () => 0);
+        const answer = (attempt % 2 === i % 2 ? a : b).hook(events[i]).then(
+          (r) => r.status,
+          () => 0,
+        );
         const status = await Promise.race([answer, sleep(10_000).then(() => -1)]);
         answers.set(status, (answers.get(status) ?? 0) + 1);
         if (status === 202) {

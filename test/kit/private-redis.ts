@@ -43,7 +43,9 @@ export function answersPing(port: number): Promise<boolean> {
 }
 
 /** Starts redis-server; `durable` turns on appendfsync-always AOF, as a production Redis for this bot should. */
-export async function startPrivateRedis(opts: { durable?: boolean; /** More redis-server options, e.g. ['--maxmemory-policy', 'volatile-lru']. */ args?: string[] } = {}): Promise<PrivateRedis> {
+export async function startPrivateRedis(
+  opts: { durable?: boolean; /** More redis-server options, e.g. ['--maxmemory-policy', 'volatile-lru']. */ args?: string[] } = {},
+): Promise<PrivateRedis> {
   return startOnFreePort(async (port) => {
     const dir = mkdtempSync(join(tmpdir(), 'mlops-redis-'));
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir];
@@ -57,7 +59,10 @@ export async function startPrivateRedis(opts: { durable?: boolean; /** More redi
  * freePort() only says a port was free a moment ago: a server of a test file running beside this
  * one may take it first. redis-server then exits at once (cannot bind), and we try another port.
  */
-async function startOnFreePort(argsFor: (port: number) => Promise<string[]>, ready: (port: number) => Promise<boolean>): Promise<PrivateRedis & { port: number }> {
+async function startOnFreePort(
+  argsFor: (port: number) => Promise<string[]>,
+  ready: (port: number) => Promise<boolean>,
+): Promise<PrivateRedis & { port: number }> {
   for (let attempt = 1; ; attempt += 1) {
     const port = await freePort();
     try {
@@ -91,7 +96,23 @@ export function makeTestCertificates(): TestCertificates {
   openssl(['req', '-x509', ...ec, '-keyout', f('other-ca.key'), '-out', f('other-ca.crt'), '-days', '2', '-subj', '/CN=mlops other CA']);
   openssl(['req', ...ec, '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', '/CN=localhost']);
   writeFileSync(f('san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  openssl(['x509', '-req', '-in', f('server.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('server.crt'), '-days', '2', '-extfile', f('san.ext')]);
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    f('server.csr'),
+    '-CA',
+    f('ca.crt'),
+    '-CAkey',
+    f('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    f('server.crt'),
+    '-days',
+    '2',
+    '-extfile',
+    f('san.ext'),
+  ]);
   return { dir, caFile: f('ca.crt'), certFile: f('server.crt'), keyFile: f('server.key'), otherCaFile: f('other-ca.crt') };
 }
 
@@ -176,7 +197,8 @@ export async function startPrivateCluster(opts: { masters?: number; durable?: bo
   const waitHealthy = async (): Promise<void> => {
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
-      if (nodes.every((n) => clusterInfo(n.port).includes('cluster_state:ok') && /cluster_known_nodes:(\d+)/.exec(clusterInfo(n.port))?.[1] === String(count))) return;
+      if (nodes.every((n) => clusterInfo(n.port).includes('cluster_state:ok') && /cluster_known_nodes:(\d+)/.exec(clusterInfo(n.port))?.[1] === String(count)))
+        return;
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error('the test cluster did not reach cluster_state:ok within 30 s');

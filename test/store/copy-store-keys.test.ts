@@ -83,7 +83,9 @@ describe('copying a deployment from a single-node Redis to a cluster', () => {
     const prefix = testKeyPrefix('copy');
     await seed(prefix);
     await to.set(`${clusterKeyPrefix(prefix)}${storeKeys.production('fraud')}`, 'newer');
-    await expect(copyStoreKeys({ from, to, fromPrefix: prefix, toPrefix: clusterKeyPrefix(prefix) })).rejects.toThrow(/the target already has .*nothing was written/);
+    await expect(copyStoreKeys({ from, to, fromPrefix: prefix, toPrefix: clusterKeyPrefix(prefix) })).rejects.toThrow(
+      /the target already has .*nothing was written/,
+    );
     expect(await to.exists(`${clusterKeyPrefix(prefix)}${storeKeys.event('e1')}`)).toBe(0);
     expect(await to.get(`${clusterKeyPrefix(prefix)}${storeKeys.production('fraud')}`)).toBe('newer');
   });
@@ -91,7 +93,9 @@ describe('copying a deployment from a single-node Redis to a cluster', () => {
   it('refuses a key of a type the bot never writes, naming it', async () => {
     const prefix = testKeyPrefix('copy');
     await from.hset(`${prefix}stray`, 'f', 'v');
-    await expect(copyStoreKeys({ from, to, fromPrefix: prefix, toPrefix: clusterKeyPrefix(prefix) })).rejects.toThrow(new RegExp(`${prefix}stray is a hash, which the bot never writes`));
+    await expect(copyStoreKeys({ from, to, fromPrefix: prefix, toPrefix: clusterKeyPrefix(prefix) })).rejects.toThrow(
+      new RegExp(`${prefix}stray is a hash, which the bot never writes`),
+    );
   });
 
   it('runs as a command: node dist/src/store/copy-store-keys.js --from … --to … --prefix …', async () => {

@@ -70,7 +70,15 @@ describe('Redis maxmemory-policy at startup', () => {
     const tsx = pathToFileURL(require.resolve('tsx', { paths: [root] })).href;
     const child = spawn(process.execPath, ['--import', tsx, join(root, 'src', 'main.ts')], {
       cwd: mkdtempSync(join(tmpdir(), 'mlops-main-')),
-      env: { PATH: process.env['PATH'] ?? '', SLACK_BOT_TOKEN: TEST_BOT_TOKEN, SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET, SLACK_API_URL: slack.apiUrl, REDIS_URL: r.url, PORT: '0', HOST: '127.0.0.1' },
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        SLACK_BOT_TOKEN: TEST_BOT_TOKEN,
+        SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+        SLACK_API_URL: slack.apiUrl,
+        REDIS_URL: r.url,
+        PORT: '0',
+        HOST: '127.0.0.1',
+      },
     });
     let stdout = '';
     let stderr = '';
@@ -78,7 +86,9 @@ describe('Redis maxmemory-policy at startup', () => {
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(1);
-    expect(stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^mlops-chatops: Redis maxmemory-policy is volatile-lru: .*set maxmemory-policy noeviction/)]);
+    expect(stderr.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(/^mlops-chatops: Redis maxmemory-policy is volatile-lru: .*set maxmemory-policy noeviction/),
+    ]);
     expect(stdout).not.toContain('mlops-chatops is listening');
   }, 30_000);
 
@@ -164,7 +174,9 @@ describe('Redis maxmemory-policy at startup', () => {
     });
     try {
       await bot.start();
-      expect(policyLines(logs.lines).map((l) => [l.level, l.msg])).toEqual([['warn', expect.stringMatching(/^Redis maxmemory-policy not checked yet: Redis is not answering/)]]);
+      expect(policyLines(logs.lines).map((l) => [l.level, l.msg])).toEqual([
+        ['warn', expect.stringMatching(/^Redis maxmemory-policy not checked yet: Redis is not answering/)],
+      ]);
       expect(fatal).toEqual([]);
       await r.restart();
       await reportedOnce;

@@ -5,7 +5,15 @@ import { probeRedisServer } from '../../src/store/check-redis-server';
 import { redisConnection, RedisStore } from '../../src/store/redis-store';
 import { startFakeAws, type FakeAws } from '../kit/fake-aws-server';
 import { startFakeSlack, type FakeSlack } from '../kit/fake-slack-server';
-import { freePort, startPrivateCluster, startPrivateRedis, startPrivateTlsRedis, type PrivateCluster, type PrivateRedis, type TestCertificates } from '../kit/private-redis';
+import {
+  freePort,
+  startPrivateCluster,
+  startPrivateRedis,
+  startPrivateTlsRedis,
+  type PrivateCluster,
+  type PrivateRedis,
+  type TestCertificates,
+} from '../kit/private-redis';
 import { startTestBot } from '../kit/start-test-bot';
 import { testKeyPrefix } from '../kit/test-key-prefix';
 
@@ -70,27 +78,38 @@ describe('Redis over TLS and the startup connection checks', () => {
   it('rejects a certificate from an unknown CA: store calls fail as unavailable, the probe names REDIS_CA_FILE', async () => {
     const store = new RedisStore({ url: tlsRedis.url, keyPrefix: testKeyPrefix('tls'), tlsCa: readFileSync(tlsRedis.certs.otherCaFile, 'utf8') });
     try {
-      const error = await store.get('k').then(() => undefined, (e: unknown) => e);
+      const error = await store.get('k').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(isMlopsError(error, ErrorCode.StoreUnavailable)).toBe(true);
     } finally {
       await store.close();
     }
     // System CAs only (no REDIS_CA_FILE): the throwaway CA is not among them.
-    expect(await refusal(tlsRedis.url)).toMatch(/^the TLS certificate of Redis at 127\.0\.0\.1:\d+ is not trusted \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\b.*set REDIS_CA_FILE/);
+    expect(await refusal(tlsRedis.url)).toMatch(
+      /^the TLS certificate of Redis at 127\.0\.0\.1:\d+ is not trusted \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\b.*set REDIS_CA_FILE/,
+    );
   });
 
   it('names a TLS-only server reached with redis://, and a plain server reached with rediss://', async () => {
     expect(await refusal(tlsRedis.url.replace('rediss://', 'redis://'))).toMatch(/^Redis at 127\.0\.0\.1:\d+ accepts TLS only .*use rediss:\/\/ in REDIS_URL/);
-    expect(await refusal(`rediss://127.0.0.1:${plain.port}/0`, { tlsCa: ca })).toMatch(/^REDIS_URL is rediss:\/\/ but Redis at 127\.0\.0\.1:\d+ does not speak TLS: use redis:\/\//);
+    expect(await refusal(`rediss://127.0.0.1:${plain.port}/0`, { tlsCa: ca })).toMatch(
+      /^REDIS_URL is rediss:\/\/ but Redis at 127\.0\.0\.1:\d+ does not speak TLS: use redis:\/\//,
+    );
   });
 
   it('names refused credentials', async () => {
-    expect(await refusal(`redis://app:wrong-password@127.0.0.1:${plain.port}/0`)).toMatch(/^Redis at 127\.0\.0\.1:\d+ refused the credentials \(WRONGPASS.*check the user and password in REDIS_URL/);
+    expect(await refusal(`redis://app:wrong-password@127.0.0.1:${plain.port}/0`)).toMatch(
+      /^Redis at 127\.0\.0\.1:\d+ refused the credentials \(WRONGPASS.*check the user and password in REDIS_URL/,
+    );
     expect(await probeRedisServer(redisConnection(`redis://app:right-password@127.0.0.1:${plain.port}/0`))).toEqual({ kind: 'ok', clusterEnabled: false });
   });
 
   it('names a cluster reached without REDIS_CLUSTER (from INFO, or from CROSSSLOT when INFO is denied), and REDIS_CLUSTER on a single node', async () => {
-    expect(await refusal(cluster.url)).toMatch(/^Redis at 127\.0\.0\.1:\d+ is a Redis Cluster \(cluster_enabled:1\) but REDIS_CLUSTER is not set: set REDIS_CLUSTER=true/);
+    expect(await refusal(cluster.url)).toMatch(
+      /^Redis at 127\.0\.0\.1:\d+ is a Redis Cluster \(cluster_enabled:1\) but REDIS_CLUSTER is not set: set REDIS_CLUSTER=true/,
+    );
     expect(await probeRedisServer(redisConnection(cluster.url, { cluster: true }))).toEqual({ kind: 'ok', clusterEnabled: true });
     // A managed service may deny INFO: a read of two keys of different slots still tells.
     const admin = new Redis(cluster.nodes[0]!.port, '127.0.0.1', { lazyConnect: true });
@@ -102,7 +121,9 @@ describe('Redis over TLS and the startup connection checks', () => {
       await admin.acl('DELUSER', 'no-info');
       admin.disconnect();
     }
-    expect(await refusal(`redis://127.0.0.1:${plain.port}`, { cluster: true })).toMatch(/^REDIS_CLUSTER=true but Redis at 127\.0\.0\.1:\d+ is not a cluster .*unset REDIS_CLUSTER/);
+    expect(await refusal(`redis://127.0.0.1:${plain.port}`, { cluster: true })).toMatch(
+      /^REDIS_CLUSTER=true but Redis at 127\.0\.0\.1:\d+ is not a cluster .*unset REDIS_CLUSTER/,
+    );
   });
 
   it('does not refuse when nothing listens yet (Redis may start after the bot)', async () => {
@@ -160,7 +181,10 @@ describe('Redis over TLS and the startup connection checks', () => {
   }, 60_000);
 
   it('the bot starts over rediss:// with REDIS_CA_FILE and on a cluster with REDIS_CLUSTER=true', async () => {
-    for (const env of [{ REDIS_URL: tlsRedis.url, REDIS_CA_FILE: tlsRedis.certs.caFile }, { REDIS_URL: cluster.url, REDIS_CLUSTER: 'true' }]) {
+    for (const env of [
+      { REDIS_URL: tlsRedis.url, REDIS_CA_FILE: tlsRedis.certs.caFile },
+      { REDIS_URL: cluster.url, REDIS_CLUSTER: 'true' },
+    ]) {
       const t = await startTestBot({ slack, aws, env });
       try {
         expect(t.logs.text()).toContain('Redis connection settings fit the server');

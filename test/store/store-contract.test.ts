@@ -440,9 +440,7 @@ function describeStoreContract(name: 'memory' | 'redis' | 'redis cluster' | 'red
         const b = h.peer();
         await store.set('counter', '7');
         const read = await store.get('counter');
-        const results = await Promise.all(
-          Array.from({ length: 50 }, (_, i) => (i % 2 ? store : b).compareAndSet('counter', read, String(Number(read) + 1))),
-        );
+        const results = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? store : b).compareAndSet('counter', read, String(Number(read) + 1))));
         expect(results.filter(Boolean)).toHaveLength(1);
         expect(await store.get('counter')).toBe('8');
       });
@@ -464,9 +462,7 @@ function describeStoreContract(name: 'memory' | 'redis' | 'redis cluster' | 'red
 
       it('concurrent recordUnique of one key queues exactly one item', async () => {
         const b = h.peer();
-        const results = await Promise.all(
-          Array.from({ length: 50 }, (_, i) => (i % 2 ? store : b).recordUnique('event:x', `body-${i}`, 60_000, 'inbox', 'x')),
-        );
+        const results = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? store : b).recordUnique('event:x', `body-${i}`, 60_000, 'inbox', 'x')));
         expect(results.filter(Boolean)).toHaveLength(1);
         expect(await store.listRange('inbox', 0, -1)).toEqual(['x']);
       });
