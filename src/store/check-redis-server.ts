@@ -67,11 +67,8 @@ export async function probeRedisServer(conn: RedisConnection): Promise<RedisProb
         );
       }
       // A plain Redis reads a ClientHello as an unfinished inline command and waits: the handshake
-      // times out. Both cases: ask the port in plain text.
-      if (
-        tls &&
-        (NOT_TLS.test(message) || NOT_TLS.test(code) || ((code === 'ETIMEDOUT' || /timeout/i.test(message)) && (await speaksPlainRedis(conn.host, conn.port))))
-      ) {
+      // times out, or the socket closes, whatever the error says. Ask the port in plain text.
+      if (tls && (NOT_TLS.test(message) || NOT_TLS.test(code) || (await speaksPlainRedis(conn.host, conn.port)))) {
         return refused(`REDIS_URL is rediss:// but Redis at ${where} does not speak TLS: use redis:// (or turn on in-transit encryption on the server)`);
       }
       if (UNREACHABLE.test(code)) return { kind: 'unreachable', detail: `${code}: ${message}` };
