@@ -15,7 +15,9 @@ export function modelWarnings(file: FileConfig, env: { AWS_REGION?: string | und
       warnings.push(`models.${name}: nobody may deploy, reject or roll it back: no approvers (set approvers.users/usergroups, or models.${name}.approvers)`);
     }
     if (model.channel === undefined && file.slack.defaultChannel === undefined) {
-      warnings.push(`models.${name}: no channel and no slack.defaultChannel: its events will be refused with 422 (set models.${name}.channel or slack.defaultChannel)`);
+      warnings.push(
+        `models.${name}: no channel and no slack.defaultChannel: its events will be refused with 422 (set models.${name}.channel or slack.defaultChannel)`,
+      );
     }
     if (model.trainingDag !== undefined || model.deploymentDag !== undefined) needsTrigger.push(name);
   }
