@@ -1,4 +1,5 @@
 import { Counter, Histogram } from 'prom-client';
+import { commandRegistry } from '../../commands/command-registry';
 import { createMetrics, METRIC_LABEL_VALUES } from '../../src/observability/create-metrics';
 
 /** A metric whose label has no closed set would count every value as `other`: each label needs one. */
@@ -30,5 +31,14 @@ describe('createMetrics: closed label sets', () => {
     expect(text).toMatch(/mlops_slack_ack_duration_seconds_count\{kind="command",name="other"\} 2/);
     expect(text).toMatch(/mlops_http_requests_total\{route="other",status="other"\} 1/);
     expect(text).not.toMatch(/channel|xxxx|anything|else"/);
+  });
+
+  it('the name set lists every /mlops subcommand (a new one would otherwise be counted as other)', () => {
+    const names: readonly string[] = METRIC_LABEL_VALUES.name;
+    expect(
+      commandRegistry()
+        .map((spec) => spec.name)
+        .filter((name) => !names.includes(name)),
+    ).toEqual([]);
   });
 });
