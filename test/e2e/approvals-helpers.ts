@@ -15,6 +15,7 @@ import { candidateMessageView } from '../../views/candidate-message-view';
 import { startFakeAws, type FakeAws, type FakeAwsCall } from '../kit/fake-aws-server';
 import { startFakeSlack, type FakeSlack } from '../kit/fake-slack-server';
 import { SAMPLE_CONFIG, startTestBot, type TestBot } from '../kit/start-test-bot';
+import type { AwsClientsOptions } from '../../src/aws/aws-clients';
 
 /** Approvers: Alice, Bob and Carol by id, plus the S0MLOPS group; fraud-detector needs 1 approval, churn-predictor 2. */
 export const APPROVALS_CONFIG = {
@@ -35,7 +36,11 @@ export const CHURN = { model: 'churn-predictor', channel: 'C0CHURN', endpoint: '
  * candidates never leak between tests), handed to `use` before the test and stopped after it.
  * The fakes are the bot's `t.slack` and `t.aws`.
  */
-export function approvalsBotPerTest(use: (t: TestBot) => void, fileConfig: Record<string, unknown> = APPROVALS_CONFIG): void {
+export function approvalsBotPerTest(
+  use: (t: TestBot) => void,
+  fileConfig: Record<string, unknown> = APPROVALS_CONFIG,
+  opts: { slackLatencyMs?: number; aws?: Omit<AwsClientsOptions, 'endpoint'> } = {},
+): void {
   let slack: FakeSlack;
   let aws: FakeAws;
   let t: TestBot;
@@ -50,7 +55,8 @@ export function approvalsBotPerTest(use: (t: TestBot) => void, fileConfig: Recor
   beforeEach(async () => {
     slack.reset();
     aws.reset();
-    t = await startTestBot({ fileConfig, slack, aws });
+    if (opts.slackLatencyMs !== undefined) slack.setLatency(opts.slackLatencyMs);
+    t = await startTestBot({ fileConfig, slack, aws, ...(opts.aws !== undefined ? { overrides: { aws: { ...opts.aws, endpoint: aws.url } } } : {}) });
     use(t);
   });
   afterEach(async () => {

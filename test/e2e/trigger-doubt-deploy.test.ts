@@ -7,11 +7,11 @@
 import { createAwsClients, type AwsClients } from '../../src/aws/aws-clients';
 import { createMwaaDagTrigger } from '../../src/aws/mwaa-dag-trigger';
 import type { DeploymentCandidate } from '../../src/core/candidate-state-machine';
-import { startFakeAws, type FakeAws, type FakeAwsRequest } from '../kit/fake-aws-server';
-import { startFakeSlack, type FakeSlack } from '../kit/fake-slack-server';
+import type { FakeAwsRequest } from '../kit/fake-aws-server';
 import { startTestBot, type TestBot } from '../kit/start-test-bot';
 import {
   APPROVALS_CONFIG,
+  approvalsBotPerTest,
   FRAUD,
   answers,
   auditActions,
@@ -37,32 +37,15 @@ const isStatus = (r: FakeAwsRequest) => (r.body as { action?: string } | undefin
 const deploymentRuns = (t: TestBot) => t.aws.lambda.runs().filter((r) => r.dagId === FRAUD.dag);
 
 describe('DOUBT: an unknown trigger outcome keeps the endpoint and the run id until the run state settles it', () => {
-  let slack: FakeSlack;
-  let aws: FakeAws;
   let t: TestBot;
-  beforeAll(async () => {
-    slack = await startFakeSlack();
-    aws = await startFakeAws();
-  });
-  afterAll(async () => {
-    await slack.close();
-    await aws.close();
-  });
-  beforeEach(async () => {
-    slack.reset();
-    aws.reset();
-    slack.setLatency(300); // Slack from a cloud region on a bad day
-    t = await startTestBot({ fileConfig: CONFIG, slack, aws, overrides: { aws: { ...AWS, endpoint: aws.url } } });
-  });
-  afterEach(async () => {
-    await t.stop();
-  });
+  // Slack from a cloud region on a bad day; the bot gives up on AWS after 400 ms.
+  approvalsBotPerTest((bot) => (t = bot), CONFIG, { slackLatencyMs: 300, aws: AWS });
 
   it('answers lost after the Lambda started the run: a second approver cannot deploy beside it; the status confirms the first', async () => {
     const first = await seedCandidate(t, { version: '1.4.0' });
     const second = await seedCandidate(t, { version: '1.5.0' });
     // Airflow is slower than the bot's timeout: every Invoke is received and acted on, no answer comes back.
-    aws.answerFate('lambda', 'Invoke', { fate: 'lost' });
+    t.aws.answerFate('lambda', 'Invoke', { fate: 'lost' });
 
     const r1 = await deployClickSettled(t, first, 'U0ALICE');
     const a = await getCandidate(t, first.id);
@@ -92,7 +75,7 @@ describe('DOUBT: an unknown trigger outcome keeps the endpoint and the run id un
     expect((await getCandidate(t, first.id)).approvals.map((x) => x.userId)).toEqual(['U0ALICE']);
 
     // Airflow answers again: the status finds the run and the first candidate is deploying, confirmed.
-    aws.clearFates();
+    t.aws.clearFates();
     const confirmed = await waitFor(async () => {
       const c = await getCandidate(t, first.id);
       return c.triggerConfirmedAt !== undefined ? c : undefined;
@@ -110,7 +93,7 @@ describe('DOUBT: an unknown trigger outcome keeps the endpoint and the run id un
 
   it('a connection reset after the request was sent is confirmed the same way, with no second trigger', async () => {
     const first = await seedCandidate(t);
-    aws.answerFate('lambda', 'Invoke', { fate: 'reset', when: isTrigger });
+    t.aws.answerFate('lambda', 'Invoke', { fate: 'reset', when: isTrigger });
     const r1 = await deployClickSettled(t, first, 'U0ALICE');
     expect(answers(t, r1).join('\n')).toContain('confirming with Airflow');
     const confirmed = await waitFor(async () => {
@@ -119,14 +102,14 @@ describe('DOUBT: an unknown trigger outcome keeps the endpoint and the run id un
     }, 'the run state to confirm the deployment');
     expect(confirmed.state).toBe('deploying');
     expect(deploymentRuns(t)).toHaveLength(1);
-    expect(aws.callsTo('lambda', 'Invoke').filter((c) => (c.body as { action?: string }).action === 'status').length).toBeGreaterThanOrEqual(1);
+    expect(t.aws.callsTo('lambda', 'Invoke').filter((c) => (c.body as { action?: string }).action === 'status').length).toBeGreaterThanOrEqual(1);
     expect(new Set(triggerInvokes(t).map((c) => c.body.dag_run_id)).size).toBe(1);
   });
 
   it('a run proven absent (the function crashed before Airflow) is started again with the SAME dag_run_id, once', async () => {
     const first = await seedCandidate(t);
     let crashes = 1;
-    aws.lambda.onInvoke((payload) => {
+    t.aws.lambda.onInvoke((payload) => {
       const p = payload as { action?: string };
       if (p.action === undefined && crashes-- > 0)
         return { functionError: { errorMessage: 'Runtime exited with error: signal: killed', errorType: 'Runtime.ExitError' } };
@@ -146,12 +129,12 @@ describe('DOUBT: an unknown trigger outcome keeps the endpoint and the run id un
     const sent = triggerInvokes(t);
     expect(sent).toHaveLength(2); // the crashed one and the re-trigger
     expect(new Set(sent.map((c) => c.body.dag_run_id))).toEqual(new Set([a.dagRunId]));
-    expect(aws.calls.filter((c) => c.service === 'lambda' && isStatus({ body: c.body } as FakeAwsRequest)).length).toBeGreaterThanOrEqual(1);
+    expect(t.aws.calls.filter((c) => c.service === 'lambda' && isStatus({ body: c.body } as FakeAwsRequest)).length).toBeGreaterThanOrEqual(1);
   });
 
   it('deployment.started from the pipeline settles a doubt too (while the trigger stays silent)', async () => {
     const first = await seedCandidate(t);
-    aws.answerFate('lambda', 'Invoke', { fate: 'lost' });
+    t.aws.answerFate('lambda', 'Invoke', { fate: 'lost' });
     await deployClickSettled(t, first, 'U0ALICE');
     const a = await getCandidate(t, first.id);
     expect(a.triggerDoubt).toBeDefined();
@@ -166,7 +149,7 @@ describe('DOUBT: an unknown trigger outcome keeps the endpoint and the run id un
 
   it('a definitive refusal (throttled on every attempt) still frees the endpoint at once', async () => {
     const first = await seedCandidate(t);
-    aws.failNext('lambda', 'Invoke', { error: { status: 429, type: 'TooManyRequestsException', message: 'Rate exceeded' } }, 2);
+    t.aws.failNext('lambda', 'Invoke', { error: { status: 429, type: 'TooManyRequestsException', message: 'Rate exceeded' } }, 2);
     const r1 = await deployClickSettled(t, first, 'U0ALICE');
     expect(answers(t, r1).join('\n')).toContain('could not be started');
     const c: DeploymentCandidate = await getCandidate(t, first.id);
@@ -180,13 +163,13 @@ describe('DOUBT: an unknown trigger outcome keeps the endpoint and the run id un
     let clients: AwsClients;
     let mwaa: TestBot;
     beforeEach(async () => {
-      clients = createAwsClients({ ...AWS, endpoint: aws.url });
+      clients = createAwsClients({ ...AWS, endpoint: t.aws.url });
       const trigger = createMwaaDagTrigger(clients.mwaa, 'mlops-prod', { attemptTimeoutMs: 400, retryDelayMs: 10 });
       mwaa = await startTestBot({
         fileConfig: { ...CONFIG, trigger: { kind: 'mwaa', environment: 'mlops-prod' } },
-        slack,
-        aws,
-        overrides: { trigger, aws: { ...AWS, endpoint: aws.url } },
+        slack: t.slack,
+        aws: t.aws,
+        overrides: { trigger, aws: { ...AWS, endpoint: t.aws.url } },
       });
     });
     afterEach(async () => {
@@ -198,7 +181,7 @@ describe('DOUBT: an unknown trigger outcome keeps the endpoint and the run id un
       const first = await seedCandidate(mwaa, { version: '1.4.0' });
       const second = await seedCandidate(mwaa, { version: '1.5.0' });
       const isPost = (r: FakeAwsRequest) => (r.body as { Method?: string } | undefined)?.Method === 'POST';
-      aws.answerFate('mwaa', 'InvokeRestApi', { fate: 'lost', when: isPost });
+      t.aws.answerFate('mwaa', 'InvokeRestApi', { fate: 'lost', when: isPost });
       const r1 = await deployClickSettled(mwaa, first, 'U0ALICE');
       expect(answers(mwaa, r1).join('\n')).toContain('confirming with Airflow');
       const r2 = await deployClickSettled(mwaa, second, 'U0BOB');
@@ -211,7 +194,7 @@ describe('DOUBT: an unknown trigger outcome keeps the endpoint and the run id un
       }, 'the run state to confirm the deployment');
       expect(confirmed.state).toBe('deploying');
       expect(
-        aws.mwaa
+        t.aws.mwaa
           .runs('mlops-prod')
           .filter((r) => r.dagId === FRAUD.dag)
           .map((r) => r.dagRunId),
