@@ -3,15 +3,15 @@ import type { Config } from './config/config-schema';
 import type { WorkLimiter } from './core/create-work-limiter';
 import type { Clock, DagTrigger, EndpointInspector } from './core/ports';
 import type { Store } from './core/store';
-import type { RecordEvent } from './delivery/record-event';
-import type { RecordMessage } from './delivery/record-message';
+import type { RecordEvent } from './pipeline-events/record-event';
+import type { RecordMessage } from './pipeline-events/record-message';
 import type { Logger } from './observability/create-logger';
 import type { Metrics } from './observability/create-metrics';
-import type { AuditLog } from './services/audit-log';
-import type { CandidateRepository } from './services/candidate-repository';
-import type { PrincipalResolver } from './services/principal-resolver';
-import type { ProductionRegistry } from './services/production-registry';
-import type { RunRegistry } from './services/run-registry';
+import type { AuditLog } from './deployments/audit-log';
+import type { CandidateRepository } from './deployments/candidate-repository';
+import type { PrincipalResolver } from './slack/principal-resolver';
+import type { ProductionRegistry } from './deployments/production-registry';
+import type { RunRegistry } from './training/run-registry';
 
 /** Everything listeners and services need, built once by createBot and passed in (no module state). */
 export interface BotDeps {

@@ -7,7 +7,7 @@ import type { DagRunState } from './ports';
  * function says what to do with the answer. Adapters (Slack, the store, AWS) carry it out.
  */
 
-/** What the watchdog reads of a run record (src/services/run-registry.ts RunRecord fits it). */
+/** What the watchdog reads of a run record (src/training/run-registry.ts RunRecord fits it). */
 export interface WatchedRun {
   runKey: string;
   model: string;

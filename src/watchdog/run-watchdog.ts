@@ -13,13 +13,13 @@ import { isMlopsError } from '../core/errors';
 import { backoffDelayMs } from '../core/backoff-delay';
 import { isRunStale } from '../core/is-run-stale';
 import type { DagTrigger } from '../core/ports';
-import type { RunRecord } from '../services/run-registry';
+import type { RunRecord } from '../training/run-registry';
 import { storeKeys } from '../store/store-keys';
 import { storeLease } from '../store/store-lease';
 import { watchdogNoteView, type WatchdogNoteInput } from '../../views/watchdog-note-view';
 import { watchdogUnreadableView } from '../../views/watchdog-unreadable-view';
-import type { MessageTarget } from '../delivery/delivery-record';
-import { messageRecordedAt } from '../delivery/record-message';
+import type { MessageTarget } from '../pipeline-events/delivery-record';
+import { messageRecordedAt } from '../pipeline-events/record-message';
 import type { SlackMessage } from '../../views/slack-message';
 
 export const WATCHDOG_JOB = 'watchdog';

@@ -1,10 +1,10 @@
 import type { App } from '@slack/bolt';
-import { homeView } from '../../../views/home-view';
-import { noticeView } from '../../../views/notice-view';
-import type { BotDeps } from '../../bot-deps';
-import { collectDashboard } from '../../services/collect-dashboard';
-import { SlackEvent } from '../../slack/slack-ids';
-import { contextRequestId } from '../../http/request-context';
+import { homeView } from '../../views/home-view';
+import { noticeView } from '../../views/notice-view';
+import type { BotDeps } from '../bot-deps';
+import { collectDashboard } from './collect-dashboard';
+import { SlackEvent } from '../slack/slack-ids';
+import { contextRequestId } from '../http/request-context';
 
 /** Events API subscriptions. */
 export function registerEvents(app: App, deps: BotDeps): void {

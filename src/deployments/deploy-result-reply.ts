@@ -1,8 +1,8 @@
-import type { ApprovalReply } from '../../../views/approval-reply-view';
-import type { SlackMessage } from '../../../views/slack-message';
-import { deployConfirmingReplyView, endpointConfirmingBusyView, endpointMismatchReplyView } from '../../../views/trigger-confirming-view';
-import { approverIds, type DeploymentCandidate } from '../../core/candidate-state-machine';
-import type { RollbackResult } from '../../services/deployment-service';
+import type { ApprovalReply } from '../../views/approval-reply-view';
+import type { SlackMessage } from '../../views/slack-message';
+import { deployConfirmingReplyView, endpointConfirmingBusyView, endpointMismatchReplyView } from '../../views/trigger-confirming-view';
+import { approverIds, type DeploymentCandidate } from '../core/candidate-state-machine';
+import type { RollbackResult } from './deployment-service';
 
 function confirmingInput(c: DeploymentCandidate, endpoint: string) {
   return {

@@ -1,13 +1,13 @@
 import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import type { BotDeps } from '../../bot-deps';
-import { isMlopsError, ErrorCode } from '../../core/errors';
-import type { Logger } from '../../observability/create-logger';
-import { approvalReplyView, type ApprovalReply } from '../../../views/approval-reply-view';
-import { errorView } from '../../../views/error-view';
-import type { SlackMessage } from '../../../views/slack-message';
+import type { BotDeps } from '../bot-deps';
+import { isMlopsError, ErrorCode } from '../core/errors';
+import type { Logger } from '../observability/create-logger';
+import { approvalReplyView, type ApprovalReply } from '../../views/approval-reply-view';
+import { errorView } from '../../views/error-view';
+import type { SlackMessage } from '../../views/slack-message';
 import { parseClick, type Click } from './parse-click';
-import { clickResponseUrl, respondInTime } from '../respond-in-time';
-import { contextRequestId } from '../../http/request-context';
+import { clickResponseUrl, respondInTime } from '../slack/respond-in-time';
+import { contextRequestId } from '../http/request-context';
 
 export type ClickArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
 

@@ -1,6 +1,6 @@
-import type { BotDeps } from '../../bot-deps';
-import type { DeploymentService } from '../../services/deployment-service';
-import { rejectModalView } from '../../../views/reject-modal-view';
+import type { BotDeps } from '../bot-deps';
+import type { DeploymentService } from './deployment-service';
+import { rejectModalView } from '../../views/reject-modal-view';
 import { clickListener } from './click-listener';
 
 /**

@@ -1,5 +1,5 @@
-import { findDeploymentCandidate } from '../delivery/find-deployment-candidate';
-import type { PipelineEventHook } from '../delivery/pipeline-event-hook';
+import { findDeploymentCandidate } from './find-deployment-candidate';
+import type { PipelineEventHook } from '../pipeline-events/pipeline-event-hook';
 import type { CandidateRepository } from './candidate-repository';
 import type { ProductionRegistry } from './production-registry';
 

@@ -2,8 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode, isMlopsError } from '../core/errors';
 import type { ParseResult } from '../core/pipeline-event';
 import type { Logger } from '../observability/create-logger';
-import { readBody } from './read-body';
-import { sendJson } from './send-json';
+import { readBody } from '../http/read-body';
+import { sendJson } from '../http/send-json';
 
 /**
  * The door of a hook route, in order: the body (413 over the size limit, 400 when unreadable, and

@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
-import type { BotDeps } from '../../bot-deps';
-import { createDeploymentService } from '../../services/deployment-service';
-import { CallbackId } from '../../slack/slack-ids';
+import type { BotDeps } from '../bot-deps';
+import { createDeploymentService } from './deployment-service';
+import { CallbackId } from '../slack/slack-ids';
 import { rejectModalSubmission } from './reject-modal-submission';
 
 /** Modal submissions (view_submission). */

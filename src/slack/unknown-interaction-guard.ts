@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, AnyMiddlewareArgs, App } from '@slack/bolt';
 import type { Logger } from '../observability/create-logger';
-import { ActionId, CallbackId } from '../slack/slack-ids';
+import { ActionId, CallbackId } from './slack-ids';
 import { clickResponseUrl, respondInTime } from './respond-in-time';
 
 const KNOWN_ACTIONS = new Set<string>(Object.values(ActionId));

@@ -4,11 +4,11 @@ import { ErrorCode } from '../core/errors';
 import { parsePipelineEvent } from '../core/pipeline-event';
 import type { Clock } from '../core/ports';
 import { routeEvent } from '../core/route-event';
-import type { RecordEvent } from '../delivery/record-event';
+import type { RecordEvent } from './record-event';
 import type { Logger } from '../observability/create-logger';
 import type { Metrics } from '../observability/create-metrics';
 import { readHookRequest } from './read-hook-request';
-import { sendJson } from './send-json';
+import { sendJson } from '../http/send-json';
 import { verifyHmacSignature } from './verify-hmac-signature';
 
 export const PIPELINE_HOOK_PATH = '/hooks/pipeline';

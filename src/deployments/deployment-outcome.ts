@@ -2,7 +2,7 @@ import type { BotDeps } from '../bot-deps';
 import { candidateIdOfRunId, confirmTrigger, markDeployed, markDeployFailed, supersede, type DeploymentCandidate } from '../core/candidate-state-machine';
 import { compareVersions } from '../core/compare-versions';
 import type { PipelineEvent } from '../core/pipeline-event';
-import type { PipelineEventHook } from '../delivery/pipeline-event-hook';
+import type { PipelineEventHook } from '../pipeline-events/pipeline-event-hook';
 import { createDeploymentService, type DeploymentService } from './deployment-service';
 
 const MAX_FAILURE_REASON = 2000;

@@ -9,13 +9,13 @@ import type { Clock } from '../core/ports';
 import { routeEvent } from '../core/route-event';
 import { parseSnsEnvelope, type SnsEnvelope } from '../core/sns-envelope';
 import type { Store } from '../core/store';
-import type { RecordAlarm } from '../delivery/record-alarm';
-import type { RecordEvent } from '../delivery/record-event';
+import type { RecordAlarm } from './record-alarm';
+import type { RecordEvent } from './record-event';
 import type { Logger } from '../observability/create-logger';
 import type { Metrics } from '../observability/create-metrics';
 import { EVENT_TTL_MS, storeKeys } from '../store/store-keys';
 import { readHookRequest } from './read-hook-request';
-import { sendJson } from './send-json';
+import { sendJson } from '../http/send-json';
 import { createSnsVerifier, type FetchLike } from './verify-sns-message';
 
 export const SNS_HOOK_PATH = '/hooks/sns';

@@ -1,11 +1,11 @@
 import type { App } from '@slack/bolt';
-import type { BotDeps } from '../../bot-deps';
-import { createDeploymentService } from '../../services/deployment-service';
-import { ActionId } from '../../slack/slack-ids';
+import type { BotDeps } from '../bot-deps';
+import { createDeploymentService } from './deployment-service';
+import { ActionId } from '../slack/slack-ids';
 import { cancelDeployAction } from './cancel-deploy-action';
 import { deployAction } from './deploy-action';
 import { rejectAction } from './reject-action';
-import { registerTrainActions } from './register-train-actions';
+import { registerTrainActions } from '../training/register-train-actions';
 import { rollbackAction } from './rollback-action';
 
 /** Button clicks (block_actions). */

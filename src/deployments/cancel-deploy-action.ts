@@ -1,5 +1,5 @@
-import type { BotDeps } from '../../bot-deps';
-import type { DeploymentService } from '../../services/deployment-service';
+import type { BotDeps } from '../bot-deps';
+import type { DeploymentService } from './deployment-service';
 import { clickListener } from './click-listener';
 
 /** Cancel on a `/mlops deploy|rollback` card: rejects the request without a reason. */

@@ -1,7 +1,7 @@
 import type { BackgroundJob } from '../background-job';
 import type { BotDeps } from '../bot-deps';
 import type { HttpRoute } from '../http/create-http-server';
-import { SNS_HOOK_PATH, snsHookRoute } from '../http/sns-hook-route';
+import { SNS_HOOK_PATH, snsHookRoute } from './sns-hook-route';
 import { createDeliverySlackClient } from './create-delivery-slack-client';
 import type { DeliveryContext } from './delivery-context';
 import { createDeliveryWorker, type DeliveryWorkerOptions } from './delivery-worker';

@@ -1,6 +1,6 @@
 import type { Candidate } from '../core/candidate';
 import type { PipelineEvent } from '../core/pipeline-event';
-import type { CandidateRepository } from '../services/candidate-repository';
+import type { CandidateRepository } from './candidate-repository';
 
 /** Deployment runs started from Slack are named by deploymentRunIdFor(candidateId, attempt). */
 const DEPLOY_RUN_ID = /^mlops_deploy__(.+)__\d+$/;

@@ -4,9 +4,9 @@ import type { Clock, EndpointInspector } from '../core/ports';
 import type { Store } from '../core/store';
 import type { Logger } from '../observability/create-logger';
 import type { Metrics } from '../observability/create-metrics';
-import type { CandidateRepository } from '../services/candidate-repository';
-import type { ProductionRegistry } from '../services/production-registry';
-import type { RunRegistry } from '../services/run-registry';
+import type { CandidateRepository } from '../deployments/candidate-repository';
+import type { ProductionRegistry } from '../deployments/production-registry';
+import type { RunRegistry } from '../training/run-registry';
 import type { PipelineEventHook } from './pipeline-event-hook';
 
 /** What the outbox planner and sender need (a slice of BotDeps, plus the delivery client). */

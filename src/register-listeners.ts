@@ -1,20 +1,20 @@
-import type { DeliveryWorkerOptions } from '../delivery/delivery-worker';
+import type { DeliveryWorkerOptions } from './pipeline-events/delivery-worker';
 import type { App } from '@slack/bolt';
-import { registerCommands } from '../../commands/register-commands';
-import type { BackgroundJob } from '../background-job';
-import type { BotDeps } from '../bot-deps';
-import type { PipelineEventHook } from '../delivery/pipeline-event-hook';
-import type { RecordedEvent } from '../delivery/record-event';
-import type { HttpRoute } from '../http/create-http-server';
-import { registerDelivery } from '../delivery/register-delivery';
-import { deployRecovery } from '../services/deploy-recovery';
-import { deploymentOutcomeHook } from '../services/deployment-outcome-hook';
-import { productionBaselineHook } from '../services/production-baseline-hook';
-import { registerWatchdog } from '../watchdog/register-watchdog';
-import { registerActions } from './actions/register-actions';
-import { registerEvents } from './events/register-events';
-import { registerUnknownInteractionGuard } from './unknown-interaction-guard';
-import { registerViewSubmissions } from './view-submissions/register-view-submissions';
+import { registerCommands } from '../commands/register-commands';
+import type { BackgroundJob } from './background-job';
+import type { BotDeps } from './bot-deps';
+import type { PipelineEventHook } from './pipeline-events/pipeline-event-hook';
+import type { RecordedEvent } from './pipeline-events/record-event';
+import type { HttpRoute } from './http/create-http-server';
+import { registerDelivery } from './pipeline-events/register-delivery';
+import { deployRecovery } from './deployments/deploy-recovery';
+import { deploymentOutcomeHook } from './deployments/deployment-outcome';
+import { productionBaselineHook } from './deployments/production-baseline';
+import { registerWatchdog } from './watchdog/register-watchdog';
+import { registerActions } from './deployments/register-deployment-listeners';
+import { registerEvents } from './home/register-home-listeners';
+import { registerUnknownInteractionGuard } from './slack/unknown-interaction-guard';
+import { registerViewSubmissions } from './deployments/register-view-submissions';
 
 export interface ListenerWiring {
   /** Subscribers to "an event was just recorded" (wake the delivery worker). */

@@ -1,12 +1,12 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { z } from 'zod';
-import type { BotDeps } from '../../bot-deps';
-import { attachMessage } from '../../core/candidate-state-machine';
-import type { DeploymentService, RejectResult } from '../../services/deployment-service';
-import { BlockId, InputActionId } from '../../slack/slack-ids';
-import { refusalPlainText } from '../../../views/approval-reply-view';
-import { childLogger } from '../../observability/create-logger';
-import { contextRequestId } from '../../http/request-context';
+import type { BotDeps } from '../bot-deps';
+import { attachMessage } from '../core/candidate-state-machine';
+import type { DeploymentService, RejectResult } from './deployment-service';
+import { BlockId, InputActionId } from '../slack/slack-ids';
+import { refusalPlainText } from '../../views/approval-reply-view';
+import { childLogger } from '../observability/create-logger';
+import { contextRequestId } from '../http/request-context';
 
 /** The decision must be made before the ack (it decides whether the modal closes); Slack allows 3 s. */
 const DECIDE_BUDGET_MS = 2200;

@@ -1,18 +1,18 @@
 import type { AllMiddlewareArgs, App, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
-import { commandErrorView } from '../../../views/command-error-view';
-import { escapeMrkdwn } from '../../../views/escape-truncate';
-import { noticeView } from '../../../views/notice-view';
-import type { SlackMessage } from '../../../views/slack-message';
-import { trainingConfirmingView } from '../../../views/trigger-confirming-view';
-import type { BotDeps } from '../../bot-deps';
-import { isMlopsError } from '../../core/errors';
-import { confirmTraining } from '../../services/confirm-training';
-import { pendingTraining } from '../../services/pending-training';
-import { ActionId, SLASH_COMMAND } from '../../slack/slack-ids';
-import { clickResponseUrl, respondInTime } from '../respond-in-time';
-import { childLogger } from '../../observability/create-logger';
-import { contextRequestId } from '../../http/request-context';
+import { commandErrorView } from '../../views/command-error-view';
+import { escapeMrkdwn } from '../../views/escape-truncate';
+import { noticeView } from '../../views/notice-view';
+import type { SlackMessage } from '../../views/slack-message';
+import { trainingConfirmingView } from '../../views/trigger-confirming-view';
+import type { BotDeps } from '../bot-deps';
+import { isMlopsError } from '../core/errors';
+import { confirmTraining } from './confirm-training';
+import { pendingTraining } from './pending-training';
+import { ActionId, SLASH_COMMAND } from '../slack/slack-ids';
+import { clickResponseUrl, respondInTime } from '../slack/respond-in-time';
+import { childLogger } from '../observability/create-logger';
+import { contextRequestId } from '../http/request-context';
 
 type ClickArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
 

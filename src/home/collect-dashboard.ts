@@ -1,8 +1,8 @@
 import type { BotDeps } from '../bot-deps';
 import type { HomeViewInput } from '../../views/home-view';
-import { collectEndpointSummaries } from './collect-endpoint-summaries';
+import { collectEndpointSummaries } from '../endpoints/collect-endpoint-summaries';
 import { collectModelOverviews } from './collect-model-overviews';
-import { STATUS_WINDOW_MINUTES } from './inspect-endpoint';
+import { STATUS_WINDOW_MINUTES } from '../endpoints/inspect-endpoint';
 
 const RECENT_ACTIVITY = 10;
 
