@@ -3,7 +3,7 @@ import { commandCandidate, type DeploymentCandidate } from '../src/core/candidat
 import { compareVersions } from '../src/core/compare-versions';
 import { ErrorCode, MlopsError } from '../src/core/errors';
 import { resolveModel } from '../src/core/resolve-model';
-import { createDeploymentService } from '../src/services/deployment-service';
+import { createDeploymentService } from '../src/deployments/deployment-service';
 import { rejectedVersionView } from '../views/rejected-version-view';
 import type { CommandSpec } from './command-spec';
 import { noOptions, parseCommandArgs } from './parse-command-args';

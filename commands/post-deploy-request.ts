@@ -1,6 +1,6 @@
 import type { DeploymentCandidate } from '../src/core/candidate-state-machine';
 import { ErrorCode, MlopsError } from '../src/core/errors';
-import type { DeploymentService } from '../src/services/deployment-service';
+import type { DeploymentService } from '../src/deployments/deployment-service';
 import type { CommandContext } from './command-spec';
 import { childLogger } from '../src/observability/create-logger';
 

@@ -3,7 +3,7 @@ import type { BotDeps } from '../src/bot-deps';
 import { checkCommandLine } from '../src/core/check-command-line';
 import { ErrorCode, isMlopsError } from '../src/core/errors';
 import { didYouMean, parseCommandLine, type CommandLine } from '../src/core/parse-command-line';
-import { respondInTime } from '../src/listeners/respond-in-time';
+import { respondInTime } from '../src/slack/respond-in-time';
 import { SLASH_COMMAND } from '../src/slack/slack-ids';
 import { commandErrorView } from '../views/command-error-view';
 import { errorView } from '../views/error-view';

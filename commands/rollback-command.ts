@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { commandCandidate, type DeploymentCandidate } from '../src/core/candidate-state-machine';
 import { ErrorCode, MlopsError } from '../src/core/errors';
 import { resolveModel } from '../src/core/resolve-model';
-import { createDeploymentService } from '../src/services/deployment-service';
+import { createDeploymentService } from '../src/deployments/deployment-service';
 import type { CommandSpec } from './command-spec';
 import { noOptions, parseCommandArgs } from './parse-command-args';
 import { assertMayDeploy, postDeployRequest } from './post-deploy-request';

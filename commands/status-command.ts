@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { resolveStatusTarget } from '../src/core/resolve-status-target';
-import { collectEndpointSummaries } from '../src/services/collect-endpoint-summaries';
-import { inspectEndpoint, STATUS_WINDOW_MINUTES } from '../src/services/inspect-endpoint';
+import { collectEndpointSummaries } from '../src/endpoints/collect-endpoint-summaries';
+import { inspectEndpoint, STATUS_WINDOW_MINUTES } from '../src/endpoints/inspect-endpoint';
 import { endpointStatusView } from '../views/endpoint-status-view';
 import { endpointsSummaryView } from '../views/endpoints-summary-view';
 import type { CommandSpec } from './command-spec';

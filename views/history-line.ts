@@ -2,7 +2,7 @@ import { escapeTruncate, userMention } from './escape-truncate';
 import { inlineCode } from './inline-code';
 import { slackDate } from './slack-date';
 
-/** One audit entry, as views see it (the structure of src/services/audit-log.ts AuditEntry). */
+/** One audit entry, as views see it (the structure of src/deployments/audit-log.ts AuditEntry). */
 export interface HistoryEntry {
   at: string;
   model: string;

@@ -5,7 +5,7 @@ import { createAwsClients } from '../../src/aws/aws-clients';
 import { createLambdaDagTrigger } from '../../src/aws/lambda-dag-trigger';
 import { deploymentRunIdFor } from '../../src/core/candidate';
 import type { DagTrigger, DagTriggerRequest } from '../../src/core/ports';
-import type { DeployRecoveryJob } from '../../src/services/deploy-recovery';
+import type { DeployRecoveryJob } from '../../src/deployments/deploy-recovery';
 import { ActionId } from '../../src/slack/slack-ids';
 import { startFakeAws, type FakeAws } from '../kit/fake-aws-server';
 import { startFakeSlack, type FakeSlack } from '../kit/fake-slack-server';

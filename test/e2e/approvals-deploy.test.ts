@@ -1,5 +1,5 @@
 import { deploymentRunIdFor } from '../../src/core/candidate';
-import { createDeploymentService } from '../../src/services/deployment-service';
+import { createDeploymentService } from '../../src/deployments/deployment-service';
 import { ActionId } from '../../src/slack/slack-ids';
 import type { FakeAws } from '../kit/fake-aws-server';
 import type { TestBot } from '../kit/start-test-bot';

@@ -4,8 +4,8 @@
  * replica takes the lapsed lease and recovers the same candidates at the same time. Real Redis;
  * the recovery actions are counted, not timed.
  */
-import { deployRecovery } from '../../src/services/deploy-recovery';
-import type { DeployResult, DeploymentService } from '../../src/services/deployment-service';
+import { deployRecovery } from '../../src/deployments/deploy-recovery';
+import type { DeployResult, DeploymentService } from '../../src/deployments/deployment-service';
 import { RedisStore } from '../../src/store/redis-store';
 import { TEST_REDIS_URL } from '../kit/test-secrets';
 import type { TestBot } from '../kit/start-test-bot';

@@ -1,5 +1,5 @@
 import type { Candidate } from '../../src/core/candidate';
-import type { AuditEntry } from '../../src/services/audit-log';
+import type { AuditEntry } from '../../src/deployments/audit-log';
 import { startTestBot, type TestBot } from '../kit/start-test-bot';
 import { nextResponse, sendCommand } from './commands-kit';
 

@@ -2,7 +2,7 @@
  * Issue 10 (smaller findings): a model named `all` must not share the global audit log's key, or
  * `/mlops history all` would show every model's decisions and the Home tab that model's. Real Redis.
  */
-import { createAuditLog } from '../../src/services/audit-log';
+import { createAuditLog } from '../../src/deployments/audit-log';
 import { RedisStore } from '../../src/store/redis-store';
 import { storeKeys } from '../../src/store/store-keys';
 import { testKeyPrefix } from '../kit/test-key-prefix';

@@ -1,5 +1,5 @@
 import { ErrorCode, MlopsError } from '../../src/core/errors';
-import { createCandidateRepository } from '../../src/services/candidate-repository';
+import { createCandidateRepository } from '../../src/deployments/candidate-repository';
 import { MemoryStore } from '../../src/store/memory-store';
 import { storeKeys } from '../../src/store/store-keys';
 

@@ -1,8 +1,8 @@
 import type { Candidate } from '../../src/core/candidate';
 import { parsePipelineEvent } from '../../src/core/pipeline-event';
-import { createCandidateRepository } from '../../src/services/candidate-repository';
-import { productionBaselineHook } from '../../src/services/production-baseline-hook';
-import { createProductionRegistry } from '../../src/services/production-registry';
+import { createCandidateRepository } from '../../src/deployments/candidate-repository';
+import { productionBaselineHook } from '../../src/deployments/production-baseline';
+import { createProductionRegistry } from '../../src/deployments/production-registry';
 import { MemoryStore } from '../../src/store/memory-store';
 
 function candidate(id: string, metrics: Record<string, number>, createdAt: string): Candidate {

@@ -1,7 +1,7 @@
 import { checkSnsUrl, snsTopicRegion } from '../../src/core/check-sns-url';
 import { parseSnsEnvelope, type SnsEnvelope } from '../../src/core/sns-envelope';
 import { snsStringToSign } from '../../src/core/sns-string-to-sign';
-import { createSnsVerifier } from '../../src/http/verify-sns-message';
+import { createSnsVerifier } from '../../src/pipeline-events/verify-sns-message';
 import { createSnsSigner, forgerKeys } from '../fixtures/sns-signing';
 import { snsNotification, snsSubscriptionConfirmation } from '../fixtures/sns-messages';
 
