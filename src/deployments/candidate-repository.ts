@@ -3,10 +3,10 @@ import { ErrorCode, MlopsError } from '../core/errors';
 import type { Store } from '../core/store';
 import type { Logger } from '../observability/create-logger';
 import { storeKeys } from '../store/store-keys';
+import { updateJsonWith } from '../store/update-json';
 
 /** Candidates are kept 90 days: long enough for history and rollbacks, bounded for Redis. */
 const CANDIDATE_TTL_MS = 90 * 24 * 60 * 60 * 1000;
-const MAX_CAS_ATTEMPTS = 50;
 
 export type UpdateDecision<T> = { write: Candidate; result: T } | { write?: undefined; result: T };
 
@@ -34,15 +34,20 @@ export function createCandidateRepository(store: Store, log?: Pick<Logger, 'warn
      * another writer got there first, re-reads and decides again. `decide` must be pure.
      */
     async update<T>(id: string, decide: (current: Candidate) => UpdateDecision<T>): Promise<T> {
-      for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-        const current = await read(id);
-        if (current === undefined) throw new MlopsError(ErrorCode.CandidateNotFound, `candidate ${id} is not known (it may have expired)`, { candidateId: id });
-        const decision = decide(current.candidate);
-        if (decision.write === undefined) return decision.result;
-        const next: Candidate = { ...decision.write, rev: current.candidate.rev + 1 };
-        if (await store.compareAndSet(storeKeys.candidate(id), current.raw, JSON.stringify(next), CANDIDATE_TTL_MS)) return decision.result;
-      }
-      throw new MlopsError(ErrorCode.CandidateStateConflict, `candidate ${id} is changing too fast; try again`, { candidateId: id });
+      return updateJsonWith<Candidate, T>(
+        store,
+        storeKeys.candidate(id),
+        {
+          ttlMs: CANDIDATE_TTL_MS,
+          tooFast: () => new MlopsError(ErrorCode.CandidateStateConflict, `candidate ${id} is changing too fast; try again`, { candidateId: id }),
+        },
+        (current) => {
+          if (current === undefined)
+            throw new MlopsError(ErrorCode.CandidateNotFound, `candidate ${id} is not known (it may have expired)`, { candidateId: id });
+          const decision = decide(current);
+          return decision.write === undefined ? { result: decision.result } : { write: { ...decision.write, rev: current.rev + 1 }, result: decision.result };
+        },
+      );
     },
     async listByModel(model: string): Promise<Candidate[]> {
       const ids = await store.setMembers(storeKeys.modelCandidates(model));

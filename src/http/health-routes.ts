@@ -1,3 +1,4 @@
+import { withTimeout } from '../core/time-limit';
 import type { Store } from '../core/store';
 import type { Metrics } from '../observability/create-metrics';
 import type { HttpRoute } from './create-http-server';
@@ -38,12 +39,4 @@ export function healthRoutes(deps: { store: Store; metrics: Metrics; isShuttingD
       },
     },
   ];
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

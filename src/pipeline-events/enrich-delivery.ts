@@ -1,3 +1,4 @@
+import { withTimeout } from '../core/time-limit';
 import type { DeliveryContext } from './delivery-context';
 import { isRecordedEvent, type DeliveryRecord, type Enrichment, type RecordedItem } from './delivery-record';
 
@@ -49,13 +50,4 @@ export async function enrichDelivery(ctx: DeliveryContext, d: DeliveryRecord, it
     log.warn({ err: error, code: (error as { code?: string }).code }, 'delivery: could not read details from AWS; posting without them');
   }
   return undefined;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    timer.unref();
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

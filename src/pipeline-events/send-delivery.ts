@@ -23,7 +23,7 @@ import { enrichDelivery } from './enrich-delivery';
 import { findPostedMessage } from './find-posted-message';
 import { loadRecordedItem } from './load-recorded-item';
 import { renderDelivery, renderRootUpdate, type Rendered, type RunMessage } from './render-delivery';
-import { updateJson } from './update-json';
+import { updateJson } from '../store/update-json';
 
 /**
  * Tries of one message (posts, and looks in Slack for an earlier post) before it is given up:

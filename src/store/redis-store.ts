@@ -1,3 +1,4 @@
+import { waitAtMost, withTimeout } from '../core/time-limit';
 import { rootCertificates } from 'node:tls';
 import Redis, { Cluster, type RedisOptions } from 'ioredis';
 import { ErrorCode, MlopsError } from '../core/errors';
@@ -394,7 +395,12 @@ export class RedisStore implements Store {
       // The cluster client may also hold a command in its own queues (no node for the slot yet, a
       // redirection pending), where no per-node timeout runs: bound the whole call, so a request
       // never hangs. Like any timeout this is an unknown outcome: the command may still run.
-      if (this.client instanceof Cluster) return await rejectAfter(command(), 2 * this.commandTimeoutMs, 'no answer from the Redis Cluster in time');
+      if (this.client instanceof Cluster)
+        return await withTimeout(
+          command(),
+          2 * this.commandTimeoutMs,
+          () => new Error(`no answer from the Redis Cluster in time (${2 * this.commandTimeoutMs} ms)`),
+        );
       return await command();
     } catch (error) {
       throw this.translate(operation, error);
@@ -459,26 +465,6 @@ async function policyOf(client: Redis): Promise<{ policy: string; via: 'CONFIG G
 /** A command the server will not run for us (renamed away, ACL, managed service), as opposed to an outage. */
 function isRefusedCommand(error: unknown): boolean {
   return error instanceof Error && error.name === 'ReplyError' && /^(ERR|NOPERM)\b/.test(error.message);
-}
-
-/** Settles as `promise` does, or rejects with `message` after `ms`, leaving no timer behind. */
-async function rejectAfter<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${message} (${ms} ms)`)), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Resolves when `promise` settles or after `ms`, whichever is first, leaving no timer behind. */
-async function waitAtMost(promise: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Same TTL rules as MemoryStore: positive and at most 2^53, fractions rounded up; '' = no TTL. */

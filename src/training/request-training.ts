@@ -3,6 +3,7 @@ import type { BotDeps } from '../bot-deps';
 import { trainingRunId } from '../core/training-run-id';
 import { childLogger, type Logger } from '../observability/create-logger';
 import { storeKeys } from '../store/store-keys';
+import { updateJsonWith } from '../store/update-json';
 import { pendingTraining } from './pending-training';
 import { prepareTraining } from './prepare-training';
 import { startTraining, type StartedTraining } from './start-training';
@@ -41,30 +42,35 @@ export async function requestTraining(deps: BotDeps, req: TrainingRequest): Prom
 
   let guard: { key: string; raw: string } | undefined;
   if (windowMs > 0) {
-    for (let attempt = 0; guard === undefined; attempt++) {
-      const currentRaw = await deps.store.get(key);
-      const previous = parseTrainingRequestRecord(currentRaw);
-      if (previous !== undefined && (await isStillOpen(deps, previous, at, windowMs))) {
-        const pendingId = randomUUID();
-        await pendingTraining(deps.store).save({
-          id: pendingId,
-          model: req.model,
-          retrain: req.retrain,
-          params: req.params,
-          requestedBy: req.userId,
-          channelId: req.channelId,
-          runId,
-          createdAt: at.toISOString(),
-        });
-        childLogger(req.log, { model: req.model }).info(
-          { previousRun: previous.runId, pendingId },
-          'training request waits for confirmation (previous run has no outcome)',
-        );
-        return { kind: 'needs-confirmation', pendingId, previous, runId };
-      }
-      if (await deps.store.compareAndSet(key, currentRaw, raw, windowMs)) guard = { key, raw };
-      else if (attempt + 1 >= MAX_GUARD_ATTEMPTS) throw new Error(`the training request guard of ${req.model} is changing too fast`);
+    const claimed = await updateJsonWith<TrainingRequestRecord, { previous: TrainingRequestRecord } | undefined>(
+      deps.store,
+      key,
+      { ttlMs: windowMs, maxAttempts: MAX_GUARD_ATTEMPTS, tooFast: () => new Error(`the training request guard of ${req.model} is changing too fast`) },
+      async (_current, currentRaw) => {
+        const previous = parseTrainingRequestRecord(currentRaw);
+        if (previous !== undefined && (await isStillOpen(deps, previous, at, windowMs))) return { result: { previous } };
+        return { write: record, result: undefined };
+      },
+    );
+    if (claimed !== undefined) {
+      const pendingId = randomUUID();
+      await pendingTraining(deps.store).save({
+        id: pendingId,
+        model: req.model,
+        retrain: req.retrain,
+        params: req.params,
+        requestedBy: req.userId,
+        channelId: req.channelId,
+        runId,
+        createdAt: at.toISOString(),
+      });
+      childLogger(req.log, { model: req.model }).info(
+        { previousRun: claimed.previous.runId, pendingId },
+        'training request waits for confirmation (previous run has no outcome)',
+      );
+      return { kind: 'needs-confirmation', pendingId, previous: claimed.previous, runId };
     }
+    guard = { key, raw };
   }
   const started = await startTraining(deps, {
     model: req.model,

@@ -1,5 +1,6 @@
 import type { Store } from '../core/store';
 import { storeKeys } from '../store/store-keys';
+import { updateJsonWith } from '../store/update-json';
 
 export type RunStage = 'requested' | 'started' | 'trained' | 'evaluated' | 'deploying' | 'live' | 'failed';
 
@@ -47,18 +48,18 @@ export function createRunRegistry(store: Store) {
     },
     /** Read-modify-write with compare-and-set; `change` returns undefined to leave it as is. */
     async update(runKey: string, change: (current: RunRecord) => RunRecord | undefined): Promise<RunRecord | undefined> {
-      for (let attempt = 0; attempt < 50; attempt++) {
-        const raw = await store.get(storeKeys.run(runKey));
-        if (raw === null) return undefined;
-        const current = JSON.parse(raw) as RunRecord;
-        const next = change(current);
-        if (next === undefined) return current;
-        if (await store.compareAndSet(storeKeys.run(runKey), raw, JSON.stringify(next), RUN_TTL_MS)) {
-          if (next.outcome !== undefined) await store.setRemove(storeKeys.openRuns(), runKey);
-          return next;
-        }
-      }
-      throw new Error(`run ${runKey} is changing too fast`);
+      const updated = await updateJsonWith<RunRecord, { record: RunRecord | undefined; written: boolean }>(
+        store,
+        storeKeys.run(runKey),
+        { ttlMs: RUN_TTL_MS, tooFast: () => new Error(`run ${runKey} is changing too fast`) },
+        (current) => {
+          if (current === undefined) return { result: { record: undefined, written: false } };
+          const next = change(current);
+          return next === undefined ? { result: { record: current, written: false } } : { write: next, result: { record: next, written: true } };
+        },
+      );
+      if (updated.written && updated.record?.outcome !== undefined) await store.setRemove(storeKeys.openRuns(), runKey);
+      return updated.record;
     },
     /** A run started from Slack: its events thread under the reply that started it. */
     async registerSlackStartedRun(opts: { runId: string; dagId: string; model: string; channel: string; ts: string; requestedBy: string; at: Date }) {

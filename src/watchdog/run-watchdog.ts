@@ -1,3 +1,4 @@
+import { waitAtMost } from '../core/time-limit';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { BackgroundJob } from '../background-job';
@@ -63,20 +64,6 @@ export interface RunWatchdog extends BackgroundJob {
   readonly replicaId: string;
   /** One pass now (tests, and the timer). Never overlaps: a call during a pass returns that pass. */
   tick(): Promise<WatchdogTickReport>;
-}
-
-/** Waits for `promise`, at most `ms`. */
-async function within(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const bound = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-    timer.unref();
-  });
-  try {
-    await Promise.race([promise.then(() => undefined), bound]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** The run's Airflow page, kept by delivery from the event's `run.url`. */
@@ -445,8 +432,8 @@ export function createRunWatchdog(deps: BotDeps, trigger: DagTrigger, options: R
       timer = undefined;
       try {
         // Bounded: a trigger call can take seconds; the pass stops between runs.
-        if (inFlight !== undefined) await within(inFlight, STOP_WAIT_MS);
-        await within(lease.release(), 1000);
+        if (inFlight !== undefined) await waitAtMost(inFlight, STOP_WAIT_MS);
+        await waitAtMost(lease.release(), 1000);
       } catch (error) {
         log.warn({ err: error }, 'watchdog: lease not released (it will lapse)');
       }
