@@ -3,7 +3,7 @@ import type { App } from '@slack/bolt';
 import { registerCommands } from '../commands/register-commands';
 import type { BackgroundJob } from './background-job';
 import type { BotDeps } from './bot-deps';
-import type { PipelineEventHook } from './pipeline-events/pipeline-event-hook';
+import type { DeploymentEvents } from './pipeline-events/plan-recorded-item';
 import type { RecordedEvent } from './pipeline-events/record-event';
 import type { HttpRoute } from './http/create-http-server';
 import { registerDelivery } from './pipeline-events/register-delivery';
@@ -28,14 +28,20 @@ export interface ListenerWiring {
  * background jobs and extra HTTP routes the features bring.
  */
 export function registerListeners(app: App, deps: BotDeps, wiring: ListenerWiring): { jobs: BackgroundJob[]; routes: HttpRoute[] } {
-  // Baseline first: the outcome hook and the messages rely on it.
-  const eventHooks: PipelineEventHook[] = [productionBaselineHook(deps), deploymentOutcomeHook(deps)];
+  // deployment.* events, routed by name by the planner. Baseline first: the outcome and the messages rely on it.
+  const [recordBaseline, applyOutcome] = [productionBaselineHook(deps), deploymentOutcomeHook(deps)];
+  const deploymentEvents: DeploymentEvents = {
+    async applyPipelineEvent(event) {
+      await recordBaseline(event);
+      await applyOutcome(event);
+    },
+  };
   registerUnknownInteractionGuard(app, deps.logger);
   registerCommands(app, deps);
   registerActions(app, deps);
   registerViewSubmissions(app, deps);
   registerEvents(app, deps);
-  const delivery = registerDelivery(deps, { onRecorded: wiring.onRecorded, eventHooks }, wiring.delivery);
+  const delivery = registerDelivery(deps, { onRecorded: wiring.onRecorded, deploymentEvents }, wiring.delivery);
   return {
     jobs: [
       ...delivery.jobs,

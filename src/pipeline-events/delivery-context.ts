@@ -7,7 +7,7 @@ import type { Metrics } from '../observability/create-metrics';
 import type { CandidateRepository } from '../deployments/candidate-repository';
 import type { ProductionRegistry } from '../deployments/production-registry';
 import type { RunRegistry } from '../training/run-registry';
-import type { PipelineEventHook } from './pipeline-event-hook';
+import type { DeploymentEvents } from './plan-recorded-item';
 
 /** What the outbox planner and sender need (a slice of BotDeps, plus the delivery client). */
 export interface DeliveryContext {
@@ -21,7 +21,7 @@ export interface DeliveryContext {
   candidates: CandidateRepository;
   production: ProductionRegistry;
   inspector?: EndpointInspector;
-  hooks: readonly PipelineEventHook[];
+  deploymentEvents: DeploymentEvents;
   /** This bot's Slack ids once the startup auth.test answered (findPostedMessage trusts only its own posts). */
   self?: () => { botId: string; botUserId: string } | undefined;
 }

@@ -45,7 +45,7 @@ const SWEEP_EVERY = 4;
 /**
  * The outbox worker. One replica at a time (the lease holder) works:
  * 1. Planner: claims recorded ids from storeKeys.inbox() into storeKeys.inboxProcessing() with
- *    moveHead, plans each (planRecordedItem: hooks, run stage, candidate, queued deliveries),
+ *    moveHead, plans each (planRecordedItem: deployment events, run stage, candidate, queued deliveries),
  *    then removes it. Ids left in processing by a crash are planned again (idempotent) first.
  * 2. One drain per channel: processes storeKeys.channelOutbox(channel) head first, so a run's
  *    messages keep their order; a channel waiting for its pace or a 429 holds only itself.

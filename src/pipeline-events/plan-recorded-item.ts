@@ -13,12 +13,22 @@ import type { RecordedEvent } from './record-event';
 import { findDeploymentCandidate } from '../deployments/find-deployment-candidate';
 import { loadRecordedItem } from './load-recorded-item';
 
+/**
+ * The deployments feature's side of a `deployment.*` event (baseline, candidate state, lock,
+ * audit, candidate messages), routed here by the event's name. It runs before the event's own
+ * messages are queued, at least once per event (a crash re-plans it): it must be idempotent.
+ * A failure other than the store's is logged and the event's messages are delivered anyway.
+ */
+export interface DeploymentEvents {
+  applyPipelineEvent(event: PipelineEvent): Promise<void>;
+}
+
 /** Kept 30 days like runs: `/mlops models` shows the last failure of each model. */
 const LAST_FAILURE_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 
 /**
  * Turns one recorded item into queued deliveries, idempotently (it runs again after a crash):
- * runs the pipeline hooks, keeps the run's stage, creates the candidate of an evaluation,
+ * applies a `deployment.*` event to the deployments feature, keeps the run's stage, creates the candidate of an evaluation,
  * records the model's last failure, then queues one delivery per channel (plus the full error
  * text of a long failure) with deterministic ids through recordUnique, so re-planning never
  * queues a message twice. Returns the channels that got work.
@@ -65,13 +75,13 @@ async function planMessage(ctx: DeliveryContext, id: string, recorded: RecordedM
 async function planEvent(ctx: DeliveryContext, recorded: RecordedEvent): Promise<string[]> {
   const { event } = recorded;
   const log = ctx.logger.child({ eventId: event.id, eventType: event.type, model: event.model, version: event.version, runId: event.run?.runId });
-  for (const [index, hook] of ctx.hooks.entries()) {
+  if (event.type.startsWith('deployment.')) {
     try {
-      await hook(event);
+      await ctx.deploymentEvents.applyPipelineEvent(event);
     } catch (error) {
-      // A store outage stops planning (retried); a broken hook must not keep the message from Slack.
+      // A store outage stops planning (retried); a broken handler must not keep the message from Slack.
       if (isMlopsError(error, ErrorCode.StoreUnavailable)) throw error;
-      log.error({ err: error, hook: index }, 'delivery: a pipeline event hook failed; delivering anyway');
+      log.error({ err: error }, 'delivery: applying the deployment event failed; delivering anyway');
     }
   }
   const route = routeEvent(event, ctx.config.file);

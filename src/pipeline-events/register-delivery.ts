@@ -5,7 +5,7 @@ import { SNS_HOOK_PATH, snsHookRoute } from './sns-hook-route';
 import { createDeliverySlackClient } from './create-delivery-slack-client';
 import type { DeliveryContext } from './delivery-context';
 import { createDeliveryWorker, type DeliveryWorkerOptions } from './delivery-worker';
-import type { PipelineEventHook } from './pipeline-event-hook';
+import type { DeploymentEvents } from './plan-recorded-item';
 import type { RecordedEvent } from './record-event';
 import { createAlarmRecorder } from './record-alarm';
 
@@ -36,7 +36,7 @@ import { createAlarmRecorder } from './record-alarm';
  */
 export function registerDelivery(
   deps: BotDeps,
-  wiring: { onRecorded: ((recorded: RecordedEvent) => void)[]; eventHooks: PipelineEventHook[] },
+  wiring: { onRecorded: ((recorded: RecordedEvent) => void)[]; deploymentEvents: DeploymentEvents },
   options: DeliveryWorkerOptions & { fetch?: typeof fetch } = {},
 ): { jobs: BackgroundJob[]; routes: HttpRoute[] } {
   const ctx: DeliveryContext = {
@@ -50,7 +50,7 @@ export function registerDelivery(
     candidates: deps.candidates,
     production: deps.production,
     ...(deps.inspector !== undefined ? { inspector: deps.inspector } : {}),
-    hooks: wiring.eventHooks,
+    deploymentEvents: wiring.deploymentEvents,
     ...(deps.slackIdentity !== undefined ? { self: deps.slackIdentity } : {}),
   };
   const worker = createDeliveryWorker(ctx, options);
