@@ -1,7 +1,6 @@
 import type { AlarmAlert } from '../src/core/alarm-alert';
 import { formatMetric } from '../src/core/metric-comparison';
-import { escapeTruncate } from './escape-truncate';
-import { slackDate } from './slack-date';
+import { escapeTruncate, slackDate } from './format';
 import { fitMessage, truncate, type KnownBlock, type SlackMessage } from './slack-message';
 
 export interface AlarmAlertViewInput {

@@ -1,8 +1,7 @@
 import type { Candidate } from '../src/core/candidate';
 import type { Refusal } from '../src/core/candidate-state-machine';
-import { escapeMrkdwn, truncate, type SlackMessage } from './slack-message';
-import { slackDate } from './slack-date';
-import { escapeTruncate, truncateMrkdwn, userMention } from './escape-truncate';
+import { truncate, type SlackMessage } from './slack-message';
+import { slackDate, escapeTruncate, truncateMrkdwn, userMention, escapeMrkdwn } from './format';
 
 /** What the clicking (or typing) user is told, only to them, after a Deploy / Reject / Rollback / Cancel. */
 export type ApprovalReply =

@@ -2,12 +2,8 @@ import type { Candidate } from '../src/core/candidate';
 import { compareMetrics, formatDelta, formatMetric, metricLabel, primaryVerdict, type MetricDirection, type MetricRow } from '../src/core/metric-comparison';
 import type { ProductionRecord } from '../src/core/production-record';
 import { ActionId } from '../src/slack/slack-ids';
-import { breakFences, escapeTruncate, userMention } from './escape-truncate';
-import { monospaceTable } from './monospace-table';
-import { slackLink } from './slack-link';
-import { fitMessage, escapeMrkdwn, SlackLimits, truncate, type KnownBlock, type SlackMessage } from './slack-message';
-import { slackDate } from './slack-date';
-import { inlineCode } from './inline-code';
+import { breakFences, escapeTruncate, userMention, monospaceTable, slackLink, slackDate, inlineCode, escapeMrkdwn } from './format';
+import { fitMessage, SlackLimits, truncate, type KnownBlock, type SlackMessage } from './slack-message';
 
 export interface CandidateMessageInput {
   candidate: Candidate;

@@ -1,7 +1,8 @@
 import { ErrorCode } from '../src/core/errors';
 import { errorHint } from './error-hint';
 import { errorView } from './error-view';
-import { escapeMrkdwn, truncate, type SlackMessage } from './slack-message';
+import { truncate, type SlackMessage } from './slack-message';
+import { escapeMrkdwn } from './format';
 
 export interface CommandErrorViewInput {
   command: string; // '/mlops'

@@ -1,11 +1,7 @@
 import { formatMetric, metricLabel } from '../src/core/metric-comparison';
 import type { PipelineEvent } from '../src/core/pipeline-event';
-import { escapeTruncate } from './escape-truncate';
-import { eventLinks } from './event-links';
-import { runReference } from './run-reference';
-import { slackDate } from './slack-date';
+import { escapeTruncate, eventLinks, runReference, slackDate, inlineCode } from './format';
 import { fitMessage, truncate, type KnownBlock, type SlackMessage } from './slack-message';
-import { inlineCode } from './inline-code';
 
 /** What DescribeEndpoint adds to a deployment.succeeded message, when the bot could ask. */
 export interface EndpointDetails {

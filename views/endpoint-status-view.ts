@@ -1,14 +1,7 @@
 import type { EndpointMetricSummary } from '../src/core/summarize-endpoint-metrics';
 import type { EndpointDescription } from '../src/core/ports';
-import { endpointStatusEmoji } from './endpoint-status-emoji';
-import { escapeTruncate } from './escape-truncate';
-import { inlineCode } from './inline-code';
-import { formatMetricValue } from './format-metric-value';
-import { relativeTime } from './relative-time';
-import { slackDate } from './slack-date';
-import { escapeMrkdwn, SlackLimits, truncate, type KnownBlock, type SlackMessage } from './slack-message';
-import { sparkline } from './sparkline';
-import { utcText } from './utc-text';
+import { endpointStatusEmoji, escapeTruncate, inlineCode, formatMetricValue, relativeTime, slackDate, sparkline, utcText, escapeMrkdwn } from './format';
+import { SlackLimits, truncate, type KnownBlock, type SlackMessage } from './slack-message';
 
 export interface EndpointStatusViewInput {
   endpoint: EndpointDescription;

@@ -1,6 +1,4 @@
-import { endpointStatusEmoji } from './endpoint-status-emoji';
-import { formatMetricValue } from './format-metric-value';
-import { escapeTruncate } from './escape-truncate';
+import { endpointStatusEmoji, formatMetricValue, escapeTruncate } from './format';
 
 /** One endpoint in a list (`/mlops status` without argument, the Home tab). */
 export interface EndpointSummaryRow {

@@ -1,7 +1,5 @@
-import { chunkLines } from './chunk-lines';
-import { escapeTruncate } from './escape-truncate';
+import { chunkLines, escapeTruncate, slackDate } from './format';
 import { endpointSummaryLine, type EndpointSummaryRow } from './endpoint-summary-line';
-import { slackDate } from './slack-date';
 import { SlackLimits, type KnownBlock, type SlackMessage } from './slack-message';
 
 export type { EndpointSummaryRow };

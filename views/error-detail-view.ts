@@ -1,4 +1,4 @@
-import { breakFences, escapeTruncate } from './escape-truncate';
+import { breakFences, escapeTruncate } from './format';
 import { type KnownBlock, type SlackMessage } from './slack-message';
 
 /** Code block sections are kept under Slack's 3,000-character section text. */

@@ -1,4 +1,4 @@
-import { escapeTruncate } from './escape-truncate';
+import { escapeTruncate } from './format';
 import { type SlackMessage } from './slack-message';
 
 /** A short ephemeral error: what went wrong, and what to do about it. */

@@ -1,11 +1,6 @@
 import type { PipelineEvent } from '../src/core/pipeline-event';
-import { codeBlock } from './code-block';
-import { escapeTruncate, userMention } from './escape-truncate';
-import { eventLinks } from './event-links';
-import { runReference } from './run-reference';
-import { slackDate } from './slack-date';
+import { codeBlock, escapeTruncate, userMention, eventLinks, runReference, slackDate, inlineCode } from './format';
 import { fitMessage, truncate, type KnownBlock, type SlackMessage } from './slack-message';
-import { inlineCode } from './inline-code';
 
 /** Characters of the error shown in the alert itself; longer errors go to its thread in full. */
 export const FAILURE_EXCERPT_CHARS = 1200;

@@ -1,5 +1,5 @@
-import { inlineCode } from './inline-code';
-import { escapeMrkdwn, truncate, type SlackMessage } from './slack-message';
+import { inlineCode, escapeMrkdwn } from './format';
+import { truncate, type SlackMessage } from './slack-message';
 
 export interface HelpEntry {
   name: string;

@@ -1,6 +1,4 @@
-import { escapeTruncate, userMention } from './escape-truncate';
-import { inlineCode } from './inline-code';
-import { slackDate } from './slack-date';
+import { escapeTruncate, userMention, inlineCode, slackDate } from './format';
 
 /** One audit entry, as views see it (the structure of src/deployments/audit-log.ts AuditEntry). */
 export interface HistoryEntry {

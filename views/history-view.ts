@@ -1,6 +1,4 @@
-import { chunkLines } from './chunk-lines';
-import { escapeTruncate, userMention } from './escape-truncate';
-import { inlineCode } from './inline-code';
+import { chunkLines, escapeTruncate, userMention, inlineCode } from './format';
 import { historyLine, type HistoryEntry } from './history-line';
 import { SlackLimits, truncate, type KnownBlock, type SlackMessage } from './slack-message';
 

@@ -1,11 +1,8 @@
-import { chunkLines } from './chunk-lines';
+import { chunkLines, escapeTruncate, relativeTime, slackDate } from './format';
 import { logLink } from './model-overview-text';
-import { escapeTruncate } from './escape-truncate';
 import { endpointSummaryLine, type EndpointSummaryRow } from './endpoint-summary-line';
 import { historyLine, type HistoryEntry } from './history-line';
 import { modelOverviewText, type ModelOverview } from './model-overview-text';
-import { relativeTime } from './relative-time';
-import { slackDate } from './slack-date';
 import { SlackLimits, truncate, type KnownBlock, type SlackMessage } from './slack-message';
 
 export interface HomeViewInput {

@@ -1,8 +1,5 @@
 import type { LastFailure } from '../src/core/parse-last-failure';
-import { relativeTime } from './relative-time';
-import { slackLink } from './slack-link';
-import { escapeTruncate } from './escape-truncate';
-import { inlineCode } from './inline-code';
+import { relativeTime, slackLink, escapeTruncate, inlineCode } from './format';
 
 /** What the bot knows about one configured model (`/mlops models`, the Home tab). */
 export interface ModelOverview {

@@ -1,4 +1,4 @@
-import { escapeTruncate } from './escape-truncate';
+import { escapeTruncate } from './format';
 import { modelOverviewText, type ModelOverview } from './model-overview-text';
 import { SlackLimits, truncate, type KnownBlock, type SlackMessage } from './slack-message';
 

@@ -1,4 +1,4 @@
-import { escapeTruncate } from './escape-truncate';
+import { escapeTruncate } from './format';
 import { SlackLimits, truncate, type SlackMessage } from './slack-message';
 
 /**

@@ -1,6 +1,7 @@
 import type { Candidate } from '../src/core/candidate';
 import { BlockId, CallbackId, InputActionId } from '../src/slack/slack-ids';
-import { escapeMrkdwn, truncate, type KnownBlock } from './slack-message';
+import { truncate, type KnownBlock } from './slack-message';
+import { escapeMrkdwn } from './format';
 
 /** What the reject modal carries back on submit (private_metadata, JSON). */
 export interface RejectModalMetadata {

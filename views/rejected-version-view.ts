@@ -1,5 +1,4 @@
-import { escapeTruncate } from './escape-truncate';
-import { slackDate } from './slack-date';
+import { escapeTruncate, slackDate } from './format';
 import type { SlackMessage } from './slack-message';
 
 export interface RejectedVersionInput {

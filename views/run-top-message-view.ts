@@ -1,7 +1,6 @@
 import type { RunStageName } from '../src/core/run-stage';
 import { fitMessage, SlackLimits, type KnownBlock, type SlackMessage } from './slack-message';
-import { inlineCode } from './inline-code';
-import { truncateMrkdwn } from './escape-truncate';
+import { inlineCode, truncateMrkdwn } from './format';
 
 export interface RunTopMessageViewInput {
   /** The run's current stage. */

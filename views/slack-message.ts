@@ -91,6 +91,3 @@ export function truncate(text: string, max: number, marker = '…'): string {
   const lastBreak = Math.max(cut.lastIndexOf('\n'), cut.lastIndexOf(' '));
   return (lastBreak > max * 0.8 ? cut.slice(0, lastBreak) : cut) + marker;
 }
-
-/** Outside text is escaped by the one helper in escape-truncate.ts (re-exported for the views using it from here). */
-export { escapeMrkdwn } from './escape-truncate';

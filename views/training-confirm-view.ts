@@ -1,8 +1,6 @@
-import { escapeTruncate, userMention } from './escape-truncate';
-import { inlineCode } from './inline-code';
+import { escapeTruncate, userMention, inlineCode, relativeTime, escapeMrkdwn } from './format';
 import { ActionId } from '../src/slack/slack-ids';
-import { relativeTime } from './relative-time';
-import { escapeMrkdwn, type KnownBlock, type SlackMessage } from './slack-message';
+import { type KnownBlock, type SlackMessage } from './slack-message';
 
 export interface TrainingConfirmViewInput {
   model: string;

@@ -1,6 +1,5 @@
-import { escapeTruncate, userMention } from './escape-truncate';
-import { inlineCode } from './inline-code';
-import { fitMessage, escapeMrkdwn, truncate, type KnownBlock, type SlackMessage } from './slack-message';
+import { escapeTruncate, userMention, inlineCode, escapeMrkdwn } from './format';
+import { fitMessage, truncate, type KnownBlock, type SlackMessage } from './slack-message';
 
 export interface TrainingRequestedViewInput {
   model: string;

@@ -1,10 +1,6 @@
 import type { PipelineEvent } from '../src/core/pipeline-event';
-import { escapeTruncate, userMention } from './escape-truncate';
-import { eventLinks } from './event-links';
-import { runReference } from './run-reference';
-import { slackDate } from './slack-date';
+import { escapeTruncate, userMention, eventLinks, runReference, slackDate, inlineCode } from './format';
 import { fitMessage, type KnownBlock, type SlackMessage } from './slack-message';
-import { inlineCode } from './inline-code';
 
 export interface TrainingStartedViewInput {
   event: PipelineEvent;

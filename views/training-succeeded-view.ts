@@ -1,14 +1,7 @@
 import { formatMetric, metricLabel } from '../src/core/metric-comparison';
 import type { PipelineEvent } from '../src/core/pipeline-event';
-import { codeBlock } from './code-block';
-import { escapeTruncate } from './escape-truncate';
-import { eventLinks } from './event-links';
-import { formatDuration } from './format-duration';
-import { monospaceTable } from './monospace-table';
-import { runReference } from './run-reference';
-import { slackDate } from './slack-date';
+import { codeBlock, escapeTruncate, eventLinks, formatDuration, monospaceTable, runReference, slackDate, inlineCode } from './format';
 import { fitMessage, truncate, type KnownBlock, type SlackMessage } from './slack-message';
-import { inlineCode } from './inline-code';
 
 /** What DescribeTrainingJob adds, when the bot could ask (times as ISO strings). */
 export interface TrainingJobDetails {

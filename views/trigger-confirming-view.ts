@@ -1,6 +1,5 @@
 import type { Candidate } from '../src/core/candidate';
-import { escapeTruncate } from './escape-truncate';
-import { inlineCode } from './inline-code';
+import { escapeTruncate, inlineCode } from './format';
 import type { SlackMessage } from './slack-message';
 
 /**

@@ -1,6 +1,4 @@
-import { escapeTruncate } from './escape-truncate';
-import { inlineCode } from './inline-code';
-import { slackLink } from './slack-link';
+import { escapeTruncate, inlineCode, slackLink } from './format';
 import { truncate, type KnownBlock, type SlackMessage } from './slack-message';
 
 interface RunRef {

@@ -1,4 +1,5 @@
-import { escapeMrkdwn, truncate, type SlackMessage } from './slack-message';
+import { truncate, type SlackMessage } from './slack-message';
+import { escapeMrkdwn } from './format';
 
 /** The run watchdog cannot read a run's state (every check failed for a while): one alert. */
 export interface WatchdogUnreadableInput {

@@ -7,7 +7,7 @@ import { alarmAlertView } from '../../views/alarm-alert-view';
 import { candidateMessageView } from '../../views/candidate-message-view';
 import { deploymentEventView } from '../../views/deployment-event-view';
 import { errorDetailFitsInline, errorDetailView } from '../../views/error-detail-view';
-import { escapeTruncate } from '../../views/escape-truncate';
+import { escapeTruncate } from '../../views/format';
 import { failureAlertView } from '../../views/failure-alert-view';
 import { runTopMessageView } from '../../views/run-top-message-view';
 import type { SlackMessage } from '../../views/slack-message';

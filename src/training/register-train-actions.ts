@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, App, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
 import { commandErrorView } from '../../views/command-error-view';
-import { escapeMrkdwn } from '../../views/escape-truncate';
+import { escapeMrkdwn } from '../../views/format';
 import { noticeView } from '../../views/notice-view';
 import type { SlackMessage } from '../../views/slack-message';
 import { trainingConfirmingView } from '../../views/trigger-confirming-view';

@@ -4,7 +4,7 @@ import type { PipelineEvent } from '../../src/core/pipeline-event';
 import { alarmAlertView } from '../../views/alarm-alert-view';
 import { deploymentEventView } from '../../views/deployment-event-view';
 import { errorDetailView } from '../../views/error-detail-view';
-import { breakFences } from '../../views/escape-truncate';
+import { breakFences } from '../../views/format';
 import { FAILURE_EXCERPT_CHARS, failureAlertView, needsFullErrorText } from '../../views/failure-alert-view';
 import { RUN_STAGE_BLOCK, runTopMessageView } from '../../views/run-top-message-view';
 import { trainingStartedView } from '../../views/training-started-view';

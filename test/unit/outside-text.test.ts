@@ -1,8 +1,7 @@
 import { EVENT_BOUNDS, parsePipelineEvent } from '../../src/core/pipeline-event';
-import { escapeMrkdwn, escapeTruncate, userMention } from '../../views/escape-truncate';
+import { escapeMrkdwn, escapeTruncate, userMention, slackLink } from '../../views/format';
 import { homeView } from '../../views/home-view';
 import { modelsView, type ModelOverview } from '../../views/models-view';
-import { slackLink } from '../../views/slack-link';
 import { trainingFailed, trainingStarted } from '../fixtures/pipeline-events';
 import { liveMarkupProblems } from './live-markup-check';
 

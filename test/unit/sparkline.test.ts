@@ -1,6 +1,5 @@
 import fc from 'fast-check';
-import { formatMetricValue } from '../../views/format-metric-value';
-import { sparkline } from '../../views/sparkline';
+import { formatMetricValue, sparkline } from '../../views/format';
 
 describe('sparkline', () => {
   it('maps the lowest value to ▁ and the highest to █, one bar per value', () => {
