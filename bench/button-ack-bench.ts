@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { candidateIdFor } from '../src/core/candidate';
 import type { DeploymentCandidate } from '../src/core/candidate-state-machine';
-import { createCandidateRepository } from '../src/deployments/candidate-repository';
+import { createCandidateRepository } from '../src/deployments';
 import { ActionId } from '../src/slack/slack-ids';
 import { RedisStore } from '../src/store/redis-store';
 import { DEFAULT_KEY_PREFIX, storeKeys } from '../src/store/store-keys';

@@ -3,7 +3,6 @@ import { commandCandidate, type DeploymentCandidate } from '../src/core/candidat
 import { compareVersions } from '../src/core/compare-versions';
 import { ErrorCode, MlopsError } from '../src/core/errors';
 import { resolveModel } from '../src/core/resolve-model';
-import { createDeploymentService } from '../src/deployments/deployment-service';
 import { rejectedVersionView } from '../views/rejected-version-view';
 import type { CommandSpec } from './command-spec';
 import { noOptions, parseCommandArgs } from './parse-command-args';
@@ -24,8 +23,7 @@ export function deployCommand(): CommandSpec {
       const { args } = parseCommandArgs(ctx.line, { args: z.tuple([z.string(), z.string().min(1).max(100)]), options: noOptions });
       const { name: model, config: modelConfig } = resolveModel(args[0], ctx.deps.config.file);
       const version = args[1];
-      const deployments = createDeploymentService(ctx.deps);
-      await assertMayDeploy(ctx, deployments, model, 'deploy');
+      await assertMayDeploy(ctx, model, 'deploy');
 
       const [candidates, history, current] = await Promise.all([
         ctx.deps.candidates.listByModel(model) as Promise<DeploymentCandidate[]>,
@@ -87,7 +85,7 @@ export function deployCommand(): CommandSpec {
         // The evaluation's run and lineage, and who started it: a command cannot bypass the self-approval rule.
         ...(source !== undefined ? { from: source } : {}),
       });
-      await postDeployRequest(ctx, deployments, candidate);
+      await postDeployRequest(ctx, candidate);
     },
   };
 }

@@ -1,6 +1,5 @@
 import type { DeploymentCandidate } from '../src/core/candidate-state-machine';
 import { ErrorCode, MlopsError } from '../src/core/errors';
-import type { DeploymentService } from '../src/deployments/deployment-service';
 import type { CommandContext } from './command-spec';
 import { childLogger } from '../src/observability/create-logger';
 
@@ -10,17 +9,16 @@ import { childLogger } from '../src/observability/create-logger';
  * channel. The card's Deploy / Cancel buttons are the evaluation message's own actions, so they go
  * through the same approvals, endpoint lock and trigger.
  */
-export async function assertMayDeploy(ctx: CommandContext, deployments: DeploymentService, model: string, verb: 'deploy' | 'roll back'): Promise<void> {
-  const auth = await deployments.authorize(ctx.userId, model);
-  if (!auth.ok) throw new MlopsError(ErrorCode.NotAuthorized, `only ${auth.who} may ${verb} ${model}`, { model });
-  const problem = deployments.prerequisiteProblem({ model });
-  if (problem !== undefined) throw new MlopsError(ErrorCode.TriggerFailed, problem, { model });
+export async function assertMayDeploy(ctx: CommandContext, model: string, verb: 'deploy' | 'roll back'): Promise<void> {
+  const check = await ctx.deps.deployments.checkRequest(ctx.userId, model);
+  if (check.kind === 'not_authorized') throw new MlopsError(ErrorCode.NotAuthorized, `only ${check.who} may ${verb} ${model}`, { model });
+  if (check.kind === 'not_configured') throw new MlopsError(ErrorCode.TriggerFailed, check.problem, { model });
 }
 
-export async function postDeployRequest(ctx: CommandContext, deployments: DeploymentService, candidate: DeploymentCandidate): Promise<void> {
+export async function postDeployRequest(ctx: CommandContext, candidate: DeploymentCandidate): Promise<void> {
   const log = childLogger(ctx.log, { model: candidate.model, version: candidate.version, candidate: candidate.id });
   try {
-    await deployments.createCommandRequest(candidate, ctx.channelId, log);
+    await ctx.deps.deployments.request(candidate, ctx.channelId, log);
   } catch (error) {
     const slackError = (error as { data?: { error?: string } }).data?.error;
     log.warn({ err: error, slackError }, 'could not post the deploy request card');

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { commandCandidate, type DeploymentCandidate } from '../src/core/candidate-state-machine';
 import { ErrorCode, MlopsError } from '../src/core/errors';
 import { resolveModel } from '../src/core/resolve-model';
-import { createDeploymentService } from '../src/deployments/deployment-service';
 import type { CommandSpec } from './command-spec';
 import { noOptions, parseCommandArgs } from './parse-command-args';
 import { assertMayDeploy, postDeployRequest } from './post-deploy-request';
@@ -21,8 +20,7 @@ export function rollbackCommand(): CommandSpec {
     run: async (ctx) => {
       const { args } = parseCommandArgs(ctx.line, { args: z.tuple([z.string(), z.string().min(1).max(100).optional()]), options: noOptions });
       const { name: model, config: modelConfig } = resolveModel(args[0], ctx.deps.config.file);
-      const deployments = createDeploymentService(ctx.deps);
-      await assertMayDeploy(ctx, deployments, model, 'roll back');
+      await assertMayDeploy(ctx, model, 'roll back');
 
       const [history, current] = await Promise.all([ctx.deps.production.history(model), ctx.deps.production.current(model)]);
       if (current === undefined) {
@@ -65,7 +63,7 @@ export function rollbackCommand(): CommandSpec {
         // before is a safety action that its trainer may need to take.
         ...(evaluation !== undefined ? { from: { ...evaluation, startedBy: undefined } } : {}),
       });
-      await postDeployRequest(ctx, deployments, candidate);
+      await postDeployRequest(ctx, candidate);
     },
   };
 }

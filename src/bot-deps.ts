@@ -7,10 +7,8 @@ import type { RecordEvent } from './pipeline-events/record-event';
 import type { RecordMessage } from './pipeline-events/record-message';
 import type { Logger } from './observability/create-logger';
 import type { Metrics } from './observability/create-metrics';
-import type { AuditLog } from './deployments/audit-log';
-import type { CandidateRepository } from './deployments/candidate-repository';
+import type { AuditLog, CandidateRepository, Deployments, ProductionRegistry } from './deployments';
 import type { PrincipalResolver } from './slack/principal-resolver';
-import type { ProductionRegistry } from './deployments/production-registry';
 import type { RunRegistry } from './training/run-registry';
 
 /** Everything listeners and services need, built once by createBot and passed in (no module state). */
@@ -39,4 +37,6 @@ export interface BotDeps {
   principals: PrincipalResolver;
   /** Bounds the work Slack listeners do after their ack (commands and button clicks share it). */
   postAckWork: WorkLimiter;
+  /** The deployments feature, built once from the adapters above (src/deployments/index.ts). */
+  deployments: Deployments;
 }

@@ -18,10 +18,8 @@ import { createMetrics } from './observability/create-metrics';
 import { registerListeners } from './register-listeners';
 import { createSlackApp, SLACK_EVENTS_PATH } from './slack/create-slack-app';
 import type { RetryPolicy } from './slack/verify-bot-token';
-import { createAuditLog } from './deployments/audit-log';
-import { createCandidateRepository } from './deployments/candidate-repository';
+import { createAuditLog, createCandidateRepository, createDeployments, createProductionRegistry } from './deployments';
 import { createPrincipalResolver } from './slack/principal-resolver';
-import { createProductionRegistry } from './deployments/production-registry';
 import { createRunRegistry } from './training/run-registry';
 import { createStore } from './store/create-store';
 import { checkRedisServer } from './store/check-redis-server';
@@ -96,7 +94,7 @@ export function createBot(options: BotOptions): Bot {
   });
   const aws = createAwsPorts(config, options.overrides);
   const onRecorded: ((r: RecordedEvent) => void)[] = [];
-  const deps: BotDeps = {
+  const adapters: Omit<BotDeps, 'deployments'> = {
     config,
     store,
     logger,
@@ -122,6 +120,8 @@ export function createBot(options: BotOptions): Bot {
       logger: logger.child({ component: 'principals' }),
     }),
   };
+  // Each feature once, handed to the listeners, commands and jobs that need it.
+  const deps: BotDeps = { ...adapters, deployments: createDeployments(adapters) };
 
   let shuttingDown = false;
   const { jobs, routes: extraRoutes } = registerListeners(slack.app, deps, {

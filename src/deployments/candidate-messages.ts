@@ -12,6 +12,21 @@ import type { ProductionRegistry } from './production-registry';
 
 const MAX_RENDER_ROUNDS = 3;
 
+export interface MessageRef {
+  channel: string;
+  ts: string;
+}
+
+/** The port through which the deployment engine shows a candidate's card (it never renders one itself). */
+export interface CandidateCards {
+  /** Re-renders the card of a stored candidate from its record; gives up (logged) on Slack errors. */
+  show(candidateId: string, log: Logger): Promise<void>;
+  /** Posts the card of a stored candidate (a rollback request) and remembers where it is. */
+  post(candidateId: string, channel: string, log: Logger): Promise<MessageRef>;
+  /** Posts the card of a candidate not stored yet (a command request): where it went. */
+  postNew(candidate: DeploymentCandidate, channel: string): Promise<MessageRef>;
+}
+
 /**
  * The candidate's Slack message, always rendered from the stored record (so every update is a pure
  * function of the state, notices included) and re-rendered when the record changed while the
@@ -24,7 +39,7 @@ export function createCandidateMessages(deps: {
   production: ProductionRegistry;
   clock: Clock;
   logger: Logger;
-}) {
+}): CandidateCards {
   async function render(c: DeploymentCandidate): Promise<SlackMessage> {
     const model = deps.config.file.models[c.model];
     const history = await deps.production.history(c.model);
@@ -64,31 +79,36 @@ export function createCandidateMessages(deps: {
     return undefined;
   }
 
-  return {
-    render,
-
-    /** Updates the message of a candidate in place; logs and gives up on Slack errors (never throws for them). */
-    async refresh(candidateId: string, log: Logger = deps.logger, shownRev?: number): Promise<void> {
-      let renderedRev = shownRev;
-      for (let round = 0; round < MAX_RENDER_ROUNDS; round++) {
-        const c = await deps.candidates.get(candidateId);
-        if (c?.message === undefined || c.rev === renderedRev) return;
-        const view = await render(c);
-        try {
-          await deps.slack.chat.update({ channel: c.message.channel, ts: c.message.ts, text: view.text, blocks: view.blocks });
-        } catch (error) {
-          childLogger(log, { candidate: c.id }).warn(
-            { err: error, messageChannel: c.message.channel, messageTs: c.message.ts },
-            'could not update the candidate message',
-          );
-          return;
-        }
-        renderedRev = c.rev;
+  /** Updates the message of a candidate in place; logs and gives up on Slack errors (never throws for them). */
+  async function show(candidateId: string, log: Logger = deps.logger, shownRev?: number): Promise<void> {
+    let renderedRev = shownRev;
+    for (let round = 0; round < MAX_RENDER_ROUNDS; round++) {
+      const c = await deps.candidates.get(candidateId);
+      if (c?.message === undefined || c.rev === renderedRev) return;
+      const view = await render(c);
+      try {
+        await deps.slack.chat.update({ channel: c.message.channel, ts: c.message.ts, text: view.text, blocks: view.blocks });
+      } catch (error) {
+        childLogger(log, { candidate: c.id }).warn(
+          { err: error, messageChannel: c.message.channel, messageTs: c.message.ts },
+          'could not update the candidate message',
+        );
+        return;
       }
+      renderedRev = c.rev;
+    }
+  }
+
+  return {
+    show,
+
+    async postNew(candidate: DeploymentCandidate, channel: string): Promise<MessageRef> {
+      const view = await render(candidate);
+      const res = await deps.slack.chat.postMessage({ channel, text: view.text, blocks: view.blocks, unfurl_links: false, unfurl_media: false });
+      return { channel: res.channel ?? channel, ts: res.ts ?? '' };
     },
 
-    /** Posts a candidate's message (command and rollback cards) and remembers where it is. */
-    async post(candidateId: string, channel: string, log: Logger = deps.logger): Promise<{ channel: string; ts: string }> {
+    async post(candidateId: string, channel: string, log: Logger = deps.logger): Promise<MessageRef> {
       const c = await deps.candidates.get(candidateId);
       if (c === undefined) throw new Error(`candidate ${candidateId} vanished before its message was posted`);
       const view = await render(c);
@@ -104,9 +124,8 @@ export function createCandidateMessages(deps: {
       });
       childLogger(log, { candidate: candidateId }).debug({ messageChannel: channel, messageTs: ts }, 'candidate message posted');
       // The state may have moved on while we posted (an approval on another replica).
-      await this.refresh(candidateId, log, shownRev);
+      await show(candidateId, log, shownRev);
       return { channel: res.channel ?? channel, ts };
     },
   };
 }
-export type CandidateMessages = ReturnType<typeof createCandidateMessages>;

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { BackgroundJob } from '../background-job';
-import type { BotDeps } from '../bot-deps';
 import { recoveryActionFor, type DeploymentCandidate } from '../core/candidate-state-machine';
 import { storeKeys } from '../store/store-keys';
 import { storeLease } from '../store/store-lease';
-import { createDeploymentService, type DeploymentService } from './deployment-service';
+import type { DeploymentDeps, DeploymentService } from './deployment-service';
 
 export interface DeployRecoveryOptions {
   /**
@@ -36,14 +35,17 @@ const DEFAULT_INTERVAL_MS = 30_000;
  * here too, at every scan, through the trigger's run state (DeploymentService.confirmInDoubt).
  * Register it with the bot's background jobs.
  */
-export function deployRecovery(deps: BotDeps, options: DeployRecoveryOptions = {}, service?: DeploymentService): DeployRecoveryJob {
+export function deployRecovery(
+  deps: DeploymentDeps,
+  options: DeployRecoveryOptions,
+  deployments: Pick<DeploymentService, 'continueDeployment' | 'confirmInDoubt' | 'retrigger'>,
+): DeployRecoveryJob {
   const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
   const intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
   const instanceId = options.instanceId ?? randomUUID();
   /** One replica scans at a time. */
   const leaseTtlMs = intervalMs * 3;
   const lease = storeLease(deps.store, storeKeys.lease('deploy-recovery'), instanceId, leaseTtlMs);
-  const deployments = service ?? createDeploymentService(deps);
   const log = deps.logger.child({ component: 'deploy-recovery' });
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;

@@ -1,9 +1,8 @@
-import type { BotDeps } from '../bot-deps';
 import { candidateIdOfRunId, confirmTrigger, markDeployed, markDeployFailed, supersede, type DeploymentCandidate } from '../core/candidate-state-machine';
 import { compareVersions } from '../core/compare-versions';
 import type { PipelineEvent } from '../core/pipeline-event';
 import type { PipelineEventHook } from '../pipeline-events/pipeline-event-hook';
-import { createDeploymentService, type DeploymentService } from './deployment-service';
+import type { DeploymentDeps, DeploymentService } from './deployment-service';
 
 const MAX_FAILURE_REASON = 2000;
 
@@ -14,8 +13,7 @@ const MAX_FAILURE_REASON = 2000;
  * At-least-once, so idempotent: each transition is a state-machine decision (a repeat changes
  * nothing and is not audited twice), lock release and message refresh are safe to repeat.
  */
-export function deploymentOutcomeHook(deps: BotDeps, service?: DeploymentService): PipelineEventHook {
-  const deployments = service ?? createDeploymentService(deps);
+export function deploymentOutcomeHook(deps: DeploymentDeps, deployments: DeploymentService): PipelineEventHook {
   const baseLog = deps.logger.child({ component: 'deployment-outcome' });
 
   return async (event) => {

@@ -22,9 +22,10 @@ import {
   type Refusal,
 } from '../core/candidate-state-machine';
 import { ErrorCode, isMlopsError, MlopsError } from '../core/errors';
+import { waitAtMost } from '../core/time-limit';
 import { childLogger, type Logger } from '../observability/create-logger';
 import type { AuditAction } from './audit-log';
-import { createCandidateMessages } from './candidate-messages';
+import type { CandidateCards, MessageRef } from './candidate-messages';
 import { createEndpointLock, type EndpointLockHolder } from './endpoint-lock';
 
 /** How long the "Deploying…" message update may hold back the trigger (Slack slow or rate limited). */
@@ -53,22 +54,26 @@ export type RejectResult =
 
 export type RollbackResult = DeployResult | { kind: 'no_rollback_target'; model: string; version: string };
 
-export interface MessageRef {
-  channel: string;
-  ts: string;
-}
+export type { MessageRef };
+
+/** What the deployment engine reads and writes: the bot's adapters, without the features built from them. */
+export type DeploymentDeps = Pick<
+  BotDeps,
+  'config' | 'store' | 'logger' | 'metrics' | 'clock' | 'trigger' | 'candidates' | 'production' | 'audit' | 'principals'
+>;
 
 /**
  * Approve → lock → deploying → trigger, and reject / cancel / rollback: the one path behind the
  * evaluation message's buttons, the command cards and crash recovery. Every state change is a
  * state-machine decision applied with compare-and-set (CandidateRepository.update), so concurrent
- * clicks on several replicas trigger a deployment exactly once.
+ * clicks on several replicas trigger a deployment exactly once. Internal to src/deployments: the
+ * rest of the bot uses the narrow `Deployments` of create-deployments.ts. The candidate's card is
+ * shown through `cards` (the click path's interactive client, or the outbox in the background).
  */
-export function createDeploymentService(deps: BotDeps) {
+export function createDeploymentService(deps: DeploymentDeps, cards: CandidateCards) {
   const config = deps.config.file;
   const lockTimeoutMinutes = config.deployments.lockTimeoutMinutes;
   const lock = createEndpointLock({ store: deps.store, ttlMs: lockTimeoutMinutes * 60_000 });
-  const messages = createCandidateMessages({ ...deps, logger: deps.logger.child({ component: 'candidate-messages' }) });
   const now = () => deps.clock.now().toISOString();
 
   async function get(id: string): Promise<DeploymentCandidate | undefined> {
@@ -169,9 +174,7 @@ export function createDeploymentService(deps: BotDeps) {
 
   /** Message updates never fail the decision they show. */
   async function refresh(id: string, log: Logger): Promise<void> {
-    await messages
-      .refresh(id, log)
-      .catch((error: unknown) => childLogger(log, { candidate: id }).warn({ err: error }, 'could not refresh the candidate message'));
+    await cards.show(id, log).catch((error: unknown) => childLogger(log, { candidate: id }).warn({ err: error }, 'could not refresh the candidate message'));
   }
 
   function purposeOf(c: DeploymentCandidate): 'deployment' | 'rollback' {
@@ -280,7 +283,7 @@ export function createDeploymentService(deps: BotDeps) {
     const d = started.candidate;
     const runLog = childLogger(log, { run: d.dagRunId, attempt: d.attempt });
     // "Deploying 1.4.0 to …" with the buttons gone, before the trigger; a slow Slack must not hold it back.
-    await Promise.race([refresh(d.id, runLog), new Promise((resolve) => setTimeout(resolve, MESSAGE_BEFORE_TRIGGER_MS).unref())]);
+    await waitAtMost(refresh(d.id, runLog), MESSAGE_BEFORE_TRIGGER_MS);
     return runTrigger(d, runLog, actor);
   }
 
@@ -402,7 +405,6 @@ export function createDeploymentService(deps: BotDeps) {
 
   return {
     lock,
-    messages,
     endpointOf,
     targetEndpoint,
     endpointMismatch,
@@ -506,7 +508,7 @@ export function createDeploymentService(deps: BotDeps) {
           const channel = failed.message?.channel ?? input.message?.channel;
           if (channel !== undefined) {
             // The click's logger, not the failed candidate's: this message is the rollback candidate's.
-            await messages
+            await cards
               .post(candidate.id, channel, input.log)
               .catch((error: unknown) => log.warn({ err: error }, 'could not post the rollback request message'));
           }
@@ -521,9 +523,7 @@ export function createDeploymentService(deps: BotDeps) {
      * (a crash in between leaves a card whose buttons answer "no longer known").
      */
     async createCommandRequest(candidate: DeploymentCandidate, channel: string, log: Logger): Promise<MessageRef> {
-      const view = await messages.render(candidate);
-      const res = await deps.slack.chat.postMessage({ channel, text: view.text, blocks: view.blocks, unfurl_links: false, unfurl_media: false });
-      const message = { channel: res.channel ?? channel, ts: res.ts ?? '' };
+      const message = await cards.postNew(candidate, channel);
       await deps.candidates.create({ ...candidate, message });
       childLogger(log, { candidate: candidate.id }).debug({ messageChannel: message.channel, messageTs: message.ts }, 'deploy request card posted');
       return message;

@@ -1,4 +1,5 @@
 import { deploymentRunIdFor } from '../../src/core/candidate';
+import { createCandidateMessages } from '../../src/deployments/candidate-messages';
 import { createDeploymentService } from '../../src/deployments/deployment-service';
 import { ActionId } from '../../src/slack/slack-ids';
 import type { FakeAws } from '../kit/fake-aws-server';
@@ -182,7 +183,7 @@ describe('approvals: Deploy click → approvals → lock → deployment DAG (rea
         expect(await counterValue(t, 'dagTriggers', { purpose: 'deployment', result: 'unclear' })).toBe(1);
 
         // What recovery does at its next scan: the function failed before Airflow, so no run: same run id again.
-        const result = await createDeploymentService(t.bot.deps).confirmInDoubt(seeded.id, t.bot.deps.logger);
+        const result = await createDeploymentService(t.bot.deps, createCandidateMessages(t.bot.deps)).confirmInDoubt(seeded.id, t.bot.deps.logger);
         expect(result.kind).toBe('deploying');
         const c = await getCandidate(t, seeded.id);
         expect(c).toMatchObject({ state: 'deploying', dagRunId: runId });

@@ -7,8 +7,6 @@ import { randomUUID } from 'node:crypto';
 import { candidateIdFor } from '../../src/core/candidate';
 import type { DeploymentCandidate } from '../../src/core/candidate-state-machine';
 import { parsePipelineEvent } from '../../src/core/pipeline-event';
-import { deploymentOutcomeHook } from '../../src/deployments/deployment-outcome';
-import { productionBaselineHook } from '../../src/deployments/production-baseline';
 import { ActionId } from '../../src/slack/slack-ids';
 import { storeKeys } from '../../src/store/store-keys';
 import { candidateMessageView } from '../../views/candidate-message-view';
@@ -194,14 +192,13 @@ export function messageOf(
 }
 
 /**
- * Runs a pipeline event through the hooks the delivery worker runs (baseline first, then the
- * deployment outcome), exactly as it would, without depending on the delivery worker.
+ * Applies a deployment event to the bot's deployments feature exactly as the delivery planner
+ * does (baseline, then the outcome), without depending on the delivery worker.
  */
 export async function runPipelineHooks(t: TestBot, raw: Record<string, unknown>): Promise<void> {
   const parsed = parsePipelineEvent(raw);
   if (!parsed.ok) throw new Error(`bad event: ${parsed.problems.join('; ')}`);
-  await productionBaselineHook(t.bot.deps)(parsed.value);
-  await deploymentOutcomeHook(t.bot.deps)(parsed.value);
+  await t.bot.deps.deployments.applyPipelineEvent(parsed.value);
 }
 
 export function deploymentEvent(type: 'deployment.succeeded' | 'deployment.failed' | 'deployment.started', overrides: Record<string, unknown> = {}) {

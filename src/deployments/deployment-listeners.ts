@@ -1,0 +1,245 @@
+import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { z } from 'zod';
+import type { BotDeps } from '../bot-deps';
+import { approverIds, type DeploymentCandidate } from '../core/candidate-state-machine';
+import { waitAtMost } from '../core/time-limit';
+import { contextRequestId } from '../http/request-context';
+import { childLogger } from '../observability/create-logger';
+import { ActionId, BlockId, CallbackId, InputActionId } from '../slack/slack-ids';
+import { refusalPlainText, type ApprovalReply } from '../../views/approval-reply-view';
+import { rejectModalView } from '../../views/reject-modal-view';
+import type { SlackMessage } from '../../views/slack-message';
+import { deployConfirmingReplyView, endpointConfirmingBusyView, endpointMismatchReplyView } from '../../views/trigger-confirming-view';
+import { clickListener } from './click-listener';
+import type { Deployments } from './create-deployments';
+import type { RejectResult, RollbackResult } from './deployment-service';
+
+/**
+ * Slack's trigger_id lives 3 s: the authorization check may take only this long before the Reject
+ * form is opened anyway (the submit authorizes again, so a slow user-group lookup cannot let anyone in).
+ */
+const AUTHORIZE_BUDGET_MS = 1200;
+/** The rejection must be decided before the submission's ack (it decides whether the form closes); Slack allows 3 s. */
+const DECIDE_BUDGET_MS = 2200;
+
+/**
+ * The Deploy, Reject, Rollback and Cancel buttons of candidate cards and the Reject form: each asks
+ * the deployments feature for a decision and tells the clicking user its result (a view); the
+ * card itself shows the candidate's state.
+ */
+export function registerDeploymentListeners(app: App, deps: BotDeps, deployments: Deployments): void {
+  const lockTimeoutMinutes = deps.config.file.deployments.lockTimeoutMinutes;
+
+  // Deploy / Approve on a candidate message or a command card (after Slack's confirm dialog).
+  app.action(
+    ActionId.Deploy,
+    clickListener(deps, 'deploy', async ({ click, log, reply }) => {
+      const result = await deployments.deploy({ candidateId: click.value, userId: click.userId, ...messageOf(click), log });
+      await replyWith(reply, deployReply(result, lockTimeoutMinutes));
+      return result.kind;
+    }),
+  );
+
+  // Rollback on a failed deployment's message: a rollback request approved by this click, same path as Deploy.
+  app.action(
+    ActionId.Rollback,
+    clickListener(deps, 'rollback', async ({ click, log, reply }) => {
+      const result = await deployments.rollback({ candidateId: click.value, userId: click.userId, ...messageOf(click), log });
+      await replyWith(reply, deployReply(result, lockTimeoutMinutes, 'roll back'));
+      return result.kind;
+    }),
+  );
+
+  // Cancel on a `/mlops deploy|rollback` card: rejects the request without a reason.
+  app.action(
+    ActionId.CancelDeploy,
+    clickListener(deps, 'cancel_deploy', async ({ click, log, reply }) => {
+      const result = await deployments.cancel({ candidateId: click.value, userId: click.userId, log });
+      await replyWith(reply, rejectReply(result, 'cancel'));
+      return result.kind;
+    }),
+  );
+
+  // Reject on an evaluation message: opens the reason form; its submission does the rejecting.
+  app.action(
+    ActionId.Reject,
+    clickListener(deps, 'reject', async ({ click, args, log, reply }) => {
+      if (click.triggerId === undefined) {
+        await reply({ kind: 'not_configured', problem: 'Slack did not send what is needed to open the form.' });
+        return 'invalid';
+      }
+      const check = await deployments.checkRejectForm({ candidateId: click.value, userId: click.userId, budgetMs: AUTHORIZE_BUDGET_MS });
+      if (check.kind !== 'ok') {
+        await reply(check.kind === 'not_authorized' ? { ...check, action: 'reject' } : check);
+        return check.kind;
+      }
+      const { candidate } = check;
+      const message = candidate.message ?? click.message;
+      try {
+        await args.client.views.open({
+          trigger_id: click.triggerId,
+          view: rejectModalView({
+            candidate,
+            metadata: { candidateId: candidate.id, ...(message !== undefined ? { channel: message.channel, ts: message.ts } : {}) },
+          }),
+        });
+      } catch (error) {
+        log.warn({ err: error }, 'could not open the reject modal');
+        await reply({ kind: 'not_configured', problem: 'The rejection form could not be opened in time; click Reject again.' });
+        return 'modal_failed';
+      }
+      return 'modal_opened';
+    }),
+  );
+
+  app.view(CallbackId.RejectModal, rejectSubmission(deps, deployments));
+}
+
+function messageOf(click: { message?: { channel: string; ts: string } }) {
+  return click.message !== undefined ? { message: click.message } : {};
+}
+
+async function replyWith(reply: (message: SlackMessage | ApprovalReply) => Promise<void>, answer: SlackMessage | ApprovalReply | undefined): Promise<void> {
+  if (answer !== undefined) await reply(answer);
+}
+
+function confirmingInput(c: DeploymentCandidate, endpoint: string) {
+  return {
+    model: c.model,
+    version: c.version,
+    endpoint,
+    ...(c.dagRunId !== undefined ? { dagRunId: c.dagRunId } : {}),
+    reason: c.triggerDoubt?.error.message ?? 'no answer',
+    approvedBy: approverIds(c),
+  };
+}
+
+/** What the clicking user is told after a Deploy / Rollback click; nothing when the card says it all. */
+function deployReply(
+  result: RollbackResult,
+  lockTimeoutMinutes: number,
+  action: 'approve' | 'roll back' = 'approve',
+): ApprovalReply | SlackMessage | undefined {
+  switch (result.kind) {
+    case 'not_found':
+    case 'not_configured':
+    case 'refused':
+    case 'recorded':
+    case 'no_rollback_target':
+      return result;
+    case 'not_authorized':
+      return { ...result, action };
+    case 'busy':
+      if (result.holderCandidate !== undefined) return endpointConfirmingBusyView(confirmingInput(result.holderCandidate, result.endpoint));
+      return { kind: 'busy', endpoint: result.endpoint, holder: result.holder, lockTimeoutMinutes };
+    case 'trigger_failed':
+      return { kind: 'trigger_failed', message: result.message };
+    case 'confirming':
+      return deployConfirmingReplyView(confirmingInput(result.candidate, result.endpoint));
+    case 'endpoint_mismatch':
+      return endpointMismatchReplyView({ candidate: result.candidate, named: result.named, configured: result.configured });
+    case 'deploying':
+      return undefined;
+  }
+}
+
+/** What the user is told after a Cancel; nothing when it worked (the card says it). */
+function rejectReply(result: RejectResult, action: 'cancel'): ApprovalReply | undefined {
+  switch (result.kind) {
+    case 'rejected':
+      return undefined;
+    case 'not_authorized':
+      return { ...result, action };
+    case 'not_found':
+    case 'refused':
+      return result;
+  }
+}
+
+/** Why a rejection did not happen, shown on the form's reason field. */
+function rejectProblem(result: RejectResult): string | undefined {
+  switch (result.kind) {
+    case 'rejected':
+      return undefined;
+    case 'not_found':
+      return 'This candidate is no longer known (it may have expired). Nothing changed.';
+    case 'not_authorized':
+      return `You may not reject deployments of ${result.model}: only its approvers may. Nothing changed.`;
+    case 'refused':
+      return refusalPlainText(result.refusal, result.candidate);
+  }
+}
+
+const metadataSchema = z.object({ candidateId: z.string().min(1), channel: z.string().min(1).optional(), ts: z.string().min(1).optional() });
+const submissionSchema = z.object({
+  user: z.object({ id: z.string().min(1) }),
+  view: z.object({
+    private_metadata: z.string(),
+    state: z.object({
+      values: z.record(z.string(), z.record(z.string(), z.object({ value: z.string().nullish() }).loose())),
+    }),
+  }),
+});
+
+type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
+
+/**
+ * The Reject form's submission: the rejection is decided before the ack (refusals keep the form
+ * open with the reason on the field), the card is updated after it.
+ */
+function rejectSubmission(deps: BotDeps, deployments: Deployments) {
+  return async ({ ack, body, context }: ViewArgs): Promise<void> => {
+    const started = process.hrtime.bigint();
+    const log = deps.logger.child({ requestId: contextRequestId(context), view: 'reject', slackUser: (body.user as { id?: unknown } | undefined)?.id });
+    let outcome = 'error';
+    const fieldError = async (message: string, label: string) => {
+      outcome = label;
+      await ack({ response_action: 'errors', errors: { [BlockId.RejectReason]: message } });
+    };
+    try {
+      const parsed = submissionSchema.safeParse(body);
+      const metadata = parsed.success ? safeJson(parsed.data.view.private_metadata) : undefined;
+      const meta = metadataSchema.safeParse(metadata);
+      if (!parsed.success || !meta.success) {
+        await fieldError('This form is out of date: close it and click Reject again.', 'invalid');
+        return;
+      }
+      const reason = parsed.data.view.state.values[BlockId.RejectReason]?.[InputActionId.RejectReason]?.value?.trim() ?? '';
+      if (reason === '') {
+        await fieldError('Give a reason for the rejection.', 'reason_required');
+        return;
+      }
+      const clog = childLogger(log, { candidate: meta.data.candidateId });
+      const result = await waitAtMost(
+        deployments.reject({ candidateId: meta.data.candidateId, userId: parsed.data.user.id, reason, log: clog }),
+        DECIDE_BUDGET_MS,
+      );
+      if (result === undefined) {
+        await fieldError('The bot is slow to answer right now; submit again in a moment.', 'timeout');
+        return;
+      }
+      const problem = rejectProblem(result);
+      if (problem !== undefined) {
+        await fieldError(problem, result.kind);
+        return;
+      }
+      outcome = 'rejected';
+      await ack();
+      await deployments.showRejection(result, meta.data, clog);
+    } catch (error) {
+      log.error({ err: error }, 'reject submission failed');
+      await fieldError('Something went wrong on our side; nothing changed. Try again.', 'error').catch(() => undefined);
+    } finally {
+      deps.metrics.slackRequests.inc({ kind: 'view', name: 'reject', outcome });
+      deps.metrics.slackHandlerDuration.observe({ kind: 'view', name: 'reject' }, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
