@@ -1,16 +1,16 @@
-import type { DeliveryWorkerOptions } from "./pipeline-events/delivery-worker";
-import type { App } from "@slack/bolt";
-import { registerCommands } from "../commands/register-commands";
-import type { BackgroundJob } from "./background-job";
-import type { BotDeps } from "./bot-deps";
-import type { RecordedEvent } from "./pipeline-events/record-event";
-import type { HttpRoute } from "./http/create-http-server";
-import { registerDelivery } from "./pipeline-events/register-delivery";
-import { registerDeploymentListeners } from "./deployments";
-import { registerWatchdog } from "./watchdog/register-watchdog";
-import { registerTrainActions } from "./training/register-train-actions";
-import { registerEvents } from "./home/register-home-listeners";
-import { registerUnknownInteractionGuard } from "./slack/unknown-interaction-guard";
+import type { DeliveryWorkerOptions } from './pipeline-events/delivery-worker';
+import type { App } from '@slack/bolt';
+import { registerCommands } from '../commands/register-commands';
+import type { BackgroundJob } from './background-job';
+import type { BotDeps } from './bot-deps';
+import type { RecordedEvent } from './pipeline-events/record-event';
+import type { HttpRoute } from './http/create-http-server';
+import { registerDelivery } from './pipeline-events/register-delivery';
+import { registerDeploymentListeners } from './deployments';
+import { registerWatchdog } from './watchdog/register-watchdog';
+import { registerTrainActions } from './training/register-train-actions';
+import { registerEvents } from './home/register-home-listeners';
+import { registerUnknownInteractionGuard } from './slack/unknown-interaction-guard';
 
 export interface ListenerWiring {
   /** Subscribers to "an event was just recorded" (wake the delivery worker). */
@@ -23,27 +23,15 @@ export interface ListenerWiring {
  * Registers every Slack listener, each kind's folder registering its own, and returns the
  * background jobs and extra HTTP routes the features bring.
  */
-export function registerListeners(
-  app: App,
-  deps: BotDeps,
-  wiring: ListenerWiring,
-): { jobs: BackgroundJob[]; routes: HttpRoute[] } {
+export function registerListeners(app: App, deps: BotDeps, wiring: ListenerWiring): { jobs: BackgroundJob[]; routes: HttpRoute[] } {
   registerUnknownInteractionGuard(app, deps.logger);
   registerCommands(app, deps);
   registerDeploymentListeners(app, deps, deps.deployments);
   registerTrainActions(app, deps);
   registerEvents(app, deps);
-  const delivery = registerDelivery(
-    deps,
-    { onRecorded: wiring.onRecorded, deploymentEvents: deps.deployments },
-    wiring.delivery,
-  );
+  const delivery = registerDelivery(deps, { onRecorded: wiring.onRecorded, deploymentEvents: deps.deployments }, wiring.delivery);
   return {
-    jobs: [
-      ...delivery.jobs,
-      ...registerWatchdog(deps),
-      deps.deployments.recovery,
-    ],
+    jobs: [...delivery.jobs, ...registerWatchdog(deps), deps.deployments.recovery],
     routes: delivery.routes,
   };
 }
