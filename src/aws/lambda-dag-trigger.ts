@@ -8,11 +8,13 @@ const INVOKE_ACTION = 'lambda:InvokeFunction';
 
 type JsonObject = Record<string, unknown>;
 
-function isObject(value: unknown): value is JsonObject {
+/** A JSON object (not an array or null): the two triggers read Airflow's and the function's answers with these. */
+export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function str(value: unknown): string | undefined {
+/** A non-empty string, else undefined. */
+export function str(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 

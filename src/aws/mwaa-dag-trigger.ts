@@ -2,6 +2,8 @@ import { CreateCliTokenCommand, type MWAAClient } from '@aws-sdk/client-mwaa';
 // The endpoint resolver of client-mwaa 3.523 itself (its dependency, hoisted): it applies
 // AWS_ENDPOINT_URL_MWAA / AWS_ENDPOINT_URL / profile endpoint_url exactly as the client would.
 import { getEndpointFromInstructions } from '@smithy/middleware-endpoint';
+import type { RetryStrategyV2 } from '@smithy/types';
+import { ConfiguredRetryStrategy, StandardRetryStrategy } from '@smithy/util-retry';
 // The one MWAA REST client, shared with the DAG-trigger Lambda (which stays its own package: these
 // files import only node builtins and @smithy/signature-v4, a dependency of both packages).
 import { dagIdFitsRestApi, dagRunsPath, MAX_REST_API_PATH, readDagRun } from '../../lambda/dag-trigger/src/airflow-dag-runs';
@@ -9,7 +11,7 @@ import { mwaaRestClient, MwaaRestError, type MwaaRestClient } from '../../lambda
 import { ErrorCode, MlopsError } from '../core/errors';
 import type { DagRunState, DagTrigger, DagTriggerRequest, DagTriggerResult } from '../core/ports';
 import { awsErrorToMlopsError } from './aws-error-to-mlops-error';
-import { airflowRunState } from './lambda-dag-trigger';
+import { airflowRunState, isObject, str } from './lambda-dag-trigger';
 
 /*
  * Why not the SDK command: @aws-sdk/client-mwaa is served here only up to 3.523.0, which has no
@@ -23,23 +25,16 @@ import { airflowRunState } from './lambda-dag-trigger';
  */
 
 const INVOKE_ACTION = 'airflow:InvokeRestApi';
-const DEFAULT_ATTEMPT_TIMEOUT_MS = 15_000; // MWAA gives Airflow 10 s; allow for the round trip
-const DEFAULT_MAX_ATTEMPTS = 3;
-
-type JsonObject = Record<string, unknown>;
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' && value.length > 0 ? value : undefined;
-}
 
 export interface MwaaDagTriggerOptions {
-  /** Deadline for one attempt without an answer, default 15000 ms. */
+  /** Deadline for one attempt without an answer, default the client's MWAA_ATTEMPT_TIMEOUT_MS (11 s), as in the Lambda. */
   attemptTimeoutMs?: number;
-  /** Base of the backoff between attempts (tests); default the client's 200 ms. */
+  /** A fixed delay between attempts (tests), in place of the SDK strategy's backoff; the attempts stay the client's. */
   retryDelayMs?: number;
+}
+
+function isRetryStrategyV2(strategy: object): strategy is RetryStrategyV2 {
+  return 'acquireInitialRetryToken' in strategy && 'refreshRetryTokenForRetry' in strategy && 'recordSuccess' in strategy;
 }
 
 /**
@@ -99,18 +94,21 @@ export function createMwaaDagTrigger(client: MWAAClient, environment: string, op
   function restClient(): Promise<MwaaRestClient> {
     rest ??= (async () => {
       const cfg = client.config;
-      const [endpoint, region, maxAttempts] = await Promise.all([
-        resolveMwaaRestEndpoint(client, environment),
-        cfg.region(),
-        cfg.maxAttempts().catch(() => DEFAULT_MAX_ATTEMPTS),
-      ]);
+      const [endpoint, region, sdkStrategy] = await Promise.all([resolveMwaaRestEndpoint(client, environment), cfg.region(), cfg.retryStrategy()]);
+      // The MWAAClient's own retry strategy (AWS_MAX_ATTEMPTS, AWS_RETRY_MODE, maxAttempts and
+      // its retry quota), so InvokeRestApi retries exactly as the client's SDK calls do.
+      const retryStrategy =
+        options.retryDelayMs !== undefined
+          ? new ConfiguredRetryStrategy(cfg.maxAttempts, options.retryDelayMs)
+          : isRetryStrategyV2(sdkStrategy)
+            ? sdkStrategy
+            : new StandardRetryStrategy(cfg.maxAttempts);
       return mwaaRestClient({
         region,
         credentials: cfg.credentials,
         endpoint: endpoint.href,
-        timeoutMs: options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS,
-        maxAttempts: Math.max(1, maxAttempts || DEFAULT_MAX_ATTEMPTS),
-        ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
+        retryStrategy,
+        ...(options.attemptTimeoutMs !== undefined ? { timeoutMs: options.attemptTimeoutMs } : {}),
       });
     })().catch((error: unknown) => {
       rest = undefined;

@@ -26,7 +26,8 @@ async function mlopsError(promise: Promise<unknown>): Promise<MlopsError> {
 beforeAll(async () => {
   fake = await startFakeAws();
   clients = createAwsClients({ endpoint: fake.url, region: 'us-east-1', credentials, maxAttempts: 2, requestTimeoutMs: 300 });
-  trigger = createMwaaDagTrigger(clients.mwaa, ENV, { attemptTimeoutMs: 300, retryDelayMs: 5 });
+  // No retryDelayMs: the MWAAClient's own SDK retry strategy (maxAttempts 2) paces the retries.
+  trigger = createMwaaDagTrigger(clients.mwaa, ENV, { attemptTimeoutMs: 300 });
 });
 afterEach(() => fake.reset());
 afterAll(async () => {

@@ -30,7 +30,8 @@ export type DagRunLookup =
   /** Airflow answered that it has no such run (404, or a complete run list without it). */
   | { found: false; detail: string };
 
-function stringField(value: unknown, name: string): string | undefined {
+/** A string field of Airflow's JSON, else undefined. */
+export function stringField(value: unknown, name: string): string | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const field = (value as Record<string, unknown>)[name];
   return typeof field === 'string' ? field : undefined;

@@ -1,5 +1,5 @@
 import { generateDagRunId } from './generate-dag-run-id';
-import { dagIdFitsRestApi, dagRunsPath, MAX_REST_API_PATH, readDagRun } from './airflow-dag-runs';
+import { dagIdFitsRestApi, dagRunsPath, MAX_REST_API_PATH, readDagRun, stringField } from './airflow-dag-runs';
 import { MwaaRestError, type MwaaRestClient } from './mwaa-rest-client';
 
 export { MAX_REST_API_PATH } from './airflow-dag-runs';
@@ -36,12 +36,6 @@ export interface HandlerDeps {
   newRunId?: () => string;
   /** One JSON line per invocation (CloudWatch Logs). */
   log?: (line: Record<string, unknown>) => void;
-}
-
-function stringField(value: unknown, name: string): string | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const field = (value as Record<string, unknown>)[name];
-  return typeof field === 'string' ? field : undefined;
 }
 
 function nullableDate(value: unknown, name: string): string | null | undefined {

@@ -2,7 +2,8 @@ import { createHash, createHmac, type Hash } from 'node:crypto';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsCredentialIdentity, Provider, SourceData } from '@smithy/types';
+import type { AwsCredentialIdentity, Provider, RetryErrorType, RetryStrategyV2, SourceData } from '@smithy/types';
+import { StandardRetryStrategy } from '@smithy/util-retry';
 
 /**
  * A minimal client for MWAA `InvokeRestApi` (Airflow >= 2.4.3).
@@ -53,23 +54,41 @@ export class MwaaRestError extends Error {
 
   /** Worth another attempt: nothing answered, throttling, MWAA or Airflow server faults. */
   get retryable(): boolean {
-    if (this.errorType === 'NetworkError' || this.errorType === 'TimeoutError') return true;
-    if (this.errorType === 'ThrottlingException' || this.errorType === 'ServiceUnavailableException') return true;
-    if (this.errorType === 'RestApiServerException') return true;
-    return this.httpStatus !== undefined && (this.httpStatus >= 500 || this.httpStatus === 429);
+    return this.retryErrorType !== 'CLIENT_ERROR';
+  }
+
+  /**
+   * The SDK retry strategy's name for this failure: throttling backs off longer; every other
+   * retryable failure counts as transient (a 5xx included: MWAA's own 5xx and Airflow's
+   * RestApiServerException are worth a retry, as the trigger's run id makes a retried POST safe).
+   */
+  get retryErrorType(): RetryErrorType {
+    if (this.errorType === 'ThrottlingException' || this.httpStatus === 429) return 'THROTTLING';
+    if (this.errorType === 'NetworkError' || this.errorType === 'TimeoutError') return 'TRANSIENT';
+    if (this.errorType === 'ServiceUnavailableException' || this.errorType === 'RestApiServerException') return 'TRANSIENT';
+    return this.httpStatus !== undefined && this.httpStatus >= 500 ? 'TRANSIENT' : 'CLIENT_ERROR';
   }
 }
+
+/**
+ * Per attempt. InvokeRestApi itself gives up after 10 s, so a little more than that; the
+ * Lambda's own timeout (deploy/terraform: 45 s) holds three attempts and the backoff.
+ */
+export const MWAA_ATTEMPT_TIMEOUT_MS = 11_000;
 
 export interface MwaaRestClientOptions {
   region: string;
   credentials: AwsCredentialIdentity | Provider<AwsCredentialIdentity>;
   /** Endpoint override (e.g. `AWS_ENDPOINT_URL_MWAA`); when set, no `env.` host prefix is added. */
   endpoint?: string;
-  /** Per attempt. InvokeRestApi itself gives up after 10 s, so a little more than that. */
+  /** Per attempt, default MWAA_ATTEMPT_TIMEOUT_MS. */
   timeoutMs?: number;
-  maxAttempts?: number;
-  /** Base of the exponential backoff between attempts. */
-  retryDelayMs?: number;
+  /**
+   * The SDK's retry strategy (attempts, backoff with jitter, retry quota), so these calls retry
+   * as every AWS SDK call does. The bot passes its MWAAClient's own; default: the SDK's
+   * standard strategy with 3 attempts, as an SDK client without configuration would use.
+   */
+  retryStrategy?: RetryStrategyV2;
 }
 
 /** The URL requests go to: the override as given, else `https://env.airflow.<region>.<dns suffix>`. */
@@ -190,9 +209,8 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 export function mwaaRestClient(options: MwaaRestClientOptions): MwaaRestClient {
   const base = resolveMwaaEndpoint(options.region, options.endpoint);
-  const timeoutMs = options.timeoutMs ?? 11_000;
-  const maxAttempts = Math.max(1, options.maxAttempts ?? 3);
-  const retryDelayMs = options.retryDelayMs ?? 200;
+  const timeoutMs = options.timeoutMs ?? MWAA_ATTEMPT_TIMEOUT_MS;
+  const retryStrategy: RetryStrategyV2 = options.retryStrategy ?? new StandardRetryStrategy(3);
   const signer = new SignatureV4({ service: 'airflow', region: options.region, credentials: options.credentials, sha256: Sha256 });
 
   async function attempt(environmentName: string, input: InvokeRestApiInput): Promise<InvokeRestApiOutput> {
@@ -224,14 +242,24 @@ export function mwaaRestClient(options: MwaaRestClientOptions): MwaaRestClient {
   }
 
   return {
+    // The SDK's retry loop (@smithy/middleware-retry) driven by hand: this client is not an SDK
+    // client, so its attempts go through the strategy's token calls themselves.
     async invokeRestApi(environmentName, input) {
-      for (let n = 1; ; n += 1) {
+      let token = await retryStrategy.acquireInitialRetryToken(`mwaa:${environmentName}`);
+      for (;;) {
         try {
-          return await attempt(environmentName, input);
+          const output = await attempt(environmentName, input);
+          retryStrategy.recordSuccess(token);
+          return output;
         } catch (error) {
           // A retried POST is safe: the caller's dag_run_id makes a second trigger answer 409.
-          if (!(error instanceof MwaaRestError) || !error.retryable || n >= maxAttempts) throw error;
-          await sleep(retryDelayMs * 2 ** (n - 1) * (0.5 + Math.random() / 2));
+          if (!(error instanceof MwaaRestError) || !error.retryable) throw error;
+          try {
+            token = await retryStrategy.refreshRetryTokenForRetry(token, { errorType: error.retryErrorType });
+          } catch {
+            throw error; // out of attempts or retry quota: the last failure is the answer
+          }
+          await sleep(token.getRetryDelay());
         }
       }
     },

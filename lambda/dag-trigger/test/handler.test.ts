@@ -23,7 +23,7 @@ beforeEach(async () => {
 afterEach(() => mwaa.close());
 
 function handlerWith(overrides: { credentials?: typeof CREDS; environment?: string; allowed?: string[] } = {}): (event: unknown) => Promise<LambdaAnswer> {
-  const client = mwaaRestClient({ region: REGION, credentials: overrides.credentials ?? CREDS, endpoint: mwaa.url, retryDelayMs: 1, timeoutMs: 2000 });
+  const client = mwaaRestClient({ region: REGION, credentials: overrides.credentials ?? CREDS, endpoint: mwaa.url, timeoutMs: 2000 });
   return createHandler({
     client,
     environment: overrides.environment ?? ENV,

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { StandardRetryStrategy } from '@smithy/util-retry';
 import { mwaaRestClient, MwaaRestError } from '../src/mwaa-rest-client';
 
 /** The client's deadline covers the whole answer: an MWAA that trickles its body cannot hold a caller. */
@@ -7,8 +8,10 @@ describe('mwaaRestClient deadline', () => {
   let server: Server;
   let url: string;
   const timers: NodeJS.Timeout[] = [];
+  let requests = 0;
   beforeAll(async () => {
     server = createServer((_req, res) => {
+      requests += 1;
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write('{"RestApiStatusCode": 200, "RestApiResponse": {"pad": "');
       // A byte every 50 ms: never idle long enough for an idle timeout.
@@ -31,8 +34,7 @@ describe('mwaaRestClient deadline', () => {
       credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
       endpoint: url,
       timeoutMs: 300,
-      maxAttempts: 2,
-      retryDelayMs: 1,
+      retryStrategy: new StandardRetryStrategy(2),
     });
     const error = await client.invokeRestApi('env', { method: 'GET', path: '/dags' }).then(
       () => undefined,
@@ -41,5 +43,7 @@ describe('mwaaRestClient deadline', () => {
     expect(error).toBeInstanceOf(MwaaRestError);
     expect((error as MwaaRestError).errorType).toBe('TimeoutError');
     expect((error as MwaaRestError).retryable).toBe(true);
+    // The SDK strategy's attempts, no more.
+    expect(requests).toBe(2);
   });
 });
