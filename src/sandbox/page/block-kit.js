@@ -141,11 +141,13 @@ const PUNCT_AFTER = /[\s)\]}.,;:!?"'”’»<~*_-]/;
 
 /** Index of the closing `mark` for an opening one at `open`, or -1 (Slack's word-boundary rules). */
 function closingMark(text, open, mark) {
-  if (open > 0 && !PUNCT_BEFORE.test(text[open - 1])) return -1;
+  // A doubled mark (`__init__`, `**`) is text, not an empty or nested style.
+  if (open > 0 && (text[open - 1] === mark || !PUNCT_BEFORE.test(text[open - 1]))) return -1;
   if (open + 1 >= text.length || /\s/.test(text[open + 1]) || text[open + 1] === mark) return -1;
   for (let i = open + 2; i < text.length; i++) {
     if (text[i] === '\n') return -1;
-    if (text[i] === mark && !/\s/.test(text[i - 1]) && (i + 1 === text.length || PUNCT_AFTER.test(text[i + 1]))) return i;
+    if (text[i] !== mark || /\s/.test(text[i - 1]) || text[i - 1] === mark) continue;
+    if (i + 1 === text.length || (text[i + 1] !== mark && PUNCT_AFTER.test(text[i + 1]))) return i;
   }
   return -1;
 }

@@ -1,0 +1,188 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { candidateIdFor, type Candidate } from '../../src/core/candidate';
+import type { PipelineEvent } from '../../src/core/pipeline-event';
+import { ActionId } from '../../src/slack/slack-ids';
+import { candidateMessageView } from '../../views/candidate-message-view';
+import { failureAlertView } from '../../views/failure-alert-view';
+import { rejectModalView } from '../../views/reject-modal-view';
+
+/** Debian's package; playwright-core brings no browser of its own. */
+const CHROMIUM = '/usr/bin/chromium';
+const PAGE_DIR = path.join(__dirname, '../../src/sandbox/page');
+
+let browser: Browser;
+
+beforeAll(async () => {
+  // Never skipped: without the browser this suite fails with the one line that fixes it.
+  if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: apt-get install -y chromium`);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // Chromium refuses to start its sandbox as root (CI runs as root).
+    args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
+  });
+});
+
+afterAll(async () => {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- undefined when beforeAll failed
+  await browser?.close();
+});
+
+/** Outside text that would run or inject if the page ever parsed message text as HTML. */
+const HOSTILE = '<img src=x onerror="window.__injected=1"><script>window.__injected=2</script>&amp;';
+
+function hostileState() {
+  const candidate: Candidate = {
+    id: candidateIdFor('fraud-detector', '1.4.0', 'e1'),
+    model: `fraud-detector ${HOSTILE}`,
+    version: '1.4.0',
+    state: 'pending',
+    origin: 'evaluation',
+    metrics: { f1: 0.91, recall: 0.89 },
+    endpoint: 'fraud-detector-prod',
+    trainingJob: `job ${HOSTILE}`,
+    run: { dagId: 'fraud_detector_training', runId: 'manual__1', url: 'https://airflow.example/dags/x?a=1&b=<2>' },
+    evaluatedAt: '2026-12-05T01:05:00Z',
+    sourceEventId: 'e1',
+    requiredApprovals: 1,
+    approvals: [],
+    attempt: 0,
+    createdAt: '2026-12-05T01:05:00Z',
+    updatedAt: '2026-12-05T01:05:00Z',
+    rev: 0,
+    requestedBy: 'U0APPROVER',
+  };
+  const card = candidateMessageView({
+    candidate,
+    production: { model: 'fraud-detector', version: '1.3.0', metrics: { f1: 0.88, recall: 0.9 }, deployedAt: '2026-11-20T14:30:00Z' },
+    metricDirections: { f1: 'maximize', recall: 'maximize' },
+    primaryMetric: 'f1',
+    deploymentDag: 'fraud_detector_deployment',
+  });
+  const failed: PipelineEvent = {
+    id: 'e3',
+    type: 'training.failed',
+    model: 'churn',
+    timestamp: '2026-12-05T00:50:00Z',
+    run: { dagId: 'churn_training', runId: 'manual__2' },
+    error: { task: 'train_model', message: `OOM ${HOSTILE}\n\`\`\`fence\`\`\``, logUrl: 'https://airflow.example/log?task=train' },
+  };
+  const alert = failureAlertView({ event: failed });
+  const modal = rejectModalView({ candidate, metadata: { candidateId: candidate.id } });
+  return {
+    workspace: { name: 'Fixture' },
+    users: [
+      { id: 'U0APPROVER', name: 'Ada', role: 'approver', description: '' },
+      { id: 'U0VIEWER', name: 'Vic', role: 'viewer', description: '' },
+    ],
+    channels: [
+      { id: 'C0FRAUD', name: 'ml-fraud-detector', purpose: 'fraud-detector' },
+      { id: 'C0ALERTS', name: 'ml-alerts', purpose: 'alerts' },
+    ],
+    messages: [
+      { channel: 'C0FRAUD', ts: '1764896600.000100', botId: 'B0BOT', text: card.text, blocks: card.blocks },
+      { channel: 'C0FRAUD', ts: '1764896700.000100', user: 'U0VIEWER', text: `raw ${HOSTILE} <@U0APPROVER> <!here> *bold*` },
+      { channel: 'C0ALERTS', ts: '1764896300.000100', botId: 'B0BOT', text: alert.text, blocks: alert.blocks },
+    ],
+    ephemerals: [{ channel: 'C0FRAUD', user: 'U0VIEWER', ts: '1764896800.000100', text: 'only for Vic' }],
+    modals: [{ viewId: 'V1', user: 'U0APPROVER', view: modal }],
+    home: {},
+    pipeline: { nextRun: 'succeed', runs: [] },
+    version: 1,
+  };
+}
+
+/** The page's own files, with /api answered from `state` (no sandbox server): the renderer alone. */
+async function pageOverFixture(state: unknown): Promise<{ page: Page; posts: { url: string; body: unknown }[] }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const posts: { url: string; body: unknown }[] = [];
+  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
+  await page.route('http://fixture.test/**', async (route) => {
+    const url = new URL(route.request().url());
+    if (url.pathname === '/' || url.pathname.startsWith('/page/')) {
+      const file = url.pathname === '/' ? 'index.html' : path.basename(url.pathname);
+      await route.fulfill({ contentType: types[path.extname(file)] ?? 'text/plain', body: readFileSync(path.join(PAGE_DIR, file)) });
+    } else if (url.pathname === '/api/state') {
+      await route.fulfill({ json: state });
+    } else if (url.pathname === '/api/events') {
+      await route.fulfill({ contentType: 'text/event-stream', body: 'data: {"version":1}\n\n' });
+    } else {
+      posts.push({ url: url.pathname, body: route.request().postDataJSON() as unknown });
+      await route.fulfill({ json: { ok: true } });
+    }
+  });
+  await page.goto('http://fixture.test/');
+  return { page, posts };
+}
+
+describe('sandbox page over a fixture of real view output', () => {
+  it('renders outside text as text (nothing injected), every block type the views use, and sends the confirmed click', async () => {
+    const { page, posts } = await pageOverFixture(hostileState());
+    try {
+      await page.selectOption('#user-select', 'U0APPROVER');
+      const modal = page.locator('.modal');
+      await modal.waitFor({ timeout: 10_000 });
+      await modal.locator('[data-role="close"]').click();
+      await modal.waitFor({ state: 'detached', timeout: 10_000 });
+
+      const card = page.locator('.msg[data-ts="1764896600.000100"]');
+      await card.waitFor({ timeout: 10_000 });
+      expect(await card.locator('.bk-header').textContent()).toBe(`fraud-detector ${HOSTILE} 1.4.0 evaluated`);
+      expect(await card.locator('.bk-fields').first().innerText()).toContain(`Model\nfraud-detector ${HOSTILE}`);
+      expect(await card.locator('.bk-pre').first().innerText()).toMatch(/F1\s+0\.91\s+0\.88\s+\+0\.03\s+▲ better/);
+      expect(await card.locator('.bk-context .bk-link').first().getAttribute('href')).toBe('https://airflow.example/dags/x?a=1&b=%3C2%3E');
+      expect(
+        await card.locator('button[data-action-id]').evaluateAll((bs) => bs.map((b): (string | null)[] => [b.textContent, b.getAttribute('class')])),
+      ).toEqual([
+        ['Deploy', 'bk-button bk-button-primary'],
+        ['Reject', 'bk-button bk-button-danger'],
+      ]);
+      const raw = page.locator('.msg[data-ts="1764896700.000100"] .msg-content');
+      expect(await raw.innerText()).toContain('@Ada @here bold');
+      expect(await raw.locator('.bk-bold').textContent()).toBe('bold');
+
+      await page.click('.nav-item[data-channel="C0ALERTS"]');
+      const alert = page.locator('.msg[data-ts="1764896300.000100"]');
+      await alert.waitFor({ timeout: 10_000 });
+      expect(await alert.locator('.bk-pre').innerText()).toContain(`OOM ${HOSTILE}`);
+
+      expect(await page.locator('img').count()).toBe(0);
+      expect(await page.locator('.bk-unsupported').count()).toBe(0);
+      expect(await page.evaluate(() => (window as unknown as { __injected?: number }).__injected)).toBeUndefined();
+
+      // A Deploy click shows the view's confirm dialog first; only "Deploy" in it sends the action.
+      await page.click('.nav-item[data-channel="C0FRAUD"]');
+      await card.locator(`button[data-action-id="${ActionId.Deploy}"]`).click();
+      const dialog = page.locator('.confirm-dialog');
+      await dialog.waitFor({ timeout: 10_000 });
+      expect(await dialog.locator('.dialog-title').textContent()).toBe('Deploy 1.4.0?');
+      await dialog.locator('[data-role="deny"]').click();
+      expect(posts.filter((p) => p.url === '/api/action')).toEqual([]);
+      await card.locator(`button[data-action-id="${ActionId.Deploy}"]`).click();
+      await dialog.locator('[data-role="confirm"]').click();
+      await dialog.waitFor({ state: 'detached', timeout: 10_000 });
+      expect(posts.filter((p) => p.url === '/api/action')).toEqual([
+        {
+          url: '/api/action',
+          body: expect.objectContaining({
+            user: 'U0APPROVER',
+            channel: 'C0FRAUD',
+            messageTs: '1764896600.000100',
+            actionId: ActionId.Deploy,
+            isEphemeral: false,
+          }),
+        },
+      ]);
+
+      // Ephemerals are shown to their user only.
+      expect(await page.locator('.msg[data-ephemeral]').count()).toBe(0);
+      await page.selectOption('#user-select', 'U0VIEWER');
+      await page.locator('.msg[data-ephemeral] >> text=only for Vic').waitFor({ timeout: 10_000 });
+      expect(await page.locator('.msg[data-ephemeral] .ephemeral-note').first().innerText()).toContain('Only visible to you');
+    } finally {
+      await page.close();
+    }
+  });
+});
