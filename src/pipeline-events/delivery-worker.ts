@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { BackgroundJob } from '../background-job';
 import { ErrorCode, isMlopsError } from '../core/errors';
 import { storeKeys } from '../store/store-keys';
-import { storeLease } from '../store/store-lease';
+import { leasedJob } from '../jobs/leased-job';
 import { ChannelPacer } from './channel-pacer';
 import type { DeliveryContext } from './delivery-context';
 import type { DeliveryRecord } from './delivery-record';
@@ -54,7 +53,6 @@ const SWEEP_EVERY = 4;
 export function createDeliveryWorker(ctx: DeliveryContext, options: DeliveryWorkerOptions = {}) {
   const opts = { ...DEFAULTS, ...options };
   const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
-  const lease = storeLease(ctx.store, storeKeys.lease('delivery'), owner, opts.leaseTtlMs);
   const log = ctx.logger.child({ component: 'delivery', owner });
   const st: SenderState = {
     owner,
@@ -66,53 +64,46 @@ export function createDeliveryWorker(ctx: DeliveryContext, options: DeliveryWork
     maxTries: Math.max(1, opts.maxTries),
     random: opts.random,
   };
-  let leader = false;
-  let stopping = false;
-  let started = false;
-  let poll: NodeJS.Timeout | undefined;
-  let ticking: Promise<void> | undefined;
   let ticks = 0;
   let planning: Promise<void> | undefined;
   let planAgain = false;
   const planFailures = new Map<string, number>();
   const channels = new Map<string, { running?: Promise<void>; again: boolean; timer?: NodeJS.Timeout; timerAt?: number; failures: number }>();
 
-  const active = () => started && !stopping && leader && lease.fresh(2000);
-
-  function tick(): void {
-    if (ticking !== undefined || stopping) return;
-    ticking = (async () => {
-      try {
-        const held = await lease.acquire();
-        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() may set it during the await
-        if (stopping) {
-          // stop() ran meanwhile and released the lease: do not keep what this renewal took back.
-          if (held) await lease.release();
-          return;
-        }
-        if (held && !leader) {
-          leader = true;
-          log.info('delivery: this replica now delivers the outbox');
-          kickPlanner();
-          await kickAllChannels();
-        } else if (!held && leader) {
-          leader = false;
-          log.warn('delivery: lost the outbox lease to another replica');
-        }
-      } catch (error) {
-        log.warn({ err: error }, 'delivery: could not renew the outbox lease');
-        if (leader && !lease.fresh(2000)) leader = false;
-      }
-      if (!active()) return;
+  const job = leasedJob<undefined>({
+    name: 'delivery',
+    store: ctx.store,
+    logger: ctx.logger,
+    holder: owner,
+    leaseTtlMs: opts.leaseTtlMs,
+    intervalMs: opts.pollMs,
+    runAtStart: true,
+    stopWaitMs: opts.stopWaitMs,
+    // Hand over at once, before waiting: an attempt of ours still in flight is covered by the
+    // in-flight grace of send-delivery (a successor looks for it in Slack before posting again),
+    // and every write of ours after this point is a compare-and-set that cannot undo its work.
+    releaseAtStop: 'before-wait',
+    idle: () => undefined,
+    async onLeadership(leader) {
+      if (!leader) return;
       kickPlanner();
-      if (++ticks % SWEEP_EVERY === 0) {
+      await kickAllChannels();
+    },
+    async pass() {
+      kickPlanner();
+      ticks++;
+      if (ticks % SWEEP_EVERY === 0) {
         await kickAllChannels().catch((error: unknown) => log.warn({ err: error }, 'delivery: could not list outbox channels'));
         await updateGauges().catch(() => undefined);
       }
-    })().finally(() => {
-      ticking = undefined;
-    });
-  }
+    },
+    busy: () => [planning, ...[...channels.values()].map((s) => s.running)],
+    onStop() {
+      for (const state of channels.values()) if (state.timer !== undefined) clearTimeout(state.timer);
+    },
+  });
+  /** Leader with a fresh lease: only then may the planner and the drains touch the outbox. */
+  const active = () => job.isActive();
 
   function kickPlanner(): void {
     if (!active()) return;
@@ -202,7 +193,7 @@ export function createDeliveryWorker(ctx: DeliveryContext, options: DeliveryWork
 
   function wakeAt(channel: string, atMs: number): void {
     const state = channels.get(channel);
-    if (state === undefined || stopping) return;
+    if (state === undefined || !job.isRunning()) return;
     if (state.timer !== undefined && state.timerAt !== undefined && state.timerAt <= atMs) return;
     if (state.timer !== undefined) clearTimeout(state.timer);
     state.timerAt = atMs;
@@ -252,40 +243,6 @@ export function createDeliveryWorker(ctx: DeliveryContext, options: DeliveryWork
     ctx.metrics.outboxOldestAge.set(Math.max(0, (now - oldest) / 1000));
   }
 
-  const job: BackgroundJob = {
-    name: 'delivery',
-    start() {
-      if (started) return;
-      started = true;
-      stopping = false;
-      tick();
-      poll = setInterval(tick, opts.pollMs);
-      poll.unref();
-    },
-    async stop() {
-      if (!started || stopping) return;
-      stopping = true;
-      if (poll !== undefined) clearInterval(poll);
-      for (const state of channels.values()) if (state.timer !== undefined) clearTimeout(state.timer);
-      // Hand over at once, before waiting: an attempt of ours still in flight is covered by the
-      // in-flight grace of send-delivery (a successor looks for it in Slack before posting again),
-      // and every write of ours after this point is a compare-and-set that cannot undo its work.
-      if (leader) await lease.release().catch((error: unknown) => log.warn({ err: error }, 'delivery: could not release the outbox lease'));
-      leader = false;
-      const busy = [ticking, planning, ...[...channels.values()].map((s) => s.running)].filter((p): p is Promise<void> => p !== undefined);
-      let timer: NodeJS.Timeout | undefined;
-      const gaveUp = await Promise.race([
-        Promise.allSettled(busy).then(() => false),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(true), opts.stopWaitMs);
-          timer.unref();
-        }),
-      ]);
-      clearTimeout(timer);
-      if (gaveUp) log.warn('delivery: stopped with Slack calls still in flight; they are checked in Slack before any retry');
-    },
-  };
-
   return {
     job,
     /** A new event was recorded on this replica: plan it now rather than at the next poll. */
@@ -293,7 +250,7 @@ export function createDeliveryWorker(ctx: DeliveryContext, options: DeliveryWork
       kickPlanner();
     },
     /** For tests and the benchmark. */
-    isLeader: () => leader,
+    isLeader: () => job.isLeader(),
   };
 }
 export type DeliveryWorker = ReturnType<typeof createDeliveryWorker>;

@@ -1,7 +1,7 @@
-import { waitAtMost } from '../core/time-limit';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { BackgroundJob } from '../background-job';
+import { leasedJob, type LeaseTurn } from '../jobs/leased-job';
 import type { BotDeps } from '../bot-deps';
 import {
   decideWatchdogAction,
@@ -16,7 +16,6 @@ import { isRunStale } from '../core/is-run-stale';
 import type { DagTrigger } from '../core/ports';
 import type { RunRecord } from '../training/run-registry';
 import { storeKeys } from '../store/store-keys';
-import { storeLease } from '../store/store-lease';
 import { watchdogNoteView, type WatchdogNoteInput } from '../../views/watchdog-note-view';
 import { watchdogUnreadableView } from '../../views/watchdog-unreadable-view';
 import type { MessageTarget } from '../pipeline-events/delivery-record';
@@ -122,14 +121,8 @@ export function createRunWatchdog(deps: BotDeps, trigger: DagTrigger, options: R
   const maxChecks = options.maxChecksPerTick ?? MAX_CHECKS_PER_TICK;
   const passBudgetMs = options.passBudgetMs ?? intervalMs;
   const replicaId = options.replicaId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const lease = storeLease(deps.store, storeKeys.lease(WATCHDOG_JOB), replicaId, leaseTtlMs);
   const log = deps.logger.child({ component: 'watchdog', replica: replicaId });
   const { slack: slackConfig, models } = deps.config.file;
-
-  let timer: NodeJS.Timeout | undefined;
-  let running = false;
-  let stopping = false;
-  let inFlight: Promise<WatchdogTickReport> | undefined;
 
   /** The run's thread when known, else the model's channel, else the default channel. */
   function runTarget(run: RunRecord): MessageTarget | undefined {
@@ -347,12 +340,12 @@ export function createRunWatchdog(deps: BotDeps, trigger: DagTrigger, options: R
     }
   }
 
-  async function pass(): Promise<WatchdogTickReport> {
-    const report: WatchdogTickReport = { leader: false, checked: 0, alerted: 0, succeeded: 0, noted: 0, stopped: 0, retry: 0, errors: 0 };
+  const emptyReport = (): WatchdogTickReport => ({ leader: false, checked: 0, alerted: 0, succeeded: 0, noted: 0, stopped: 0, retry: 0, errors: 0 });
+
+  /** One pass, on the replica holding the lease (leasedJob renewed it just before). */
+  async function pass(turn: LeaseTurn): Promise<WatchdogTickReport> {
+    const report: WatchdogTickReport = { ...emptyReport(), leader: true };
     try {
-      // A stopped job takes no lease: it would hold it without renewing.
-      if (stopping || !(await lease.acquire())) return report;
-      report.leader = true;
       const started = performance.now();
       const now = deps.clock.now();
       const stale: RunRecord[] = [];
@@ -372,12 +365,11 @@ export function createRunWatchdog(deps: BotDeps, trigger: DagTrigger, options: R
       order.sort((a, b) => (a.check?.at ?? '').localeCompare(b.check?.at ?? '') || a.run.startedAt.localeCompare(b.run.startedAt));
       let done = 0;
       for (const { run, check } of order) {
-        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() may set it during an await of this loop
-        if (stopping || done >= maxChecks) break;
-        // A slow trigger (every call timing out) must not stretch one pass without bound.
+        if (turn.stopping() || done >= maxChecks) break;
+        // A slow trigger (every call timing out) must not stretch one pass without bound (real time: a budget of this process's work).
         if (done > 0 && performance.now() - started > passBudgetMs) break;
         // Long passes renew the lease before it could lapse under us.
-        if (lease.sinceRenewalMs() > leaseTtlMs / 3 && !(await lease.acquire())) break;
+        if (!(await turn.keep())) break;
         done++;
         report.checked++;
         try {
@@ -396,47 +388,36 @@ export function createRunWatchdog(deps: BotDeps, trigger: DagTrigger, options: R
     return report;
   }
 
-  function schedule(): void {
-    if (!running || stopping) return;
-    timer = setTimeout(() => {
-      timer = undefined;
-      void tick().finally(schedule);
-    }, intervalMs);
-    // A pending tick never keeps the process alive.
-    timer.unref();
-  }
-
-  function tick(): Promise<WatchdogTickReport> {
-    if (inFlight !== undefined) return inFlight;
-    inFlight = pass().finally(() => {
-      inFlight = undefined;
-    });
-    return inFlight;
-  }
+  const job = leasedJob<WatchdogTickReport>({
+    name: WATCHDOG_JOB,
+    store: deps.store,
+    logger: deps.logger,
+    holder: replicaId,
+    leaseTtlMs,
+    intervalMs,
+    runAtStart: false,
+    // Bounded: a trigger call can take seconds; the pass stops between runs.
+    stopWaitMs: STOP_WAIT_MS,
+    // A successor must not check (and alert) a run this replica is still checking.
+    releaseAtStop: 'after-wait',
+    pass,
+    idle: emptyReport,
+  });
+  let running = false;
 
   return {
     name: WATCHDOG_JOB,
     replicaId,
-    tick,
+    tick: () => job.runOnce(),
     start() {
       if (running) return;
       running = true;
-      stopping = false;
       log.info({ intervalMs, staleAfterMinutes: settings.staleAfterMinutes, trigger: trigger.kind }, 'watchdog started');
-      schedule();
+      job.start();
     },
     async stop() {
       running = false;
-      stopping = true;
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-      try {
-        // Bounded: a trigger call can take seconds; the pass stops between runs.
-        if (inFlight !== undefined) await waitAtMost(inFlight, STOP_WAIT_MS);
-        await waitAtMost(lease.release(), 1000);
-      } catch (error) {
-        log.warn({ err: error }, 'watchdog: lease not released (it will lapse)');
-      }
+      await job.stop();
     },
   };
 }
