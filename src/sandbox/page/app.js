@@ -221,18 +221,46 @@ function messageNode(message, options = {}) {
   const content = el('div', 'msg-content');
   if (Array.isArray(message.blocks) && message.blocks.length > 0) content.appendChild(renderBlocks(message.blocks, blockContext(message, ephemeral)));
   else content.appendChild(renderMrkdwn(String(message.text ?? ''), textContext));
+  for (const file of Array.isArray(message.files) ? message.files : []) content.appendChild(fileCard(file));
   if (message.edited) content.appendChild(el('span', 'edited', '(edited)'));
   body.appendChild(content);
-  const replies = message.replyCount ?? 0;
-  if (!inThread && replies > 0) {
+  const replies = Math.max(message.replyCount ?? 0, replyCount(message));
+  if (!inThread && !ephemeral && replies > 0) {
     const link = el('button', 'replies', `${replies} ${replies === 1 ? 'reply' : 'replies'}`);
     link.type = 'button';
     link.addEventListener('click', () => openThread(message.channel, message.ts));
     body.appendChild(link);
   }
+  if (!inThread && message.threadTs !== undefined && message.threadTs !== message.ts) {
+    // A broadcast reply, or an ephemeral that belongs to a thread which is not open.
+    const link = el('button', 'replies', ephemeral ? 'in a thread: open it' : 'replied to a thread');
+    link.type = 'button';
+    link.addEventListener('click', () => openThread(message.channel, message.threadTs));
+    body.appendChild(link);
+  }
   row.appendChild(body);
   node.appendChild(row);
   return node;
+}
+
+function replyCount(message) {
+  if (ui.data === undefined) return 0;
+  return ui.data.messages.filter((m) => m.channel === message.channel && m.threadTs === message.ts && m.ts !== message.ts).length;
+}
+
+/** A shared file (files.uploadV2): name, size and, when the server has it, the first lines. */
+function fileCard(file) {
+  const card = el('div', 'file-card');
+  const head = el('div', 'file-head');
+  head.append(el('span', 'file-icon', '📄'), el('span', 'file-title', String(file.title ?? file.name ?? 'file')));
+  const detail = [
+    file.name !== undefined && file.name !== file.title ? String(file.name) : undefined,
+    typeof file.size === 'number' ? `${file.size} bytes` : undefined,
+  ];
+  head.appendChild(el('span', 'file-meta', detail.filter((d) => d !== undefined).join(' · ')));
+  card.appendChild(head);
+  if (typeof file.preview === 'string' && file.preview !== '') card.appendChild(el('pre', 'bk-pre file-preview', file.preview));
+  return card;
 }
 
 function openThread(channel, ts) {
@@ -245,11 +273,12 @@ function channelTimeline(channelId) {
   const items = [];
   for (const message of ui.data.messages) {
     if (message.channel !== channelId) continue;
-    if (message.threadTs !== undefined && message.threadTs !== message.ts) continue;
+    if (message.threadTs !== undefined && message.threadTs !== message.ts && message.broadcast !== true) continue;
     items.push({ message, ephemeral: false });
   }
-  for (const message of ui.data.ephemerals) {
-    if (message.channel !== channelId || message.user !== ui.user || ui.dismissed.has(`${message.channel}:${message.ts}`)) continue;
+  for (const message of visibleEphemerals(channelId)) {
+    // An ephemeral of the open thread is shown there; of a closed thread, here (with a link to it).
+    if (message.threadTs !== undefined && ui.thread?.channel === channelId && ui.thread.ts === message.threadTs) continue;
     items.push({ message, ephemeral: true });
   }
   for (const note of ui.localNotes) {
@@ -257,6 +286,10 @@ function channelTimeline(channelId) {
       items.push({ message: note, ephemeral: true, local: true });
   }
   return items.sort((a, b) => tsNumber(a.message.ts) - tsNumber(b.message.ts));
+}
+
+function visibleEphemerals(channelId) {
+  return (ui.data.ephemerals ?? []).filter((e) => e.channel === channelId && e.user === ui.user && !ui.dismissed.has(`${e.channel}:${e.ts}`));
 }
 
 function renderMessages(container, items, options) {
@@ -347,6 +380,8 @@ function renderThread() {
   $('thread-channel').textContent = `#${channelName(thread.channel)}`;
   const replies = ui.data.messages.filter((m) => m.channel === thread.channel && m.threadTs === thread.ts && m.ts !== thread.ts);
   const items = [parent, ...replies].map((message) => ({ message, ephemeral: false }));
+  for (const message of visibleEphemerals(thread.channel)) if (message.threadTs === thread.ts) items.push({ message, ephemeral: true });
+  items.sort((a, b) => tsNumber(a.message.ts) - tsNumber(b.message.ts));
   renderMessages($('thread-messages'), items, { inThread: true });
 }
 
