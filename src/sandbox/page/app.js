@@ -25,6 +25,8 @@ const ui = {
   /** Modals this page saw submitted or closed: a state fetched before the server closed them must not reopen them. */
   closedViews: new Set(),
   shownModalKey: undefined,
+  /** Messages of each channel when it was last shown: more now is shown as unread in the sidebar. */
+  seen: {},
   /** For a few seconds after the acting user sends something, renders show the bottom of the channel (as Slack does): the answer arrives later. */
   toBottomUntil: 0,
 };
@@ -314,8 +316,14 @@ function renderSidebar() {
     item.type = 'button';
     item.dataset.channel = channel.id;
     item.title = channel.purpose ?? '';
-    item.append(el('span', 'nav-icon', '#'), el('span', '', channel.name));
+    item.append(el('span', 'nav-icon', '#'), el('span', 'nav-name', channel.name));
+    const count = data.messages.filter((m) => m.channel === channel.id).length;
+    if ((ui.view.kind === 'channel' && ui.view.id === channel.id) || ui.seen[channel.id] === undefined) ui.seen[channel.id] = count;
     if (ui.view.kind === 'channel' && ui.view.id === channel.id) item.classList.add('active');
+    else if (count > ui.seen[channel.id]) {
+      item.classList.add('unread');
+      item.appendChild(el('span', 'badge', String(count - ui.seen[channel.id])));
+    }
     item.addEventListener('click', () => selectView({ kind: 'channel', id: channel.id }));
     list.appendChild(item);
   }
