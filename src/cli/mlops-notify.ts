@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import pRetry from 'p-retry';
 import { formatIssues, PIPELINE_EVENT_TYPES, pipelineEventSchema } from '../core/pipeline-event';
 
 /**
@@ -258,12 +259,14 @@ export async function mlopsNotify(argv: readonly string[], env: Env, fetchImpl: 
   }
 
   const id = String(event.id);
-  let lastProblem = '';
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
+  /** One POST: an answer resolves to its exit code (a refusal is an answer: not retried); no answer, 429 or 5xx throws, to be retried. */
+  const attempt = async (): Promise<number> => {
     // Signed per attempt: a retry after a backoff must not carry a stale timestamp.
     const timestamp = Math.floor(now().getTime() / 1000);
+    let response;
+    let text;
     try {
-      const response = await fetchImpl(url, {
+      response = await fetchImpl(url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -275,29 +278,42 @@ export async function mlopsNotify(argv: readonly string[], env: Env, fetchImpl: 
         redirect: 'manual',
         signal: AbortSignal.timeout(TIMEOUT_MS),
       });
-      const text = await response.text();
-      if (response.status === 202) {
-        out(`recorded ${id}`);
-        return 0;
-      }
-      if (response.status === 200) {
-        out(`duplicate ${id}`);
-        return 0;
-      }
-      if (!retryable(response.status)) {
-        err(`mlops-notify: ${describeRefusal(response.status, text, response.headers, url, now())}`);
-        return 1;
-      }
-      lastProblem = `HTTP ${response.status}: ${text}`;
+      text = await response.text();
     } catch (error) {
-      lastProblem = error instanceof Error ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ''}` : String(error);
+      // A plain Error: p-retry gives up at once on a TypeError, and fetch's "fetch failed" is one.
+      throw new Error(error instanceof Error ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ''}` : String(error), {
+        cause: error,
+      });
     }
-    if (attempt < MAX_ATTEMPTS) {
-      const delay = Math.round(BASE_DELAY_MS * 2 ** (attempt - 1) * (0.5 + Math.random() / 2));
-      err(`mlops-notify: attempt ${attempt} failed (${lastProblem}); retrying in ${delay} ms`);
-      await sleep(delay);
+    if (response.status === 202) {
+      out(`recorded ${id}`);
+      return 0;
     }
+    if (response.status === 200) {
+      out(`duplicate ${id}`);
+      return 0;
+    }
+    if (!retryable(response.status)) {
+      err(`mlops-notify: ${describeRefusal(response.status, text, response.headers, url, now())}`);
+      return 1;
+    }
+    throw new Error(`HTTP ${response.status}: ${text}`);
+  };
+  try {
+    return await pRetry(attempt, {
+      retries: MAX_ATTEMPTS - 1,
+      // The backoff is waited here, through io.sleep (tests record it), not by p-retry's own timer.
+      minTimeout: 0,
+      maxTimeout: 0,
+      onFailedAttempt: async (error) => {
+        if (error.retriesLeft === 0) return;
+        const delay = Math.round(BASE_DELAY_MS * 2 ** (error.attemptNumber - 1) * (0.5 + Math.random() / 2));
+        err(`mlops-notify: attempt ${error.attemptNumber} failed (${error.message}); retrying in ${delay} ms`);
+        await sleep(delay);
+      },
+    });
+  } catch (error) {
+    err(`mlops-notify: gave up after ${MAX_ATTEMPTS} attempts: ${error instanceof Error ? error.message : String(error)}`);
+    return 3;
   }
-  err(`mlops-notify: gave up after ${MAX_ATTEMPTS} attempts: ${lastProblem}`);
-  return 3;
 }

@@ -4,6 +4,10 @@
  * hundreds of AWS calls whose callbacks crowd the event loop and delay the next acks past
  * Slack's 3 seconds. Waiting jobs cost only a closure, and they are answered through
  * response_url, which stays valid for 30 minutes.
+ *
+ * Not p-limit (which mapWithConcurrency uses): p-limit has no bounded queue, and it counts a job
+ * as pending until a microtask after the call, so a synchronous burst could not be refused at the
+ * bound; a limiter that refuses needs exact counts at offer time, which these few lines keep.
  */
 export interface WorkLimiter {
   /** Starts `job` now or when a slot frees; false (and `job` never runs) when the queue is full. */
