@@ -5,9 +5,8 @@ import { waitAtMost } from '../core/time-limit';
 import type { Logger } from '../observability/create-logger';
 import { createCandidateMessages, type MessageRef } from './candidate-messages';
 import { deployRecovery, type DeployRecoveryJob } from './deploy-recovery';
-import { deploymentOutcomeHook } from './deployment-outcome';
 import { createDeploymentService, type DeployResult, type DeploymentDeps, type RejectResult, type RollbackResult } from './deployment-service';
-import { productionBaselineHook } from './production-baseline';
+import { pipelineEventOutcome } from './pipeline-event-outcome';
 
 /** A decision someone took on a candidate's card (Deploy, Rollback, Cancel). */
 export interface CardDecision {
@@ -63,8 +62,7 @@ export interface Deployments {
 export function createDeployments(deps: DeploymentDeps & Parameters<typeof createCandidateMessages>[0]): Deployments {
   const cards = createCandidateMessages({ ...deps, logger: deps.logger.child({ component: 'candidate-messages' }) });
   const service = createDeploymentService(deps, cards);
-  const baseline = productionBaselineHook(deps);
-  const outcome = deploymentOutcomeHook(deps, service);
+  const applyPipelineEvent = pipelineEventOutcome(deps, service);
   const recovery = deployRecovery(
     deps,
     {
@@ -110,11 +108,7 @@ export function createDeployments(deps: DeploymentDeps & Parameters<typeof creat
       return problem !== undefined ? { kind: 'not_configured', problem } : { kind: 'ok' };
     },
     request: (candidate, channel, log) => service.createCommandRequest(candidate, channel, log),
-    async applyPipelineEvent(event) {
-      // Baseline first: the outcome and the event's own messages (rendered after this) rely on it.
-      await baseline(event);
-      await outcome(event);
-    },
+    applyPipelineEvent,
     recovery,
   };
 }

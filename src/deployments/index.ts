@@ -8,7 +8,7 @@ export type { DeployResult, RejectResult, RollbackResult } from './deployment-se
 export type { MessageRef } from './candidate-messages';
 export type { DeployRecoveryJob } from './deploy-recovery';
 export { registerDeploymentListeners } from './deployment-listeners';
-export { findDeploymentCandidate } from './find-deployment-candidate';
+export { findDeploymentCandidate } from './pipeline-event-outcome';
 export { createCandidateRepository, type CandidateRepository } from './candidate-repository';
 export { createProductionRegistry, type ProductionRecord, type ProductionRegistry } from './production-registry';
 export { createAuditLog, type AuditAction, type AuditEntry, type AuditLog } from './audit-log';

@@ -4,7 +4,7 @@ import { storeKeys } from '../store/store-keys';
 import { alertGroupKeyOf } from './alert-group-key';
 import type { DeliveryContext } from './delivery-context';
 import { isRecordedAlarm, isRecordedMessage, type DeliveryRecord, type Placement, type RecordedItem } from './delivery-record';
-import { findDeploymentCandidate } from '../deployments/find-deployment-candidate';
+import { findDeploymentCandidate } from '../deployments';
 
 export type PlacementDecision = { ok: true; placement: Placement } | { ok: false; wait: true } | { ok: false; fail: string };
 

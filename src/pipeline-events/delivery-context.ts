@@ -4,8 +4,7 @@ import type { Clock, EndpointInspector } from '../core/ports';
 import type { Store } from '../core/store';
 import type { Logger } from '../observability/create-logger';
 import type { Metrics } from '../observability/create-metrics';
-import type { CandidateRepository } from '../deployments/candidate-repository';
-import type { ProductionRegistry } from '../deployments/production-registry';
+import type { CandidateRepository, ProductionRegistry } from '../deployments';
 import type { RunRegistry } from '../training/run-registry';
 import type { DeploymentEvents } from './plan-recorded-item';
 

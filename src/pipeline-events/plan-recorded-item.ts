@@ -10,7 +10,7 @@ import type { DeliveryContext } from './delivery-context';
 import { DELIVERY_TTL_MS } from './delivery-context';
 import { deliveryIdFor, isRecordedAlarm, isRecordedMessage, type DeliveryRecord, type RecordedAlarm, type RecordedMessage } from './delivery-record';
 import type { RecordedEvent } from './record-event';
-import { findDeploymentCandidate } from '../deployments/find-deployment-candidate';
+import { findDeploymentCandidate } from '../deployments';
 import { loadRecordedItem } from './load-recorded-item';
 
 /**

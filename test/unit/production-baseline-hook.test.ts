@@ -1,8 +1,13 @@
 import type { Candidate } from '../../src/core/candidate';
 import { parsePipelineEvent } from '../../src/core/pipeline-event';
-import { createCandidateRepository } from '../../src/deployments/candidate-repository';
-import { productionBaselineHook } from '../../src/deployments/production-baseline';
-import { createProductionRegistry } from '../../src/deployments/production-registry';
+import { createCandidateRepository, createProductionRegistry, type CandidateRepository, type ProductionRegistry } from '../../src/deployments';
+import { findDeploymentCandidate, recordProductionBaseline } from '../../src/deployments/pipeline-event-outcome';
+
+/** What applyPipelineEvent does for the baseline: one candidate lookup, then the record. */
+function productionBaselineHook(deps: { candidates: CandidateRepository; production: ProductionRegistry }) {
+  return async (event: Parameters<typeof findDeploymentCandidate>[1]) =>
+    recordProductionBaseline(deps, event, await findDeploymentCandidate(deps.candidates, event));
+}
 import { MemoryStore } from '../../src/store/memory-store';
 
 function candidate(id: string, metrics: Record<string, number>, createdAt: string): Candidate {

@@ -1,26 +1,85 @@
 import { candidateIdOfRunId, confirmTrigger, markDeployed, markDeployFailed, supersede, type DeploymentCandidate } from '../core/candidate-state-machine';
 import { compareVersions } from '../core/compare-versions';
 import type { PipelineEvent } from '../core/pipeline-event';
-import type { PipelineEventHook } from '../pipeline-events/pipeline-event-hook';
+import type { Logger } from '../observability/create-logger';
+import type { CandidateRepository } from './candidate-repository';
 import type { DeploymentDeps, DeploymentService } from './deployment-service';
+import type { ProductionRegistry } from './production-registry';
 
 const MAX_FAILURE_REASON = 2000;
+/** Longer than any candidate id (model + version + hash): an echoed id beyond it is not ours. */
+const MAX_ECHOED_ID = 300;
 
 /**
- * deployment.started / succeeded / failed → candidate state, endpoint lock, superseded candidates,
- * audit and the candidate messages (issue 4). Runs for every recorded pipeline event, after the
- * production-baseline hook and before the delivery worker posts the event's own messages.
- * At-least-once, so idempotent: each transition is a state-machine decision (a repeat changes
- * nothing and is not audited twice), lock release and message refresh are safe to repeat.
+ * The candidate a deployment event is about, the one lookup used by the outcome, the production
+ * baseline and the event's placement in Slack: the candidate the pipeline names (conf's
+ * `candidate_id`, or our dag_run_id echoed as its run id) when it is of the event's model and
+ * version; else the in-flight candidate of that version (deploying, approved, pending after a
+ * failed attempt, then one already in the event's end state), newest first. A candidate never
+ * taken to a deployment (pending without an attempt, rejected, superseded) is not guessed.
  */
-export function deploymentOutcomeHook(deps: DeploymentDeps, deployments: DeploymentService): PipelineEventHook {
+export async function findDeploymentCandidate(
+  candidates: Pick<CandidateRepository, 'get' | 'listByModel'>,
+  event: PipelineEvent,
+): Promise<DeploymentCandidate | undefined> {
+  const version = event.version;
+  if (version === undefined) return undefined;
+  const echoed = event['candidate_id'] ?? event['candidateId'];
+  for (const id of [typeof echoed === 'string' && echoed !== '' ? echoed : undefined, candidateIdOfRunId(event.run?.runId)]) {
+    if (id === undefined || id.length > MAX_ECHOED_ID) continue;
+    const c = await candidates.get(id);
+    if (c?.model === event.model && c.version === version) return c;
+  }
+  const done = event.type === 'deployment.failed' ? 'deploy_failed' : 'deployed';
+  const rank = (c: DeploymentCandidate): number =>
+    c.state === 'deploying' ? 0 : c.state === 'approved' ? 1 : c.state === 'pending' && c.attempt > 0 ? 2 : c.state === done ? 3 : 9;
+  const matches = ((await candidates.listByModel(event.model)) as DeploymentCandidate[])
+    .filter((c) => c.version === version && rank(c) < 9)
+    .sort((a, b) => rank(a) - rank(b) || b.updatedAt.localeCompare(a.updatedAt));
+  return matches[0];
+}
+
+/**
+ * deployment.succeeded makes its version the model's production baseline: the metrics come from
+ * the event when given, else from its candidate. Idempotent: the same version twice changes nothing.
+ */
+export async function recordProductionBaseline(
+  deps: { production: ProductionRegistry },
+  event: PipelineEvent,
+  candidate: DeploymentCandidate | undefined,
+): Promise<void> {
+  if (event.type !== 'deployment.succeeded' || event.version === undefined) return;
+  const current = await deps.production.current(event.model);
+  if (current?.version === event.version) return;
+  await deps.production.recordDeployed({
+    model: event.model,
+    version: event.version,
+    ...(candidate !== undefined ? { candidateId: candidate.id } : {}),
+    metrics: event.metrics ?? candidate?.metrics ?? {},
+    ...(event.endpoint !== undefined ? { endpoint: event.endpoint } : candidate?.endpoint !== undefined ? { endpoint: candidate.endpoint } : {}),
+    deployedAt: event.timestamp,
+    ...(candidate !== undefined && candidate.approvals.length > 0 ? { approvedBy: candidate.approvals.map((a) => a.userId) } : {}),
+  });
+}
+
+/**
+ * deployment.started / succeeded / failed → the production baseline, then the candidate's state,
+ * the endpoint lock, superseded candidates, the audit and the candidates' cards (issue 4). The
+ * delivery planner routes every deployment.* event here before it queues the event's own
+ * messages, so those render the new baseline and states. At-least-once, so idempotent: each
+ * transition is a state-machine decision (a repeat changes nothing and is not audited twice);
+ * the baseline, lock release and card update are safe to repeat.
+ */
+export function pipelineEventOutcome(deps: DeploymentDeps, deployments: DeploymentService): (event: PipelineEvent) => Promise<void> {
   const baseLog = deps.logger.child({ component: 'deployment-outcome' });
 
-  return async (event) => {
+  async function apply(event: PipelineEvent): Promise<void> {
     if (!event.type.startsWith('deployment.') || event.version === undefined) return;
     const version = event.version;
     const log = baseLog.child({ model: event.model, version, eventId: event.id, type: event.type });
-    const candidate = await findCandidate(event, version);
+    // Looked up once, before any change: the baseline and the outcome agree on the candidate.
+    const candidate = await findDeploymentCandidate(deps.candidates, event);
+    await recordProductionBaseline(deps, event, candidate);
     const clog = candidate !== undefined ? log.child({ candidate: candidate.id, run: candidate.dagRunId }) : log;
     const at = deps.clock.now().toISOString();
 
@@ -71,23 +130,6 @@ export function deploymentOutcomeHook(deps: DeploymentDeps, deployments: Deploym
     }
 
     if (event.type === 'deployment.succeeded') await supersedeOlder(event.model, version, candidate?.id, at, log);
-  };
-
-  /** By the candidate id the pipeline echoes (conf's candidate_id, or our dag_run_id as its run id), else the in-flight candidate of that version. */
-  async function findCandidate(event: PipelineEvent, version: string): Promise<DeploymentCandidate | undefined> {
-    const echoed = event['candidate_id'] ?? event['candidateId'];
-    for (const id of [typeof echoed === 'string' && echoed !== '' ? echoed : undefined, candidateIdOfRunId(event.run?.runId)]) {
-      if (id === undefined) continue;
-      const c = await deps.candidates.get(id);
-      if (c?.model === event.model && c.version === version) return c;
-    }
-    const done = event.type === 'deployment.failed' ? 'deploy_failed' : 'deployed';
-    const rank = (c: DeploymentCandidate): number =>
-      c.state === 'deploying' ? 0 : c.state === 'approved' ? 1 : c.state === 'pending' && c.attempt > 0 ? 2 : c.state === done ? 3 : 9;
-    const matches = ((await deps.candidates.listByModel(event.model)) as DeploymentCandidate[])
-      .filter((c) => c.version === version && rank(c) < 9)
-      .sort((a, b) => rank(a) - rank(b) || b.updatedAt.localeCompare(a.updatedAt));
-    return matches[0];
   }
 
   async function releaseLockOfVersion(event: PipelineEvent, version: string): Promise<void> {
@@ -98,7 +140,7 @@ export function deploymentOutcomeHook(deps: DeploymentDeps, deployments: Deploym
   }
 
   /** Pending candidates of the same or an older version cannot be worth deploying any more. */
-  async function supersedeOlder(model: string, version: string, deployedId: string | undefined, at: string, log: typeof baseLog): Promise<void> {
+  async function supersedeOlder(model: string, version: string, deployedId: string | undefined, at: string, log: Logger): Promise<void> {
     const candidates = (await deps.candidates.listByModel(model)) as DeploymentCandidate[];
     for (const c of candidates) {
       if (c.state !== 'pending' || c.id === deployedId || compareVersions(c.version, version) > 0) continue;
@@ -109,6 +151,8 @@ export function deploymentOutcomeHook(deps: DeploymentDeps, deployments: Deploym
       await deployments.refresh(c.id, log);
     }
   }
+
+  return apply;
 }
 
 function failureReason(event: PipelineEvent): string {
