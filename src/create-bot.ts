@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { BotDeps } from './bot-deps';
-import type { Config } from './config/config-schema';
+import { envSecrets, type Config } from './config/config-schema';
 import { createWorkLimiter } from './core/create-work-limiter';
 import { systemClock, type Clock, type DagTrigger, type EndpointInspector } from './core/ports';
 import type { Store } from './core/store';
@@ -71,9 +71,7 @@ const POST_ACK_QUEUE = 1000;
 /** The composition root: builds every adapter once and wires them into Bolt and the routes. */
 export function createBot(options: BotOptions): Bot {
   const { config } = options;
-  const secrets = [config.env.SLACK_BOT_TOKEN, config.env.SLACK_SIGNING_SECRET, config.env.SLACK_APP_TOKEN, config.env.PIPELINE_WEBHOOK_SECRET].filter(
-    (s): s is string => s !== undefined,
-  );
+  const secrets = envSecrets(config.env);
   const logger = options.logger ?? createLogger({ level: config.env.LOG_LEVEL, secrets });
   const metrics = createMetrics();
   const clock = options.overrides?.clock ?? systemClock;

@@ -1,3 +1,4 @@
+import { envSecrets } from './config/config-schema';
 import { loadConfig } from './config/load-config';
 import { createBot } from './create-bot';
 import { ErrorCode, isMlopsError } from './core/errors';
@@ -13,9 +14,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const { config } = loaded;
-  const secrets = [config.env.SLACK_BOT_TOKEN, config.env.SLACK_SIGNING_SECRET, config.env.SLACK_APP_TOKEN, config.env.PIPELINE_WEBHOOK_SECRET].filter(
-    (s): s is string => s !== undefined,
-  );
+  const secrets = envSecrets(config.env);
   const logger = createLogger({ level: config.env.LOG_LEVEL, secrets });
   // Node prints process warnings as raw multi-line text (the AWS SDK's notice on Node 20 is 8
   // lines); as one JSON line instead, so log collectors parsing the stream are not broken.

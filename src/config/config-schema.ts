@@ -146,8 +146,15 @@ export const envSchema = z.object({
   AWS_ENDPOINT_URL_CLOUDWATCH: z.string().optional(),
   AWS_ENDPOINT_URL_MWAA: z.string().optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  // Port of the sandbox page (`npm run sandbox`, contract 8 and 11); the bot itself ignores it.
+  SANDBOX_PORT: z.coerce.number({ error: 'expected a port number' }).int().min(0).max(65535).default(3000),
 });
 export type EnvConfig = z.infer<typeof envSchema>;
+
+/** The secret values of the environment, for the logger to redact wherever they appear (a new secret setting goes here too). */
+export function envSecrets(env: EnvConfig): string[] {
+  return [env.SLACK_BOT_TOKEN, env.SLACK_SIGNING_SECRET, env.SLACK_APP_TOKEN, env.PIPELINE_WEBHOOK_SECRET].filter((s): s is string => s !== undefined);
+}
 
 export interface Config {
   env: EnvConfig;
