@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BackgroundJob } from '../background-job';
 import { recoveryActionFor, type DeploymentCandidate } from '../core/candidate-state-machine';
-import { storeKeys } from '../store/store-keys';
-import { storeLease } from '../store/store-lease';
+import { leasedJob, type LeaseTurn } from '../jobs/leased-job';
 import type { DeploymentDeps, DeploymentService } from './deployment-service';
 
 export interface DeployRecoveryOptions {
@@ -25,6 +24,8 @@ export interface DeployRecoveryJob extends BackgroundJob {
 
 const DEFAULT_GRACE_MS = 2 * 60_000;
 const DEFAULT_INTERVAL_MS = 30_000;
+/** A stop waits this long for a recovery action in flight (the bot's whole stop is bounded at 10 s). */
+const STOP_WAIT_MS = 9_000;
 
 /**
  * Crash safety of deployments: if a process died between a state change and the trigger, this
@@ -42,85 +43,56 @@ export function deployRecovery(
 ): DeployRecoveryJob {
   const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
   const intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
-  const instanceId = options.instanceId ?? randomUUID();
-  /** One replica scans at a time. */
-  const leaseTtlMs = intervalMs * 3;
-  const lease = storeLease(deps.store, storeKeys.lease('deploy-recovery'), instanceId, leaseTtlMs);
   const log = deps.logger.child({ component: 'deploy-recovery' });
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let stopped = false;
 
-  /** Renews the lease if a third of its lifetime passed; false when it is lost (another replica took over). */
-  async function keepLease(): Promise<boolean> {
-    if (lease.sinceRenewalMs() < leaseTtlMs / 3) return true;
-    return lease.acquire();
-  }
-
-  async function scan(): Promise<void> {
-    if (!(await lease.acquire())) return;
-    // One action can outlast the lease (a trigger call with SDK retries): renew it meanwhile too.
-    const renewal = setInterval(() => {
-      lease.acquire().catch((error: unknown) => log.warn({ err: error }, 'could not renew the deploy-recovery lease'));
-    }, leaseTtlMs / 3);
-    renewal.unref();
-    try {
-      for (const model of Object.keys(deps.config.file.models)) {
-        const candidates = (await deps.candidates.listByModel(model)) as DeploymentCandidate[];
-        for (const c of candidates) {
-          if (stopped) return;
-          const action = recoveryActionFor(c, deps.clock.now(), graceMs);
-          if (action === undefined) continue;
-          // A replica that lost the lease stops: the new holder rescans.
-          if (!(await keepLease())) {
-            log.warn('lost the deploy-recovery lease during a scan; stopping it');
-            return;
-          }
-          const clog = log.child({ model: c.model, version: c.version, candidate: c.id, run: c.dagRunId });
-          if (action === 'confirm')
-            clog.info({ since: c.triggerDoubt?.since, checks: c.triggerDoubt?.checks }, 'confirming a deployment whose trigger outcome is unknown');
-          else clog.warn({ state: c.state, action, idleSince: c.updatedAt }, 'recovering an interrupted deployment');
-          try {
-            const result =
-              action === 'continue'
-                ? await deployments.continueDeployment(c.id, clog, 'recovery')
-                : action === 'confirm'
-                  ? await deployments.confirmInDoubt(c.id, clog)
-                  : await deployments.retrigger(c.id, clog);
-            clog.info({ result: result.kind, action }, 'deployment recovery done');
-          } catch (error) {
-            clog.error({ err: error }, 'deployment recovery failed; will try again');
-          }
+  async function scan(turn: LeaseTurn): Promise<void> {
+    for (const model of Object.keys(deps.config.file.models)) {
+      const candidates = (await deps.candidates.listByModel(model)) as DeploymentCandidate[];
+      for (const c of candidates) {
+        if (turn.stopping()) return;
+        const action = recoveryActionFor(c, deps.clock.now(), graceMs);
+        if (action === undefined) continue;
+        // A replica that lost the lease stops: the new holder rescans.
+        if (!(await turn.keep())) {
+          log.warn('lost the deploy-recovery lease during a scan; stopping it');
+          return;
+        }
+        const clog = log.child({ model: c.model, version: c.version, candidate: c.id, run: c.dagRunId });
+        if (action === 'confirm')
+          clog.info({ since: c.triggerDoubt?.since, checks: c.triggerDoubt?.checks }, 'confirming a deployment whose trigger outcome is unknown');
+        else clog.warn({ state: c.state, action, idleSince: c.updatedAt }, 'recovering an interrupted deployment');
+        try {
+          const result =
+            action === 'continue'
+              ? await deployments.continueDeployment(c.id, clog, 'recovery')
+              : action === 'confirm'
+                ? await deployments.confirmInDoubt(c.id, clog)
+                : await deployments.retrigger(c.id, clog);
+          clog.info({ result: result.kind, action }, 'deployment recovery done');
+        } catch (error) {
+          clog.error({ err: error }, 'deployment recovery failed; will try again');
         }
       }
-    } finally {
-      clearInterval(renewal);
     }
   }
 
-  function tick(): void {
-    if (stopped || running !== undefined) return;
-    running = scan()
-      .catch((error: unknown) => log.warn({ err: error }, 'deploy recovery scan failed'))
-      .finally(() => {
-        running = undefined;
-      });
-  }
-
-  return {
+  return leasedJob<undefined>({
     name: 'deploy-recovery',
-    start() {
-      stopped = false;
-      tick(); // at startup: a restart after a crash recovers at once (after the grace)
-      timer = setInterval(tick, intervalMs);
-      timer.unref();
+    store: deps.store,
+    logger: deps.logger,
+    holder: options.instanceId ?? randomUUID(),
+    // One replica scans at a time; a scan outliving this is kept renewed by the job.
+    leaseTtlMs: intervalMs * 3,
+    intervalMs,
+    // At startup: a restart after a crash recovers at once (after the grace).
+    runAtStart: true,
+    stopWaitMs: STOP_WAIT_MS,
+    // A successor must not redo a trigger still running here.
+    releaseAtStop: 'after-wait',
+    idle: () => undefined,
+    async pass(turn) {
+      await scan(turn);
+      return undefined;
     },
-    async stop() {
-      stopped = true;
-      if (timer !== undefined) clearInterval(timer);
-      await running;
-      await lease.release().catch(() => undefined);
-    },
-    runOnce: scan,
-  };
+  });
 }
