@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { BotDeps } from './bot-deps';
 import { envSecrets, type Config } from './config/config-schema';
 import { createWorkLimiter } from './core/create-work-limiter';
+import { waitAtMost } from './core/time-limit';
 import { systemClock, type Clock, type DagTrigger, type EndpointInspector } from './core/ports';
 import type { Store } from './core/store';
 import { pendingDeliveries } from './pipeline-events/pending-deliveries';
@@ -157,7 +158,7 @@ export function createBot(options: BotOptions): Bot {
   async function finishInMemoryDeliveries(until: number): Promise<void> {
     for (;;) {
       const pending = await pendingDeliveries(store).catch(() => undefined);
-      if (pending === undefined || pending.events + pending.messages === 0 || Date.now() >= until) return;
+      if (pending === undefined || pending.events + pending.messages === 0 || performance.now() >= until) return;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
@@ -211,14 +212,13 @@ export function createBot(options: BotOptions): Bot {
     stop: async (timeoutMs = SHUTDOWN_TIMEOUT_MS) => {
       if (shuttingDown) return;
       shuttingDown = true;
-      const deadline = Date.now() + timeoutMs;
+      // Real elapsed time, not deps.clock: the stop bound is a real wait (contract: <= 10 s), and a
+      // test's clock may stand still.
+      const deadline = performance.now() + timeoutMs;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       if (store.kind === 'memory') await finishInMemoryDeliveries(deadline - 1500);
-      await Promise.race([
-        Promise.all([closed, slack.stop(), ...jobs.map((j) => j.stop())]),
-        new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now() - 500)).unref()),
-      ]);
+      await waitAtMost(Promise.all([closed, slack.stop(), ...jobs.map((j) => j.stop())]), Math.max(0, deadline - performance.now() - 500));
       server.closeAllConnections();
       if (store.kind === 'memory') await reportLostDeliveries();
       await store.close().catch((error: unknown) => logger.warn({ err: error }, 'store did not close cleanly'));
