@@ -11,6 +11,7 @@ import { registerWatchdog } from './watchdog/register-watchdog';
 import { registerTrainActions } from './training/register-train-actions';
 import { registerEvents } from './home/register-home-listeners';
 import { registerUnknownInteractionGuard } from './slack/unknown-interaction-guard';
+import { installListenerKit } from './slack/listener-kit';
 
 export interface ListenerWiring {
   /** Subscribers to "an event was just recorded" (wake the delivery worker). */
@@ -24,7 +25,8 @@ export interface ListenerWiring {
  * background jobs and extra HTTP routes the features bring.
  */
 export function registerListeners(app: App, deps: BotDeps, wiring: ListenerWiring): { jobs: BackgroundJob[]; routes: HttpRoute[] } {
-  registerUnknownInteractionGuard(app, deps.logger);
+  installListenerKit(app, deps); // first: every later middleware and listener finds its record in context
+  registerUnknownInteractionGuard(app);
   registerCommands(app, deps);
   registerDeploymentListeners(app, deps, deps.deployments);
   registerTrainActions(app, deps);

@@ -97,7 +97,8 @@ export function createSlackApp(opts: {
       // apps.connections.open goes to the same Web API as everything else (SLACK_API_URL).
       installerOptions: { clientOptions: { ...(env.SLACK_API_URL !== undefined ? { slackApiUrl: env.SLACK_API_URL } : {}) } },
     });
-    const app = new App({ receiver, authorize, clientOptions, logger: slackLog });
+    // extendedErrorHandler: app.error gets the request's context (listener-kit.ts).
+    const app = new App({ receiver, authorize, clientOptions, logger: slackLog, extendedErrorHandler: true });
     const connect = async (): Promise<void> => {
       try {
         await receiver.start();
@@ -143,9 +144,10 @@ export function createSlackApp(opts: {
     processBeforeResponse: false,
     unhandledRequestTimeoutMillis: 3001,
     customPropertiesExtractor: (req) => opts.customPropertiesExtractor?.(req) ?? {},
-    // Bolt's default answers 500 when processing fails before any ack. Our listeners ack first or
-    // catch their own errors, so that happens for signed payloads Slack never sends (`actions`
-    // not an array, `channel: null`…) on which Bolt itself throws: a bad request, not a server error.
+    // Bolt's default answers 500 when processing fails before any ack. Our listeners ack first, and
+    // app.error (listener-kit.ts) handles what fails after an ack, so what arrives here is a failure
+    // before the ack: signed payloads Slack never sends (`actions` not an array, `channel: null`…)
+    // on which Bolt itself throws: a bad request, not a server error.
     processEventErrorHandler: async ({ error, response }) => {
       if (response.headersSent) {
         boltErrorLog.error({ err: error }, 'a Slack listener failed after its ack');
@@ -156,7 +158,7 @@ export function createSlackApp(opts: {
       return true;
     },
   });
-  const app = new App({ receiver, authorize, clientOptions, logger: slackLog });
+  const app = new App({ receiver, authorize, clientOptions, logger: slackLog, extendedErrorHandler: true });
   return {
     app,
     client,

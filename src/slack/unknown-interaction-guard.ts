@@ -1,7 +1,6 @@
-import type { AllMiddlewareArgs, AnyMiddlewareArgs, App } from '@slack/bolt';
-import type { Logger } from '../observability/create-logger';
+import type { AckFn, AllMiddlewareArgs, AnyMiddlewareArgs, App } from '@slack/bolt';
 import { ActionId, CallbackId } from './slack-ids';
-import { clickResponseUrl, respondInTime } from './respond-in-time';
+import { acknowledge, answerEphemeral, slackRequest } from './listener-kit';
 
 const KNOWN_ACTIONS = new Set<string>(Object.values(ActionId));
 const KNOWN_VIEWS = new Set<string>(Object.values(CallbackId));
@@ -10,12 +9,14 @@ const STALE_TEXT = 'This button is no longer handled by the MLOps bot (it may co
 /**
  * Buttons and modals the bot does not handle (a message posted by an older version, a
  * hand-crafted payload) would otherwise get no ack: Bolt answers 404 after 3 s and Slack shows
- * the user a warning. Ack them at once, tell the clicking user, and stop there.
+ * the user a warning. Ack them at once, tell the clicking user, and stop there. Registered after
+ * the listener kit: counted as name `unknown`, outcome `unknown`.
  */
-export function registerUnknownInteractionGuard(app: App, logger: Logger): void {
+export function registerUnknownInteractionGuard(app: App): void {
   app.use(async (args: AnyMiddlewareArgs & AllMiddlewareArgs) => {
     const body = args.body as { type?: string; actions?: { action_id?: unknown }[]; view?: { callback_id?: unknown } };
-    const ack = 'ack' in args && typeof args.ack === 'function' ? args.ack : undefined;
+    // Acked without an answer: any kind's ack takes none.
+    const ack = 'ack' in args && typeof args.ack === 'function' ? (args.ack as AckFn<void>) : undefined;
     if (body.type === 'block_actions' && ack !== undefined) {
       // Only well-formed payloads: malformed ones go on to Bolt, which refuses them (400).
       const actions: unknown[] = Array.isArray(body.actions) ? body.actions : [];
@@ -27,18 +28,19 @@ export function registerUnknownInteractionGuard(app: App, logger: Logger): void 
       const named = ids.filter((id): id is string => id !== undefined);
       const wellFormed = ids.length > 0 && named.length === ids.length;
       if (wellFormed && !named.some((id) => KNOWN_ACTIONS.has(id))) {
-        await ack();
-        logger.info({ actionIds: ids.slice(0, 5) }, 'unknown action acknowledged');
-        // With a timeout (Bolt's respond() has none): see respond-in-time.ts.
-        await respondInTime(clickResponseUrl(body))?.({ response_type: 'ephemeral', replace_original: false, text: STALE_TEXT }).catch(() => undefined);
+        const request = unknown(args.context);
+        await acknowledge({ ack, context: args.context });
+        request.log.info({ actionIds: ids.slice(0, 5) }, 'unknown action acknowledged');
+        await answerEphemeral(request, { text: STALE_TEXT });
         return;
       }
     }
     if (body.type === 'view_submission' && ack !== undefined) {
       const id = typeof body.view?.callback_id === 'string' ? body.view.callback_id : '';
       if (!KNOWN_VIEWS.has(id)) {
-        await ack();
-        logger.info({ callbackId: id.slice(0, 100) }, 'unknown view submission acknowledged');
+        const request = unknown(args.context);
+        await acknowledge({ ack, context: args.context });
+        request.log.info({ callbackId: id.slice(0, 100) }, 'unknown view submission acknowledged');
         return;
       }
     }
@@ -46,4 +48,12 @@ export function registerUnknownInteractionGuard(app: App, logger: Logger): void 
     // raises on malformed payloads keep their own stack (answered 400 by the receiver).
     return args.next();
   });
+}
+
+/** Names the request for the metrics: what it carried is outside input, never a label. */
+function unknown(context: AllMiddlewareArgs['context']) {
+  const request = slackRequest(context);
+  request.name = 'unknown';
+  request.outcome = 'unknown';
+  return request;
 }
