@@ -2,6 +2,7 @@ import { envSecrets } from './config/config-schema';
 import { loadConfig } from './config/load-config';
 import { createBot } from './create-bot';
 import { ErrorCode, isMlopsError } from './core/errors';
+import { modelWarnings } from './core/model-warnings';
 import { createLogger } from './observability/create-logger';
 import { SlackSetupError } from './slack/verify-bot-token';
 
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
   // lines); as one JSON line instead, so log collectors parsing the stream are not broken.
   process.removeAllListeners('warning');
   process.on('warning', (w) => logger.warn({ warning: w.name }, w.message.replace(/\s*\n\s*/g, ' ').trim()));
-  for (const warning of loaded.warnings) logger.warn(warning);
+  for (const warning of [...loaded.warnings, ...modelWarnings(config.file, config.env)]) logger.warn(warning);
   // A token Slack refuses is a setting to fix: one line naming it, no stack trace, exit 1.
   const refused = (error: unknown): boolean => {
     // Same for a Redis that may evict keys (store/check-eviction-policy.ts): the line says the fix.

@@ -139,7 +139,7 @@ export const envSchema = z.object({
   // Read by the AWS SDK itself; parsed here only to know whether endpoints are overridden
   // (then host prefixes are disabled so loopback endpoints work).
   AWS_ENDPOINT_URL: z.string().optional(),
-  // Only to warn at startup when a trigger is configured without it (startup-checks.ts).
+  // Only to warn at startup when a trigger is configured without it (core/model-warnings.ts).
   AWS_REGION: z.string().optional(),
   AWS_ENDPOINT_URL_LAMBDA: z.string().optional(),
   AWS_ENDPOINT_URL_SAGEMAKER: z.string().optional(),

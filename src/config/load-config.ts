@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { envSchema, fileConfigSchema, type Config, type EnvConfig } from './config-schema';
-import { modelWarnings } from './startup-checks';
 
 export type LoadConfigResult = { ok: true; config: Config; warnings: string[] } | { ok: false; problems: string[] };
 
@@ -67,7 +66,6 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv, readFile: ReadFile = readF
   if (env.success) problems.push(...redisProblems(env.data, readFileIfExists));
 
   if (problems.length > 0 || !env.success || !file.success) return { ok: false, problems };
-  warnings.push(...modelWarnings(file.data, env.data));
   if (env.data.REDIS_URL === undefined) {
     warnings.push('REDIS_URL is not set: using the in-memory store, which is for ONE replica only and loses state on restart');
   }

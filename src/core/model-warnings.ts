@@ -1,11 +1,13 @@
-import { approversFor, isEmpty } from '../core/authorization';
-import type { FileConfig } from './config-schema';
+import type { FileConfig } from '../config/config-schema';
+import { approversFor, isEmpty } from './authorization';
 
 /**
  * A config that is valid but leaves a model half-working: nobody may deploy it, its events have
  * no channel, or DAGs cannot be started because the AWS SDK has no region. The bot still starts
  * (a notify-only model needs no approver; a region may come from ~/.aws/config), so each is a
  * loud startup warning, one line per problem, naming the model and the setting that fixes it.
+ * Here, not in config/: it reads the config the way the authorization rules do, and config/ sits
+ * below the core (the core imports its schema).
  */
 export function modelWarnings(file: FileConfig, env: { AWS_REGION?: string | undefined }): string[] {
   const warnings: string[] = [];
