@@ -131,3 +131,60 @@ export const DELIVERY_METADATA_TYPE = 'mlops_delivery';
 export function deliveryIdFor(eventId: string, channel: string, role: DeliveryRecord['role']): string {
   return `${eventId}|${channel}|${role}`;
 }
+
+/**
+ * A queued chat.update of a message the bot posted (a candidate card, a run's top message…):
+ * storeKeys.delivery(updateIdFor(channel, ts)), one record per message. Each enqueue replaces the
+ * content and bumps `rev`, so updates queued before the worker gets to them are coalesced into one
+ * call with the latest content. chat.update is idempotent (the same content twice shows once), so
+ * an attempt whose answer was lost is simply sent again, but only once it can no longer be on the
+ * wire (then an older content can never land after a newer one).
+ * queued → sending (claimed) → done, or failed (Slack refused: message_not_found…; tries exhausted);
+ * a new content puts a done or failed record back to queued.
+ */
+export interface MessageUpdateRecord {
+  kind: 'update';
+  id: string;
+  /** For logs and the closed `type` label (mlops_delivery_given_up_total counts by reason only). */
+  type: BackgroundUpdateType;
+  channel: string;
+  ts: string;
+  message: SlackMessage;
+  /** The caller's version of the content (e.g. the candidate's rev): an older one never replaces a newer. */
+  version?: number;
+  /** Bumped by every enqueue; `sentRev` is the rev Slack last confirmed. */
+  rev: number;
+  sentRev?: number;
+  state: 'queued' | 'sending' | 'done' | 'failed';
+  /** Tries of the current content (a new content starts again at 0). */
+  attempts: number;
+  /** The last attempt (ISO), its worker, and whether its outcome is still unknown (crash, lost answer). */
+  attemptAt?: string;
+  owner?: string;
+  inFlight?: boolean;
+  nextAttemptAt?: string;
+  error?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+export type BackgroundUpdateType = 'candidate' | 'run';
+
+const UPDATE_PREFIX = 'msg-update:';
+
+export function updateIdFor(channel: string, ts: string): string {
+  return `${UPDATE_PREFIX}${channel}:${ts}`;
+}
+
+/**
+ * The channel queue item of one enqueue: the update id plus a nonce, so that removing a finished
+ * item never removes the item of a content queued meanwhile. Post deliveries' ids always hold `|`.
+ */
+export function updateQueueItem(id: string, nonce: string): string {
+  return `${id}:${nonce}`;
+}
+
+/** The update id of a channel queue item, or undefined for a post delivery. */
+export function updateIdOfQueueItem(item: string): string | undefined {
+  if (!item.startsWith(UPDATE_PREFIX) || item.includes('|')) return undefined;
+  return item.slice(0, item.lastIndexOf(':'));
+}

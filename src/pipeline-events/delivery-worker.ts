@@ -4,7 +4,8 @@ import { storeKeys } from '../store/store-keys';
 import { leasedJob } from '../jobs/leased-job';
 import { ChannelPacer } from './channel-pacer';
 import type { DeliveryContext } from './delivery-context';
-import type { DeliveryRecord } from './delivery-record';
+import { updateIdOfQueueItem, type DeliveryRecord } from './delivery-record';
+import { processUpdate } from './send-update';
 import { loadRecordedItem } from './load-recorded-item';
 import { planRecordedItem } from './plan-recorded-item';
 import { DEFAULT_DELIVERY_BACKOFF, MAX_DELIVERY_TRIES, processDelivery, type SenderState } from './send-delivery';
@@ -38,8 +39,8 @@ const DEFAULTS = {
 /** A channel whose drain fails (store trouble) retries after this backoff. */
 const DRAIN_BACKOFF: BackoffPolicy = { baseMs: 1000, maxMs: 30_000 };
 const MAX_PLAN_FAILURES = 3;
-/** Channels are re-listed and gauges refreshed every this many polls. */
-const SWEEP_EVERY = 4;
+/** Gauges are refreshed every this many polls. */
+const GAUGES_EVERY = 4;
 
 /**
  * The outbox worker. One replica at a time (the lease holder) works:
@@ -91,11 +92,10 @@ export function createDeliveryWorker(ctx: DeliveryContext, options: DeliveryWork
     },
     async pass() {
       kickPlanner();
-      ticks++;
-      if (ticks % SWEEP_EVERY === 0) {
-        await kickAllChannels().catch((error: unknown) => log.warn({ err: error }, 'delivery: could not list outbox channels'));
-        await updateGauges().catch(() => undefined);
-      }
+      // Every poll: message updates (updateMessage) and other replicas' work go straight into the
+      // channel queues, with no inbox entry to wake the planner (one SMEMBERS, one LRANGE per idle channel).
+      await kickAllChannels().catch((error: unknown) => log.warn({ err: error }, 'delivery: could not list outbox channels'));
+      if (++ticks % GAUGES_EVERY === 0) await updateGauges().catch(() => undefined);
     },
     busy: () => [planning, ...[...channels.values()].map((s) => s.running)],
     onStop() {
@@ -213,7 +213,8 @@ export function createDeliveryWorker(ctx: DeliveryContext, options: DeliveryWork
     while (active()) {
       const [id] = await ctx.store.listRange(queue, 0, 0);
       if (id === undefined) return;
-      const result = await processDelivery(ctx, st, id);
+      const updateId = updateIdOfQueueItem(id);
+      const result = updateId !== undefined ? await processUpdate(ctx, st, updateId) : await processDelivery(ctx, st, id);
       if (result.kind === 'wait') {
         wakeAt(channel, result.untilMs);
         return;

@@ -1,6 +1,18 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../core/ports';
 import type { Store } from '../core/store';
 import { EVENT_TTL_MS, storeKeys } from '../store/store-keys';
-import { deliveryIdFor, type DeliveryRecord, type RecordedMessage } from './delivery-record';
+import { updateJsonWith } from '../store/update-json';
+import type { SlackMessage } from '../../views/slack-message';
+import {
+  deliveryIdFor,
+  updateIdFor,
+  updateQueueItem,
+  type BackgroundUpdateType,
+  type DeliveryRecord,
+  type MessageUpdateRecord,
+  type RecordedMessage,
+} from './delivery-record';
 import type { RecordOutcome } from './record-event';
 
 /**
@@ -79,3 +91,52 @@ export async function messageDeliveryStatus(store: Store, id: string, chain: rea
   }
   return { state: 'failed' };
 }
+
+/** Update records live as long as deliveries (a message is not updated a week after its last change). */
+const UPDATE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+/**
+ * Queues a chat.update of a message the bot posted (`channel` + `ts`) into the outbox: the
+ * delivery worker sends it paced with that channel's posts, retries it through 429s, 5xx and lost
+ * answers, and coalesces updates queued before it got to them into one call with the latest
+ * content. With `version` (e.g. the candidate's rev), a content older than the one queued or shown
+ * is ignored, whatever order concurrent callers arrive in. Resolves once queued (not once shown);
+ * rejects (StoreUnavailable) when the store does not answer.
+ */
+export function createMessageUpdater(deps: { store: Store; clock: Clock; onQueued?: (channel: string) => void }) {
+  return async function updateMessage(
+    target: { channel: string; ts: string },
+    message: SlackMessage,
+    opts: { type: BackgroundUpdateType; version?: number },
+  ): Promise<void> {
+    const id = updateIdFor(target.channel, target.ts);
+    const queue = storeKeys.channelOutbox(target.channel);
+    const queued = await updateJsonWith<MessageUpdateRecord, boolean>(deps.store, storeKeys.delivery(id), { ttlMs: UPDATE_TTL_MS }, async (current) => {
+      if (opts.version !== undefined && current?.version !== undefined && opts.version < current.version) return { result: false };
+      const now = deps.clock.now().toISOString();
+      // A record with work pending already has its item in the channel queue. Otherwise an item goes
+      // in BEFORE the record says queued (a crash in between leaves an item whose record has nothing
+      // to do, dropped by the worker, never a queued record without an item); a repeat of this
+      // decision after a lost race only adds such a harmless item.
+      if (current === undefined || current.state === 'done' || current.state === 'failed')
+        await deps.store.push(queue, updateQueueItem(id, randomUUID().slice(0, 8)));
+      const next: MessageUpdateRecord = {
+        ...(current ?? { kind: 'update', id, channel: target.channel, ts: target.ts, createdAt: now, rev: 0 }),
+        type: opts.type,
+        message,
+        ...(opts.version !== undefined ? { version: opts.version } : {}),
+        rev: (current?.rev ?? 0) + 1,
+        state: 'queued',
+        attempts: 0,
+        updatedAt: now,
+      };
+      delete next.error;
+      return { write: next, result: true };
+    });
+    if (!queued) return;
+    // After the push, so that a channel is always listed once it has work.
+    await deps.store.setAdd(storeKeys.outboxChannels(), target.channel);
+    deps.onQueued?.(target.channel);
+  };
+}
+export type UpdateMessage = ReturnType<typeof createMessageUpdater>;

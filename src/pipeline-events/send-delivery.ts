@@ -34,7 +34,7 @@ import { updateJson } from '../store/update-json';
 export const MAX_DELIVERY_TRIES = 12;
 export const DEFAULT_DELIVERY_BACKOFF: BackoffPolicy = { baseMs: 2000, maxMs: 300_000 };
 /** An attempt of another worker may still be on the wire until its client gives up, plus a margin. */
-const IN_FLIGHT_GRACE_MS = DELIVERY_SLACK_TIMEOUT_MS + 2000;
+export const IN_FLIGHT_GRACE_MS = DELIVERY_SLACK_TIMEOUT_MS + 2000;
 const MAX_ROOT_UPDATE_FAILURES = 4;
 /** Settled attempts remembered (oldest forgotten first: forgetting one only costs a grace wait). */
 const MAX_SETTLED = 10_000;
