@@ -204,6 +204,8 @@ export interface FakeAws {
   };
   sagemaker: {
     setEndpoint(spec: FakeEndpointSpec): void;
+    /** The endpoint as set (undefined when there is none). */
+    endpoint(name: string): FakeEndpointSpec | undefined;
     removeEndpoint(name: string): void;
     /** A DescribeTrainingJob answer (SDK field names, timestamps as Date or epoch seconds). */
     setTrainingJob(job: { TrainingJobName: string } & Record<string, unknown>): void;
@@ -858,6 +860,7 @@ export async function startFakeAws(): Promise<FakeAws> {
     },
     sagemaker: {
       setEndpoint: (spec) => void endpoints.set(spec.name, spec),
+      endpoint: (name) => endpoints.get(name),
       removeEndpoint: (name) => void endpoints.delete(name),
       setTrainingJob(job) {
         // Dates anywhere in the answer (e.g. FinalMetricDataList[].Timestamp) go out as epoch seconds.

@@ -25,6 +25,7 @@
  *   `{ delayMs }` answers after the client's timeout. A call is recorded when it arrives, before its
  *   answer is held, so "calls made before the ack" can be counted.
  */
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -148,6 +149,23 @@ export interface FakeSlackResponse {
   lost?: 'hang' | 'reset';
 }
 
+/** Where an interaction happened: what its response_url's answers act on. */
+export interface FakeSlackResponseContext {
+  channel: string;
+  user: string;
+  /** The message the interaction came from (block_actions), if any. */
+  messageTs?: string;
+  /** That message is an ephemeral one (its ts is an ephemeral's `message_ts`). */
+  isEphemeral?: boolean;
+  threadTs?: string;
+}
+
+export interface FakeSlackModal {
+  viewId: string;
+  user: string;
+  view: FakeSlackView;
+}
+
 /** A custom answer for a method: return the JSON body (HTTP 200). Overrides the built-in one. */
 export type FakeSlackHandler = (
   args: Record<string, unknown>,
@@ -188,17 +206,36 @@ export interface FakeSlack {
    * the response URLs and `file_upload` the upload URLs. Faults queue in order.
    */
   failNext(method: string, n: number, fault: FakeSlackFault): void;
-  /** A response_url on this server: `${origin}/response/<id>`. */
-  responseUrl(id?: string): string;
+  /**
+   * A response_url on this server: `${origin}/response/<id>`. With a `context` (the sandbox), what is
+   * posted to it takes effect as on Slack: an ephemeral or in-channel message, or the original
+   * message replaced or deleted; without one it is only recorded (tests read `responses`).
+   */
+  responseUrl(id?: string, context?: FakeSlackResponseContext): string;
+  /**
+   * Applies a response the way Slack applies one posted to a response_url of `context` (the
+   * sandbox uses it for a slash command's ack body, which Slack shows the same way).
+   */
+  applyResponse(context: FakeSlackResponseContext, body: Record<string, unknown>): void;
+  /** A fresh trigger_id for an interaction of `user`: a view opened with it is that user's modal. */
+  triggerFor(user: string): string;
+  /** Modals opened with a trigger from triggerFor() and not closed yet, oldest first (copies). */
+  modals(): FakeSlackModal[];
+  /** The user closed the modal (or a submission closed it). */
+  closeModal(viewId: string): void;
+  /** Calls `listener` after every request that may have changed what the fake holds; returns the unsubscribe. */
+  onChange(listener: () => void): () => void;
   /** Forget calls, messages, views, files, responses, faults, usergroups, users, handlers, limits state. */
   reset(): void;
   close(): Promise<void>;
 }
 
-const TEAM_ID = 'T0TEAM';
-const BOT_USER_ID = 'UBOT';
-const BOT_ID = 'BBOT';
-const APP_ID = 'A0APP';
+/** The workspace and bot identity the fake answers with (auth.test, message authors). */
+export const FAKE_SLACK_IDS = { team: 'T0TEAM', teamDomain: 'fake-team', botUser: 'UBOT', bot: 'BBOT', app: 'A0APP' } as const;
+const TEAM_ID = FAKE_SLACK_IDS.team;
+const BOT_USER_ID = FAKE_SLACK_IDS.botUser;
+const BOT_ID = FAKE_SLACK_IDS.bot;
+const APP_ID = FAKE_SLACK_IDS.app;
 
 /** Arguments @slack/web-api sends JSON-encoded in a form body. */
 const JSON_FIELDS = new Set(['blocks', 'attachments', 'unfurled_attachments', 'user_auth_blocks', 'view', 'metadata', 'files']);
@@ -388,6 +425,11 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   const views = new Map<string, FakeSlackView>();
   const homeViewIds = new Map<string, string>();
   const usedTriggers = new Set<string>();
+  const triggerOwners = new Map<string, string>();
+  /** Open modals: view id → the user whose trigger opened it (insertion order = opening order). */
+  const openModals = new Map<string, string>();
+  const responseContexts = new Map<string, FakeSlackResponseContext>();
+  const changeListeners = new Set<() => void>();
   const files = new Map<string, FakeSlackFile>();
   const usergroups = new Map<string, string[]>();
   const users = new Map<string, Json>();
@@ -417,6 +459,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
 
   function notify(): void {
     for (const waiter of [...waiters]) waiter();
+    for (const listener of [...changeListeners]) listener();
   }
 
   function latencyOf(key: string): number {
@@ -754,7 +797,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     if (problems.length > 0) return ok200(slackError('invalid_arguments', problems));
     const refused = exchangeTrigger(args);
     if (refused) return refused;
-    return ok200({ ok: true, view: clone(storeView(args.view as Json, {})) });
+    return ok200({ ok: true, view: clone(openModal(args)) });
   }
 
   function viewsPush(args: Json): Answer {
@@ -762,7 +805,49 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     if (problems.length > 0) return ok200(slackError('invalid_arguments', problems));
     const refused = exchangeTrigger(args);
     if (refused) return refused;
-    return ok200({ ok: true, view: clone(storeView(args.view as Json, {})) });
+    return ok200({ ok: true, view: clone(openModal(args)) });
+  }
+
+  /** Stores the view; a trigger from triggerFor() makes it that user's open modal. */
+  function openModal(args: Json): FakeSlackView {
+    const stored = storeView(args.view as Json, {});
+    const owner = triggerOwners.get(str(args.trigger_id) ?? str(args.interactivity_pointer) ?? '');
+    if (owner !== undefined) openModals.set(stored.id, owner);
+    return stored;
+  }
+
+  /** What Slack does with a message posted to a response_url (or a slash command's ack body). */
+  function applyResponse(context: FakeSlackResponseContext, body: Json): void {
+    const text = (str(body.text) ?? '').slice(0, MAX_TEXT);
+    const blocks = Array.isArray(body.blocks) ? (clone(body.blocks) as unknown[]) : undefined;
+    const ephemeralOrigin = () =>
+      context.messageTs === undefined ? undefined : ephemerals.find((e) => e.message_ts === context.messageTs && e.user === context.user);
+    if (truthy(body.delete_original)) {
+      if (context.messageTs === undefined) return;
+      if (context.isEphemeral === true) {
+        const origin = ephemeralOrigin();
+        if (origin) ephemerals.splice(ephemerals.indexOf(origin), 1);
+      } else remove({ channel: context.channel, ts: context.messageTs });
+      return;
+    }
+    if (truthy(body.replace_original) && context.messageTs !== undefined) {
+      const target = context.isEphemeral === true ? ephemeralOrigin() : findMessage(context.channel, context.messageTs);
+      if (target === undefined) return;
+      target.text = text;
+      if (blocks !== undefined && blocks.length > 0) target.blocks = blocks;
+      else delete target.blocks;
+      if (context.isEphemeral !== true) (target as FakeSlackMessage).edited = { user: BOT_USER_ID, ts: nextTs() };
+      return;
+    }
+    if (text === '' && blocks === undefined) return;
+    if (body.response_type === 'in_channel') {
+      postMessage({ channel: context.channel, text, ...(blocks ? { blocks } : {}), ...(context.threadTs ? { thread_ts: context.threadTs } : {}) }, Date.now());
+      return;
+    }
+    const ephemeral: FakeSlackEphemeral = { channel: context.channel, user: context.user, text, message_ts: nextTs() };
+    if (blocks) ephemeral.blocks = blocks;
+    if (context.threadTs) ephemeral.thread_ts = context.threadTs;
+    ephemerals.push(ephemeral);
   }
 
   function viewsUpdate(args: Json): Answer {
@@ -1033,6 +1118,8 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     if (body.replace_original !== undefined) entry.replace_original = truthy(body.replace_original);
     if (body.delete_original !== undefined) entry.delete_original = truthy(body.delete_original);
     responses.push(entry);
+    const context = responseContexts.get(id);
+    if (context !== undefined && lose === undefined) applyResponse(context, body);
     notify();
     await deliver(res, 'response_url', ok200({ ok: true }), extra, lose);
   }
@@ -1149,8 +1236,33 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       for (let i = 0; i < n; i += 1) queue.push(fault);
       if (queue.length > 0) faults.set(method, queue);
     },
-    responseUrl(id) {
-      return `${origin}/response/${encodeURIComponent(id ?? nextId('R'))}`;
+    responseUrl(id, context) {
+      const key = id ?? nextId('R');
+      if (context !== undefined) responseContexts.set(key, clone(context));
+      return `${origin}/response/${encodeURIComponent(key)}`;
+    },
+    applyResponse(context, body) {
+      applyResponse(context, body);
+      notify();
+    },
+    triggerFor(user) {
+      // Slack's shape: "<n>.<team number>.<32 hex>".
+      idCounter += 1;
+      const trigger = `${idCounter}.${Date.now()}.${randomBytes(16).toString('hex')}`;
+      triggerOwners.set(trigger, user);
+      return trigger;
+    },
+    modals: () =>
+      [...openModals.entries()].flatMap(([viewId, user]) => {
+        const view = views.get(viewId);
+        return view ? [{ viewId, user, view: clone(view) }] : [];
+      }),
+    closeModal(viewId) {
+      if (openModals.delete(viewId)) notify();
+    },
+    onChange(listener) {
+      changeListeners.add(listener);
+      return () => void changeListeners.delete(listener);
     },
     reset() {
       calls.length = 0;
@@ -1160,6 +1272,9 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       views.clear();
       homeViewIds.clear();
       usedTriggers.clear();
+      triggerOwners.clear();
+      openModals.clear();
+      responseContexts.clear();
       files.clear();
       usergroups.clear();
       users.clear();
