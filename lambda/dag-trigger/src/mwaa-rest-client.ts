@@ -127,43 +127,20 @@ interface RawResponse {
 function send(url: URL, headers: Record<string, string>, body: string, timeoutMs: number): Promise<RawResponse> {
   // node:http rather than fetch: the signed `host` header must go out exactly as signed.
   const requestFn = url.protocol === 'http:' ? httpRequest : httpsRequest;
+  // A whole-call deadline, not only an idle one: an answer trickling in must not hold the caller.
+  const signal = AbortSignal.timeout(timeoutMs);
   return new Promise((resolve, reject) => {
-    let timedOut: MwaaRestError | undefined;
-    const fail = (error: unknown) => {
-      clearTimeout(deadline);
-      if (timedOut !== undefined) reject(timedOut);
-      else if (error instanceof MwaaRestError) reject(error);
-      else
-        reject(
-          new MwaaRestError(
-            'NetworkError',
-            `cannot reach MWAA: ${(error as Error).message}`,
-            undefined,
-            undefined,
-            undefined,
-            (error as NodeJS.ErrnoException).code,
-          ),
-        );
+    const fail = (what: string) => (error: Error) => {
+      if (signal.aborted) reject(new MwaaRestError('TimeoutError', `MWAA did not answer within ${timeoutMs} ms`, undefined));
+      else reject(new MwaaRestError('NetworkError', `${what}: ${error.message}`, undefined, undefined, undefined, (error as NodeJS.ErrnoException).code));
     };
-    const req = requestFn(url, { method: 'POST', headers, timeout: timeoutMs }, (res) => {
+    const req = requestFn(url, { method: 'POST', headers, signal }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        clearTimeout(deadline);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
-      });
-      res.on('error', (error) => fail(timedOut ?? new MwaaRestError('NetworkError', `MWAA response failed: ${error.message}`, undefined)));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', fail('MWAA response failed'));
     });
-    // A whole-call deadline, not only an idle one: an answer trickling in must not hold the caller.
-    const deadline = setTimeout(() => {
-      timedOut = new MwaaRestError('TimeoutError', `MWAA did not answer within ${timeoutMs} ms`, undefined);
-      req.destroy(timedOut);
-    }, timeoutMs);
-    req.on('timeout', () => {
-      timedOut ??= new MwaaRestError('TimeoutError', `MWAA did not answer within ${timeoutMs} ms`, undefined);
-      req.destroy(timedOut);
-    });
-    req.on('error', fail);
+    req.on('error', fail('cannot reach MWAA'));
     req.end(body);
   });
 }
