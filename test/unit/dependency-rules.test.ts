@@ -12,12 +12,13 @@ import { dirname, join } from 'node:path';
 const ROOT = join(__dirname, '..', '..');
 const DEPCRUISE = join(ROOT, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
 
-/** path → imports (relative specifiers), one export each so that every file is a module. */
+/** path → imports (specifiers; "type x" is `import type`), one export each so that every file is a module. */
 const FIXTURE: Record<string, string[]> = {
   'src/config/config-schema.ts': [],
   // The core: the config schema is allowed, plumbing is not.
   'src/core/ports.ts': ['../config/config-schema'],
   'src/core/leaky.ts': ['../store/store-keys'],
+  'src/core/talks-to-redis.ts': ['ioredis'],
   // A folder cycle through different files (store → http → store), no module cycle.
   'src/store/store-keys.ts': [],
   'src/store/redis-store.ts': ['../http/send-json'],
@@ -36,6 +37,8 @@ const FIXTURE: Record<string, string[]> = {
   'views/format.ts': [],
   'views/home-view.ts': ['./format', '../src/core/ports', '../src/slack/slack-ids'],
   'views/store-view.ts': ['../src/store/store-keys'],
+  'views/slack-message.ts': ['type @slack/types'],
+  'views/value-from-slack-types.ts': ['@slack/types'],
   // Entry points and the composition root.
   'commands/status-command.ts': ['../src/deployments/index'],
   'commands/deploy-command.ts': ['../src/deployments/index'],
@@ -59,14 +62,20 @@ beforeAll(() => {
   const dir = mkdtempSync(join(tmpdir(), 'depcruise-rules-'));
   try {
     writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'commonjs', moduleResolution: 'node', strict: true } }));
+    // Two packages, so that the package rules have something to resolve.
+    for (const name of ['ioredis', '@slack/types']) {
+      mkdirSync(join(dir, 'node_modules', name), { recursive: true });
+      writeFileSync(join(dir, 'node_modules', name, 'package.json'), JSON.stringify({ name, version: '1.0.0', main: 'index.js', types: 'index.d.ts' }));
+      writeFileSync(join(dir, 'node_modules', name, 'index.js'), 'exports.x = 1;\n');
+      writeFileSync(join(dir, 'node_modules', name, 'index.d.ts'), 'export declare const x: number;\nexport type T = number;\n');
+    }
     Object.entries(FIXTURE).forEach(([path, imports], i) => {
       mkdirSync(join(dir, dirname(path)), { recursive: true });
-      writeFileSync(
-        join(dir, path),
-        [...imports.map((spec, j) => `import * as m${j} from '${spec}';`), `export const x${i} = [${imports.map((_, j) => `m${j}`).join(', ')}];`, ''].join(
-          '\n',
-        ),
+      const lines = imports.map((spec, j) =>
+        spec.startsWith('type ') ? `import type { T as t${j} } from '${spec.slice(5)}';` : `import * as m${j} from '${spec}';`,
       );
+      const used = imports.map((spec, j) => (spec.startsWith('type ') ? `undefined as unknown as t${j}` : `m${j}`));
+      writeFileSync(join(dir, path), [...lines, `export const x${i} = [${used.join(', ')}];`, ''].join('\n'));
     });
     const run = spawnSync(
       process.execPath,
@@ -86,8 +95,8 @@ beforeAll(() => {
 });
 
 describe('dependency rules (.dependency-cruiser.cjs) on a fixture project', () => {
-  it('cruises every fixture file', () => {
-    expect(modules).toBe(Object.keys(FIXTURE).length);
+  it('cruises every fixture file and the two packages', () => {
+    expect(modules).toBe(Object.keys(FIXTURE).length + 2);
   });
 
   it('fails on a folder cycle made of different files (no module cycle)', () => {
@@ -99,6 +108,8 @@ describe('dependency rules (.dependency-cruiser.cjs) on a fixture project', () =
     expect(violations).toEqual(
       [
         'core-depends-on-nothing-outside: src/core/leaky.ts → src/store/store-keys.ts',
+        'core-is-pure: src/core/talks-to-redis.ts → node_modules/ioredis/index.js',
+        'views-use-slack-types-as-types: views/value-from-slack-types.ts → node_modules/@slack/types/index.js',
         'plumbing-knows-no-feature: src/aws/create-aws-ports.ts → src/training/index.ts',
         'feature-through-its-index: src/training/start-training.ts → src/deployments/deployment-service.ts',
         'features-know-no-entry-point: src/watchdog/run-watchdog.ts → commands/status-command.ts',
