@@ -4,7 +4,7 @@ import type { WorkLimiter } from './core/create-work-limiter';
 import type { Clock, DagTrigger, EndpointInspector } from './core/ports';
 import type { Store } from './core/store';
 import type { RecordEvent } from './pipeline-events/record-event';
-import type { RecordMessage } from './pipeline-events/record-message';
+import type { RecordMessage } from './outbox';
 import type { Logger } from './observability/create-logger';
 import type { Metrics } from './observability/create-metrics';
 import type { AuditLog, CandidateRepository, Deployments, ProductionRegistry } from './deployments';

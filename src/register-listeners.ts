@@ -1,7 +1,7 @@
-import type { DeliveryWorkerOptions } from './pipeline-events/delivery-worker';
+import type { DeliveryWorkerOptions } from './outbox';
 import type { App } from '@slack/bolt';
 import { registerCommands } from '../commands/register-commands';
-import type { BackgroundJob } from './background-job';
+import type { BackgroundJob } from './jobs/leased-job';
 import type { BotDeps } from './bot-deps';
 import type { RecordedEvent } from './pipeline-events/record-event';
 import type { HttpRoute } from './http/create-http-server';

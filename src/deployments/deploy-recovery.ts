@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { BackgroundJob } from '../background-job';
+import type { BackgroundJob } from '../jobs/leased-job';
 import { recoveryActionFor, type DeploymentCandidate } from '../core/candidate-state-machine';
 import { leasedJob, type LeaseTurn } from '../jobs/leased-job';
 import type { DeploymentDeps, DeploymentService } from './deployment-service';

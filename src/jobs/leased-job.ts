@@ -3,7 +3,13 @@ import { waitAtMost } from '../core/time-limit';
 import type { Logger } from '../observability/create-logger';
 import { storeKeys } from '../store/store-keys';
 import { storeLease, type StoreLease } from '../store/store-lease';
-import type { BackgroundJob } from '../background-job';
+
+/** A background job started with the bot and stopped (bounded) at shutdown. */
+export interface BackgroundJob {
+  name: string;
+  start(): void;
+  stop(): Promise<void>;
+}
 
 /** What a pass of a leased job may ask while it runs. */
 export interface LeaseTurn {

@@ -1,9 +1,12 @@
-import { decideAlertPlacement, type AlertGroup } from '../core/alert-group';
+import { countInAlertGroup, decideAlertPlacement, openAlertGroup, type AlertGroup } from '../core/alert-group';
 import { runKeyOf } from '../core/pipeline-event';
+import type { Logger } from '../observability/create-logger';
+import { DELIVERY_TTL_MS, isRecordedMessage, type DeliveryRecord, type Placement } from '../outbox';
 import { storeKeys } from '../store/store-keys';
-import { alertGroupKeyOf } from './alert-group-key';
-import type { DeliveryContext } from './delivery-context';
-import { isRecordedAlarm, isRecordedMessage, type DeliveryRecord, type Placement, type RecordedItem } from './delivery-record';
+import { updateJson } from '../store/update-json';
+import { isRecordedAlarm, isRecordedEvent, type RecordedItem } from './record-event';
+import type { DeliveryContext } from './register-delivery';
+import type { RunMessage } from './render-delivery';
 import { findDeploymentCandidate } from '../deployments';
 
 export type PlacementDecision = { ok: true; placement: Placement } | { ok: false; wait: true } | { ok: false; fail: string };
@@ -79,4 +82,89 @@ export async function decidePlacement(ctx: DeliveryContext, d: DeliveryRecord, i
   }
   if (failure) return alertPlacement(runKey);
   return { ok: true, placement: { kind: 'top', root: event.type === 'evaluation.completed' ? 'candidate' : 'run', runKey } };
+}
+
+/** Failures group by model + DAG; alarms by model + alarm name. */
+export function alertGroupKeyOf(item: RecordedItem): string {
+  if (isRecordedAlarm(item)) return storeKeys.alertGroup(item.alarm.model ?? '-', `alarm:${item.alarm.alarmName}`);
+  // Background messages never group (their placement is fixed when recorded); a key of their own.
+  if (isRecordedMessage(item)) return storeKeys.alertGroup(item.model ?? '-', `message:${item.type}`);
+  return storeKeys.alertGroup(item.event.model, item.event.run?.dagId ?? '-');
+}
+
+/**
+ * Bookkeeping once Slack gave a main message its ts (idempotent: a recovery runs it again): the
+ * run's thread, the run's top message, the alert group it opened or counted in, the candidate's
+ * message. (The outbox then re-renders the thread root the placement names.)
+ */
+export async function recordPlacement(ctx: DeliveryContext, d: DeliveryRecord, item: RecordedItem, ts: string, log: Logger): Promise<void> {
+  const placement = d.placement;
+  if (placement === undefined) return;
+  if (placement.kind === 'top') {
+    const runKey = placement.runKey ?? (isRecordedEvent(item) ? runKeyOf(item.event) : undefined);
+    // `/mlops train`'s "requested" message: the run's later events thread under it.
+    if (placement.root === 'plain' && runKey !== undefined && isRecordedMessage(item)) await linkRunThread(ctx, runKey, d.channel, ts, item);
+    if (placement.root === 'run' && runKey !== undefined) {
+      await linkRunThread(ctx, runKey, d.channel, ts, item);
+      const root: RunMessage = { channel: d.channel, ts, eventId: d.eventId, deliveryId: d.id };
+      await ctx.store.setIfAbsent(storeKeys.runMessage(runKey), JSON.stringify(root), DELIVERY_TTL_MS * 4);
+    }
+    if (placement.root === 'candidate' && runKey !== undefined) await linkRunThread(ctx, runKey, d.channel, ts, item);
+    if (placement.root === 'alert' && placement.groupKey !== undefined) {
+      const at = new Date(item.receivedAt);
+      await updateJson<AlertGroup>(ctx.store, placement.groupKey, DELIVERY_TTL_MS, (g) => {
+        const entry = g?.channels[d.channel];
+        return entry?.firstId === d.eventId && entry.ts === ts ? undefined : openAlertGroup(g, d.channel, d.eventId, ts, at);
+      });
+      if (placement.runKey !== undefined && d.channel === d.modelChannel) await linkRunThread(ctx, placement.runKey, d.channel, ts, item);
+    }
+  } else {
+    if (placement.update?.kind === 'alert') {
+      await updateJson<AlertGroup>(ctx.store, placement.update.groupKey, DELIVERY_TTL_MS, (g) => {
+        if (g === undefined) return undefined;
+        const next = countInAlertGroup(g, d.channel, d.eventId);
+        return next === g ? undefined : next;
+      });
+    }
+    if (placement.linkRunKey !== undefined) {
+      await linkRunThread(ctx, placement.linkRunKey, d.channel, placement.threadTs, item);
+      if (placement.update?.kind === 'run' && placement.update.runKey !== placement.linkRunKey) {
+        const alias: RunMessage = { alias: placement.update.runKey };
+        await ctx.store.setIfAbsent(storeKeys.runMessage(placement.linkRunKey), JSON.stringify(alias), DELIVERY_TTL_MS * 4);
+      }
+    }
+  }
+  if (d.candidateId !== undefined) {
+    const message = { channel: d.channel, ts };
+    await ctx.candidates
+      .update(d.candidateId, (c) =>
+        c.message !== undefined ? { result: undefined } : { write: { ...c, message, updatedAt: ctx.clock.now().toISOString() }, result: undefined },
+      )
+      .catch((error: unknown) => log.warn({ err: error, candidateId: d.candidateId }, 'delivery: could not store the candidate message'));
+  }
+}
+
+/** The run's later events thread here (first writer wins: an existing thread is kept). */
+async function linkRunThread(ctx: DeliveryContext, runKey: string, channel: string, ts: string, item: RecordedItem): Promise<void> {
+  const now = ctx.clock.now().toISOString();
+  const existing = await ctx.runs.get(runKey);
+  if (existing === undefined) {
+    if (!isRecordedEvent(item)) return;
+    const { event } = item;
+    await ctx.runs.createIfAbsent({
+      runKey,
+      model: event.model,
+      ...(event.run?.dagId !== undefined ? { dagId: event.run.dagId } : {}),
+      ...(event.run?.runId !== undefined ? { runId: event.run.runId } : {}),
+      channel,
+      ts,
+      stage: 'started',
+      startedAt: event.timestamp,
+      updatedAt: now,
+    });
+    return;
+  }
+  // '' is a thread not known yet (a "requested" message still on its way, see post-in-background.ts).
+  if (existing.ts !== undefined && existing.ts !== '') return;
+  await ctx.runs.update(runKey, (r) => (r.ts !== undefined && r.ts !== '' ? undefined : { ...r, channel, ts, updatedAt: now }));
 }

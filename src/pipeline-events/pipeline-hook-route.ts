@@ -9,7 +9,7 @@ import type { Logger } from '../observability/create-logger';
 import type { Metrics } from '../observability/create-metrics';
 import { readHookRequest } from './read-hook-request';
 import { sendJson } from '../http/send-json';
-import { verifyHmacSignature } from './verify-hmac-signature';
+import { verifyHmacSignature } from '../core/verify-hmac-signature';
 
 export const PIPELINE_HOOK_PATH = '/hooks/pipeline';
 

@@ -6,12 +6,10 @@ import { runOutcomeFor, runStageFor } from '../core/run-stage';
 import type { Logger } from '../observability/create-logger';
 import { storeKeys } from '../store/store-keys';
 import { needsFullErrorText } from '../../views/failure-alert-view';
-import type { DeliveryContext } from './delivery-context';
-import { DELIVERY_TTL_MS } from './delivery-context';
-import { deliveryIdFor, isRecordedAlarm, isRecordedMessage, type DeliveryRecord, type RecordedAlarm, type RecordedMessage } from './delivery-record';
-import type { RecordedEvent } from './record-event';
 import { findDeploymentCandidate } from '../deployments';
-import { loadRecordedItem } from './load-recorded-item';
+import { deliveryIdFor, enqueueDeliveries, isRecordedMessage, loadRecordedItem, planBackgroundMessage, type DeliveryRecord } from '../outbox';
+import { isRecordedAlarm, type RecordedAlarm, type RecordedEvent, type RecordedItem } from './record-event';
+import type { DeliveryContext } from './register-delivery';
 
 /**
  * The deployments feature's side of a `deployment.*` event (baseline, candidate state, lock,
@@ -35,41 +33,13 @@ const LAST_FAILURE_TTL_MS = 30 * 24 * 60 * 60 * 1000;
  * Rejects only when the store fails (the item stays claimed and is planned again).
  */
 export async function planRecordedItem(ctx: DeliveryContext, id: string): Promise<string[]> {
-  const item = await loadRecordedItem(ctx.store, id);
+  const item = await loadRecordedItem<RecordedItem>(ctx.store, id);
   if (item === undefined) {
     ctx.logger.warn({ eventId: id }, 'delivery: recorded event is gone (expired?); nothing to deliver');
     return [];
   }
-  if (isRecordedMessage(item)) return planMessage(ctx, id, item);
+  if (isRecordedMessage(item)) return planBackgroundMessage(ctx, id, item);
   return isRecordedAlarm(item) ? planAlarm(ctx, id, item) : planEvent(ctx, item);
-}
-
-/** A background message: one delivery per target, its placement fixed now (a thread, or top level). */
-async function planMessage(ctx: DeliveryContext, id: string, recorded: RecordedMessage): Promise<string[]> {
-  const now = ctx.clock.now().toISOString();
-  const targets = recorded.targets.filter((t, i, all) => all.findIndex((o) => o.channel === t.channel) === i);
-  await enqueue(
-    ctx,
-    targets.map((target, i) => ({
-      id: deliveryIdFor(id, target.channel, 'main'),
-      eventId: id,
-      eventType: recorded.type,
-      ...(recorded.model !== undefined ? { model: recorded.model } : {}),
-      ...(recorded.runId !== undefined ? { runId: recorded.runId } : {}),
-      channel: target.channel,
-      role: 'main' as const,
-      primary: i === 0,
-      state: 'queued' as const,
-      attempts: 0,
-      placement:
-        target.threadTs !== undefined && target.threadTs !== ''
-          ? { kind: 'reply' as const, threadTs: target.threadTs, ...(target.broadcast === true ? { broadcast: true } : {}) }
-          : { kind: 'top' as const, root: 'plain' as const, ...(recorded.runKey !== undefined ? { runKey: recorded.runKey } : {}) },
-      createdAt: now,
-      updatedAt: now,
-    })),
-  );
-  return targets.map((t) => t.channel);
 }
 
 async function planEvent(ctx: DeliveryContext, recorded: RecordedEvent): Promise<string[]> {
@@ -135,7 +105,7 @@ async function planEvent(ctx: DeliveryContext, recorded: RecordedEvent): Promise
       records.push({ ...base, id: deliveryIdFor(event.id, channel, 'error-detail'), role: 'error-detail', parentId: main.id, primary: false });
     }
   });
-  await enqueue(ctx, records);
+  await enqueueDeliveries(ctx.store, records);
   return route.channels;
 }
 
@@ -161,8 +131,8 @@ async function planAlarm(ctx: DeliveryContext, id: string, recorded: RecordedAla
     });
   }
   const now = ctx.clock.now().toISOString();
-  await enqueue(
-    ctx,
+  await enqueueDeliveries(
+    ctx.store,
     channels.map((channel, i) => ({
       id: deliveryIdFor(id, channel, 'main'),
       eventId: id,
@@ -179,15 +149,6 @@ async function planAlarm(ctx: DeliveryContext, id: string, recorded: RecordedAla
     })),
   );
   return channels;
-}
-
-/** Queued in plan order per channel; a record that exists already is not queued again. */
-async function enqueue(ctx: DeliveryContext, records: readonly DeliveryRecord[]): Promise<void> {
-  for (const record of records) {
-    await ctx.store.recordUnique(storeKeys.delivery(record.id), JSON.stringify(record), DELIVERY_TTL_MS, storeKeys.channelOutbox(record.channel), record.id);
-    // After the push, so that a channel is always listed once it has work (a re-plan adds it again).
-    await ctx.store.setAdd(storeKeys.outboxChannels(), record.channel);
-  }
 }
 
 /**

@@ -1,38 +1,38 @@
-import type { BackgroundJob } from '../background-job';
+import type { Config } from '../config/config-schema';
+import type { Clock, EndpointInspector } from '../core/ports';
+import type { Store } from '../core/store';
+import type { BackgroundJob } from '../jobs/leased-job';
 import type { BotDeps } from '../bot-deps';
+import type { CandidateRepository, ProductionRegistry } from '../deployments';
 import type { HttpRoute } from '../http/create-http-server';
+import type { Logger } from '../observability/create-logger';
+import type { Metrics } from '../observability/create-metrics';
+import { createDeliverySlackClient, createDeliveryWorker, type DeliveryWorkerOptions, type OutboxContent } from '../outbox';
+import type { RunRegistry } from '../training/run-registry';
+import { recordPlacement } from './decide-placement';
+import { planRecordedItem, type DeploymentEvents } from './plan-recorded-item';
+import { createAlarmRecorder, type RecordedEvent, type RecordedItem } from './record-event';
+import { prepareDelivery, renderRootUpdate } from './render-delivery';
 import { SNS_HOOK_PATH, snsHookRoute } from './sns-hook-route';
-import { createDeliverySlackClient } from './create-delivery-slack-client';
-import type { DeliveryContext } from './delivery-context';
-import { createDeliveryWorker, type DeliveryWorkerOptions } from './delivery-worker';
-import type { DeploymentEvents } from './plan-recorded-item';
-import type { RecordedEvent } from './record-event';
-import { createAlarmRecorder } from './record-alarm';
+
+/** What planning, placing and rendering pipeline events need (a slice of BotDeps). */
+export interface DeliveryContext {
+  config: Config;
+  store: Store;
+  logger: Logger;
+  metrics: Metrics;
+  clock: Clock;
+  runs: RunRegistry;
+  candidates: CandidateRepository;
+  production: ProductionRegistry;
+  inspector?: EndpointInspector;
+  deploymentEvents: DeploymentEvents;
+}
 
 /**
- * Delivery of recorded pipeline events to Slack (the outbox worker) and the SNS entry point.
- *
- * The outbox, in the store (keys in storeKeys):
- * - inbox / inbox:processing: ids of recorded events and alarms (recordUnique puts them there
- *   atomically with their body); the planner claims each with moveHead and removes it once
- *   planned, so a crash leaves it in processing, planned again by the next leader (idempotent).
- * - delivery:<event>|<channel>|<role>: one Slack message, queued once (recordUnique) in
- *   outbox:<channel>, with its state: queued → sending (claimed by compare-and-set with the
- *   attempt time) → posted (ts known) → done, or failed. outbox-channels lists the queues.
- * - lease:delivery: the leader lease (SET NX PX, renewed every poll, released at shutdown).
- *   One replica delivers at a time, so each channel's messages go out in order and at the
- *   channel's pace; others stand by and take over when the lease is released or lapses.
- *
- * Exactly once: an event is recorded once (dedup by id) and planned into deliveries with fixed
- * ids (queued once); a delivery is posted only by the worker that moved it to `sending`. Every
- * post carries metadata {event_type: 'mlops_delivery', event_payload: {delivery_id}}; a delivery
- * found in `sending` (crash, timeout, 5xx: outcome unknown) is posted again only after no
- * attempt can still be on the wire (client timeout + margin) and after conversations.history /
- * conversations.replies (include_all_metadata, oldest = attempt − 2 min) do not show that id.
- * A 429 returns it to `queued` (certainly not posted) and holds that channel for Retry-After.
- * The residual risk: a leader frozen for longer than the lease between its claim and its HTTP
- * request, while a successor finds nothing in Slack; each claim is also a compare-and-set, so
- * two workers never both claim the same attempt.
+ * Pipeline events to Slack: the outbox's delivery worker, with this feature plugged in as its
+ * content (planning recorded events and alarms, placing and rendering their messages, the thread
+ * bookkeeping after a post), and the SNS entry point. The hook route is wired by the composition root.
  */
 export function registerDelivery(
   deps: BotDeps,
@@ -45,15 +45,31 @@ export function registerDelivery(
     logger: deps.logger,
     metrics: deps.metrics,
     clock: deps.clock,
-    client: createDeliverySlackClient(deps.deliveryClient, deps.logger),
     runs: deps.runs,
     candidates: deps.candidates,
     production: deps.production,
     ...(deps.inspector !== undefined ? { inspector: deps.inspector } : {}),
     deploymentEvents: wiring.deploymentEvents,
-    ...(deps.slackIdentity !== undefined ? { self: deps.slackIdentity } : {}),
   };
-  const worker = createDeliveryWorker(ctx, options);
+  // The outbox reads items as OutboxItem; the inbox holds only this feature's records and its own messages.
+  const content: OutboxContent = {
+    plan: (id) => planRecordedItem(ctx, id),
+    prepare: (d, item) => prepareDelivery(ctx, d, item as RecordedItem),
+    afterPost: (d, item, ts, log) => recordPlacement(ctx, d, item as RecordedItem, ts, log),
+    renderRootUpdate: (update, channel) => renderRootUpdate(ctx, update, channel),
+  };
+  const worker = createDeliveryWorker(
+    {
+      store: deps.store,
+      logger: deps.logger,
+      metrics: deps.metrics,
+      clock: deps.clock,
+      client: createDeliverySlackClient(deps.deliveryClient, deps.logger),
+      ...(deps.slackIdentity !== undefined ? { self: deps.slackIdentity } : {}),
+      content,
+    },
+    options,
+  );
   wiring.onRecorded.push(() => worker.wake());
   const recordAlarm = createAlarmRecorder({ store: deps.store, onRecorded: () => worker.wake() });
   const route: HttpRoute = {

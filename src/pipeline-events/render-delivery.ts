@@ -13,20 +13,41 @@ import { runTopMessageView } from '../../views/run-top-message-view';
 import type { SlackMessage } from '../../views/slack-message';
 import { trainingStartedView } from '../../views/training-started-view';
 import { trainingSucceededView } from '../../views/training-succeeded-view';
-import type { DeliveryContext } from './delivery-context';
+import { withTimeout } from '../core/time-limit';
 import {
-  isRecordedAlarm,
-  isRecordedEvent,
   isRecordedMessage,
+  loadRecordedItem,
   type DeliveryRecord,
   type Enrichment,
   type Placement,
-  type RecordedItem,
-} from './delivery-record';
-import { loadRecordedItem } from './load-recorded-item';
+  type Prepared,
+  type Rendered,
+  type RootUpdate,
+} from '../outbox';
+import { decidePlacement } from './decide-placement';
+import { isRecordedAlarm, isRecordedEvent, type RecordedItem } from './record-event';
+import type { DeliveryContext } from './register-delivery';
 
-export type Rendered =
-  { kind: 'message'; message: SlackMessage } | { kind: 'file'; content: string; title: string; comment: string } | { kind: 'fail'; reason: string };
+/** AWS gets this long to add details; the message goes out without them otherwise. */
+const ENRICH_TIMEOUT_MS = 3000;
+
+/**
+ * What the outbox posts for a delivery (OutboxContent.prepare): its placement and AWS details,
+ * decided at the first attempt and kept, and the message rendered at that placement now.
+ */
+export async function prepareDelivery(ctx: DeliveryContext, d: DeliveryRecord, item: RecordedItem): Promise<Prepared> {
+  let placement = d.placement;
+  let enrichment = d.enrichment;
+  if (placement === undefined) {
+    const decision = await decidePlacement(ctx, d, item);
+    if (!decision.ok) return decision;
+    placement = decision.placement;
+    enrichment = await enrichDelivery(ctx, d, item);
+  }
+  const rendered = await renderDelivery(ctx, d, item, placement, enrichment);
+  if (rendered.kind === 'fail') return { ok: false, fail: rendered.reason };
+  return { ok: true, placement, ...(enrichment !== undefined ? { enrichment } : {}), rendered };
+}
 
 /** The message of a delivery at its placement (pure views fed from the store). */
 export async function renderDelivery(
@@ -149,7 +170,7 @@ async function renderBody(
 /** A thread root re-rendered after a reply: the run's top message with its stage, or an alert with its count. */
 export async function renderRootUpdate(
   ctx: DeliveryContext,
-  update: NonNullable<Extract<Placement, { kind: 'reply' }>['update']>,
+  update: RootUpdate,
   channel: string,
 ): Promise<{ channel: string; ts: string; message: SlackMessage } | undefined> {
   if (update.kind === 'run') {
@@ -165,7 +186,7 @@ export async function renderRootUpdate(
     if (root.channel === undefined || root.ts === undefined || root.eventId === undefined) return undefined;
     const [run, item, firstRaw] = await Promise.all([
       ctx.runs.get(runKey),
-      loadRecordedItem(ctx.store, root.eventId),
+      loadRecordedItem<RecordedItem>(ctx.store, root.eventId),
       root.deliveryId !== undefined ? ctx.store.get(storeKeys.delivery(root.deliveryId)) : Promise.resolve(null),
     ]);
     if (run === undefined || item === undefined) return undefined;
@@ -187,7 +208,7 @@ export async function renderRootUpdate(
   const raw = await ctx.store.get(update.groupKey);
   const entry = raw === null ? undefined : (JSON.parse(raw) as AlertGroup).channels[channel];
   if (entry?.ts === undefined) return undefined;
-  const item = await loadRecordedItem(ctx.store, entry.firstId);
+  const item = await loadRecordedItem<RecordedItem>(ctx.store, entry.firstId);
   if (item === undefined) return undefined;
   const modelChannel = modelChannelOf(ctx, item);
   const body = await renderBody(ctx, { channel, ...(modelChannel !== undefined ? { modelChannel } : {}) }, item, undefined, { count: entry.count });
@@ -210,4 +231,51 @@ export interface RunMessage {
   eventId?: string;
   deliveryId?: string;
   alias?: string;
+}
+
+/**
+ * Details from AWS for a message, asked once before its first attempt: DescribeTrainingJob for
+ * training.succeeded (duration, instance, billable time), DescribeEndpoint for
+ * deployment.succeeded. An AWS error or a slow answer never blocks delivery: it is logged and
+ * the message goes out without the details.
+ */
+async function enrichDelivery(ctx: DeliveryContext, d: DeliveryRecord, item: RecordedItem): Promise<Enrichment | undefined> {
+  const inspector = ctx.inspector;
+  if (inspector === undefined || d.role !== 'main' || !isRecordedEvent(item)) return undefined;
+  const { event } = item;
+  const log = ctx.logger.child({ eventId: event.id, model: event.model, version: event.version, runId: event.run?.runId });
+  try {
+    if (event.type === 'training.succeeded' && event.trainingJob !== undefined) {
+      const job = await withTimeout(inspector.describeTrainingJob(event.trainingJob), ENRICH_TIMEOUT_MS);
+      return {
+        job: {
+          status: job.status,
+          ...(job.startedAt !== undefined ? { startedAt: job.startedAt.toISOString() } : {}),
+          ...(job.endedAt !== undefined ? { endedAt: job.endedAt.toISOString() } : {}),
+          ...(job.billableSeconds !== undefined ? { billableSeconds: job.billableSeconds } : {}),
+          ...(job.instanceType !== undefined ? { instanceType: job.instanceType } : {}),
+          ...(job.instanceCount !== undefined ? { instanceCount: job.instanceCount } : {}),
+        },
+      };
+    }
+    const endpoint = event.endpoint ?? ctx.config.file.models[event.model]?.endpoint;
+    if (event.type === 'deployment.succeeded' && endpoint !== undefined) {
+      const described = await withTimeout(inspector.describeEndpoint(endpoint), ENRICH_TIMEOUT_MS);
+      return {
+        endpoint: {
+          status: described.status,
+          variants: described.variants.map((v) => ({
+            name: v.variantName,
+            ...(v.modelName !== undefined ? { modelName: v.modelName } : {}),
+            ...(v.instanceType !== undefined ? { instanceType: v.instanceType } : {}),
+            ...(v.instanceCount !== undefined ? { instanceCount: v.instanceCount } : {}),
+            ...(v.weight !== undefined ? { weight: v.weight } : {}),
+          })),
+        },
+      };
+    }
+  } catch (error) {
+    log.warn({ err: error, code: (error as { code?: string }).code }, 'delivery: could not read details from AWS; posting without them');
+  }
+  return undefined;
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import getRawBody from 'raw-body';
-import { verifyHmacSignature } from '../pipeline-events/verify-hmac-signature';
+import { verifyHmacSignature } from '../core/verify-hmac-signature';
 
 /** Bolt's HTTPReceiver default body limit (it answers 413 above it). */
 const BOLT_BODY_LIMIT = 4 * 1024 * 1024;

@@ -5,7 +5,7 @@ import type { DagTrigger, DagTriggerRequest, DagTriggerResult } from '../core/po
 import type { Store } from '../core/store';
 import { childLogger, type Logger } from '../observability/create-logger';
 import { trainingRequestedView } from '../../views/training-requested-view';
-import { postThroughOutbox } from '../pipeline-events/post-through-outbox';
+import { postThroughOutbox } from '../outbox';
 
 export interface StartTrainingInput {
   model: string;

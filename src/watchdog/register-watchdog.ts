@@ -1,4 +1,4 @@
-import type { BackgroundJob } from '../background-job';
+import type { BackgroundJob } from '../jobs/leased-job';
 import type { BotDeps } from '../bot-deps';
 import { createRunWatchdog } from './run-watchdog';
 

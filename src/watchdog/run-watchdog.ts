@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { BackgroundJob } from '../background-job';
+import type { BackgroundJob } from '../jobs/leased-job';
 import { leasedJob, type LeaseTurn } from '../jobs/leased-job';
 import type { BotDeps } from '../bot-deps';
 import {
@@ -18,8 +18,7 @@ import type { RunRecord } from '../training/run-registry';
 import { storeKeys } from '../store/store-keys';
 import { watchdogNoteView, type WatchdogNoteInput } from '../../views/watchdog-note-view';
 import { watchdogUnreadableView } from '../../views/watchdog-unreadable-view';
-import type { MessageTarget } from '../pipeline-events/delivery-record';
-import { messageRecordedAt } from '../pipeline-events/record-message';
+import { messageRecordedAt, type MessageTarget } from '../outbox';
 import type { SlackMessage } from '../../views/slack-message';
 
 export const WATCHDOG_JOB = 'watchdog';

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
-import { createAlarmRecorder } from '../../src/pipeline-events/record-alarm';
+import { createAlarmRecorder } from '../../src/pipeline-events/record-event';
 import { snsHookRoute } from '../../src/pipeline-events/sns-hook-route';
 import { evaluationCompleted } from '../fixtures/pipeline-events';
 import { snsNotification, snsSubscriptionConfirmation } from '../fixtures/sns-messages';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { backoffDelayMs } from '../../src/core/backoff-delay';
-import { DEFAULT_DELIVERY_BACKOFF, MAX_DELIVERY_TRIES } from '../../src/pipeline-events/send-delivery';
+import { DEFAULT_DELIVERY_BACKOFF, MAX_DELIVERY_TRIES } from '../../src/outbox';
 import { trainingStarted } from '../fixtures/pipeline-events';
 import { startFakeSlack } from '../kit/fake-slack-server';
 import { startTestBot } from '../kit/start-test-bot';

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createMessageUpdater } from '../../src/pipeline-events/record-message';
+import { createMessageUpdater } from '../../src/outbox';
 import { storeKeys } from '../../src/store/store-keys';
-import { updateIdFor } from '../../src/pipeline-events/delivery-record';
+import { updateIdFor } from '../../src/outbox/delivery-record';
 import { startFakeSlack, type FakeSlack } from '../kit/fake-slack-server';
 import { startTestBot, type TestBot } from '../kit/start-test-bot';
 import { testKeyPrefix } from '../kit/test-key-prefix';
+import type { SlackMessage } from '../../views/slack-message';
 
 /**
  * Message updates through the outbox (updateMessage: the one background path for chat.update):
@@ -22,7 +23,7 @@ async function until<T>(read: () => T | undefined | false | Promise<T | undefine
   }
 }
 
-const text = (s: string) => ({ text: s, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: s } }] });
+const text = (s: string): SlackMessage => ({ text: s, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: s } }] });
 
 async function posted(t: TestBot, channel = 'C0FRAUD'): Promise<{ channel: string; ts: string }> {
   const res = await t.bot.deps.slack.chat.postMessage({ channel, text: `card ${randomUUID()}` });

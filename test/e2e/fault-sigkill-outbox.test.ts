@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { DeliveryRecord } from '../../src/pipeline-events/delivery-record';
+import type { DeliveryRecord } from '../../src/outbox/delivery-record';
 import { RedisStore } from '../../src/store/redis-store';
 import { storeKeys } from '../../src/store/store-keys';
 import { trainingStarted } from '../fixtures/pipeline-events';

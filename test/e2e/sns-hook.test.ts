@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, MlopsError } from '../../src/core/errors';
-import { createAlarmRecorder } from '../../src/pipeline-events/record-alarm';
+import { createAlarmRecorder } from '../../src/pipeline-events/record-event';
 import { snsHookRoute } from '../../src/pipeline-events/sns-hook-route';
 import { evaluationCompleted } from '../fixtures/pipeline-events';
 import { cloudwatchAlarm, snsNotification, snsSubscriptionConfirmation, trainingJobStateChange } from '../fixtures/sns-messages';

@@ -1,9 +1,8 @@
 import { backoffDelayMs } from '../core/backoff-delay';
 import type { Logger } from '../observability/create-logger';
 import { storeKeys } from '../store/store-keys';
-import { callSlack } from './call-slack';
-import { DELIVERY_TTL_MS, type DeliveryContext } from './delivery-context';
-import type { MessageUpdateRecord } from './delivery-record';
+import { DELIVERY_TTL_MS, type MessageUpdateRecord, type OutboxContext } from './delivery-record';
+import { callSlack } from './outbox-slack';
 import { IN_FLIGHT_GRACE_MS, type SenderState, type StepResult } from './send-delivery';
 
 const NEXT: StepResult = { kind: 'next' };
@@ -18,8 +17,9 @@ const waitUntil = (untilMs: number): StepResult => ({ kind: 'wait', untilMs });
  * - Slack refuses (message_not_found, cant_update_message…) or tries run out: failed, logged, counted.
  * An attempt of another worker whose outcome is unknown is sent again only once it cannot still be
  * on the wire, so an older content never lands after a newer one.
+ * Time as in send-delivery: scheduling in real wall-clock time, record timestamps from the Clock port.
  */
-export async function processUpdate(ctx: DeliveryContext, st: SenderState, id: string): Promise<StepResult> {
+export async function processUpdate(ctx: OutboxContext, st: SenderState, id: string): Promise<StepResult> {
   const key = storeKeys.delivery(id);
   for (let round = 0; round < 10; round++) {
     const raw = await ctx.store.get(key);
@@ -39,14 +39,22 @@ export async function processUpdate(ctx: DeliveryContext, st: SenderState, id: s
     }
 
     const attemptAt = new Date(now).toISOString();
-    const claimed: MessageUpdateRecord = { ...u, state: 'sending', attempts: u.attempts + 1, attemptAt, owner: st.owner, inFlight: true, updatedAt: attemptAt };
+    const claimed: MessageUpdateRecord = {
+      ...u,
+      state: 'sending',
+      attempts: u.attempts + 1,
+      attemptAt,
+      owner: st.owner,
+      inFlight: true,
+      updatedAt: ctx.clock.now().toISOString(),
+    };
     const claimedRaw = JSON.stringify(claimed);
     if (!(await ctx.store.compareAndSet(key, raw, claimedRaw, DELIVERY_TTL_MS))) continue;
     const res = await callSlack(ctx.client, 'chat.update', { channel: u.channel, ts: u.ts, text: u.message.text, blocks: u.message.blocks }, ctx.metrics);
     const after = Date.now();
     st.settled.add(`${id}#${attemptAt}`);
     st.pacer.posted(u.channel, after);
-    const at = new Date(after).toISOString();
+    const at = ctx.clock.now().toISOString();
     if (res.ok) {
       const done: MessageUpdateRecord = { ...claimed, state: 'done', inFlight: false, sentRev: claimed.rev, updatedAt: at };
       delete done.error;
@@ -84,8 +92,8 @@ export async function processUpdate(ctx: DeliveryContext, st: SenderState, id: s
   return waitUntil(Date.now() + 1000);
 }
 
-async function fail(ctx: DeliveryContext, raw: string, u: MessageUpdateRecord, why: string, reason: 'attempts' | 'refused', log: Logger): Promise<boolean> {
-  const failed: MessageUpdateRecord = { ...u, state: 'failed', inFlight: false, error: why, updatedAt: new Date().toISOString() };
+async function fail(ctx: OutboxContext, raw: string, u: MessageUpdateRecord, why: string, reason: 'attempts' | 'refused', log: Logger): Promise<boolean> {
+  const failed: MessageUpdateRecord = { ...u, state: 'failed', inFlight: false, error: why, updatedAt: ctx.clock.now().toISOString() };
   delete failed.nextAttemptAt;
   if (!(await ctx.store.compareAndSet(storeKeys.delivery(u.id), raw, JSON.stringify(failed), DELIVERY_TTL_MS))) return false;
   ctx.metrics.deliveriesGivenUp.inc({ reason });

@@ -2,13 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { ErrorCode, isMlopsError } from '../core/errors';
 import { storeKeys } from '../store/store-keys';
 import { leasedJob } from '../jobs/leased-job';
-import { ChannelPacer } from './channel-pacer';
-import type { DeliveryContext } from './delivery-context';
-import { updateIdOfQueueItem, type DeliveryRecord } from './delivery-record';
+import type { Store } from '../core/store';
+import { loadRecordedItem, updateIdOfQueueItem, type DeliveryRecord, type OutboxContext } from './delivery-record';
+import { ChannelPacer, DEFAULT_DELIVERY_BACKOFF, MAX_DELIVERY_TRIES, processDelivery, type SenderState } from './send-delivery';
 import { processUpdate } from './send-update';
-import { loadRecordedItem } from './load-recorded-item';
-import { planRecordedItem } from './plan-recorded-item';
-import { DEFAULT_DELIVERY_BACKOFF, MAX_DELIVERY_TRIES, processDelivery, type SenderState } from './send-delivery';
 import { backoffDelayMs, type BackoffPolicy } from '../core/backoff-delay';
 
 export interface DeliveryWorkerOptions {
@@ -45,13 +42,13 @@ const GAUGES_EVERY = 4;
 /**
  * The outbox worker. One replica at a time (the lease holder) works:
  * 1. Planner: claims recorded ids from storeKeys.inbox() into storeKeys.inboxProcessing() with
- *    moveHead, plans each (planRecordedItem: deployment events, run stage, candidate, queued deliveries),
+ *    moveHead, plans each (ctx.content.plan: the injected planner of pipeline events, alarms and background messages),
  *    then removes it. Ids left in processing by a crash are planned again (idempotent) first.
  * 2. One drain per channel: processes storeKeys.channelOutbox(channel) head first, so a run's
  *    messages keep their order; a channel waiting for its pace or a 429 holds only itself.
  * Woken by each recorded event (same replica), by timers, and by a poll.
  */
-export function createDeliveryWorker(ctx: DeliveryContext, options: DeliveryWorkerOptions = {}) {
+export function createDeliveryWorker(ctx: OutboxContext, options: DeliveryWorkerOptions = {}) {
   const opts = { ...DEFAULTS, ...options };
   const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
   const log = ctx.logger.child({ component: 'delivery', owner });
@@ -139,7 +136,7 @@ export function createDeliveryWorker(ctx: DeliveryContext, options: DeliveryWork
   async function planOne(id: string): Promise<void> {
     let touched: string[] = [];
     try {
-      touched = await planRecordedItem(ctx, id);
+      touched = await ctx.content.plan(id);
       planFailures.delete(id);
     } catch (error) {
       // The store is down: the id stays claimed and is planned again. Anything else is a bug
@@ -225,7 +222,7 @@ export function createDeliveryWorker(ctx: DeliveryContext, options: DeliveryWork
 
   /** mlops_outbox_depth and mlops_outbox_oldest_age_seconds, as seen by the working replica. */
   async function updateGauges(): Promise<void> {
-    const now = Date.now();
+    const now = ctx.clock.now().getTime();
     let depth = (await ctx.store.listLength(storeKeys.inbox())) + (await ctx.store.listLength(storeKeys.inboxProcessing()));
     let oldest = now;
     for (const listKey of [storeKeys.inboxProcessing(), storeKeys.inbox()]) {
@@ -255,3 +252,25 @@ export function createDeliveryWorker(ctx: DeliveryContext, options: DeliveryWork
   };
 }
 export type DeliveryWorker = ReturnType<typeof createDeliveryWorker>;
+
+export interface PendingDeliveries {
+  /** Recorded pipeline events not yet planned into a channel's outbox. */
+  events: number;
+  /** Planned messages waiting in the channels' outboxes. */
+  messages: number;
+  /** A few of the waiting ids, for the shutdown report. */
+  sample: string[];
+}
+
+/** What the outbox still holds: with the in-memory store, this is what a stop would lose. */
+export async function pendingDeliveries(store: Store): Promise<PendingDeliveries> {
+  const [inbox, processing] = await Promise.all([store.listRange(storeKeys.inbox(), 0, -1), store.listRange(storeKeys.inboxProcessing(), 0, -1)]);
+  let messages = 0;
+  const sample = [...processing, ...inbox].slice(0, 10);
+  for (const channel of await store.setMembers(storeKeys.outboxChannels())) {
+    const queued = await store.listRange(storeKeys.channelOutbox(channel), 0, -1);
+    messages += queued.length;
+    for (const id of queued) if (sample.length < 10) sample.push(id);
+  }
+  return { events: inbox.length + processing.length, messages, sample };
+}

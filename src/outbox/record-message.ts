@@ -6,14 +6,15 @@ import { updateJsonWith } from '../store/update-json';
 import type { SlackMessage } from '../../views/slack-message';
 import {
   deliveryIdFor,
+  enqueueDeliveries,
   updateIdFor,
   updateQueueItem,
   type BackgroundUpdateType,
   type DeliveryRecord,
   type MessageUpdateRecord,
   type RecordedMessage,
+  type RecordOutcome,
 } from './delivery-record';
-import type { RecordOutcome } from './record-event';
 
 /**
  * Ids of background messages share the recorded-item key space with pipeline event ids: the
@@ -140,3 +141,31 @@ export function createMessageUpdater(deps: { store: Store; clock: Clock; onQueue
   };
 }
 export type UpdateMessage = ReturnType<typeof createMessageUpdater>;
+
+/** Plans a recorded background message: one delivery per target, its placement fixed now (a thread, or top level). */
+export async function planBackgroundMessage(ctx: { store: Store; clock: Clock }, id: string, recorded: RecordedMessage): Promise<string[]> {
+  const now = ctx.clock.now().toISOString();
+  const targets = recorded.targets.filter((t, i, all) => all.findIndex((o) => o.channel === t.channel) === i);
+  await enqueueDeliveries(
+    ctx.store,
+    targets.map((target, i) => ({
+      id: deliveryIdFor(id, target.channel, 'main'),
+      eventId: id,
+      eventType: recorded.type,
+      ...(recorded.model !== undefined ? { model: recorded.model } : {}),
+      ...(recorded.runId !== undefined ? { runId: recorded.runId } : {}),
+      channel: target.channel,
+      role: 'main' as const,
+      primary: i === 0,
+      state: 'queued' as const,
+      attempts: 0,
+      placement:
+        target.threadTs !== undefined && target.threadTs !== ''
+          ? { kind: 'reply' as const, threadTs: target.threadTs, ...(target.broadcast === true ? { broadcast: true } : {}) }
+          : { kind: 'top' as const, root: 'plain' as const, ...(recorded.runKey !== undefined ? { runKey: recorded.runKey } : {}) },
+      createdAt: now,
+      updatedAt: now,
+    })),
+  );
+  return targets.map((t) => t.channel);
+}

@@ -1,29 +1,28 @@
 import { createHash } from 'node:crypto';
-import { countInAlertGroup, openAlertGroup, type AlertGroup } from '../core/alert-group';
 import { backoffDelayMs, type BackoffPolicy } from '../core/backoff-delay';
-import { runKeyOf } from '../core/pipeline-event';
 import type { Logger } from '../observability/create-logger';
 import { storeKeys } from '../store/store-keys';
-import { callSlack, type SlackOutcome } from './call-slack';
-import type { ChannelPacer } from './channel-pacer';
-import { DELIVERY_SLACK_TIMEOUT_MS } from './create-delivery-slack-client';
-import { decidePlacement } from './decide-placement';
-import { DELIVERY_TTL_MS, type DeliveryContext } from './delivery-context';
 import {
   DELIVERY_METADATA_TYPE,
+  DELIVERY_TTL_MS,
   deliveryIdFor,
-  isRecordedEvent,
   isRecordedMessage,
+  loadRecordedItem,
   type DeliveryRecord,
+  type OutboxContext,
+  type OutboxItem,
   type Placement,
-  type RecordedItem,
   type RecordedMessage,
+  type Rendered,
+  type RootUpdate,
 } from './delivery-record';
-import { enrichDelivery } from './enrich-delivery';
-import { findPostedMessage } from './find-posted-message';
-import { loadRecordedItem } from './load-recorded-item';
-import { renderDelivery, renderRootUpdate, type Rendered, type RunMessage } from './render-delivery';
-import { updateJson } from '../store/update-json';
+import { callSlack, DELIVERY_SLACK_TIMEOUT_MS, findPostedMessage, type SlackOutcome } from './outbox-slack';
+
+/*
+ * Time: record timestamps (createdAt, updatedAt) come from the Clock port. Scheduling stays in real
+ * wall-clock time (Date.now): backoffs, pacing, Retry-After, attemptAt and the in-flight grace time
+ * Slack calls and timers, and are compared across replicas and with Slack's own clock.
+ */
 
 /**
  * Tries of one message (posts, and looks in Slack for an earlier post) before it is given up:
@@ -38,6 +37,31 @@ export const IN_FLIGHT_GRACE_MS = DELIVERY_SLACK_TIMEOUT_MS + 2000;
 const MAX_ROOT_UPDATE_FAILURES = 4;
 /** Settled attempts remembered (oldest forgotten first: forgetting one only costs a grace wait). */
 const MAX_SETTLED = 10_000;
+
+/**
+ * When each channel may get its next chat.postMessage: about one per second per channel
+ * (Slack's posting limit), measured from the END of the previous call so that network jitter
+ * cannot bring two posts closer than the interval at Slack's side; and not before a 429's
+ * Retry-After for that channel. Channels never wait for each other. In memory: after a restart
+ * the first post of a channel may come early, and Slack's 429 then paces it.
+ */
+export class ChannelPacer {
+  private readonly next = new Map<string, number>();
+  constructor(private readonly intervalMs: number) {}
+
+  readyAt(channel: string): number {
+    return this.next.get(channel) ?? 0;
+  }
+
+  /** A post to the channel just returned (whatever its outcome). */
+  posted(channel: string, atMs: number): void {
+    this.blockUntil(channel, atMs + this.intervalMs);
+  }
+
+  blockUntil(channel: string, untilMs: number): void {
+    this.next.set(channel, Math.max(this.readyAt(channel), untilMs));
+  }
+}
 
 /** Per-process state of the sender (one per worker). */
 export interface SenderState {
@@ -73,7 +97,7 @@ const triesOf = (d: DeliveryRecord) => d.attempts + (d.checks ?? 0);
  * 429 → back to queued, that channel waits Retry-After. Permanent errors → failed, logged, counted.
  * Returns `next` when the delivery is finished (done or failed) and `wait` otherwise.
  */
-export async function processDelivery(ctx: DeliveryContext, st: SenderState, id: string): Promise<StepResult> {
+export async function processDelivery(ctx: OutboxContext, st: SenderState, id: string): Promise<StepResult> {
   const key = storeKeys.delivery(id);
   for (let round = 0; round < 10; round++) {
     const raw = await ctx.store.get(key);
@@ -125,7 +149,7 @@ export async function processDelivery(ctx: DeliveryContext, st: SenderState, id:
           ...d,
           checks: (d.checks ?? 0) + (limited ? 0 : 1),
           error: `check failed: ${found.error.error}`,
-          updatedAt: new Date().toISOString(),
+          updatedAt: ctx.clock.now().toISOString(),
         };
         if (triesOf(checked) >= st.maxTries) {
           if (await giveUp(ctx, raw, checked, log)) return NEXT;
@@ -139,7 +163,7 @@ export async function processDelivery(ctx: DeliveryContext, st: SenderState, id:
       }
       if (found.found) {
         log.info({ ts: found.ts }, 'delivery: an earlier attempt had posted it; not posting again');
-        const posted: DeliveryRecord = { ...d, state: 'posted', ts: found.ts, updatedAt: new Date().toISOString() };
+        const posted: DeliveryRecord = { ...d, state: 'posted', ts: found.ts, updatedAt: ctx.clock.now().toISOString() };
         if (!(await ctx.store.compareAndSet(key, raw, JSON.stringify(posted), DELIVERY_TTL_MS))) continue;
         const result = await finish(ctx, st, JSON.stringify(posted), posted, log);
         if (result === 'conflict') continue;
@@ -153,26 +177,19 @@ export async function processDelivery(ctx: DeliveryContext, st: SenderState, id:
   return waitUntil(Date.now() + 1000);
 }
 
-async function attempt(ctx: DeliveryContext, st: SenderState, raw: string, d: DeliveryRecord, log: Logger): Promise<StepResult | 'conflict'> {
+async function attempt(ctx: OutboxContext, st: SenderState, raw: string, d: DeliveryRecord, log: Logger): Promise<StepResult | 'conflict'> {
   if (triesOf(d) >= st.maxTries) return (await giveUp(ctx, raw, d, log)) ? NEXT : 'conflict';
   const readyAt = st.pacer.readyAt(d.channel);
   if (Date.now() < readyAt) return waitUntil(readyAt);
   const item = await loadRecordedItem(ctx.store, d.eventId);
   if (item === undefined) return (await fail(ctx, raw, d, 'its recorded event is gone (expired)', log, { reason: 'expired' })) ? NEXT : 'conflict';
 
-  let placement = d.placement;
-  let enrichment = d.enrichment;
-  if (placement === undefined) {
-    const decision = await decidePlacement(ctx, d, item);
-    if (!decision.ok) {
-      if ('wait' in decision) return waitUntil(Date.now() + 500);
-      return (await fail(ctx, raw, d, decision.fail, log, { reason: 'unrenderable' })) ? NEXT : 'conflict';
-    }
-    placement = decision.placement;
-    enrichment = await enrichDelivery(ctx, d, item);
+  const prepared = await ctx.content.prepare(d, item);
+  if (!prepared.ok) {
+    if ('wait' in prepared) return waitUntil(Date.now() + 500);
+    return (await fail(ctx, raw, d, prepared.fail, log, { reason: 'unrenderable' })) ? NEXT : 'conflict';
   }
-  const rendered = await renderDelivery(ctx, d, item, placement, enrichment);
-  if (rendered.kind === 'fail') return (await fail(ctx, raw, d, rendered.reason, log, { reason: 'unrenderable' })) ? NEXT : 'conflict';
+  const { placement, enrichment, rendered } = prepared;
 
   const claimed: DeliveryRecord = {
     ...d,
@@ -183,7 +200,7 @@ async function attempt(ctx: DeliveryContext, st: SenderState, raw: string, d: De
     placement,
     ...(enrichment !== undefined ? { enrichment } : {}),
     ...(rendered.kind === 'file' ? { filename: `error-${createHash('sha256').update(d.id).digest('hex').slice(0, 16)}.txt` } : {}),
-    updatedAt: new Date().toISOString(),
+    updatedAt: ctx.clock.now().toISOString(),
   };
   const claimedRaw = JSON.stringify(claimed);
   const key = storeKeys.delivery(d.id);
@@ -196,7 +213,7 @@ async function attempt(ctx: DeliveryContext, st: SenderState, raw: string, d: De
   st.pacer.posted(d.channel, now);
   if (outcome.ok) {
     const ts = typeof outcome.data['ts'] === 'string' ? outcome.data['ts'] : placement.kind === 'reply' ? placement.threadTs : '';
-    const posted: DeliveryRecord = { ...claimed, state: 'posted', ts, updatedAt: new Date().toISOString() };
+    const posted: DeliveryRecord = { ...claimed, state: 'posted', ts, updatedAt: ctx.clock.now().toISOString() };
     delete posted.error;
     if (!(await ctx.store.compareAndSet(key, claimedRaw, JSON.stringify(posted), DELIVERY_TTL_MS))) return 'conflict';
     log.debug({ ts, attempt: claimed.attempts }, 'delivery: posted');
@@ -208,7 +225,7 @@ async function attempt(ctx: DeliveryContext, st: SenderState, raw: string, d: De
     st.pacer.blockUntil(d.channel, now + outcome.retryAfterMs);
     log.warn({ retryAfterMs: outcome.retryAfterMs }, 'delivery: Slack rate limited this channel; waiting Retry-After');
     // Retry-After is the channel's (the pacer holds it), not this message's: no nextAttemptAt.
-    const requeued: DeliveryRecord = { ...claimed, state: 'queued', attempts: d.attempts, error: 'ratelimited', updatedAt: new Date().toISOString() };
+    const requeued: DeliveryRecord = { ...claimed, state: 'queued', attempts: d.attempts, error: 'ratelimited', updatedAt: ctx.clock.now().toISOString() };
     if (!(await ctx.store.compareAndSet(key, claimedRaw, JSON.stringify(requeued), DELIVERY_TTL_MS))) return 'conflict';
     return waitUntil(now + outcome.retryAfterMs);
   }
@@ -217,7 +234,12 @@ async function attempt(ctx: DeliveryContext, st: SenderState, raw: string, d: De
     const wait = backoffDelayMs(triesOf(claimed), st.backoff, st.random);
     st.pacer.blockUntil(d.channel, now + wait);
     log.warn({ error: outcome.error, attempt: claimed.attempts, retryInMs: wait }, 'delivery: Slack did not confirm the post; will check and retry');
-    const noted: DeliveryRecord = { ...claimed, error: outcome.error, nextAttemptAt: new Date(now + wait).toISOString(), updatedAt: new Date().toISOString() };
+    const noted: DeliveryRecord = {
+      ...claimed,
+      error: outcome.error,
+      nextAttemptAt: new Date(now + wait).toISOString(),
+      updatedAt: ctx.clock.now().toISOString(),
+    };
     if (!(await ctx.store.compareAndSet(key, claimedRaw, JSON.stringify(noted), DELIVERY_TTL_MS))) return 'conflict';
     return waitUntil(now + wait);
   }
@@ -229,7 +251,7 @@ async function attempt(ctx: DeliveryContext, st: SenderState, raw: string, d: De
 }
 
 /** The channel a refused background message goes to next, if its target has one. */
-function fallbackChannel(d: DeliveryRecord, item: RecordedItem): string | undefined {
+function fallbackChannel(d: DeliveryRecord, item: OutboxItem): string | undefined {
   if (!isRecordedMessage(item) || d.role !== 'main') return undefined;
   const target = item.targets.find((t) => t.channel === d.channel || (t.fallbacks ?? []).includes(d.channel));
   const chain = target === undefined ? [] : [target.channel, ...(target.fallbacks ?? [])];
@@ -240,8 +262,8 @@ function fallbackChannel(d: DeliveryRecord, item: RecordedItem): string | undefi
  * A background message Slack refused for good in one channel (the bot is not in it…) goes to the
  * target's next fallback channel, as a delivery of its own (deterministic id: queued once).
  */
-async function queueFallback(ctx: DeliveryContext, d: DeliveryRecord, item: RecordedMessage, next: string, log: Logger): Promise<void> {
-  const now = new Date().toISOString();
+async function queueFallback(ctx: OutboxContext, d: DeliveryRecord, item: RecordedMessage, next: string, log: Logger): Promise<void> {
+  const now = ctx.clock.now().toISOString();
   const record: DeliveryRecord = {
     id: deliveryIdFor(d.eventId, next, 'main'),
     eventId: d.eventId,
@@ -262,7 +284,7 @@ async function queueFallback(ctx: DeliveryContext, d: DeliveryRecord, item: Reco
   log.info({ fallback: next }, 'delivery: posting the message in the next channel instead');
 }
 
-async function post(ctx: DeliveryContext, d: DeliveryRecord, placement: Placement, rendered: Exclude<Rendered, { kind: 'fail' }>): Promise<SlackOutcome> {
+async function post(ctx: OutboxContext, d: DeliveryRecord, placement: Placement, rendered: Exclude<Rendered, { kind: 'fail' }>): Promise<SlackOutcome> {
   const thread = placement.kind === 'reply' ? { thread_ts: placement.threadTs, ...(placement.broadcast === true ? { reply_broadcast: true } : {}) } : {};
   if (rendered.kind === 'file') {
     return callSlack(
@@ -289,59 +311,18 @@ async function post(ctx: DeliveryContext, d: DeliveryRecord, placement: Placemen
 }
 
 /** Bookkeeping after a post (idempotent, so a recovery can run it again), then done. */
-async function finish(ctx: DeliveryContext, st: SenderState, raw: string, d: DeliveryRecord, log: Logger): Promise<StepResult | 'conflict'> {
+async function finish(ctx: OutboxContext, st: SenderState, raw: string, d: DeliveryRecord, log: Logger): Promise<StepResult | 'conflict'> {
   const placement = d.placement;
   const ts = d.ts ?? '';
   const item = await loadRecordedItem(ctx.store, d.eventId);
   if (d.role === 'main' && placement !== undefined && item !== undefined && ts !== '') {
-    if (placement.kind === 'top') {
-      const runKey = placement.runKey ?? (isRecordedEvent(item) ? runKeyOf(item.event) : undefined);
-      // `/mlops train`'s "requested" message: the run's later events thread under it.
-      if (placement.root === 'plain' && runKey !== undefined && isRecordedMessage(item)) await linkRunThread(ctx, runKey, d.channel, ts, item);
-      if (placement.root === 'run' && runKey !== undefined) {
-        await linkRunThread(ctx, runKey, d.channel, ts, item);
-        const root: RunMessage = { channel: d.channel, ts, eventId: d.eventId, deliveryId: d.id };
-        await ctx.store.setIfAbsent(storeKeys.runMessage(runKey), JSON.stringify(root), DELIVERY_TTL_MS * 4);
-      }
-      if (placement.root === 'candidate' && runKey !== undefined) await linkRunThread(ctx, runKey, d.channel, ts, item);
-      if (placement.root === 'alert' && placement.groupKey !== undefined) {
-        const at = new Date(item.receivedAt);
-        await updateJson<AlertGroup>(ctx.store, placement.groupKey, DELIVERY_TTL_MS, (g) => {
-          const entry = g?.channels[d.channel];
-          return entry?.firstId === d.eventId && entry.ts === ts ? undefined : openAlertGroup(g, d.channel, d.eventId, ts, at);
-        });
-        if (placement.runKey !== undefined && d.channel === d.modelChannel) await linkRunThread(ctx, placement.runKey, d.channel, ts, item);
-      }
-    } else {
-      if (placement.update?.kind === 'alert') {
-        await updateJson<AlertGroup>(ctx.store, placement.update.groupKey, DELIVERY_TTL_MS, (g) => {
-          if (g === undefined) return undefined;
-          const next = countInAlertGroup(g, d.channel, d.eventId);
-          return next === g ? undefined : next;
-        });
-      }
-      if (placement.linkRunKey !== undefined) {
-        await linkRunThread(ctx, placement.linkRunKey, d.channel, placement.threadTs, item);
-        if (placement.update?.kind === 'run' && placement.update.runKey !== placement.linkRunKey) {
-          const alias: RunMessage = { alias: placement.update.runKey };
-          await ctx.store.setIfAbsent(storeKeys.runMessage(placement.linkRunKey), JSON.stringify(alias), DELIVERY_TTL_MS * 4);
-        }
-      }
-    }
-    if (d.candidateId !== undefined) {
-      const message = { channel: d.channel, ts };
-      await ctx.candidates
-        .update(d.candidateId, (c) =>
-          c.message !== undefined ? { result: undefined } : { write: { ...c, message, updatedAt: new Date().toISOString() }, result: undefined },
-        )
-        .catch((error: unknown) => log.warn({ err: error, candidateId: d.candidateId }, 'delivery: could not store the candidate message'));
-    }
+    await ctx.content.afterPost(d, item, ts, log);
     if (placement.kind === 'reply' && placement.update !== undefined) {
       const updated = await updateRoot(ctx, st, placement.update, d, log);
       if (updated !== 'ok') return updated;
     }
   }
-  const done: DeliveryRecord = { ...d, state: 'done', updatedAt: new Date().toISOString() };
+  const done: DeliveryRecord = { ...d, state: 'done', updatedAt: ctx.clock.now().toISOString() };
   if (!(await ctx.store.compareAndSet(storeKeys.delivery(d.id), raw, JSON.stringify(done), DELIVERY_TTL_MS))) return 'conflict';
   if (d.primary) ctx.metrics.eventsPosted.inc({ type: d.eventType });
   log.info({ ts, attempts: d.attempts, placement: placement?.kind }, 'delivery: delivered to Slack');
@@ -349,15 +330,9 @@ async function finish(ctx: DeliveryContext, st: SenderState, raw: string, d: Del
 }
 
 /** Re-renders the thread root (run stage, alert count). Failures here never lose the reply: bounded retries, then a warning. */
-async function updateRoot(
-  ctx: DeliveryContext,
-  st: SenderState,
-  update: NonNullable<Extract<Placement, { kind: 'reply' }>['update']>,
-  d: DeliveryRecord,
-  log: Logger,
-): Promise<'ok' | StepResult> {
+async function updateRoot(ctx: OutboxContext, st: SenderState, update: RootUpdate, d: DeliveryRecord, log: Logger): Promise<'ok' | StepResult> {
   if (Date.now() < st.updateBlockedUntil) return waitUntil(st.updateBlockedUntil);
-  const target = await renderRootUpdate(ctx, update, d.channel);
+  const target = await ctx.content.renderRootUpdate(update, d.channel);
   if (target === undefined) return 'ok';
   const res = await callSlack(
     ctx.client,
@@ -381,44 +356,19 @@ async function updateRoot(
   return waitUntil(Date.now() + waitMs);
 }
 
-/** The run's later events thread here (first writer wins: an existing thread is kept). */
-async function linkRunThread(ctx: DeliveryContext, runKey: string, channel: string, ts: string, item: RecordedItem): Promise<void> {
-  const now = new Date().toISOString();
-  const existing = await ctx.runs.get(runKey);
-  if (existing === undefined) {
-    if (!isRecordedEvent(item)) return;
-    const { event } = item;
-    await ctx.runs.createIfAbsent({
-      runKey,
-      model: event.model,
-      ...(event.run?.dagId !== undefined ? { dagId: event.run.dagId } : {}),
-      ...(event.run?.runId !== undefined ? { runId: event.run.runId } : {}),
-      channel,
-      ts,
-      stage: 'started',
-      startedAt: event.timestamp,
-      updatedAt: now,
-    });
-    return;
-  }
-  // '' is a thread not known yet (a "requested" message still on its way, see post-in-background.ts).
-  if (existing.ts !== undefined && existing.ts !== '') return;
-  await ctx.runs.update(runKey, (r) => (r.ts !== undefined && r.ts !== '' ? undefined : { ...r, channel, ts, updatedAt: now }));
-}
-
 /**
  * Marks a delivery failed. `reason` is the closed category of mlops_delivery_given_up_total;
  * `counted` false when another channel takes the message over (a fallback), so it is not lost.
  */
 async function fail(
-  ctx: DeliveryContext,
+  ctx: OutboxContext,
   raw: string,
   d: DeliveryRecord,
   why: string,
   log: Logger,
   opts: { reason: 'attempts' | 'refused' | 'expired' | 'unrenderable'; counted?: boolean },
 ): Promise<boolean> {
-  const failed: DeliveryRecord = { ...d, state: 'failed', error: why, updatedAt: new Date().toISOString() };
+  const failed: DeliveryRecord = { ...d, state: 'failed', error: why, updatedAt: ctx.clock.now().toISOString() };
   delete failed.nextAttemptAt;
   if (!(await ctx.store.compareAndSet(storeKeys.delivery(d.id), raw, JSON.stringify(failed), DELIVERY_TTL_MS))) return false;
   if (opts.counted === false) {
@@ -439,7 +389,7 @@ async function fail(
 }
 
 /** Retries exhausted (Slack unreachable, 5xx, timeouts): failed for good. */
-async function giveUp(ctx: DeliveryContext, raw: string, d: DeliveryRecord, log: Logger): Promise<boolean> {
+async function giveUp(ctx: OutboxContext, raw: string, d: DeliveryRecord, log: Logger): Promise<boolean> {
   return fail(ctx, raw, d, `gave up after ${triesOf(d)} tries (${d.attempts} posts, ${d.checks ?? 0} looks in Slack; last error: ${d.error ?? 'none'})`, log, {
     reason: 'attempts',
   });

@@ -1,15 +1,15 @@
-import type { AlarmAlert } from '../core/alarm-alert';
+import type { WebClient } from '@slack/web-api';
+import type { Clock } from '../core/ports';
 import type { ProductionRecord } from '../core/production-record';
+import type { Store } from '../core/store';
+import type { Logger } from '../observability/create-logger';
+import type { Metrics } from '../observability/create-metrics';
+import { storeKeys } from '../store/store-keys';
 import type { SlackMessage } from '../../views/slack-message';
-import type { RecordedEvent } from './record-event';
 
-/** An alarm recorded for delivery (storeKeys.event(id), queued like a pipeline event). */
-export interface RecordedAlarm {
-  kind: 'alarm';
-  alarm: AlarmAlert;
-  source: 'sns';
-  receivedAt: string;
-}
+/** Delivery records and their run/alert bookkeeping live as long as recorded events. */
+export const DELIVERY_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
 /** What a background message is, for logs and the closed `type` label of the delivery metrics. */
 export type BackgroundMessageType = 'watchdog' | 'training.requested';
 
@@ -40,19 +40,41 @@ export interface RecordedMessage {
   source: 'internal';
   receivedAt: string;
 }
-export type RecordedItem = RecordedEvent | RecordedAlarm | RecordedMessage;
+/** What recording an item did: recorded now, or already recorded (the same id before). */
+export type RecordOutcome = 'recorded' | 'duplicate';
 
-export function isRecordedAlarm(item: RecordedItem): item is RecordedAlarm {
-  return (item as { kind?: string }).kind === 'alarm';
+/**
+ * What the outbox reads of any recorded item (storeKeys.event(id), queued in the inbox): a pipeline
+ * event or alarm (pipeline-events' records, planned by the injected OutboxContent) or a background
+ * message (the outbox's own). `kind` tells them apart ('message' for background messages).
+ */
+export interface OutboxItem {
+  kind?: string;
+  receivedAt: string;
 }
 
-export function isRecordedMessage(item: RecordedItem): item is RecordedMessage {
-  return (item as { kind?: string }).kind === 'message';
+export function isRecordedMessage(item: OutboxItem): item is RecordedMessage {
+  return item.kind === 'message';
 }
 
-/** A pipeline event (neither an alarm nor a background message). */
-export function isRecordedEvent(item: RecordedItem): item is RecordedEvent {
-  return !isRecordedAlarm(item) && !isRecordedMessage(item);
+/** Queued in order per channel; a record that exists already is not queued again (re-planning is idempotent). */
+export async function enqueueDeliveries(store: Store, records: readonly DeliveryRecord[]): Promise<void> {
+  for (const record of records) {
+    await store.recordUnique(storeKeys.delivery(record.id), JSON.stringify(record), DELIVERY_TTL_MS, storeKeys.channelOutbox(record.channel), record.id);
+    // After the push, so that a channel is always listed once it has work (a re-plan adds it again).
+    await store.setAdd(storeKeys.outboxChannels(), record.channel);
+  }
+}
+
+/** The recorded item of an id; undefined when expired or unreadable. */
+export async function loadRecordedItem<T extends OutboxItem = OutboxItem>(store: Store, id: string): Promise<T | undefined> {
+  const raw = await store.get(storeKeys.event(id));
+  if (raw === null) return undefined;
+  try {
+    return JSON.parse(raw) as T;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -187,4 +209,46 @@ export function updateQueueItem(id: string, nonce: string): string {
 export function updateIdOfQueueItem(item: string): string | undefined {
   if (!item.startsWith(UPDATE_PREFIX) || item.includes('|')) return undefined;
   return item.slice(0, item.lastIndexOf(':'));
+}
+
+/** What the sender posts for a delivery: a message, or (a very long error) a file upload. */
+export type Rendered =
+  { kind: 'message'; message: SlackMessage } | { kind: 'file'; content: string; title: string; comment: string } | { kind: 'fail'; reason: string };
+
+/** Where a delivery goes and what it says, or why it cannot go (yet). */
+export type Prepared =
+  | { ok: true; placement: Placement; enrichment?: Enrichment; rendered: Exclude<Rendered, { kind: 'fail' }> }
+  | { ok: false; wait: true }
+  | { ok: false; fail: string };
+
+/** The root of a thread to re-render after a reply (a run's top message, an alert's count). */
+export type RootUpdate = NonNullable<Extract<Placement, { kind: 'reply' }>['update']>;
+
+/**
+ * The outbox's port to the feature that owns the recorded items (pipeline events, alarms and the
+ * placement of background messages): injected into the worker, so the outbox never imports it.
+ * Every method may run again after a crash: all are idempotent.
+ */
+export interface OutboxContent {
+  /** Turns a recorded inbox item into queued deliveries (enqueueDeliveries); returns the channels that got work. Rejects only when the store fails. */
+  plan(id: string): Promise<string[]>;
+  /** Decides the placement (first attempt: `d.placement` unset) and the enrichment, and renders the message for this attempt. */
+  prepare(d: DeliveryRecord, item: OutboxItem): Promise<Prepared>;
+  /** Bookkeeping once Slack gave the message its ts (run threads, alert groups, the candidate's message). */
+  afterPost(d: DeliveryRecord, item: OutboxItem, ts: string, log: Logger): Promise<void>;
+  /** The thread root to re-render after a reply, rendered; undefined when there is nothing to update. */
+  renderRootUpdate(update: RootUpdate, channel: string): Promise<{ channel: string; ts: string; message: SlackMessage } | undefined>;
+}
+
+/** What the outbox worker and its senders need. */
+export interface OutboxContext {
+  store: Store;
+  logger: Logger;
+  metrics: Metrics;
+  clock: Clock;
+  /** The outbox's own Web API client (createDeliverySlackClient: no automatic retries, 429s at once). */
+  client: WebClient;
+  /** This bot's Slack ids once the startup auth.test answered (findPostedMessage trusts only its own posts). */
+  self?: () => { botId: string; botUserId: string } | undefined;
+  content: OutboxContent;
 }
