@@ -4,7 +4,7 @@ import { storeKeys } from '../store/store-keys';
 import { leasedJob } from '../jobs/leased-job';
 import type { Store } from '../core/store';
 import { loadRecordedItem, updateIdOfQueueItem, type DeliveryRecord, type OutboxContext } from './delivery-record';
-import { ChannelPacer, DEFAULT_DELIVERY_BACKOFF, MAX_DELIVERY_TRIES, processDelivery, type SenderState } from './send-delivery';
+import { ChannelPacer, DEFAULT_DELIVERY_BACKOFF, MAX_DELIVERY_TRIES, processDelivery, realNowMs, type SenderState } from './send-delivery';
 import { processUpdate } from './send-update';
 import { backoffDelayMs, type BackoffPolicy } from '../core/backoff-delay';
 
@@ -177,7 +177,7 @@ export function createDeliveryWorker(ctx: OutboxContext, options: DeliveryWorker
         s.failures++;
         const retryInMs = backoffDelayMs(s.failures, DRAIN_BACKOFF, opts.random);
         log.error({ err: error, channel, retryInMs }, 'delivery: channel drain failed; will retry');
-        wakeAt(channel, Date.now() + retryInMs);
+        wakeAt(channel, realNowMs() + retryInMs);
       })
       .finally(() => {
         s.running = undefined;
@@ -200,7 +200,7 @@ export function createDeliveryWorker(ctx: OutboxContext, options: DeliveryWorker
         state.timerAt = undefined;
         kickChannel(channel);
       },
-      Math.max(0, atMs - Date.now()),
+      Math.max(0, atMs - realNowMs()),
     );
     state.timer.unref();
   }

@@ -18,11 +18,13 @@ import {
 } from './delivery-record';
 import { callSlack, DELIVERY_SLACK_TIMEOUT_MS, findPostedMessage, type SlackOutcome } from './outbox-slack';
 
-/*
- * Time: record timestamps (createdAt, updatedAt) come from the Clock port. Scheduling stays in real
- * wall-clock time (Date.now): backoffs, pacing, Retry-After, attemptAt and the in-flight grace time
- * Slack calls and timers, and are compared across replicas and with Slack's own clock.
+/**
+ * The outbox's scheduling time. Record timestamps (createdAt, updatedAt) come from the Clock port;
+ * scheduling stays in real wall-clock time: backoffs, pacing, Retry-After, attemptAt and the
+ * in-flight grace time Slack calls and timers, and are compared across replicas and with Slack's
+ * own clock (a test clock standing still must not stop deliveries).
  */
+export const realNowMs = (): number => Date.now();
 
 /**
  * Tries of one message (posts, and looks in Slack for an earlier post) before it is given up:
@@ -118,7 +120,7 @@ export async function processDelivery(ctx: OutboxContext, st: SenderState, id: s
     if (d.state === 'done' || d.state === 'failed') return NEXT;
     // A retry waits its backoff whoever kicks the channel (polls, sweeps, other messages, restarts).
     const notBefore = Date.parse(d.nextAttemptAt ?? '');
-    if ((d.state === 'queued' || d.state === 'sending') && notBefore > Date.now()) return waitUntil(notBefore);
+    if ((d.state === 'queued' || d.state === 'sending') && notBefore > realNowMs()) return waitUntil(notBefore);
     if (d.state === 'posted') {
       const result = await finish(ctx, st, raw, d, log);
       if (result === 'conflict') continue;
@@ -127,7 +129,7 @@ export async function processDelivery(ctx: OutboxContext, st: SenderState, id: s
     if (d.state === 'sending') {
       const attemptMs = Date.parse(d.attemptAt ?? '') || 0;
       const settled = d.owner === st.owner && st.settled.has(`${d.id}#${d.attempts}`);
-      if (!settled && Date.now() < attemptMs + IN_FLIGHT_GRACE_MS) return waitUntil(attemptMs + IN_FLIGHT_GRACE_MS);
+      if (!settled && realNowMs() < attemptMs + IN_FLIGHT_GRACE_MS) return waitUntil(attemptMs + IN_FLIGHT_GRACE_MS);
       const threadTs = d.placement?.kind === 'reply' ? d.placement.threadTs : undefined;
       const found = await findPostedMessage(ctx.client, ctx.metrics, {
         channel: d.channel,
@@ -156,10 +158,10 @@ export async function processDelivery(ctx: OutboxContext, st: SenderState, id: s
           continue;
         }
         const wait = found.error.kind === 'ratelimited' ? found.error.retryAfterMs : backoffDelayMs(triesOf(checked), st.backoff, st.random);
-        const next: DeliveryRecord = { ...checked, nextAttemptAt: new Date(Date.now() + wait).toISOString() };
+        const next: DeliveryRecord = { ...checked, nextAttemptAt: new Date(realNowMs() + wait).toISOString() };
         if (!(await ctx.store.compareAndSet(key, raw, JSON.stringify(next), DELIVERY_TTL_MS))) continue;
         log.warn({ error: found.error.error, tries: triesOf(checked), retryInMs: wait }, 'delivery: could not check Slack for an earlier attempt; will retry');
-        return waitUntil(Date.now() + wait);
+        return waitUntil(realNowMs() + wait);
       }
       if (found.found) {
         log.info({ ts: found.ts }, 'delivery: an earlier attempt had posted it; not posting again');
@@ -174,19 +176,19 @@ export async function processDelivery(ctx: OutboxContext, st: SenderState, id: s
     if (result === 'conflict') continue;
     return result;
   }
-  return waitUntil(Date.now() + 1000);
+  return waitUntil(realNowMs() + 1000);
 }
 
 async function attempt(ctx: OutboxContext, st: SenderState, raw: string, d: DeliveryRecord, log: Logger): Promise<StepResult | 'conflict'> {
   if (triesOf(d) >= st.maxTries) return (await giveUp(ctx, raw, d, log)) ? NEXT : 'conflict';
   const readyAt = st.pacer.readyAt(d.channel);
-  if (Date.now() < readyAt) return waitUntil(readyAt);
+  if (realNowMs() < readyAt) return waitUntil(readyAt);
   const item = await loadRecordedItem(ctx.store, d.eventId);
   if (item === undefined) return (await fail(ctx, raw, d, 'its recorded event is gone (expired)', log, { reason: 'expired' })) ? NEXT : 'conflict';
 
   const prepared = await ctx.content.prepare(d, item);
   if (!prepared.ok) {
-    if ('wait' in prepared) return waitUntil(Date.now() + 500);
+    if ('wait' in prepared) return waitUntil(realNowMs() + 500);
     return (await fail(ctx, raw, d, prepared.fail, log, { reason: 'unrenderable' })) ? NEXT : 'conflict';
   }
   const { placement, enrichment, rendered } = prepared;
@@ -195,7 +197,7 @@ async function attempt(ctx: OutboxContext, st: SenderState, raw: string, d: Deli
     ...d,
     state: 'sending',
     attempts: d.attempts + 1,
-    attemptAt: new Date().toISOString(),
+    attemptAt: new Date(realNowMs()).toISOString(),
     owner: st.owner,
     placement,
     ...(enrichment !== undefined ? { enrichment } : {}),
@@ -207,7 +209,7 @@ async function attempt(ctx: OutboxContext, st: SenderState, raw: string, d: Deli
   if (!(await ctx.store.compareAndSet(key, raw, claimedRaw, DELIVERY_TTL_MS))) return 'conflict';
 
   const outcome = await post(ctx, claimed, placement, rendered);
-  const now = Date.now();
+  const now = realNowMs();
   st.settled.add(`${claimed.id}#${claimed.attempts}`);
   if (st.settled.size > MAX_SETTLED) for (const key of st.settled) if (st.settled.delete(key) && st.settled.size <= MAX_SETTLED / 2) break;
   st.pacer.posted(d.channel, now);
@@ -331,7 +333,7 @@ async function finish(ctx: OutboxContext, st: SenderState, raw: string, d: Deliv
 
 /** Re-renders the thread root (run stage, alert count). Failures here never lose the reply: bounded retries, then a warning. */
 async function updateRoot(ctx: OutboxContext, st: SenderState, update: RootUpdate, d: DeliveryRecord, log: Logger): Promise<'ok' | StepResult> {
-  if (Date.now() < st.updateBlockedUntil) return waitUntil(st.updateBlockedUntil);
+  if (realNowMs() < st.updateBlockedUntil) return waitUntil(st.updateBlockedUntil);
   const target = await ctx.content.renderRootUpdate(update, d.channel);
   if (target === undefined) return 'ok';
   const res = await callSlack(
@@ -352,8 +354,8 @@ async function updateRoot(ctx: OutboxContext, st: SenderState, update: RootUpdat
     return 'ok';
   }
   const waitMs = res.kind === 'ratelimited' ? res.retryAfterMs : backoffDelayMs(failures, st.backoff, st.random);
-  if (res.kind === 'ratelimited') st.updateBlockedUntil = Date.now() + waitMs;
-  return waitUntil(Date.now() + waitMs);
+  if (res.kind === 'ratelimited') st.updateBlockedUntil = realNowMs() + waitMs;
+  return waitUntil(realNowMs() + waitMs);
 }
 
 /**

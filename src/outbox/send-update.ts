@@ -3,7 +3,7 @@ import type { Logger } from '../observability/create-logger';
 import { storeKeys } from '../store/store-keys';
 import { DELIVERY_TTL_MS, type MessageUpdateRecord, type OutboxContext } from './delivery-record';
 import { callSlack } from './outbox-slack';
-import { IN_FLIGHT_GRACE_MS, type SenderState, type StepResult } from './send-delivery';
+import { IN_FLIGHT_GRACE_MS, realNowMs, type SenderState, type StepResult } from './send-delivery';
 
 const NEXT: StepResult = { kind: 'next' };
 const waitUntil = (untilMs: number): StepResult => ({ kind: 'wait', untilMs });
@@ -27,7 +27,7 @@ export async function processUpdate(ctx: OutboxContext, st: SenderState, id: str
     const u = JSON.parse(raw) as MessageUpdateRecord;
     if (u.state === 'done' || u.state === 'failed') return NEXT;
     const log = ctx.logger.child({ updateId: id, updateType: u.type, channel: u.channel, messageTs: u.ts });
-    const now = Date.now();
+    const now = realNowMs();
     const notBefore = Math.max(Date.parse(u.nextAttemptAt ?? '') || 0, st.pacer.readyAt(u.channel), st.updateBlockedUntil);
     if (notBefore > now) return waitUntil(notBefore);
     const attemptMs = Date.parse(u.attemptAt ?? '') || 0;
@@ -51,7 +51,7 @@ export async function processUpdate(ctx: OutboxContext, st: SenderState, id: str
     const claimedRaw = JSON.stringify(claimed);
     if (!(await ctx.store.compareAndSet(key, raw, claimedRaw, DELIVERY_TTL_MS))) continue;
     const res = await callSlack(ctx.client, 'chat.update', { channel: u.channel, ts: u.ts, text: u.message.text, blocks: u.message.blocks }, ctx.metrics);
-    const after = Date.now();
+    const after = realNowMs();
     st.settled.add(`${id}#${attemptAt}`);
     st.pacer.posted(u.channel, after);
     const at = ctx.clock.now().toISOString();
@@ -89,7 +89,7 @@ export async function processUpdate(ctx: OutboxContext, st: SenderState, id: str
       return waitUntil(after + waitMs);
     }
   }
-  return waitUntil(Date.now() + 1000);
+  return waitUntil(realNowMs() + 1000);
 }
 
 async function fail(ctx: OutboxContext, raw: string, u: MessageUpdateRecord, why: string, reason: 'attempts' | 'refused', log: Logger): Promise<boolean> {
