@@ -89,6 +89,55 @@ describe('the sandbox page server (npm run sandbox)', () => {
     expect(actionsOf(after ?? {}).map((a) => a.action_id)).toContain(ActionId.Deploy);
   });
 
+  it('Reject opens the reason modal: an empty reason keeps it open with the error, a reason closes it and updates the card', async () => {
+    const card = (await state()).messages.find((m) => m.text.startsWith('fraud-detector 1.4.0 evaluated'));
+    if (card === undefined) throw new Error('no seeded card');
+    expect((await post('api/action', { user: APPROVER, channel: FRAUD, messageTs: card.ts, actionId: ActionId.Reject })).json).toEqual({ ok: true });
+    const modal = await until((s) => s.modals.find((m) => m.user === APPROVER), 'the Reject modal');
+    expect(modal.view).toMatchObject({ type: 'modal', title: { type: 'plain_text' }, submit: { type: 'plain_text' } });
+    const input = (modal.view['blocks'] as { type: string; block_id: string; element: { action_id: string; type: string } }[]).find((b) => b.type === 'input');
+    if (input === undefined) throw new Error('no input block in the modal');
+    const values = (value: string) => ({ [input.block_id]: { [input.element.action_id]: { type: input.element.type, value } } });
+
+    const empty = await post('api/view-submission', { user: APPROVER, viewId: modal.viewId, values: values('  ') });
+    expect(empty.json).toEqual({ ok: true, response_action: 'errors', errors: { [input.block_id]: expect.any(String) } });
+    expect((await state()).modals.map((m) => m.viewId)).toContain(modal.viewId);
+
+    const done = await post('api/view-submission', {
+      user: APPROVER,
+      viewId: modal.viewId,
+      values: values('Precision gain is within noise; wait for the November data'),
+    });
+    expect(done.json).toEqual({ ok: true });
+    expect((await state()).modals).toEqual([]);
+    const rejected = await until((s) => {
+      const now = s.messages.find((m) => m.ts === card.ts);
+      return now?.text.includes('Rejected') === true && actionsOf(now).length === 0 ? now : undefined;
+    }, 'the card updated to rejected');
+    expect(JSON.stringify(rejected.blocks)).toContain('November data');
+  });
+
+  it("App Home: opening the tab publishes the user's home view", async () => {
+    expect((await post('api/home-opened', { user: APPROVER })).json).toEqual({ ok: true });
+    const home = await until((s) => s.home[APPROVER], 'the published home view');
+    expect(JSON.stringify(home.blocks)).toContain('fraud-detector');
+  });
+
+  it('nextRun fail: the next training fails with its error and a CloudWatch log link, alerted in the alert channel; then runs succeed again', async () => {
+    expect((await post('api/pipeline', { nextRun: 'fail' })).json).toEqual({ ok: true });
+    expect((await state()).pipeline.nextRun).toBe('fail');
+    const before = new Set((await state()).messages.map((m) => m.ts));
+    expect((await post('api/command', { user: OPERATOR, channel: 'C0CHURN01', text: 'train churn-model' })).json).toEqual({ ok: true });
+    const alert = await until(
+      (s) => s.messages.find((m) => !before.has(m.ts) && m.channel === ALERTS && m.text.includes('churn-model training failed')),
+      'the failure alert',
+    );
+    expect(JSON.stringify(alert.blocks)).toContain('console.aws.amazon.com/cloudwatch');
+    const s = await state();
+    expect(s.pipeline.nextRun).toBe('succeed');
+    expect(s.pipeline.runs).toContainEqual(expect.objectContaining({ model: 'churn-model', behaviour: 'fail', state: 'failed' }));
+  });
+
   it('train → evaluation card → Deploy by the approver → deployed, and status shows the endpoint InService with the new version', async () => {
     const before = new Set((await state()).messages.map((m) => m.ts));
     expect((await post('api/command', { user: OPERATOR, channel: FRAUD, text: 'train fraud-detector' })).json).toEqual({ ok: true });
@@ -132,17 +181,22 @@ describe('the sandbox page server (npm run sandbox)', () => {
 describe('the sandbox process (src/sandbox/main.ts)', () => {
   it('stops in process with nothing left keeping Node alive (servers, sockets, timers)', async () => {
     const alive = () => process.getActiveResourcesInfo().filter((r) => ['TCPServerWrap', 'TCPSocketWrap', 'Timeout', 'Immediate'].includes(r)).length;
+    const servers = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length;
+    // Closed handles leave Node's list on a later turn of the loop: poll, bounded.
+    const settle = async (done: () => boolean) => {
+      for (let turn = 0; turn < 150 && !done(); turn++) await new Promise((resolve) => setTimeout(resolve, 20));
+    };
+    await settle(() => servers() === 0); // the suite above is still closing its sockets
     const before = alive();
     const sandbox = await startSandbox({ env: { SANDBOX_PORT: '0', LOG_LEVEL: 'silent' } });
     await (await fetch(`${sandbox.url}api/state`)).text();
     const events = await fetch(`${sandbox.url}api/events`);
     expect(events.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    expect(alive()).toBeGreaterThan(before);
+    expect(servers()).toBe(4); // page, bot, Slack stand-in, fake AWS
     // An open event stream must not hold the stop.
     await sandbox.stop();
-    // Closed handles leave Node's list on a later turn of the loop: poll, bounded.
-    for (let turn = 0; turn < 100 && alive() > before; turn++) await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(process.getActiveResourcesInfo().filter((r) => r.startsWith('TCP'))).toEqual(expect.not.arrayContaining(['TCPServerWrap']));
+    await settle(() => servers() === 0 && alive() <= before);
+    expect(servers()).toBe(0);
     expect(alive()).toBeLessThanOrEqual(before);
   }, 40_000);
 
