@@ -12,6 +12,7 @@ import { registerTrainActions } from './training/register-train-actions';
 import { registerEvents } from './home/register-home-listeners';
 import { registerUnknownInteractionGuard } from './slack/unknown-interaction-guard';
 import { installListenerKit } from './slack/listener-kit';
+import { errorView } from '../views/error-view';
 
 export interface ListenerWiring {
   /** Subscribers to "an event was just recorded" (wake the delivery worker). */
@@ -25,7 +26,7 @@ export interface ListenerWiring {
  * background jobs and extra HTTP routes the features bring.
  */
 export function registerListeners(app: App, deps: BotDeps, wiring: ListenerWiring): { jobs: BackgroundJob[]; routes: HttpRoute[] } {
-  installListenerKit(app, deps); // first: every later middleware and listener finds its record in context
+  installListenerKit(app, deps, errorView); // first: every later middleware and listener finds its record in context
   registerUnknownInteractionGuard(app);
   registerCommands(app, deps);
   registerDeploymentListeners(app, deps, deps.deployments);

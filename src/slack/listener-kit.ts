@@ -1,9 +1,11 @@
 import type { AckFn, AllMiddlewareArgs, AnyMiddlewareArgs, App, Context } from '@slack/bolt';
-import type { BotDeps } from '../bot-deps';
+import type { KnownBlock } from '@slack/types';
+import type { WebClient } from '@slack/web-api';
+import type { WorkLimiter } from '../core/create-work-limiter';
 import { ErrorCode, isMlopsError } from '../core/errors';
 import { contextRequestId } from '../http/request-context';
 import type { Logger } from '../observability/create-logger';
-import { errorView } from '../../views/error-view';
+import type { Metrics } from '../observability/create-metrics';
 import { respondInTime } from './respond-in-time';
 
 /**
@@ -50,6 +52,26 @@ interface KitRecord extends SlackRequest {
   channel: string | undefined;
   /** Records the ack time (once). */
   onAck(): void;
+  /** Renders the kit's own answers (busy, failure): a view handed in by the composition root. */
+  errorMessage: ErrorMessage;
+}
+
+/** A message the kit sends; `blocks` as Slack takes them. */
+export interface KitMessage {
+  text: string;
+  blocks?: KnownBlock[];
+}
+/** The view the kit answers with when the bot is busy or a listener failed (views/error-view.ts). */
+export type ErrorMessage = (input: { message: string }) => KitMessage;
+
+/** What the kit needs of the bot (a slice of BotDeps, named here so plumbing knows no feature). */
+export interface KitDeps {
+  logger: Logger;
+  metrics: Metrics;
+  /** The shared post-ack work limit (commands and clicks). */
+  postAckWork: WorkLimiter;
+  /** Interactive Web API client: chat.postEphemeral when a failed request has no response_url. */
+  slack: WebClient;
 }
 
 const CONTEXT_KEY = 'slackRequest';
@@ -69,10 +91,11 @@ function kitRecord(context: Context): KitRecord {
 /** Durations from the monotonic clock: metrics of elapsed time, not wall-clock facts (deps.clock). */
 const secondsSince = (started: bigint): number => Number(process.hrtime.bigint() - started) / 1e9;
 
-type KitDeps = Pick<BotDeps, 'logger' | 'metrics' | 'postAckWork' | 'slack'>;
-
-/** Installs the kit's global middleware and error handler. Call first: middleware runs in order. */
-export function installListenerKit(app: App, deps: KitDeps): void {
+/**
+ * Installs the kit's global middleware and error handler. Call first: middleware runs in order.
+ * `errorMessage` renders the kit's own answers (the composition root passes views/error-view.ts).
+ */
+export function installListenerKit(app: App, deps: KitDeps, errorMessage: ErrorMessage): void {
   const { metrics } = deps;
   app.use(({ body, context, next }: AnyMiddlewareArgs & AllMiddlewareArgs) => {
     const facts = readFacts(body);
@@ -94,6 +117,7 @@ export function installListenerKit(app: App, deps: KitDeps): void {
       responseUrl: facts.responseUrl,
       user: facts.user,
       channel: facts.channel,
+      errorMessage,
       onAck() {
         if (record.acked) return;
         record.acked = true;
@@ -141,7 +165,7 @@ export async function acknowledge<R>(args: { ack: AckFn<R>; context: Context }, 
  */
 export async function ackThenWork(
   args: { ack: () => Promise<void>; context: Context },
-  deps: Pick<BotDeps, 'postAckWork'>,
+  deps: Pick<KitDeps, 'postAckWork'>,
   work: (request: SlackRequest) => Promise<string>,
 ): Promise<void> {
   await acknowledge(args);
@@ -159,7 +183,7 @@ export async function ackThenWork(
     if (accepted) return;
     record.outcome = 'busy';
     record.log.warn({ running: limit.running, queued: limit.queued }, `${record.name} refused: too much work queued`);
-    void answerEphemeral(record, errorView({ message: BUSY_TEXT })).finally(resolve);
+    void answerEphemeral(record, record.errorMessage({ message: BUSY_TEXT })).finally(resolve);
   });
 }
 
@@ -167,11 +191,7 @@ export async function ackThenWork(
  * Answers only the requesting user through the request's response_url (with a timeout, see
  * respond-in-time.ts): never throws; a missing or failing response_url is logged.
  */
-export async function answerEphemeral(
-  request: SlackRequest,
-  message: { text: string; blocks?: unknown[] },
-  opts: { replaceOriginal?: boolean } = {},
-): Promise<void> {
+export async function answerEphemeral(request: SlackRequest, message: KitMessage, opts: { replaceOriginal?: boolean } = {}): Promise<void> {
   const record = request as KitRecord;
   const respond = respondInTime(record.responseUrl);
   if (respond === undefined) {
@@ -182,7 +202,7 @@ export async function answerEphemeral(
     response_type: 'ephemeral',
     replace_original: opts.replaceOriginal ?? false,
     text: message.text,
-    ...(message.blocks !== undefined ? { blocks: message.blocks as never } : {}),
+    ...(message.blocks !== undefined ? { blocks: message.blocks } : {}),
   }).catch((error: unknown) => record.log.warn({ err: error }, 'could not answer the user'));
 }
 
@@ -194,7 +214,7 @@ function failureText(error: unknown): string {
 
 /** After a failure: through response_url when the payload had one, else ephemerally in the channel. */
 async function tellUser(deps: KitDeps, record: KitRecord, text: string): Promise<void> {
-  const view = errorView({ message: text });
+  const view = record.errorMessage({ message: text });
   if (record.responseUrl !== undefined) return answerEphemeral(record, view);
   if (record.channel !== undefined && record.user !== undefined) {
     await deps.slack.chat.postEphemeral({ channel: record.channel, user: record.user, text: view.text, blocks: view.blocks });
