@@ -4,10 +4,11 @@ import { trainingRunId } from '../core/training-run-id';
 import { childLogger, type Logger } from '../observability/create-logger';
 import { storeKeys } from '../store/store-keys';
 import { updateJsonWith } from '../store/update-json';
-import { pendingTraining } from './pending-training';
-import { prepareTraining } from './prepare-training';
+import { describePrincipals, operatorsFor } from '../core/authorization';
+import { ErrorCode, MlopsError } from '../core/errors';
+import type { DagTrigger } from '../core/ports';
 import { startTraining, type StartedTraining } from './start-training';
-import { parseTrainingRequestRecord, type TrainingRequestRecord } from './training-request-record';
+import { parseTrainingRequestRecord, pendingTraining, type PendingTraining, type TrainingRequestRecord } from './training-records';
 
 export interface TrainingRequest {
   model: string;
@@ -94,4 +95,72 @@ async function isStillOpen(deps: BotDeps, previous: TrainingRequestRecord, now: 
   if (!(age < windowMs)) return false;
   const run = await deps.runs.get(`run:${previous.runId}`);
   return run?.outcome === undefined;
+}
+
+/**
+ * The user confirmed a duplicate `train`: check again (rights and config may have changed),
+ * take over the duplicate guard and start the run with the id chosen when the question was asked.
+ */
+export async function confirmTraining(deps: BotDeps, pending: PendingTraining, log: Logger): Promise<StartedTraining> {
+  const prepared = await prepareTraining(deps, pending.model, pending.requestedBy);
+  const at = deps.clock.now();
+  const windowMs = deps.config.file.training.duplicateWindowMinutes * 60_000;
+  let guard: { key: string; raw: string } | undefined;
+  if (windowMs > 0) {
+    const record: TrainingRequestRecord = {
+      runId: pending.runId,
+      dagId: prepared.dagId,
+      requestedBy: pending.requestedBy,
+      at: at.toISOString(),
+      retrain: pending.retrain,
+    };
+    guard = { key: storeKeys.trainingRequest(pending.model), raw: JSON.stringify(record) };
+    // Deliberately unconditional: the user chose to start another run, which becomes the latest.
+    await deps.store.set(guard.key, guard.raw, windowMs);
+  }
+  return startTraining(deps, {
+    model: pending.model,
+    dagId: prepared.dagId,
+    trigger: prepared.trigger,
+    runId: pending.runId,
+    retrain: pending.retrain,
+    params: pending.params,
+    requestedBy: pending.requestedBy,
+    channelId: pending.channelId,
+    at,
+    ...(guard !== undefined ? { guard } : {}),
+    log,
+  });
+}
+
+export interface PreparedTraining {
+  dagId: string;
+  trigger: DagTrigger;
+}
+
+/**
+ * Everything that must hold before a training run is requested: the user is an operator of the
+ * model (everyone when no operators are configured), a trigger is configured and the model has a
+ * training DAG. Checked again on Confirm, since both may change in between.
+ */
+export async function prepareTraining(deps: BotDeps, model: string, userId: string): Promise<PreparedTraining> {
+  const operators = operatorsFor(deps.config.file, model);
+  if (!(await deps.principals.includes(userId, operators, true))) {
+    throw new MlopsError(ErrorCode.NotAuthorized, `Only operators of ${model} may start training: ${describePrincipals(operators)}.`, { model, userId });
+  }
+  const dagId = deps.config.file.models[model]?.trainingDag;
+  if (dagId === undefined) {
+    throw new MlopsError(ErrorCode.ConfigInvalid, `${model} has no training DAG configured: set \`models.${model}.trainingDag\` in the config file.`, {
+      model,
+      missing: `models.${model}.trainingDag`,
+    });
+  }
+  if (deps.trigger === undefined) {
+    throw new MlopsError(
+      ErrorCode.ConfigInvalid,
+      'No DAG trigger is configured, so the bot cannot start DAGs: add a `trigger` section to the config file (`kind: lambda` with `functionName`, or `kind: mwaa` with `environment`).',
+      { model, missing: 'trigger' },
+    );
+  }
+  return { dagId, trigger: deps.trigger };
 }
