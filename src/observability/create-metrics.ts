@@ -60,6 +60,7 @@ export const METRIC_LABEL_VALUES = {
     'endpoint_mismatch',
     'unavailable',
     'timeout',
+    'ignored',
   ],
   source: ['hook', 'sns', 'internal'],
   type: [...PIPELINE_EVENT_TYPES, 'alarm', 'sagemaker', 'unknown', 'watchdog', 'training.requested'],
