@@ -3,14 +3,14 @@ import { deployCommand } from './deploy-command';
 import { helpCommand } from './help-command';
 import { historyCommand } from './history-command';
 import { modelsCommand } from './models-command';
-import { retrainCommand } from './retrain-command';
 import { rollbackCommand } from './rollback-command';
 import { statusCommand } from './status-command';
-import { trainCommand } from './train-command';
+import { retrainCommand, trainCommand } from './train-command';
 
 /**
  * Every `/mlops` subcommand, in the order help lists them. Add a subcommand by writing
- * commands/<name>-command.ts and listing it here.
+ * commands/<name>-command.ts and listing it here (`retrain` is train's variant and lives in
+ * train-command.ts: one path, retrain without parameters).
  */
 export function commandRegistry(): CommandSpec[] {
   const specs: CommandSpec[] = [];

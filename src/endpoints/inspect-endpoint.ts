@@ -1,9 +1,8 @@
 import type { BotDeps } from '../bot-deps';
-import { isMlopsError } from '../core/errors';
-import type { EndpointDescription } from '../core/ports';
+import { ErrorCode, isMlopsError, MlopsError } from '../core/errors';
+import type { EndpointDescription, EndpointInspector } from '../core/ports';
 import type { ProductionRecord } from '../core/production-record';
 import { summarizeEndpointMetrics, type EndpointMetricSummary } from '../core/summarize-endpoint-metrics';
-import { requireInspector } from './require-inspector';
 import { createSingleFlight, type SingleFlight } from '../core/create-single-flight';
 
 export const STATUS_WINDOW_MINUTES = 60;
@@ -53,4 +52,12 @@ async function inspectNow(deps: BotDeps, target: { endpoint: string; model?: str
     }
   }
   return { endpoint, metrics, ...(target.model !== undefined ? { model: target.model } : {}), ...(deployed !== undefined ? { deployed } : {}) };
+}
+
+/** The SageMaker/CloudWatch inspector, or a plain-words error when the bot has none. */
+function requireInspector(deps: BotDeps): EndpointInspector {
+  if (deps.inspector === undefined) {
+    throw new MlopsError(ErrorCode.AwsFailed, 'The bot has no AWS access configured, so it cannot read SageMaker or CloudWatch.');
+  }
+  return deps.inspector;
 }
