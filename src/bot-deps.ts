@@ -4,7 +4,7 @@ import type { WorkLimiter } from './core/create-work-limiter';
 import type { Clock, DagTrigger, EndpointInspector } from './core/ports';
 import type { Store } from './core/store';
 import type { RecordEvent } from './pipeline-events/record-event';
-import type { RecordMessage } from './outbox';
+import type { RecordMessage, UpdateMessage } from './outbox';
 import type { Logger } from './observability/create-logger';
 import type { Metrics } from './observability/create-metrics';
 import type { AuditLog, CandidateRepository, Deployments, ProductionRegistry } from './deployments';
@@ -30,6 +30,8 @@ export interface BotDeps {
   slackIdentity?: () => { botId: string; botUserId: string } | undefined;
   /** Background messages (watchdog, `/mlops train`) into the outbox: posted exactly once, paced. */
   recordMessage: RecordMessage;
+  /** Background chat.update of a message the bot posted, through the outbox: paced, latest content wins. */
+  updateMessage: UpdateMessage;
   candidates: CandidateRepository;
   production: ProductionRegistry;
   audit: AuditLog;

@@ -9,7 +9,7 @@ import type { Store } from './core/store';
 import { pendingDeliveries } from './outbox';
 import { createEventRecorder, type RecordedEvent } from './pipeline-events/record-event';
 import type { DeliveryWorkerOptions } from './outbox';
-import { createMessageRecorder } from './outbox';
+import { createMessageRecorder, createMessageUpdater } from './outbox';
 import { createHttpServer, type HttpRoute } from './http/create-http-server';
 import { healthRoutes } from './http/health-routes';
 import { PIPELINE_HOOK_PATH, pipelineHookRoute } from './pipeline-events/pipeline-hook-route';
@@ -106,6 +106,7 @@ export function createBot(options: BotOptions): Bot {
     recordEvent: createEventRecorder({ store, onRecorded: (r) => onRecorded.forEach((fn) => fn(r)) }),
     // The delivery worker's poll (every 500 ms) picks these up.
     recordMessage: createMessageRecorder({ store }),
+    updateMessage: createMessageUpdater({ store, clock }),
     slackIdentity: () => slack.verification()?.current(),
     candidates: createCandidateRepository(store, logger),
     production: createProductionRegistry(store),

@@ -7,6 +7,7 @@ import { candidateMessageView } from '../../views/candidate-message-view';
 import { candidateNotice } from '../../views/candidate-notice';
 import { confirmingNotice, endpointMismatchNotice } from '../../views/trigger-confirming-view';
 import type { SlackMessage } from '../../views/slack-message';
+import type { UpdateMessage } from '../outbox';
 import type { CandidateRepository } from './candidate-repository';
 import type { ProductionRegistry } from './production-registry';
 
@@ -19,8 +20,18 @@ export interface MessageRef {
 
 /** The port through which the deployment engine shows a candidate's card (it never renders one itself). */
 export interface CandidateCards {
-  /** Re-renders the card of a stored candidate from its record; gives up (logged) on Slack errors. */
+  /**
+   * Queues the card's re-render from its record into the outbox (the one background path to
+   * Slack): paced, retried through 429s, the latest state wins (the record's rev is its version).
+   * Resolves once queued, never waiting on Slack.
+   */
   show(candidateId: string, log: Logger): Promise<void>;
+  /**
+   * Shows the card now through the interactive client, for the user's own request that must wait
+   * for it ("Deploying…" before the trigger); queued into the outbox too, so that no older content
+   * queued there can land after it. Gives up (logged) on Slack errors.
+   */
+  showNow(candidateId: string, log: Logger): Promise<void>;
   /** Posts the card of a stored candidate (a rollback request) and remembers where it is. */
   post(candidateId: string, channel: string, log: Logger): Promise<MessageRef>;
   /** Posts the card of a candidate not stored yet (a command request): where it went. */
@@ -29,12 +40,13 @@ export interface CandidateCards {
 
 /**
  * The candidate's Slack message, always rendered from the stored record (so every update is a pure
- * function of the state, notices included) and re-rendered when the record changed while the
- * update was on its way: concurrent updaters converge on the latest state.
+ * function of the state, notices included); concurrent updaters converge on the latest state (the
+ * outbox orders by the record's rev; a direct update re-renders when the record changed meanwhile).
  */
 export function createCandidateMessages(deps: {
   config: Config;
   slack: WebClient;
+  updateMessage: UpdateMessage;
   candidates: CandidateRepository;
   production: ProductionRegistry;
   clock: Clock;
@@ -79,13 +91,20 @@ export function createCandidateMessages(deps: {
     return undefined;
   }
 
-  /** Updates the message of a candidate in place; logs and gives up on Slack errors (never throws for them). */
-  async function show(candidateId: string, log: Logger = deps.logger, shownRev?: number): Promise<void> {
-    let renderedRev = shownRev;
+  async function show(candidateId: string, _log: Logger, shownRev?: number): Promise<void> {
+    const c = await deps.candidates.get(candidateId);
+    if (c?.message === undefined || c.rev === shownRev) return;
+    await deps.updateMessage(c.message, await render(c), { type: 'candidate', version: c.rev });
+  }
+
+  async function showNow(candidateId: string, log: Logger): Promise<void> {
+    let renderedRev: number | undefined;
     for (let round = 0; round < MAX_RENDER_ROUNDS; round++) {
       const c = await deps.candidates.get(candidateId);
       if (c?.message === undefined || c.rev === renderedRev) return;
       const view = await render(c);
+      // Queued first: whatever the outbox sends later for this card is this content or newer.
+      await deps.updateMessage(c.message, view, { type: 'candidate', version: c.rev });
       try {
         await deps.slack.chat.update({ channel: c.message.channel, ts: c.message.ts, text: view.text, blocks: view.blocks });
       } catch (error) {
@@ -101,6 +120,7 @@ export function createCandidateMessages(deps: {
 
   return {
     show,
+    showNow,
 
     async postNew(candidate: DeploymentCandidate, channel: string): Promise<MessageRef> {
       const view = await render(candidate);
@@ -108,7 +128,7 @@ export function createCandidateMessages(deps: {
       return { channel: res.channel ?? channel, ts: res.ts ?? '' };
     },
 
-    async post(candidateId: string, channel: string, log: Logger = deps.logger): Promise<MessageRef> {
+    async post(candidateId: string, channel: string, log: Logger): Promise<MessageRef> {
       const c = await deps.candidates.get(candidateId);
       if (c === undefined) throw new Error(`candidate ${candidateId} vanished before its message was posted`);
       const view = await render(c);

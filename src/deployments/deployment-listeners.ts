@@ -1,16 +1,16 @@
-import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import type { AllMiddlewareArgs, App, BlockAction, SlackActionMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { z } from 'zod';
 import type { BotDeps } from '../bot-deps';
 import { approverIds, type DeploymentCandidate } from '../core/candidate-state-machine';
+import { ErrorCode, isMlopsError } from '../core/errors';
 import { waitAtMost } from '../core/time-limit';
-import { contextRequestId } from '../http/request-context';
-import { childLogger } from '../observability/create-logger';
+import { childLogger, type Logger } from '../observability/create-logger';
+import { acknowledge, ackThenWork, answerEphemeral, slackRequest } from '../slack/listener-kit';
 import { ActionId, BlockId, CallbackId, InputActionId } from '../slack/slack-ids';
-import { refusalPlainText, type ApprovalReply } from '../../views/approval-reply-view';
+import { approvalReplyView, refusalPlainText, type ApprovalReply } from '../../views/approval-reply-view';
 import { rejectModalView } from '../../views/reject-modal-view';
 import type { SlackMessage } from '../../views/slack-message';
 import { deployConfirmingReplyView, endpointConfirmingBusyView, endpointMismatchReplyView } from '../../views/trigger-confirming-view';
-import { clickListener } from './click-listener';
 import type { Deployments } from './create-deployments';
 import type { RejectResult, RollbackResult } from './deployment-service';
 
@@ -92,7 +92,93 @@ export function registerDeploymentListeners(app: App, deps: BotDeps, deployments
     }),
   );
 
-  app.view(CallbackId.RejectModal, rejectSubmission(deps, deployments));
+  app.view(CallbackId.RejectModal, rejectSubmission(deployments));
+}
+
+/** The parts of a block_actions payload a candidate button needs. */
+const clickSchema = z.object({
+  user: z.object({ id: z.string().min(1) }),
+  trigger_id: z.string().min(1).optional(),
+  actions: z.array(z.object({ action_id: z.string(), value: z.string().min(1).max(2000).optional() })).min(1),
+  container: z
+    .object({ channel_id: z.string().min(1).optional(), message_ts: z.string().min(1).optional() })
+    .loose()
+    .optional(),
+  channel: z
+    .object({ id: z.string().min(1) })
+    .loose()
+    .optional(),
+  message: z
+    .object({ ts: z.string().min(1) })
+    .loose()
+    .optional(),
+});
+
+export interface Click {
+  userId: string;
+  /** The button's value: a candidate id. */
+  value: string;
+  triggerId?: string;
+  /** The message the button is on, when Slack says. */
+  message?: { channel: string; ts: string };
+}
+
+/** Parses a button click; undefined when the payload lacks what a candidate button carries. */
+export function parseClick(body: unknown): Click | undefined {
+  const parsed = clickSchema.safeParse(body);
+  if (!parsed.success) return undefined;
+  const b = parsed.data;
+  const value = b.actions[0]?.value;
+  if (value === undefined) return undefined;
+  const channel = b.container?.channel_id ?? b.channel?.id;
+  const ts = b.container?.message_ts ?? b.message?.ts;
+  return {
+    userId: b.user.id,
+    value,
+    ...(b.trigger_id !== undefined ? { triggerId: b.trigger_id } : {}),
+    ...(channel !== undefined && ts !== undefined ? { message: { channel, ts } } : {}),
+  };
+}
+
+type ClickArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
+
+interface ClickContext {
+  click: Click;
+  args: ClickArgs;
+  log: Logger;
+  /** Tells only the clicking user (response_url, ephemeral, the message untouched). */
+  reply: (message: SlackMessage | ApprovalReply) => Promise<void>;
+}
+
+/**
+ * The shape of every candidate button listener, on the listener kit: ack at once, then (in the
+ * shared post-ack limit) parse, run the handler and answer the clicking user. The handler returns
+ * the metric outcome; a failure is answered here with what the user can do (the store being down
+ * is "try again"), so it does not reach app.error.
+ */
+function clickListener(deps: BotDeps, name: string, handle: (ctx: ClickContext) => Promise<string>) {
+  return async (args: ClickArgs): Promise<void> => {
+    slackRequest(args.context).name = name;
+    await ackThenWork(args, deps, async (request) => {
+      const reply = (message: SlackMessage | ApprovalReply) => answerEphemeral(request, 'kind' in message ? approvalReplyView(message) : message);
+      const click = parseClick(args.body);
+      if (click === undefined) {
+        request.log.warn('button click without a candidate id; ignored');
+        return 'invalid';
+      }
+      try {
+        return await handle({ click, args, log: request.log.child({ clicked: click.value }), reply });
+      } catch (error) {
+        request.log.error({ err: error }, `${name} click failed`);
+        await reply(
+          isMlopsError(error, ErrorCode.StoreUnavailable)
+            ? { kind: 'unavailable' }
+            : { kind: 'not_configured', problem: `Something went wrong on our side (${isMlopsError(error) ? error.message : 'the error is logged'}).` },
+        );
+        return 'error';
+      }
+    });
+  };
 }
 
 function messageOf(click: { message?: { channel: string; ts: string } }) {
@@ -187,14 +273,13 @@ type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
  * The Reject form's submission: the rejection is decided before the ack (refusals keep the form
  * open with the reason on the field), the card is updated after it.
  */
-function rejectSubmission(deps: BotDeps, deployments: Deployments) {
+function rejectSubmission(deployments: Deployments) {
   return async ({ ack, body, context }: ViewArgs): Promise<void> => {
-    const started = process.hrtime.bigint();
-    const log = deps.logger.child({ requestId: contextRequestId(context), view: 'reject', slackUser: (body.user as { id?: unknown } | undefined)?.id });
-    let outcome = 'error';
+    const request = slackRequest(context);
+    request.name = 'reject';
     const fieldError = async (message: string, label: string) => {
-      outcome = label;
-      await ack({ response_action: 'errors', errors: { [BlockId.RejectReason]: message } });
+      request.outcome = label;
+      await acknowledge({ ack, context }, { response_action: 'errors' as const, errors: { [BlockId.RejectReason]: message } });
     };
     try {
       const parsed = submissionSchema.safeParse(body);
@@ -209,7 +294,7 @@ function rejectSubmission(deps: BotDeps, deployments: Deployments) {
         await fieldError('Give a reason for the rejection.', 'reason_required');
         return;
       }
-      const clog = childLogger(log, { candidate: meta.data.candidateId });
+      const clog = childLogger(request.log, { candidate: meta.data.candidateId });
       const result = await waitAtMost(
         deployments.reject({ candidateId: meta.data.candidateId, userId: parsed.data.user.id, reason, log: clog }),
         DECIDE_BUDGET_MS,
@@ -223,15 +308,13 @@ function rejectSubmission(deps: BotDeps, deployments: Deployments) {
         await fieldError(problem, result.kind);
         return;
       }
-      outcome = 'rejected';
-      await ack();
+      request.outcome = 'rejected';
+      await acknowledge({ ack, context });
       await deployments.showRejection(result, meta.data, clog);
     } catch (error) {
-      log.error({ err: error }, 'reject submission failed');
-      await fieldError('Something went wrong on our side; nothing changed. Try again.', 'error').catch(() => undefined);
-    } finally {
-      deps.metrics.slackRequests.inc({ kind: 'view', name: 'reject', outcome });
-      deps.metrics.slackHandlerDuration.observe({ kind: 'view', name: 'reject' }, Number(process.hrtime.bigint() - started) / 1e9);
+      request.log.error({ err: error }, 'reject submission failed');
+      if (!request.acked) await fieldError('Something went wrong on our side; nothing changed. Try again.', 'error').catch(() => undefined);
+      else request.outcome = 'error';
     }
   };
 }

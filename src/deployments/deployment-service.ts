@@ -173,8 +173,10 @@ export function createDeploymentService(deps: DeploymentDeps, cards: CandidateCa
   }
 
   /** Message updates never fail the decision they show. */
-  async function refresh(id: string, log: Logger): Promise<void> {
-    await cards.show(id, log).catch((error: unknown) => childLogger(log, { candidate: id }).warn({ err: error }, 'could not refresh the candidate message'));
+  async function refresh(id: string, log: Logger, now: 'now' | 'queued' = 'queued'): Promise<void> {
+    await (now === 'now' ? cards.showNow(id, log) : cards.show(id, log)).catch((error: unknown) =>
+      childLogger(log, { candidate: id }).warn({ err: error }, 'could not refresh the candidate message'),
+    );
   }
 
   function purposeOf(c: DeploymentCandidate): 'deployment' | 'rollback' {
@@ -254,8 +256,11 @@ export function createDeploymentService(deps: DeploymentDeps, cards: CandidateCa
     return { kind: 'deploying', candidate: confirmed.candidate, alreadyTriggered };
   }
 
-  /** approved → (endpoint lock) → deploying → trigger. Used by the last approval and by recovery. */
-  async function continueDeployment(candidateId: string, log: Logger, actor: string): Promise<DeployResult> {
+  /**
+   * approved → (endpoint lock) → deploying → trigger. Used by the last approval (`from: 'click'`:
+   * the card says "Deploying…" before the trigger, in the user's own request) and by recovery.
+   */
+  async function continueDeployment(candidateId: string, log: Logger, actor: string, from: 'click' | 'background' = 'background'): Promise<DeployResult> {
     const c = await get(candidateId);
     if (c === undefined) return { kind: 'not_found' };
     if (c.state !== 'approved') return { kind: 'refused', refusal: { code: 'state_conflict', state: c.state }, candidate: c };
@@ -282,8 +287,10 @@ export function createDeploymentService(deps: DeploymentDeps, cards: CandidateCa
     }
     const d = started.candidate;
     const runLog = childLogger(log, { run: d.dagRunId, attempt: d.attempt });
-    // "Deploying 1.4.0 to …" with the buttons gone, before the trigger; a slow Slack must not hold it back.
-    await waitAtMost(refresh(d.id, runLog), MESSAGE_BEFORE_TRIGGER_MS);
+    // "Deploying 1.4.0 to …" with the buttons gone, before the trigger (so no second click races it);
+    // a slow Slack must not hold the trigger back. Recovery has no one waiting: the outbox shows it.
+    if (from === 'click') await waitAtMost(refresh(d.id, runLog, 'now'), MESSAGE_BEFORE_TRIGGER_MS);
+    else await refresh(d.id, runLog);
     return runTrigger(d, runLog, actor);
   }
 
@@ -332,7 +339,7 @@ export function createDeploymentService(deps: DeploymentDeps, cards: CandidateCa
       await refresh(c.id, log);
       return { kind: 'recorded', candidate };
     }
-    return continueDeployment(c.id, log, input.userId);
+    return continueDeployment(c.id, log, input.userId, 'click');
   }
 
   /**
