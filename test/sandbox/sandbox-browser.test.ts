@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { candidateIdFor, type Candidate } from '../../src/core/candidate';
@@ -7,10 +7,15 @@ import { ActionId } from '../../src/slack/slack-ids';
 import { candidateMessageView } from '../../views/candidate-message-view';
 import { failureAlertView } from '../../views/failure-alert-view';
 import { rejectModalView } from '../../views/reject-modal-view';
+import { SANDBOX_CHANNELS } from '../../src/sandbox/sandbox-config';
+import { startSandbox, type Sandbox } from '../../src/sandbox/start-sandbox';
 
 /** Debian's package; playwright-core brings no browser of its own. */
 const CHROMIUM = '/usr/bin/chromium';
 const PAGE_DIR = path.join(__dirname, '../../src/sandbox/page');
+const SCREENSHOTS = path.join(__dirname, '../../docs/screenshots');
+/** Bound of every wait for the bot: simulated runs post their events within a few seconds. */
+const BOT_WAIT_MS = 30_000;
 
 let browser: Browser;
 
@@ -185,4 +190,128 @@ describe('sandbox page over a fixture of real view output', () => {
       await page.close();
     }
   });
+});
+
+describe('npm run sandbox in a browser', () => {
+  let sandbox: Sandbox;
+  let page: Page;
+  const APPROVER = 'U0SANDAPR1';
+  const OPERATOR = 'U0SANDOPS1';
+  const VIEWER = 'U0SANDVIEW';
+  const fraud = SANDBOX_CHANNELS.fraud.id;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ env: { SANDBOX_PORT: '0', LOG_LEVEL: 'error' } });
+    page = await browser.newPage({ viewport: { width: 1440, height: 960 } });
+    await page.goto(sandbox.url);
+  }, 60_000);
+
+  afterAll(async () => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- undefined when beforeAll failed
+    await page?.close();
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- undefined when beforeAll failed
+    await sandbox?.stop();
+  });
+
+  const actAs = (user: string) => page.selectOption('#user-select', user);
+  const openChannel = (id: string) => page.click(`.nav-item[data-channel="${id}"]`);
+
+  async function command(text: string): Promise<void> {
+    await page.fill('#composer-input', text);
+    await page.press('#composer-input', 'Enter');
+  }
+
+  /** `/mlops train fraud-detector` as the operator; opens the new run's thread and returns its evaluation card once it is there. */
+  async function trainAndOpenRun(): Promise<{ runTs: string }> {
+    await actAs(OPERATOR);
+    await openChannel(fraud);
+    const requested = page.locator('#messages .msg:not([data-ephemeral])', { hasText: 'Training of fraud-detector requested by' });
+    const before = await requested.count();
+    await command('/mlops train fraud-detector');
+    const run = requested.nth(before);
+    await run.locator('.replies').waitFor({ timeout: BOT_WAIT_MS });
+    const runTs = (await run.getAttribute('data-ts')) ?? '';
+    await run.locator('.replies').click();
+    await page.locator(`#thread-messages .msg[data-ts="${runTs}"]`).waitFor({ timeout: BOT_WAIT_MS });
+    return { runTs };
+  }
+
+  async function evaluationCard(): Promise<string> {
+    const card = page.locator('#thread-messages .msg:not([data-ephemeral])', { has: page.locator('.bk-header', { hasText: 'evaluated' }) });
+    await card.locator('button[data-action-id="' + ActionId.Deploy + '"]').waitFor({ timeout: BOT_WAIT_MS });
+    return (await card.getAttribute('data-ts')) ?? '';
+  }
+
+  it('trains, deploys with a confirmed click, shows the endpoint InService; refuses a viewer; rejects with a reason; shows a failure alert', async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+
+    // Train, and the evaluation card arrives in the run's thread.
+    await trainAndOpenRun();
+    const cardTs = await evaluationCard();
+    const card = page.locator(`#thread-messages .msg[data-ts="${cardTs}"]`);
+    const version = ((await card.locator('.bk-header').textContent()) ?? '').replace(/^fraud-detector (\S+) evaluated$/, '$1');
+    expect(version).toMatch(/^\d+\.\d+\.\d+$/);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'evaluation-card.png') });
+
+    // Deploy as the approver: the confirm dialog first, then the card turns into "live".
+    await actAs(APPROVER);
+    await card.locator(`button[data-action-id="${ActionId.Deploy}"]`).click();
+    const dialog = page.locator('.confirm-dialog');
+    await dialog.waitFor({ timeout: BOT_WAIT_MS });
+    expect(await dialog.locator('.dialog-title').textContent()).toBe(`Deploy ${version}?`);
+    await dialog.locator('[data-role="confirm"]').click();
+    await card.locator('.bk-section', { hasText: `${version} is live on fraud-detector-prod` }).waitFor({ timeout: BOT_WAIT_MS });
+    expect(await card.locator('button[data-action-id]').count()).toBe(0);
+    expect(await card.locator('.edited').count()).toBe(1);
+
+    // /mlops status: the endpoint InService with the new version.
+    await page.click('#thread-close');
+    await command('/mlops status fraud-detector');
+    const status = page.locator('#messages .msg[data-ephemeral]', { hasText: 'InService' }).last();
+    await status.waitFor({ timeout: BOT_WAIT_MS });
+    expect(await status.innerText()).toContain(`deployed version ${version}`);
+    expect(await status.locator('.ephemeral-note').innerText()).toContain('Only visible to you');
+
+    // A second candidate: the viewer's Deploy is refused (ephemeral, only to them), the approver rejects it with a reason.
+    await trainAndOpenRun();
+    const secondTs = await evaluationCard();
+    const second = page.locator(`#thread-messages .msg[data-ts="${secondTs}"]`);
+    await actAs(VIEWER);
+    await second.locator(`button[data-action-id="${ActionId.Deploy}"]`).click();
+    await dialog.locator('[data-role="confirm"]').click();
+    const refusal = page.locator('#thread-messages .msg[data-ephemeral]', { hasText: 'You may not' });
+    await refusal.waitFor({ timeout: BOT_WAIT_MS });
+    expect(await second.locator(`button[data-action-id="${ActionId.Deploy}"]`).count()).toBe(1);
+    await actAs(APPROVER);
+    await refusal.waitFor({ state: 'detached', timeout: BOT_WAIT_MS });
+
+    await second.locator(`button[data-action-id="${ActionId.Reject}"]`).click();
+    const modal = page.locator('.modal');
+    await modal.waitFor({ timeout: BOT_WAIT_MS });
+    expect(await modal.locator('.dialog-title').textContent()).toBe('Reject candidate');
+    await modal.locator('textarea').fill('recall <dropped> on the holdout set & more');
+    await modal.locator('[data-role="submit"]').click();
+    await modal.waitFor({ state: 'detached', timeout: BOT_WAIT_MS });
+    await second.locator('.bk-section', { hasText: '“recall <dropped> on the holdout set & more”' }).waitFor({ timeout: BOT_WAIT_MS });
+    expect(await second.innerText()).toMatch(/Rejected by @Maya Chen/);
+
+    // The next run fails: the failure alert in the alert channel.
+    const [pipelineAnswer] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/pipeline'), { timeout: BOT_WAIT_MS }),
+      page.selectOption('#next-run', 'fail'),
+    ]);
+    expect(await pipelineAnswer.json()).toEqual(expect.objectContaining({ ok: true }));
+    await page.click('#thread-close');
+    await openChannel(SANDBOX_CHANNELS.alerts.id);
+    const alerts = page.locator('#messages .msg', { has: page.locator('.bk-header', { hasText: 'fraud-detector training failed' }) });
+    const alertsBefore = await alerts.count();
+    await openChannel(fraud);
+    await actAs(OPERATOR);
+    await command('/mlops train fraud-detector');
+    await openChannel(SANDBOX_CHANNELS.alerts.id);
+    const alert = alerts.nth(alertsBefore);
+    await alert.waitFor({ timeout: BOT_WAIT_MS });
+    expect(await alert.innerText()).toContain('Failed task');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'failure-alert.png') });
+  }, 180_000);
 });
