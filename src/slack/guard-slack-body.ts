@@ -34,6 +34,8 @@ export function guardSlackBody(listener: Listener, signingSecret: string): Liste
           timestamp: header('x-slack-request-timestamp'),
           signature: header('x-slack-signature'),
           rawBody: raw,
+          // The real clock, not deps.clock: Bolt checks the same timestamp against Date.now(), and
+          // Slack signs with real time, so a test's fake clock must not move this window.
           nowSeconds: Math.floor(Date.now() / 1000),
         });
         res.writeHead(signed.ok ? 400 : 401).end();

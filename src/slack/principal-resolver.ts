@@ -1,4 +1,5 @@
 import type { WebClient } from '@slack/web-api';
+import { z } from 'zod';
 import type { Principals } from '../config/config-schema';
 import { isEmpty } from '../core/authorization';
 import { ErrorCode, isMlopsError } from '../core/errors';
@@ -10,12 +11,16 @@ import { storeKeys } from '../store/store-keys';
  * Answers "is this user one of these principals?", reading user-group membership with
  * usergroups.users.list and caching it in the store for `cacheSeconds` (shared by replicas).
  */
+/** The cached member list; anything else in the key (an older format, a bad write) is read again from Slack. */
+const membersSchema = z.array(z.string());
+
 export function createPrincipalResolver(deps: { store: Store; slack: WebClient; cacheSeconds: number; logger: Logger }) {
   async function members(usergroup: string): Promise<string[]> {
     const key = storeKeys.usergroupMembers(usergroup);
     if (deps.cacheSeconds > 0) {
       const cached = await deps.store.get(key);
-      if (cached !== null) return JSON.parse(cached) as string[];
+      const parsed = cached === null ? undefined : membersSchema.safeParse(safeJson(cached));
+      if (parsed?.success === true) return parsed.data;
     }
     const res = await deps.slack.usergroups.users.list({ usergroup });
     const users = res.users ?? [];
@@ -42,3 +47,11 @@ export function createPrincipalResolver(deps: { store: Store; slack: WebClient; 
   };
 }
 export type PrincipalResolver = ReturnType<typeof createPrincipalResolver>;
+
+function safeJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+}

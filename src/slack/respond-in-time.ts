@@ -30,8 +30,3 @@ export function respondInTime(responseUrl: unknown, opts: { timeoutMs?: number }
     if (!response.ok) throw new Error(`the response_url answered HTTP ${response.status}`);
   };
 }
-
-/** The response_url of a block_actions payload (the message's), when there is one. */
-export function clickResponseUrl(body: unknown): unknown {
-  return typeof body === 'object' && body !== null ? (body as { response_url?: unknown }).response_url : undefined;
-}
