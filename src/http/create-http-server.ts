@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../observability/create-logger';
 import type { Metrics } from '../observability/create-metrics';
+import getRawBody from 'raw-body';
+import { ErrorCode, MlopsError } from '../core/errors';
 import { attachRequestContext } from './request-context';
-import { sendJson } from './send-json';
 
 export interface HttpRoute {
   path: string;
@@ -58,4 +59,27 @@ export function createHttpServer(opts: {
   server.headersTimeout = 10000;
   server.requestTimeout = 30000;
   return server;
+}
+
+/** A JSON answer (nothing when the headers already went out). */
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+export const MAX_HOOK_BODY_BYTES = 1024 * 1024;
+
+/** Reads the raw body, refusing more than `limit` bytes (413) without buffering the rest. */
+export async function readBody(req: IncomingMessage, limit = MAX_HOOK_BODY_BYTES): Promise<Buffer> {
+  try {
+    return await getRawBody(req, { limit });
+  } catch (error) {
+    const type = (error as { type?: string }).type;
+    if (type === 'entity.too.large') {
+      throw new MlopsError(ErrorCode.BodyTooLarge, `body is larger than ${limit} bytes`);
+    }
+    throw new MlopsError(ErrorCode.EventInvalid, `could not read the body: ${(error as Error).message}`);
+  }
 }

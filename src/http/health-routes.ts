@@ -2,7 +2,7 @@ import { withTimeout } from '../core/time-limit';
 import type { Store } from '../core/store';
 import type { Metrics } from '../observability/create-metrics';
 import type { HttpRoute } from './create-http-server';
-import { sendJson } from './send-json';
+import { sendJson } from './create-http-server';
 
 const READY_TIMEOUT_MS = 1500;
 

@@ -13,8 +13,8 @@ import type { RecordAlarm, RecordEvent } from './record-event';
 import type { Logger } from '../observability/create-logger';
 import type { Metrics } from '../observability/create-metrics';
 import { EVENT_TTL_MS, storeKeys } from '../store/store-keys';
-import { readHookRequest } from './read-hook-request';
-import { sendJson } from '../http/send-json';
+import { readHookRequest } from './pipeline-hook-route';
+import { sendJson } from '../http/create-http-server';
 import { createSnsVerifier, type FetchLike } from './verify-sns-message';
 
 export const SNS_HOOK_PATH = '/hooks/sns';
