@@ -65,7 +65,7 @@ export class SandboxConfigError extends Error {
 }
 
 /** Bot-side timings that make the sandbox feel live (documented in docs/sandbox.md). */
-const SANDBOX_DELIVERY = { pollMs: 100, postIntervalMs: 250 };
+const SANDBOX_DELIVERY = { pollMs: 50, postIntervalMs: 100 };
 const BOT_STOP_MS = 3000;
 const FAKE_AWS_CREDENTIALS = { accessKeyId: 'AKIDSANDBOX', secretAccessKey: 'sandbox-not-a-secret' };
 

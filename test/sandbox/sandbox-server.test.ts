@@ -168,6 +168,16 @@ describe('the sandbox page server (npm run sandbox)', () => {
     expect(status.text).toMatch(/invocations in 60 min, p99 [\d.]+ ms/);
   }, 60_000);
 
+  it('reset: back to the seeded history with a fresh bot (the new run and its deployment are gone, the 1.4.0 card waits again)', async () => {
+    expect((await post('api/reset', {})).json).toEqual({ ok: true });
+    const s = await state();
+    expect(s.messages.some((m) => m.text.includes('1.5.0'))).toBe(false);
+    const card = s.messages.find((m) => m.text.startsWith('fraud-detector 1.4.0 evaluated'));
+    expect(actionsOf(card ?? {}).map((a) => a.action_id)).toContain(ActionId.Deploy);
+    expect(s.ephemerals).toEqual([]);
+    expect(s.pipeline.runs).toEqual([]);
+  });
+
   it('rejects malformed requests with 400 and the reason', async () => {
     const missing = await post('api/command', { user: APPROVER });
     expect(missing.status).toBe(400);
