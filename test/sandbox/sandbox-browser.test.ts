@@ -289,6 +289,11 @@ describe('npm run sandbox in a browser', () => {
     const modal = page.locator('.modal');
     await modal.waitFor({ timeout: BOT_WAIT_MS });
     expect(await modal.locator('.dialog-title').textContent()).toBe('Reject candidate');
+    // A blank reason comes back as response_action=errors, shown under the field; the modal stays.
+    await modal.locator('textarea').fill('   ');
+    await modal.locator('[data-role="submit"]').click();
+    await modal.locator('.bk-input-error:not([hidden])').waitFor({ timeout: BOT_WAIT_MS });
+    expect(await modal.locator('.bk-input-error').textContent()).toContain('reason');
     await modal.locator('textarea').fill('recall <dropped> on the holdout set & more');
     await modal.locator('[data-role="submit"]').click();
     await modal.waitFor({ state: 'detached', timeout: BOT_WAIT_MS });
