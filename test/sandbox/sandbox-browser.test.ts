@@ -89,6 +89,12 @@ function hostileState() {
     messages: [
       { channel: 'C0FRAUD', ts: '1764896600.000100', botId: 'B0BOT', text: card.text, blocks: card.blocks },
       { channel: 'C0FRAUD', ts: '1764896700.000100', user: 'U0VIEWER', text: `raw ${HOSTILE} <@U0APPROVER> <!here> *bold*` },
+      {
+        channel: 'C0FRAUD',
+        ts: '1764896750.000100',
+        user: 'U0VIEWER',
+        text: '> quoted _it_ ~gone~ :rocket: :no_such_emoji: <#C0ALERTS> <!date^1764896400^{date_num}|fallback> <!date^x^{nope}|the fallback> __init__ <javascript:alert(1)|click> `a *b*`',
+      },
       { channel: 'C0ALERTS', ts: '1764896300.000100', botId: 'B0BOT', text: alert.text, blocks: alert.blocks },
     ],
     ephemerals: [{ channel: 'C0FRAUD', user: 'U0VIEWER', ts: '1764896800.000100', text: 'only for Vic' }],
@@ -147,6 +153,14 @@ describe('sandbox page over a fixture of real view output', () => {
       const raw = page.locator('.msg[data-ts="1764896700.000100"] .msg-content');
       expect(await raw.innerText()).toContain('@Ada @here bold');
       expect(await raw.locator('.bk-bold').textContent()).toBe('bold');
+      const marks = page.locator('.msg[data-ts="1764896750.000100"] .msg-content');
+      expect(await marks.locator('blockquote').innerText()).toMatch(
+        /^quoted it gone 🚀 :no_such_emoji: #ml-alerts \d{4}-\d\d-\d\d the fallback __init__ click a \*b\*$/,
+      );
+      expect(await marks.locator('.bk-italic').textContent()).toBe('it');
+      expect(await marks.locator('.bk-strike').textContent()).toBe('gone');
+      expect(await marks.locator('.bk-code').textContent()).toBe('a *b*');
+      expect(await marks.locator('a').count()).toBe(0);
 
       await page.click('.nav-item[data-channel="C0ALERTS"]');
       const alert = page.locator('.msg[data-ts="1764896300.000100"]');
