@@ -159,8 +159,13 @@ export function createSimulatedPipeline(opts: {
   const round = (value: number, digits: number) => Number(value.toFixed(digits));
   const iso = () => opts.now().toISOString();
 
-  function trainingJobName(model: SandboxModel, version: string): string {
-    return `${model.name}-${dashed(version)}-${stamp(opts.now())}`.slice(0, 63);
+  /** One SageMaker training job per run: named when the run first mentions it, the same in every later event. */
+  const jobNames = new Map<string, string>();
+  function trainingJobName(model: SandboxModel, version: string, run: RunRef): string {
+    const key = `${run.dagId}\u0000${run.runId}`;
+    const name = jobNames.get(key) ?? `${model.name}-${dashed(version)}-${stamp(opts.now())}`.slice(0, 63);
+    jobNames.set(key, name);
+    return name;
   }
   function runUrl(run: RunRef): string {
     return `${AIRFLOW_HOST}/dags/${run.dagId}/grid?dag_run_id=${encodeURIComponent(run.runId)}`;
@@ -174,10 +179,10 @@ export function createSimulatedPipeline(opts: {
   }
 
   const events: EventFactory = {
-    trainingStarted: (model, run, version) => ({ ...base('training.started', model, run), trainingJob: trainingJobName(model, version) }),
-    trainingSucceeded: (model, run, version) => ({ ...base('training.succeeded', model, run), version, trainingJob: trainingJobName(model, version) }),
+    trainingStarted: (model, run, version) => ({ ...base('training.started', model, run), trainingJob: trainingJobName(model, version, run) }),
+    trainingSucceeded: (model, run, version) => ({ ...base('training.succeeded', model, run), version, trainingJob: trainingJobName(model, version, run) }),
     trainingFailed(model, run, version) {
-      const job = trainingJobName(model, version);
+      const job = trainingJobName(model, version, run);
       const message = TRAINING_FAILURES[failureIndex++ % TRAINING_FAILURES.length] ?? 'AlgorithmError';
       return {
         ...base('training.failed', model, run),
@@ -190,7 +195,7 @@ export function createSimulatedPipeline(opts: {
       return {
         ...base('evaluation.completed', model, run),
         version,
-        trainingJob: trainingJobName(model, version),
+        trainingJob: trainingJobName(model, version, run),
         metrics,
         ...(matrix !== undefined ? { confusionMatrix: matrix } : {}),
         ...(model.endpoint !== undefined ? { endpoint: model.endpoint } : {}),

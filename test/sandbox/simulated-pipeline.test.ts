@@ -1,0 +1,126 @@
+/**
+ * The sandbox's simulated pipeline, driven as the bot drives it: the real Lambda DAG trigger and
+ * SageMaker inspector (SDK v3 clients) against the fake AWS. What it "sends to the bot" is
+ * collected here instead of posted; the waits follow those events (bounded polls).
+ */
+import { createAwsClients, type AwsClients } from '../../src/aws/aws-clients';
+import { createLambdaDagTrigger } from '../../src/aws/lambda-dag-trigger';
+import { createSagemakerEndpointInspector } from '../../src/aws/sagemaker-endpoint-inspector';
+import type { DagTrigger, EndpointInspector } from '../../src/core/ports';
+import { startFakeAws, type FakeAws } from '../../src/sandbox/fake-aws-server';
+import { SANDBOX_LAMBDA_FUNCTION, SANDBOX_MODELS } from '../../src/sandbox/sandbox-config';
+import { createSimulatedPipeline, type PipelineEventBody, type SimulatedPipeline } from '../../src/sandbox/simulated-pipeline';
+
+describe('the simulated pipeline behind the fake Lambda', () => {
+  let aws: FakeAws;
+  let clients: AwsClients;
+  let trigger: DagTrigger;
+  let inspector: EndpointInspector;
+  let pipeline: SimulatedPipeline;
+  let sent: PipelineEventBody[];
+  const errors: unknown[] = [];
+
+  async function until<T>(check: () => T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = check();
+      if (value !== undefined) return value;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; sent: ${sent.map((e) => e.type).join(', ')}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  beforeEach(async () => {
+    aws = await startFakeAws();
+    clients = createAwsClients({ endpoint: aws.url, region: 'us-east-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'x' }, maxAttempts: 1 });
+    trigger = createLambdaDagTrigger(clients.lambda, SANDBOX_LAMBDA_FUNCTION);
+    inspector = createSagemakerEndpointInspector(clients.sagemaker, clients.cloudwatch);
+    sent = [];
+    errors.length = 0;
+    pipeline = createSimulatedPipeline({
+      aws,
+      models: SANDBOX_MODELS,
+      sendEvent: async (event) => {
+        sent.push(event);
+        return 202;
+      },
+      now: () => new Date(),
+      onError: (error) => errors.push(error),
+    });
+    const fraud = SANDBOX_MODELS[0];
+    if (fraud === undefined) throw new Error('no model');
+    const live = pipeline.liveEndpoint(fraud, '1.3.0', new Date());
+    if (live !== undefined) aws.sagemaker.setEndpoint(live);
+  });
+  afterEach(async () => {
+    pipeline.stop();
+    clients.destroy();
+    await aws.close();
+  });
+
+  it('a training run reports started → succeeded → evaluation with plausible metrics, in order, under the run the bot triggered', async () => {
+    await trigger.trigger({
+      dagId: 'fraud_detector_training',
+      dagRunId: 'mlops_train__t1',
+      conf: { model: 'fraud-detector', requested_by: 'U1', retrain: false, params: {} },
+    });
+    const evaluation = await until(() => sent.find((e) => e.type === 'evaluation.completed'), 'the evaluation');
+    expect(sent.map((e) => e.type)).toEqual(['training.started', 'training.succeeded', 'evaluation.completed']);
+    for (const event of sent) expect(event['run']).toMatchObject({ dagId: 'fraud_detector_training', runId: 'mlops_train__t1' });
+    expect(evaluation).toMatchObject({ model: 'fraud-detector', version: '1.4.0', endpoint: 'fraud-detector-prod' });
+    const metrics = evaluation['metrics'] as Record<string, number>;
+    expect(Object.keys(metrics).sort()).toEqual(['auc', 'f1', 'precision', 'recall']);
+    for (const value of Object.values(metrics)) expect(value).toBeGreaterThan(0.8);
+    // The training job the events name is described by SageMaker, as the bot's enrichment reads it.
+    const job = await inspector.describeTrainingJob(String(evaluation['trainingJob']));
+    expect(job.status).toBe('Completed');
+    expect(job.finalMetrics['validation:f1']).toBe(metrics['f1']);
+    expect((await trigger.runState('fraud_detector_training', 'mlops_train__t1')).state).toBe('success');
+    expect(errors).toEqual([]);
+  });
+
+  it('a deployment run takes the endpoint through Updating to InService with the new model, then reports succeeded with the candidate id', async () => {
+    await trigger.trigger({
+      dagId: 'fraud_detector_deployment',
+      dagRunId: 'mlops_deploy__d1',
+      conf: { model: 'fraud-detector', version: '1.4.0', endpoint: 'fraud-detector-prod', approved_by: ['U1'], candidate_id: 'cand-1' },
+    });
+    await until(() => sent.find((e) => e.type === 'deployment.started'), 'deployment.started');
+    expect((await inspector.describeEndpoint('fraud-detector-prod')).status).toBe('Updating');
+    const done = await until(() => sent.find((e) => e.type === 'deployment.succeeded'), 'deployment.succeeded');
+    expect(done).toMatchObject({ version: '1.4.0', endpoint: 'fraud-detector-prod', candidate_id: 'cand-1' });
+    const endpoint = await inspector.describeEndpoint('fraud-detector-prod');
+    expect(endpoint.status).toBe('InService');
+    expect(endpoint.variants.map((v) => v.modelName)).toEqual(['fraud-detector-1-4-0']);
+  });
+
+  it('nextRun fail: training.failed with the error, its task and a CloudWatch log link; the run is failed in Airflow; the run after succeeds', async () => {
+    pipeline.setNextRun('fail');
+    await trigger.trigger({ dagId: 'churn_model_training', dagRunId: 'run-f', conf: { model: 'churn-model' } });
+    const failed = await until(() => sent.find((e) => e.type === 'training.failed'), 'training.failed');
+    expect(failed['error']).toMatchObject({
+      task: 'train_model',
+      message: expect.stringMatching(/Error/),
+      logUrl: expect.stringMatching(/^https:\/\/us-east-1\.console\.aws\.amazon\.com\/cloudwatch\//),
+    });
+    expect((await trigger.runState('churn_model_training', 'run-f')).state).toBe('failed');
+    expect(pipeline.nextRun()).toBe('succeed');
+  });
+
+  it('nextRun silent: the run fails in Airflow and no event is ever sent (the watchdog finds it)', async () => {
+    pipeline.setNextRun('silent');
+    await trigger.trigger({ dagId: 'fraud_detector_training', dagRunId: 'run-s', conf: { model: 'fraud-detector' } });
+    await until(() => (pipeline.runs().find((r) => r.runId === 'run-s')?.state === 'failed' ? true : undefined), 'the silent run to fail');
+    expect((await trigger.runState('fraud_detector_training', 'run-s')).state).toBe('failed');
+    expect(sent).toEqual([]);
+  });
+
+  it('a retried trigger of the same run id starts nothing twice', async () => {
+    const request = { dagId: 'fraud_detector_training', dagRunId: 'run-twice', conf: { model: 'fraud-detector' } };
+    await trigger.trigger(request);
+    expect((await trigger.trigger(request)).alreadyTriggered).toBe(true);
+    await until(() => sent.find((e) => e.type === 'evaluation.completed'), 'the evaluation');
+    expect(pipeline.runs()).toHaveLength(1);
+    expect(sent.filter((e) => e.type === 'training.started')).toHaveLength(1);
+  });
+});
