@@ -7,7 +7,7 @@ import type { RecordedEvent } from './pipeline-events/record-event';
 import type { HttpRoute } from './http/create-http-server';
 import { registerDelivery } from './pipeline-events/register-delivery';
 import { registerDeploymentListeners } from './deployments';
-import { registerWatchdog } from './watchdog/register-watchdog';
+import { registerWatchdog } from './watchdog/run-watchdog';
 import { registerTrainActions } from './training/register-train-actions';
 import { registerEvents } from './home/register-home-listeners';
 import { registerUnknownInteractionGuard } from './slack/unknown-interaction-guard';

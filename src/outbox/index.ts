@@ -49,13 +49,14 @@ export {
 } from './delivery-record';
 export { createDeliveryWorker, pendingDeliveries, type DeliveryWorker, type DeliveryWorkerOptions, type PendingDeliveries } from './delivery-worker';
 export { createDeliverySlackClient } from './outbox-slack';
-export { DEFAULT_OUTBOX_WAIT_MS, postThroughOutbox } from './post-through-outbox';
 export {
+  DEFAULT_OUTBOX_WAIT_MS,
   createMessageRecorder,
   createMessageUpdater,
   messageDeliveryStatus,
   messageRecordedAt,
   planBackgroundMessage,
+  postThroughOutbox,
   type BackgroundMessage,
   type RecordMessage,
   type RecordedMessageOutcome,

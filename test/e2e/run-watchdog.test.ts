@@ -1,7 +1,6 @@
 import type { DagRunState, DagTrigger } from '../../src/core/ports';
 import { storeKeys } from '../../src/store/store-keys';
-import { createRunWatchdog, type RunWatchdog } from '../../src/watchdog/run-watchdog';
-import { registerWatchdog } from '../../src/watchdog/register-watchdog';
+import { createRunWatchdog, registerWatchdog, type RunWatchdog } from '../../src/watchdog/run-watchdog';
 import { startFakeAws, type FakeAws } from '../kit/fake-aws-server';
 import { startFakeSlack, type FakeSlack } from '../kit/fake-slack-server';
 import { trainingStarted } from '../fixtures/pipeline-events';
