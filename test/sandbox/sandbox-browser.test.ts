@@ -332,5 +332,11 @@ describe('npm run sandbox in a browser', () => {
     await alert.waitFor({ timeout: BOT_WAIT_MS });
     expect(await alert.innerText()).toContain('Failed task');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'failure-alert.png') });
+
+    // The App Home tab, published for the acting user when opened.
+    await page.click('#nav-home');
+    const home = page.locator(`.home[data-home="${OPERATOR}"]`);
+    await home.locator('.bk-header', { hasText: 'MLOps dashboard' }).waitFor({ timeout: BOT_WAIT_MS });
+    await home.locator('.bk-section', { hasText: 'fraud-detector' }).first().waitFor({ timeout: BOT_WAIT_MS });
   }, 180_000);
 });
