@@ -7,7 +7,11 @@ import type { RecordEvent } from './pipeline-events/record-event';
 import type { RecordMessage, UpdateMessage } from './outbox';
 import type { Logger } from './observability/create-logger';
 import type { Metrics } from './observability/create-metrics';
-import type { AuditLog, CandidateRepository, Deployments, ProductionRegistry } from './deployments';
+// The feature's leaf files (types only), not its index: the index re-exports modules that import BotDeps.
+import type { AuditLog } from './deployments/audit-log';
+import type { CandidateRepository } from './deployments/candidate-repository';
+import type { Deployments } from './deployments/deployments-api';
+import type { ProductionRegistry } from './deployments/production-registry';
 import type { PrincipalResolver } from './slack/principal-resolver';
 import type { RunRegistry } from './training/run-registry';
 

@@ -9,14 +9,12 @@ import { confirmingNotice, endpointMismatchNotice } from '../../views/trigger-co
 import type { SlackMessage } from '../../views/slack-message';
 import type { UpdateMessage } from '../outbox';
 import type { CandidateRepository } from './candidate-repository';
+import type { MessageRef } from './deployments-api';
 import type { ProductionRegistry } from './production-registry';
 
 const MAX_RENDER_ROUNDS = 3;
 
-export interface MessageRef {
-  channel: string;
-  ts: string;
-}
+export type { MessageRef };
 
 /** The port through which the deployment engine shows a candidate's card (it never renders one itself). */
 export interface CandidateCards {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { BackgroundJob } from '../jobs/leased-job';
 import { recoveryActionFor, type DeploymentCandidate } from '../core/candidate-state-machine';
 import { leasedJob, type LeaseTurn } from '../jobs/leased-job';
 import type { DeploymentDeps, DeploymentService } from './deployment-service';
+import type { DeployRecoveryJob } from './deployments-api';
 
 export interface DeployRecoveryOptions {
   /**
@@ -17,10 +17,7 @@ export interface DeployRecoveryOptions {
   instanceId?: string;
 }
 
-export interface DeployRecoveryJob extends BackgroundJob {
-  /** One scan now (tests, tooling). */
-  runOnce(): Promise<void>;
-}
+export type { DeployRecoveryJob };
 
 const DEFAULT_GRACE_MS = 2 * 60_000;
 const DEFAULT_INTERVAL_MS = 30_000;

@@ -11,8 +11,8 @@ import { approvalReplyView, refusalPlainText, type ApprovalReply } from '../../v
 import { rejectModalView } from '../../views/reject-modal-view';
 import type { SlackMessage } from '../../views/slack-message';
 import { deployConfirmingReplyView, endpointConfirmingBusyView, endpointMismatchReplyView } from '../../views/trigger-confirming-view';
-import type { Deployments } from './create-deployments';
-import type { RejectResult, RollbackResult } from './deployment-service';
+import type { Deployments } from './deployments-api';
+import type { RejectResult, RollbackResult } from './deployments-api';
 
 /**
  * Slack's trigger_id lives 3 s: the authorization check may take only this long before the Reject

@@ -19,42 +19,19 @@ import {
   startDeployment,
   type Decision,
   type DeploymentCandidate,
-  type Refusal,
 } from '../core/candidate-state-machine';
 import { ErrorCode, isMlopsError, MlopsError } from '../core/errors';
 import { waitAtMost } from '../core/time-limit';
 import { childLogger, type Logger } from '../observability/create-logger';
 import type { AuditAction } from './audit-log';
-import type { CandidateCards, MessageRef } from './candidate-messages';
+import type { CandidateCards } from './candidate-messages';
+import type { DeployResult, MessageRef, RejectResult, RollbackResult } from './deployments-api';
 import { createEndpointLock, type EndpointLockHolder } from './endpoint-lock';
 
 /** How long the "Deploying…" message update may hold back the trigger (Slack slow or rate limited). */
 const MESSAGE_BEFORE_TRIGGER_MS = 2000;
 
-export type DeployResult =
-  | { kind: 'not_found' }
-  | { kind: 'not_authorized'; model: string; who: string }
-  | { kind: 'not_configured'; problem: string }
-  | { kind: 'refused'; refusal: Refusal; candidate: DeploymentCandidate }
-  /** `holderCandidate`: set when the holder's own trigger is in doubt (being confirmed). */
-  | { kind: 'busy'; endpoint: string; holder: EndpointLockHolder; holderCandidate?: DeploymentCandidate }
-  | { kind: 'recorded'; candidate: DeploymentCandidate }
-  | { kind: 'deploying'; candidate: DeploymentCandidate; alreadyTriggered: boolean }
-  /** The trigger's outcome is unknown: the candidate keeps the endpoint and its run id until the run state settles it. */
-  | { kind: 'confirming'; candidate: DeploymentCandidate; endpoint: string }
-  /** The evaluation named another endpoint than the configured one: refused, nothing changed. */
-  | { kind: 'endpoint_mismatch'; candidate: DeploymentCandidate; named: string; configured: string }
-  | { kind: 'trigger_failed'; candidate: DeploymentCandidate; code: string; message: string };
-
-export type RejectResult =
-  | { kind: 'not_found' }
-  | { kind: 'not_authorized'; model: string; who: string }
-  | { kind: 'refused'; refusal: Refusal; candidate: DeploymentCandidate }
-  | { kind: 'rejected'; candidate: DeploymentCandidate };
-
-export type RollbackResult = DeployResult | { kind: 'no_rollback_target'; model: string; version: string };
-
-export type { MessageRef };
+export type { DeployResult, MessageRef, RejectResult, RollbackResult };
 
 /** What the deployment engine reads and writes: the bot's adapters, without the features built from them. */
 export type DeploymentDeps = Pick<
