@@ -33,7 +33,7 @@ export function createEndpointLock(deps: { store: Store; ttlMs: number }) {
       return { raw, holder: JSON.parse(raw) as EndpointLockHolder };
     } catch {
       // Unreadable: treat as a holder nobody owns, so it can be replaced.
-      return { raw, holder: { candidateId: '', model: '', version: '?', endpoint, since: new Date(0).toISOString(), approvedBy: [] } };
+      return { raw, holder: { candidateId: '', model: '', version: '?', endpoint, since: '1970-01-01T00:00:00.000Z', approvedBy: [] } };
     }
   }
 
