@@ -8,6 +8,7 @@ import {
   ListModelsCommand,
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
+import { StandardRetryStrategy } from '@smithy/util-retry';
 import { mwaaRestClient, MwaaRestError } from '../../lambda/dag-trigger/src/mwaa-rest-client';
 import { DEFAULT_ENDPOINT_NAME, DEFAULT_TRAINING_JOB_NAME, startFakeAws, type FakeAws } from '../kit/fake-aws-server';
 
@@ -256,7 +257,12 @@ describe('CloudWatch (awsJson1_0, query-compatible)', () => {
 describe('MWAA InvokeRestApi (restJson1)', () => {
   /** Airflow's answer whatever its status, through the client the bot and the Lambda share. */
   async function invokeMwaaRestApi(_client: MWAAClient, environment: string, call: { Path: string; Method: 'GET' | 'POST'; Body?: Record<string, unknown> }) {
-    const rest = mwaaRestClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, endpoint: fake.url, maxAttempts: 1 });
+    const rest = mwaaRestClient({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      endpoint: fake.url,
+      retryStrategy: new StandardRetryStrategy(1),
+    });
     try {
       const answer = await rest.invokeRestApi(environment, { path: call.Path, method: call.Method, ...(call.Body !== undefined ? { body: call.Body } : {}) });
       return { statusCode: answer.restApiStatusCode, response: answer.restApiResponse };
