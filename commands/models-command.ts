@@ -16,7 +16,7 @@ export function modelsCommand(): CommandSpec {
     details: 'Also shows the newest SageMaker model of each name (ListModels); if AWS does not answer, that line says why and the rest still shows.',
     run: async (ctx) => {
       parseCommandArgs(ctx.line, modelsLine);
-      const models = await collectModelOverviews(ctx.deps, { sagemaker: true });
+      const models = await collectModelOverviews(ctx.deps, { sagemaker: true }, ctx.log);
       await ctx.respond({ ...modelsView({ models, now: ctx.deps.clock.now() }), responseType: 'ephemeral' });
     },
   };

@@ -25,13 +25,13 @@ export function statusCommand(): CommandSpec {
       const now = ctx.deps.clock.now();
       const typed = args[0];
       if (typed === undefined) {
-        const rows = await collectEndpointSummaries(ctx.deps, now);
+        const rows = await collectEndpointSummaries(ctx.deps, now, ctx.log);
         await ctx.respond({ ...endpointsSummaryView({ rows, windowMinutes: STATUS_WINDOW_MINUTES, now }), responseType: 'ephemeral' });
         return;
       }
       const target = resolveStatusTarget(typed, ctx.deps.config.file);
       ctx.log.debug({ endpoint: target.endpoint, model: target.model }, 'status requested');
-      const inspection = await inspectEndpoint(ctx.deps, target, now);
+      const inspection = await inspectEndpoint(ctx.deps, target, now, ctx.log);
       await ctx.respond({
         ...endpointStatusView({
           endpoint: inspection.endpoint,

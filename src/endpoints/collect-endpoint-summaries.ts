@@ -1,4 +1,5 @@
 import type { BotDeps } from '../bot-deps';
+import type { Logger } from '../observability/create-logger';
 import { configuredEndpoints } from '../core/configured-endpoints';
 import { isMlopsError } from '../core/errors';
 import { mapWithConcurrency } from '../core/map-with-concurrency';
@@ -12,10 +13,10 @@ export const ENDPOINT_CONCURRENCY = 4;
  * One summary row per configured endpoint, inspected concurrently (bounded). An endpoint that
  * fails is a row with its problem; it never fails the whole list.
  */
-export async function collectEndpointSummaries(deps: BotDeps, now: Date): Promise<EndpointSummaryRow[]> {
+export async function collectEndpointSummaries(deps: BotDeps, now: Date, log: Logger): Promise<EndpointSummaryRow[]> {
   return mapWithConcurrency(configuredEndpoints(deps.config.file), ENDPOINT_CONCURRENCY, async ({ endpoint, model }) => {
     try {
-      const inspection = await inspectEndpoint(deps, { endpoint, model }, now);
+      const inspection = await inspectEndpoint(deps, { endpoint, model }, now, log);
       const row: EndpointSummaryRow = { endpoint, model, status: inspection.endpoint.status };
       if (inspection.deployed !== undefined) row.deployedVersion = inspection.deployed.version;
       if ('unavailable' in inspection.metrics) {
@@ -29,7 +30,7 @@ export async function collectEndpointSummaries(deps: BotDeps, now: Date): Promis
       }
       return row;
     } catch (error) {
-      deps.logger.warn({ err: error, endpoint, model }, 'endpoint status unavailable');
+      log.warn({ err: error, endpoint, model }, 'endpoint status unavailable');
       return { endpoint, model, problem: isMlopsError(error) ? error.message : 'unexpected error (logged)' };
     }
   });

@@ -1,4 +1,5 @@
 import type { BotDeps } from '../bot-deps';
+import type { Logger } from '../observability/create-logger';
 import { ErrorCode, isMlopsError, MlopsError } from '../core/errors';
 import type { EndpointDescription, EndpointInspector } from '../core/ports';
 import type { ProductionRecord } from '../core/production-record';
@@ -25,13 +26,19 @@ const flights = new WeakMap<BotDeps, SingleFlight<EndpointInspection>>();
  * command's errors) and, with its variants, ONE GetMetricData call over the last hour, whose
  * failure only marks the metrics unavailable. The deployed version comes from the bot's store.
  */
-export async function inspectEndpoint(deps: BotDeps, target: { endpoint: string; model?: string }, now: Date): Promise<EndpointInspection> {
+export async function inspectEndpoint(
+  deps: BotDeps,
+  target: { endpoint: string; model?: string },
+  now: Date,
+  /** The request's logger (its id on every line); a shared inspection logs with the first caller's. */
+  log: Logger,
+): Promise<EndpointInspection> {
   let flight = flights.get(deps);
   if (flight === undefined) flights.set(deps, (flight = createSingleFlight<EndpointInspection>()));
-  return flight.run(`${target.endpoint}\u0000${target.model ?? ''}`, () => inspectNow(deps, target, now));
+  return flight.run(`${target.endpoint}\u0000${target.model ?? ''}`, () => inspectNow(deps, target, now, log));
 }
 
-async function inspectNow(deps: BotDeps, target: { endpoint: string; model?: string }, now: Date): Promise<EndpointInspection> {
+async function inspectNow(deps: BotDeps, target: { endpoint: string; model?: string }, now: Date, log: Logger): Promise<EndpointInspection> {
   const inspector = requireInspector(deps);
   const [endpoint, deployed] = await Promise.all([
     inspector.describeEndpoint(target.endpoint),
@@ -48,7 +55,7 @@ async function inspectNow(deps: BotDeps, target: { endpoint: string; model?: str
       metrics = { series: summarizeEndpointMetrics(await inspector.endpointMetrics(target.endpoint, variants, from, now)) };
     } catch (error) {
       metrics = isMlopsError(error) ? { unavailable: error.message, code: error.code } : { unavailable: 'CloudWatch did not answer as expected' };
-      deps.logger.warn({ err: error, endpoint: target.endpoint, model: target.model }, 'endpoint metrics unavailable');
+      log.warn({ err: error, endpoint: target.endpoint, model: target.model }, 'endpoint metrics unavailable');
     }
   }
   return { endpoint, metrics, ...(target.model !== undefined ? { model: target.model } : {}), ...(deployed !== undefined ? { deployed } : {}) };

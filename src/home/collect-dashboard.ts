@@ -1,4 +1,5 @@
 import type { BotDeps } from '../bot-deps';
+import type { Logger } from '../observability/create-logger';
 import type { HomeViewInput } from '../../views/home-view';
 import { collectEndpointSummaries } from '../endpoints/collect-endpoint-summaries';
 import { STATUS_WINDOW_MINUTES } from '../endpoints/inspect-endpoint';
@@ -15,11 +16,11 @@ const RECENT_ACTIVITY = 10;
  * Everything the Home tab shows, gathered concurrently: models (from the store), endpoints
  * (SageMaker + CloudWatch, bounded, each endpoint's failure contained) and recent activity.
  */
-export async function collectDashboard(deps: BotDeps, now: Date): Promise<HomeViewInput> {
+export async function collectDashboard(deps: BotDeps, now: Date, log: Logger): Promise<HomeViewInput> {
   const [models, endpoints, recent] = await Promise.all([
     // The Home tab skips ListModels: one AWS call per model on every tab open is not worth it.
-    collectModelOverviews(deps, { sagemaker: false }),
-    collectEndpointSummaries(deps, now),
+    collectModelOverviews(deps, { sagemaker: false }, log),
+    collectEndpointSummaries(deps, now, log),
     deps.audit.recent(undefined, RECENT_ACTIVITY),
   ]);
   return { now, models, endpoints, recent, windowMinutes: STATUS_WINDOW_MINUTES };
@@ -32,14 +33,14 @@ const MODEL_CONCURRENCY = 4;
  * waiting for approval, last failure, and (with `sagemaker: true`) the newest SageMaker model
  * of that name. Store errors fail the call; an AWS error only marks SageMaker unavailable.
  */
-export async function collectModelOverviews(deps: BotDeps, opts: { sagemaker: boolean }): Promise<ModelOverview[]> {
+export async function collectModelOverviews(deps: BotDeps, opts: { sagemaker: boolean }, log: Logger): Promise<ModelOverview[]> {
   const models = Object.entries(deps.config.file.models);
   return mapWithConcurrency(models, MODEL_CONCURRENCY, async ([model, config]) => {
     const [deployed, candidates, failureRaw, sagemaker] = await Promise.all([
       deps.production.current(model),
       deps.candidates.listByModel(model),
       deps.store.get(storeKeys.lastFailure(model)),
-      opts.sagemaker ? newestSagemakerModel(deps, model) : Promise.resolve(undefined),
+      opts.sagemaker ? newestSagemakerModel(deps, model, log) : Promise.resolve(undefined),
     ]);
     const overview: ModelOverview = { model, pending: candidates.filter(isWaiting).map(pendingOf) };
     if (config.channel !== undefined) overview.channel = config.channel;
@@ -78,7 +79,7 @@ function pendingOf(c: Candidate): ModelOverview['pending'][number] {
   };
 }
 
-async function newestSagemakerModel(deps: BotDeps, model: string): Promise<ModelOverview['sagemaker']> {
+async function newestSagemakerModel(deps: BotDeps, model: string, log: Logger): Promise<ModelOverview['sagemaker']> {
   if (deps.inspector === undefined) return undefined;
   try {
     const [newest] = await deps.inspector.listModels(model, 1);
@@ -86,7 +87,7 @@ async function newestSagemakerModel(deps: BotDeps, model: string): Promise<Model
       ? { ok: true }
       : { ok: true, latest: { name: newest.name, ...(newest.createdAt !== undefined ? { createdAt: newest.createdAt.toISOString() } : {}) } };
   } catch (error) {
-    deps.logger.warn({ err: error, model }, 'SageMaker ListModels failed');
+    log.warn({ err: error, model }, 'SageMaker ListModels failed');
     return { ok: false, reason: isMlopsError(error) ? error.message : 'unexpected error (logged)' };
   }
 }

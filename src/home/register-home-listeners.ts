@@ -18,7 +18,7 @@ export function registerEvents(app: App, deps: BotDeps): void {
       return;
     }
     try {
-      const dashboard = await collectDashboard(deps, deps.clock.now());
+      const dashboard = await collectDashboard(deps, deps.clock.now(), request.log);
       await deps.slack.views.publish({ user_id: event.user, view: { type: 'home', blocks: homeView(dashboard).blocks } });
       request.log.debug({ models: dashboard.models.length, endpoints: dashboard.endpoints.length }, 'home tab published');
     } catch (error) {
