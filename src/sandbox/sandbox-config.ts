@@ -175,7 +175,8 @@ export function sandboxEnvironment(opts: {
     PORT: '0',
     HOST: '127.0.0.1',
     MLOPS_CONFIG: SANDBOX_CONFIG_PATH,
-    LOG_LEVEL: opts.fromProcess.LOG_LEVEL ?? 'warn',
+    // The bot's warnings are about what a person just did on the page (refusals); LOG_LEVEL=info shows them.
+    LOG_LEVEL: opts.fromProcess.LOG_LEVEL ?? 'error',
     ...(opts.fromProcess.SANDBOX_PORT !== undefined ? { SANDBOX_PORT: opts.fromProcess.SANDBOX_PORT } : {}),
   };
 }

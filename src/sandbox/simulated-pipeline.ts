@@ -433,7 +433,8 @@ export function createSimulatedPipeline(opts: {
   for (const model of opts.models) publishEndpointMetrics(model, 0);
 
   function nextVersion(model: string): string {
-    return bumpMinor(versions.get(model) ?? '0.9.0');
+    const known = versions.get(model);
+    return known === undefined ? '1.0.0' : bumpMinor(known);
   }
 
   opts.aws.lambda.onInvoke((payload) => {

@@ -212,7 +212,8 @@ describe('the sandbox process (src/sandbox/main.ts)', () => {
 
   it('prints its URL, serves the page, and exits 0 on SIGTERM with nothing left running', async () => {
     const root = join(__dirname, '..', '..');
-    const child = spawn(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'src', 'sandbox', 'main.ts')], {
+    // tsx runs the TypeScript entry as is: dist/ may be older than the sources under test.
+    const child = spawn(process.execPath, [require.resolve('tsx/cli'), join(root, 'src', 'sandbox', 'main.ts')], {
       cwd: root,
       env: { PATH: process.env['PATH'] ?? '', SANDBOX_PORT: '0', LOG_LEVEL: 'silent' },
       stdio: ['ignore', 'pipe', 'pipe'],
