@@ -5,8 +5,7 @@ import { DELIVERY_TTL_MS, isRecordedMessage, type DeliveryRecord, type Placement
 import { storeKeys } from '../store/store-keys';
 import { updateJson } from '../store/update-json';
 import { isRecordedAlarm, isRecordedEvent, type RecordedItem } from './record-event';
-import type { DeliveryContext } from './register-delivery';
-import type { RunMessage } from './render-delivery';
+import type { DeliveryContext } from './plan-recorded-item';
 import { findDeploymentCandidate } from '../deployments';
 
 export type PlacementDecision = { ok: true; placement: Placement } | { ok: false; wait: true } | { ok: false; fail: string };
@@ -167,4 +166,13 @@ async function linkRunThread(ctx: DeliveryContext, runKey: string, channel: stri
   // '' is a thread not known yet (a "requested" message still on its way, see post-in-background.ts).
   if (existing.ts !== undefined && existing.ts !== '') return;
   await ctx.runs.update(runKey, (r) => (r.ts !== undefined && r.ts !== '' ? undefined : { ...r, channel, ts, updatedAt: now }));
+}
+
+/** storeKeys.runMessage: the run top message the outbox posted, or an alias to the run whose thread a run joined. */
+export interface RunMessage {
+  channel?: string;
+  ts?: string;
+  eventId?: string;
+  deliveryId?: string;
+  alias?: string;
 }

@@ -3,13 +3,17 @@ import { ErrorCode, isMlopsError } from '../core/errors';
 import { runKeyOf, type PipelineEvent } from '../core/pipeline-event';
 import { routeEvent } from '../core/route-event';
 import { runOutcomeFor, runStageFor } from '../core/run-stage';
+import type { Config } from '../config/config-schema';
+import type { Clock, EndpointInspector } from '../core/ports';
+import type { Store } from '../core/store';
 import type { Logger } from '../observability/create-logger';
+import type { Metrics } from '../observability/create-metrics';
+import type { RunRegistry } from '../training/run-registry';
 import { storeKeys } from '../store/store-keys';
 import { needsFullErrorText } from '../../views/failure-alert-view';
-import { findDeploymentCandidate } from '../deployments';
+import { findDeploymentCandidate, type CandidateRepository, type ProductionRegistry } from '../deployments';
 import { deliveryIdFor, enqueueDeliveries, isRecordedMessage, loadRecordedItem, planBackgroundMessage, type DeliveryRecord } from '../outbox';
 import { isRecordedAlarm, type RecordedAlarm, type RecordedEvent, type RecordedItem } from './record-event';
-import type { DeliveryContext } from './register-delivery';
 
 /**
  * The deployments feature's side of a `deployment.*` event (baseline, candidate state, lock,
@@ -19,6 +23,20 @@ import type { DeliveryContext } from './register-delivery';
  */
 export interface DeploymentEvents {
   applyPipelineEvent(event: PipelineEvent): Promise<void>;
+}
+
+/** What planning, placing and rendering pipeline events need (a slice of BotDeps). */
+export interface DeliveryContext {
+  config: Config;
+  store: Store;
+  logger: Logger;
+  metrics: Metrics;
+  clock: Clock;
+  runs: RunRegistry;
+  candidates: CandidateRepository;
+  production: ProductionRegistry;
+  inspector?: EndpointInspector;
+  deploymentEvents: DeploymentEvents;
 }
 
 /** Kept 30 days like runs: `/mlops models` shows the last failure of each model. */

@@ -1,33 +1,12 @@
-import type { Config } from '../config/config-schema';
-import type { Clock, EndpointInspector } from '../core/ports';
-import type { Store } from '../core/store';
 import type { BackgroundJob } from '../jobs/leased-job';
 import type { BotDeps } from '../bot-deps';
-import type { CandidateRepository, ProductionRegistry } from '../deployments';
 import type { HttpRoute } from '../http/create-http-server';
-import type { Logger } from '../observability/create-logger';
-import type { Metrics } from '../observability/create-metrics';
 import { createDeliverySlackClient, createDeliveryWorker, type DeliveryWorkerOptions, type OutboxContent } from '../outbox';
-import type { RunRegistry } from '../training/run-registry';
 import { recordPlacement } from './decide-placement';
-import { planRecordedItem, type DeploymentEvents } from './plan-recorded-item';
+import { planRecordedItem, type DeliveryContext, type DeploymentEvents } from './plan-recorded-item';
 import { createAlarmRecorder, type RecordedEvent, type RecordedItem } from './record-event';
 import { prepareDelivery, renderRootUpdate } from './render-delivery';
 import { SNS_HOOK_PATH, snsHookRoute } from './sns-hook-route';
-
-/** What planning, placing and rendering pipeline events need (a slice of BotDeps). */
-export interface DeliveryContext {
-  config: Config;
-  store: Store;
-  logger: Logger;
-  metrics: Metrics;
-  clock: Clock;
-  runs: RunRegistry;
-  candidates: CandidateRepository;
-  production: ProductionRegistry;
-  inspector?: EndpointInspector;
-  deploymentEvents: DeploymentEvents;
-}
 
 /**
  * Pipeline events to Slack: the outbox's delivery worker, with this feature plugged in as its

@@ -24,9 +24,9 @@ import {
   type Rendered,
   type RootUpdate,
 } from '../outbox';
-import { decidePlacement } from './decide-placement';
+import { decidePlacement, type RunMessage } from './decide-placement';
 import { isRecordedAlarm, isRecordedEvent, type RecordedItem } from './record-event';
-import type { DeliveryContext } from './register-delivery';
+import type { DeliveryContext } from './plan-recorded-item';
 
 /** AWS gets this long to add details; the message goes out without them otherwise. */
 const ENRICH_TIMEOUT_MS = 3000;
@@ -222,15 +222,6 @@ function modelChannelOf(ctx: DeliveryContext, item: RecordedItem): string | unde
   if (isRecordedMessage(item)) return item.model !== undefined ? (models[item.model]?.channel ?? slack.defaultChannel) : undefined;
   const route = routeEvent(item.event, ctx.config.file);
   return route.ok ? route.modelChannel : undefined;
-}
-
-/** storeKeys.runMessage: the run top message the outbox posted, or an alias to the run whose thread a run joined. */
-export interface RunMessage {
-  channel?: string;
-  ts?: string;
-  eventId?: string;
-  deliveryId?: string;
-  alias?: string;
 }
 
 /**
