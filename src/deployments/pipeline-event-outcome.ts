@@ -101,6 +101,9 @@ export function pipelineEventOutcome(deps: DeploymentDeps, deployments: Deployme
       clog.info('deployment outcome without a known candidate (deployed outside the bot?)');
       await releaseLockOfVersion(event, version);
     } else if (event.type === 'deployment.succeeded') {
+      // The run is over whatever the record says: the endpoint is free before the candidate shows
+      // its outcome (so no one sees "deployed" while the lock still names it).
+      await deployments.lock.release(deployments.endpointOf(candidate), candidate.id);
       const { decision, candidate: after } = await deployments.transition(candidate.id, (c) => markDeployed(c, { at }));
       if (!decision.ok) {
         clog.warn({ state: candidate.state }, 'deployment.succeeded for a candidate that was rejected or superseded: left as it is');
@@ -114,10 +117,10 @@ export function pipelineEventOutcome(deps: DeploymentDeps, deployments: Deployme
         );
         clog.info('candidate deployed');
       }
-      await deployments.lock.release(deployments.endpointOf(candidate), candidate.id);
       await deployments.refresh(candidate.id, clog);
     } else if (event.type === 'deployment.failed') {
       const reason = failureReason(event);
+      await deployments.lock.release(deployments.endpointOf(candidate), candidate.id);
       const { decision, candidate: after } = await deployments.transition(candidate.id, (c) => markDeployFailed(c, { at, reason }));
       if (!decision.ok) {
         clog.warn({ state: candidate.state }, 'deployment.failed for a candidate that was not being deployed: left as it is');
@@ -125,7 +128,6 @@ export function pipelineEventOutcome(deps: DeploymentDeps, deployments: Deployme
         await deployments.audit('deploy_failed', after, 'pipeline', reason);
         clog.warn({ reason }, 'candidate deployment failed');
       }
-      await deployments.lock.release(deployments.endpointOf(candidate), candidate.id);
       await deployments.refresh(candidate.id, clog);
     }
 
