@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { loadConfig } from '../config/load-config';
 import type { Config } from '../config/config-schema';
+import { systemClock } from '../core/ports';
 import { createBot, type Bot } from '../create-bot';
 import { createLogger, type Logger } from '../observability/create-logger';
 import { startFakeAws, type FakeAws } from './fake-aws-server';
@@ -142,7 +143,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       aws,
       models: SANDBOX_MODELS,
       sendEvent,
-      now: () => new Date(),
+      now: () => systemClock.now(),
       onError: (error, what) => logger.warn({ err: error, step: what }, 'sandbox: a simulated pipeline step failed'),
     });
     unsubscribePipeline = pipeline.onChange(bump);
@@ -162,7 +163,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         pipeline,
         interactions,
         sendEvent,
-        now: () => new Date(),
+        now: () => systemClock.now(),
         rejectedBy: SANDBOX_USERS.find((u) => u.role === 'second-approver')?.id ?? 'U0SANDAPR2',
       });
     }
