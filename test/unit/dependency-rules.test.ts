@@ -42,6 +42,9 @@ const FIXTURE: Record<string, string[]> = {
   // Entry points and the composition root.
   'commands/status-command.ts': ['../src/deployments/index'],
   'commands/deploy-command.ts': ['../src/deployments/index'],
+  // A command that takes its deps type from the root: src/ imports commands/ (register-listeners) and commands/ import src/.
+  'commands/train-command.ts': ['type ../src/bot-deps'],
+  'src/bot-deps.ts': [],
   'src/register-listeners.ts': ['../commands/deploy-command', './training/index'],
   'src/create-bot.ts': ['./register-listeners', './deployments/index'],
   'src/main.ts': ['./create-bot'],
@@ -104,6 +107,10 @@ describe('dependency rules (.dependency-cruiser.cjs) on a fixture project', () =
     expect(violations).toContain('no-folder-cycles: src/http → src/store');
   });
 
+  it('counts a type-only import and every file below a folder: commands/ taking a type from src/ close a cycle with the root that registers them', () => {
+    expect(violations).toContain('no-folder-cycles: commands → src');
+  });
+
   it('reports exactly the breaches of the fixture, and nothing that is allowed', () => {
     expect(violations).toEqual(
       [
@@ -117,6 +124,8 @@ describe('dependency rules (.dependency-cruiser.cjs) on a fixture project', () =
         'views-are-pure: views/store-view.ts → src/store/store-keys.ts',
         'cli-stands-alone: src/cli/mlops-notify.ts → src/store/store-keys.ts',
         'no-folder-cycles: src/store → src/http',
+        'no-folder-cycles: commands → src',
+        'no-folder-cycles: src → commands',
         'no-folder-cycles: src/http → src/store',
       ].sort(),
     );
