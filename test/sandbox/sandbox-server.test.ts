@@ -178,6 +178,31 @@ describe('the sandbox page server (npm run sandbox)', () => {
     expect(s.pipeline.runs).toEqual([]);
   });
 
+  it('GET /api/events streams the new version after each change', async () => {
+    const controller = new AbortController();
+    const response = await fetch(`${sandbox.url}api/events`, { signal: controller.signal });
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = response.body?.getReader();
+    if (reader === undefined) throw new Error('no body');
+    const versions: number[] = [];
+    const nextVersion = async (): Promise<number> => {
+      for (;;) {
+        const { value } = await reader.read();
+        const found = [...new TextDecoder().decode(value).matchAll(/data: (\{.*\})/g)].map((m) => (JSON.parse(m[1] ?? '{}') as { version: number }).version);
+        if (found.length > 0) return found.at(-1) ?? 0;
+      }
+    };
+    versions.push(await nextVersion());
+    expect((await post('api/pipeline', { nextRun: 'slow' })).json).toEqual({ ok: true });
+    versions.push(await nextVersion());
+    expect((await post('api/pipeline', { nextRun: 'succeed' })).json).toEqual({ ok: true });
+    versions.push(await nextVersion());
+    controller.abort();
+    expect(versions[1]).toBeGreaterThan(versions[0] ?? Infinity);
+    expect(versions[2]).toBeGreaterThan(versions[1] ?? Infinity);
+    expect((await state()).version).toBe(versions[2]);
+  });
+
   it('rejects malformed requests with 400 and the reason', async () => {
     const missing = await post('api/command', { user: APPROVER });
     expect(missing.status).toBe(400);
