@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { collectModelOverviews } from '../src/home/collect-dashboard';
+import { collectModelOverviews } from '../src/home';
 import { modelsView } from '../views/models-view';
 import type { CommandSpec } from './command-spec';
 import { noOptions, parseCommandArgs } from './parse-command-args';

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { resolveStatusTarget } from '../src/core/resolve-status-target';
-import { collectEndpointSummaries } from '../src/endpoints/collect-endpoint-summaries';
-import { inspectEndpoint, STATUS_WINDOW_MINUTES } from '../src/endpoints/inspect-endpoint';
+import { collectEndpointSummaries, inspectEndpoint, STATUS_WINDOW_MINUTES } from '../src/endpoints';
 import { endpointStatusView } from '../views/endpoint-status-view';
 import { endpointsSummaryView } from '../views/endpoints-summary-view';
 import type { CommandSpec } from './command-spec';

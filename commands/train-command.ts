@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ErrorCode, isMlopsError, MlopsError } from '../src/core/errors';
 import { resolveModel } from '../src/core/resolve-model';
-import { requestTraining } from '../src/training/request-training';
+import { requestTraining } from '../src/training';
 import { SLASH_COMMAND } from '../src/slack/slack-ids';
 import { commandErrorView } from '../views/command-error-view';
 import { inlineCode, escapeMrkdwn } from '../views/format';

@@ -21,7 +21,7 @@ import { createSlackApp, SLACK_EVENTS_PATH } from './slack/create-slack-app';
 import type { RetryPolicy } from './slack/verify-bot-token';
 import { createAuditLog, createCandidateRepository, createDeployments, createProductionRegistry } from './deployments';
 import { createPrincipalResolver } from './slack/principal-resolver';
-import { createRunRegistry } from './training/run-registry';
+import { createRunRegistry } from './training';
 import { createStore } from './store/create-store';
 import { checkRedisServer } from './store/check-redis-server';
 import { DEFAULT_KEY_PREFIX } from './store/store-keys';

@@ -8,8 +8,8 @@ import type { HttpRoute } from './http/create-http-server';
 import { registerDelivery } from './pipeline-events/register-delivery';
 import { registerDeploymentListeners } from './deployments';
 import { registerWatchdog } from './watchdog/run-watchdog';
-import { registerTrainActions } from './training/register-train-actions';
-import { registerEvents } from './home/register-home-listeners';
+import { registerTrainActions } from './training';
+import { registerHomeListeners } from './home';
 import { registerUnknownInteractionGuard } from './slack/unknown-interaction-guard';
 import { installListenerKit } from './slack/listener-kit';
 import { errorView } from '../views/error-view';
@@ -31,7 +31,7 @@ export function registerListeners(app: App, deps: BotDeps, wiring: ListenerWirin
   registerCommands(app, deps);
   registerDeploymentListeners(app, deps, deps.deployments);
   registerTrainActions(app, deps);
-  registerEvents(app, deps);
+  registerHomeListeners(app, deps);
   const delivery = registerDelivery(deps, { onRecorded: wiring.onRecorded, deploymentEvents: deps.deployments }, wiring.delivery);
   return {
     jobs: [...delivery.jobs, ...registerWatchdog(deps), deps.deployments.recovery],

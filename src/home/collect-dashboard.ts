@@ -1,8 +1,7 @@
 import type { BotDeps } from '../bot-deps';
 import type { Logger } from '../observability/create-logger';
 import type { HomeViewInput } from '../../views/home-view';
-import { collectEndpointSummaries } from '../endpoints/collect-endpoint-summaries';
-import { STATUS_WINDOW_MINUTES } from '../endpoints/inspect-endpoint';
+import { collectEndpointSummaries, STATUS_WINDOW_MINUTES } from '../endpoints';
 import type { Candidate } from '../core/candidate';
 import { isMlopsError } from '../core/errors';
 import { mapWithConcurrency } from '../core/map-with-concurrency';

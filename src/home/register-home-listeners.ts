@@ -7,11 +7,12 @@ import { SlackEvent } from '../slack/slack-ids';
 import { slackRequest } from '../slack/listener-kit';
 
 /** Events API subscriptions. */
-export function registerEvents(app: App, deps: BotDeps): void {
+export function registerHomeListeners(app: App, deps: BotDeps): void {
   // Bolt acks Events API deliveries before the listener runs, so the AWS reads below never
   // delay the ack (and Slack never retries because of them). The listener kit times and counts it.
   app.event(SlackEvent.AppHomeOpened, async ({ event, context }) => {
     const request = slackRequest(context);
+    request.name = 'home';
     // The event also fires for the Messages tab; only the Home tab has a dashboard.
     if (event.tab !== 'home') {
       request.outcome = 'ignored';

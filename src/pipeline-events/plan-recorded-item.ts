@@ -8,7 +8,7 @@ import type { Clock, EndpointInspector } from '../core/ports';
 import type { Store } from '../core/store';
 import type { Logger } from '../observability/create-logger';
 import type { Metrics } from '../observability/create-metrics';
-import type { RunRegistry } from '../training/run-registry';
+import type { RunRegistry } from '../training';
 import { storeKeys } from '../store/store-keys';
 import { needsFullErrorText } from '../../views/failure-alert-view';
 import { findDeploymentCandidate, type CandidateRepository, type ProductionRegistry } from '../deployments';

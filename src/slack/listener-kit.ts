@@ -30,9 +30,9 @@ export interface SlackRequest {
   readonly requestId: string | undefined;
   readonly kind: ListenerKind | undefined;
   /**
-   * The metric label. Starts as the payload's id (action_id, callback_id, event type; commands
-   * 'unreadable' until the listener names the subcommand); values outside METRIC_LABEL_VALUES
-   * (create-metrics.ts) are counted as `other`.
+   * The metric label: each listener names its requests from METRIC_LABEL_VALUES.name
+   * (create-metrics.ts). Until then it is the payload's id (action_id, callback_id, event type;
+   * 'unreadable' for a command), which is not in that set and so counts as `other`.
    */
   name: string;
   /** The metric outcome: 'ok' unless the listener says otherwise; 'error' when it throws. */

@@ -14,7 +14,7 @@ import { isMlopsError } from '../core/errors';
 import { backoffDelayMs } from '../core/backoff-delay';
 import { isRunStale } from '../core/is-run-stale';
 import type { DagTrigger } from '../core/ports';
-import type { RunRecord } from '../training/run-registry';
+import type { RunRecord } from '../training';
 import { storeKeys } from '../store/store-keys';
 import { watchdogNoteView, type WatchdogNoteInput } from '../../views/watchdog-note-view';
 import { watchdogUnreadableView } from '../../views/watchdog-unreadable-view';
