@@ -225,7 +225,7 @@ export interface FakeSlack {
   closeModal(viewId: string): void;
   /** Calls `listener` after every request that may have changed what the fake holds; returns the unsubscribe. */
   onChange(listener: () => void): () => void;
-  /** Forget calls, messages, views, files, responses, faults, usergroups, users, handlers, limits state. */
+  /** Forget calls, messages, views, files, responses, faults, usergroups, users, handlers, limits state (onChange listeners stay). */
   reset(): void;
   close(): Promise<void>;
 }
