@@ -1,6 +1,6 @@
 import { MemoryStore } from '../../src/store/memory-store';
 import { storeKeys } from '../../src/store/store-keys';
-import { storeLease } from '../../src/store/store-lease';
+import { storeLease } from '../../src/jobs/leased-job';
 
 describe('storeLease', () => {
   it('one holder at a time; renewal keeps it; release hands it over; a lapsed lease is taken', async () => {
