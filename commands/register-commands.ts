@@ -3,7 +3,6 @@ import type { BotDeps } from '../src/bot-deps';
 import { checkCommandLine } from '../src/core/check-command-line';
 import { ErrorCode, isMlopsError } from '../src/core/errors';
 import { didYouMean, parseCommandLine, type CommandLine } from '../src/core/parse-command-line';
-import { respondInTime } from '../src/slack/respond-in-time';
 import { SLASH_COMMAND } from '../src/slack/slack-ids';
 import { commandErrorView } from '../views/command-error-view';
 import { errorView } from '../views/error-view';
@@ -11,7 +10,7 @@ import { helpView } from '../views/help-view';
 import type { SlackMessage } from '../views/slack-message';
 import type { CommandContext, CommandReply, CommandSpec } from './command-spec';
 import { commandRegistry } from './command-registry';
-import { acknowledge, ackThenWork, slackRequest } from '../src/slack/listener-kit';
+import { acknowledge, ackThenWork, respondInTime, slackRequest } from '../src/slack/listener-kit';
 
 /** Errors caused by what the user typed or who they are: logged at info, not as failures. */
 const USER_ERRORS = new Set<string>([ErrorCode.CommandInvalid, ErrorCode.UnknownModel, ErrorCode.NotAuthorized, ErrorCode.UnknownCommand]);

@@ -1,4 +1,4 @@
-import type { AckFn, AllMiddlewareArgs, AnyMiddlewareArgs, App, Context } from '@slack/bolt';
+import type { AckFn, AllMiddlewareArgs, AnyMiddlewareArgs, App, Context, RespondArguments } from '@slack/bolt';
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { WorkLimiter } from '../core/create-work-limiter';
@@ -6,7 +6,6 @@ import { ErrorCode, isMlopsError } from '../core/errors';
 import { contextRequestId } from '../http/request-context';
 import type { Logger } from '../observability/create-logger';
 import type { Metrics } from '../observability/create-metrics';
-import { respondInTime } from './respond-in-time';
 
 /**
  * The listener kit, in Bolt's idiom: one global middleware (`app.use`) gives every request a
@@ -189,7 +188,7 @@ export async function ackThenWork(
 
 /**
  * Answers only the requesting user through the request's response_url (with a timeout, see
- * respond-in-time.ts): never throws; a missing or failing response_url is logged.
+ * respondInTime below): never throws; a missing or failing response_url is logged.
  */
 export async function answerEphemeral(request: SlackRequest, message: KitMessage, opts: { replaceOriginal?: boolean } = {}): Promise<void> {
   const record = request as KitRecord;
@@ -271,4 +270,35 @@ function readFacts(body: unknown): { kind: ListenerKind | undefined; name: strin
 
 function opt<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
   return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
+}
+
+/**
+ * How long an answer to a response_url may take. Bolt's respond() has no timeout: a response_url
+ * that never answers would hold the post-ack work slot (deps.postAckWork) of its command or click
+ * until the socket dies, and eight of them stop every later command. Slack answers these in well
+ * under a second; past this the answer is given up (and logged by the caller).
+ */
+export const RESPONSE_URL_TIMEOUT_MS = 5000;
+
+export type TimedRespond = (message: string | RespondArguments) => Promise<void>;
+
+/**
+ * Bolt's respond() (POST the message as JSON to the response_url, a non-2xx is an error) with a
+ * timeout that aborts the request. Undefined when the payload carried no response_url.
+ */
+export function respondInTime(responseUrl: unknown, opts: { timeoutMs?: number } = {}): TimedRespond | undefined {
+  if (typeof responseUrl !== 'string' || responseUrl === '') return undefined;
+  const timeoutMs = opts.timeoutMs ?? RESPONSE_URL_TIMEOUT_MS;
+  return async (message) => {
+    const body = typeof message === 'string' ? { text: message } : message;
+    const response = await fetch(responseUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    // Read the body so the connection is released; its content does not matter.
+    await response.text().catch(() => '');
+    if (!response.ok) throw new Error(`the response_url answered HTTP ${response.status}`);
+  };
 }
