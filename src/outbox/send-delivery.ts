@@ -83,8 +83,8 @@ export interface SenderState {
 
 export type StepResult = { kind: 'next' } | { kind: 'wait'; untilMs: number };
 
-const NEXT: StepResult = { kind: 'next' };
-const waitUntil = (untilMs: number): StepResult => ({ kind: 'wait', untilMs });
+export const NEXT: StepResult = { kind: 'next' };
+export const waitUntil = (untilMs: number): StepResult => ({ kind: 'wait', untilMs });
 /** Tries so far: posts and looks in Slack both count (a look that fails is a try that failed). */
 const triesOf = (d: DeliveryRecord) => d.attempts + (d.checks ?? 0);
 

@@ -3,10 +3,7 @@ import type { Logger } from '../observability/create-logger';
 import { storeKeys } from '../store/store-keys';
 import { DELIVERY_TTL_MS, type MessageUpdateRecord, type OutboxContext } from './delivery-record';
 import { callSlack } from './outbox-slack';
-import { IN_FLIGHT_GRACE_MS, realNowMs, type SenderState, type StepResult } from './send-delivery';
-
-const NEXT: StepResult = { kind: 'next' };
-const waitUntil = (untilMs: number): StepResult => ({ kind: 'wait', untilMs });
+import { IN_FLIGHT_GRACE_MS, NEXT, realNowMs, waitUntil, type SenderState, type StepResult } from './send-delivery';
 
 /**
  * Advances one queued message update (record: MessageUpdateRecord) as far as it can go now:
