@@ -144,7 +144,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       models: SANDBOX_MODELS,
       sendEvent,
       now: () => systemClock.now(),
-      onError: (error, what) => logger.warn({ err: error, step: what }, 'sandbox: a simulated pipeline step failed'),
+      onError: (error, what) => logger.error({ err: error, step: what }, 'sandbox: a simulated pipeline step failed'),
     });
     unsubscribePipeline = pipeline.onChange(bump);
     bot = createBot({
