@@ -234,6 +234,7 @@ export function createDeliveryWorker(ctx: OutboxContext, options: DeliveryWorker
       const queue = storeKeys.channelOutbox(channel);
       depth += await ctx.store.listLength(queue);
       const [id] = await ctx.store.listRange(queue, 0, 0);
+      // A message update's queue item (id + nonce) names no record: updates count in the depth only.
       const raw = id !== undefined ? await ctx.store.get(storeKeys.delivery(id)) : null;
       if (raw !== null) oldest = Math.min(oldest, Date.parse((JSON.parse(raw) as DeliveryRecord).createdAt) || now);
     }
