@@ -1,4 +1,5 @@
 import { WebAPIPlatformError, WebAPIRateLimitedError, WebAPIHTTPError, WebAPIRequestError, type WebClient } from '@slack/web-api';
+import { backoffDelayMs, type BackoffPolicy } from '../core/backoff-delay';
 import type { Logger } from '../observability/create-logger';
 
 /** Who the bot is in its workspace: what Bolt needs to skip its per-request auth.test. */
@@ -70,18 +71,16 @@ export interface TokenVerification {
   stop(): void;
 }
 
-export interface RetryPolicy {
-  /** First retry after about this long; doubles each time (with jitter) up to maxMs. */
-  baseMs: number;
-  maxMs: number;
-}
+/** First retry after about baseMs; doubles each time (with jitter) up to maxMs. */
+export type RetryPolicy = BackoffPolicy;
 export const DEFAULT_RETRY: RetryPolicy = { baseMs: 1000, maxMs: 60_000 };
 
 /**
  * Calls auth.test once at startup (the only auth.test the bot makes) and retries, with exponential
  * backoff and jitter, while Slack cannot be reached (connection refused, timeout, 5xx, 429). A
  * refused token ends it with a SlackSetupError. `client` must not retry on its own, so that each
- * retry is logged here.
+ * retry is logged here. Not p-retry (v4): the loop must settle `first` after one attempt, wait at
+ * least a 429's Retry-After, and stop mid-wait at shutdown, none of which it offers.
  */
 export function verifyBotToken(opts: { client: WebClient; logger: Logger; retry?: RetryPolicy; random?: () => number }): TokenVerification {
   const retry = opts.retry ?? DEFAULT_RETRY;
@@ -131,9 +130,8 @@ export function verifyBotToken(opts: { client: WebClient; logger: Logger; retry?
       }
       settleFirst('retrying');
       if (stopping.signal.aborted) return new Promise<never>(() => undefined);
-      const backoff = Math.min(retry.maxMs, retry.baseMs * 2 ** (attempt - 1));
-      // Full jitter on the upper half: replicas restarted together do not retry in step.
-      const waitMs = Math.max(outcome.retryInMs, Math.round(backoff / 2 + (random() * backoff) / 2));
+      // Jittered: replicas restarted together do not retry in step.
+      const waitMs = Math.max(outcome.retryInMs, backoffDelayMs(attempt, retry, random));
       opts.logger.warn(
         { attempt, retryInMs: waitMs, cause: outcome.why },
         `cannot verify SLACK_BOT_TOKEN: Slack is unreachable (auth.test: ${outcome.why}); attempt ${attempt} failed, retrying in ${(waitMs / 1000).toFixed(1)} s. Slack requests are still acked meanwhile`,
