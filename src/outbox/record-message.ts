@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../core/ports';
 import type { Store } from '../core/store';
 import type { Logger } from '../observability/create-logger';
@@ -228,6 +229,6 @@ export async function postThroughOutbox(
       log.info({ postChannel: first }, 'Slack has not confirmed the message yet; the outbox posts it once Slack answers');
       return { channel: first, ts: '' };
     }
-    await new Promise((r) => setTimeout(r, POLL_MS));
+    await sleep(POLL_MS);
   }
 }
