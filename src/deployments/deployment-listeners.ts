@@ -11,8 +11,7 @@ import { approvalReplyView, refusalPlainText, type ApprovalReply } from '../../v
 import { rejectModalView } from '../../views/reject-modal-view';
 import type { SlackMessage } from '../../views/slack-message';
 import { deployConfirmingReplyView, endpointConfirmingBusyView, endpointMismatchReplyView } from '../../views/trigger-confirming-view';
-import type { Deployments } from './deployments-api';
-import type { RejectResult, RollbackResult } from './deployments-api';
+import type { Deployments, RejectResult, RollbackResult } from './deployments-api';
 
 /**
  * Slack's trigger_id lives 3 s: the authorization check may take only this long before the Reject
@@ -114,7 +113,7 @@ const clickSchema = z.object({
     .optional(),
 });
 
-export interface Click {
+interface Click {
   userId: string;
   /** The button's value: a candidate id. */
   value: string;
@@ -124,7 +123,7 @@ export interface Click {
 }
 
 /** Parses a button click; undefined when the payload lacks what a candidate button carries. */
-export function parseClick(body: unknown): Click | undefined {
+function parseClick(body: unknown): Click | undefined {
   const parsed = clickSchema.safeParse(body);
   if (!parsed.success) return undefined;
   const b = parsed.data;
