@@ -163,7 +163,7 @@ async function linkRunThread(ctx: DeliveryContext, runKey: string, channel: stri
     });
     return;
   }
-  // '' is a thread not known yet (a "requested" message still on its way, see post-in-background.ts).
+  // '' is a thread not known yet (a "requested" message still on its way, see postThroughOutbox in outbox/record-message.ts).
   if (existing.ts !== undefined && existing.ts !== '') return;
   await ctx.runs.update(runKey, (r) => (r.ts !== undefined && r.ts !== '' ? undefined : { ...r, channel, ts, updatedAt: now }));
 }
