@@ -1,6 +1,7 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import pRetry from 'p-retry';
+import { backoffDelayMs, type BackoffPolicy } from '../core/backoff-delay';
 import { formatIssues, PIPELINE_EVENT_TYPES, pipelineEventSchema } from '../core/pipeline-event';
 
 /**
@@ -34,7 +35,8 @@ const defaultIo: NotifyIo = {
 };
 
 const MAX_ATTEMPTS = 4;
-const BASE_DELAY_MS = 1000;
+/** About 1 s, 2 s, 4 s between the four attempts (with jitter). */
+const BACKOFF: BackoffPolicy = { baseMs: 1000, maxMs: 30_000 };
 const TIMEOUT_MS = 10_000;
 /** The bot refuses signatures whose timestamp is further than this from its clock (contract 5.1). */
 const MAX_CLOCK_SKEW_SECONDS = 300;
@@ -307,7 +309,7 @@ export async function mlopsNotify(argv: readonly string[], env: Env, fetchImpl: 
       maxTimeout: 0,
       onFailedAttempt: async (error) => {
         if (error.retriesLeft === 0) return;
-        const delay = Math.round(BASE_DELAY_MS * 2 ** (error.attemptNumber - 1) * (0.5 + Math.random() / 2));
+        const delay = backoffDelayMs(error.attemptNumber, BACKOFF);
         err(`mlops-notify: attempt ${error.attemptNumber} failed (${error.message}); retrying in ${delay} ms`);
         await sleep(delay);
       },
