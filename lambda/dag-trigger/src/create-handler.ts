@@ -1,4 +1,4 @@
-import { generateDagRunId } from './generate-dag-run-id';
+import { randomBytes } from 'node:crypto';
 import { dagIdFitsRestApi, dagRunsPath, MAX_REST_API_PATH, readDagRun, stringField } from './airflow-dag-runs';
 import { MwaaRestError, type MwaaRestClient } from './mwaa-rest-client';
 
@@ -55,6 +55,16 @@ function failure(error: unknown, what: string): ErrorAnswer {
     return { statusCode: 502, message: `${what}: ${error.message}` };
   }
   return { statusCode: 502, message: `${what}: ${error instanceof Error ? error.message : String(error)}` };
+}
+
+/**
+ * A run id for callers that sent none (e.g. a manual `aws lambda invoke`). Shaped like Airflow's own
+ * `manual__<timestamp>` ids, plus a random suffix so two calls in the same millisecond differ.
+ * Callers that may retry should send their own deterministic id instead: that is what makes a
+ * retried trigger answer `already_triggered` rather than start a second run.
+ */
+export function generateDagRunId(now: Date = new Date(), suffix: string = randomBytes(4).toString('hex')): string {
+  return `mlops__${now.toISOString()}__${suffix}`;
 }
 
 export function createHandler(deps: HandlerDeps): (event: unknown) => Promise<LambdaAnswer> {

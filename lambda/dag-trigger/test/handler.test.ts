@@ -1,5 +1,4 @@
-import { createHandler, type LambdaAnswer } from '../src/create-handler';
-import { generateDagRunId } from '../src/generate-dag-run-id';
+import { createHandler, generateDagRunId, type LambdaAnswer } from '../src/create-handler';
 import { mwaaRestClient } from '../src/mwaa-rest-client';
 import { fakeMwaa, type FakeMwaa } from './fake-mwaa';
 
