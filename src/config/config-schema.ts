@@ -14,6 +14,22 @@ export const principalsSchema = z.strictObject({
 });
 export type Principals = z.infer<typeof principalsSchema>;
 
+const percent = z.number().gt(0).max(100);
+const strategySchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('all-at-once') }),
+  z.strictObject({ type: z.literal('canary'), trafficPercent: percent.default(10), bakeMinutes: z.number().min(0).max(1440).default(10) }),
+  z.strictObject({ type: z.literal('linear'), stepPercent: percent.default(25), bakeMinutes: z.number().min(0).max(1440).default(5) }),
+  z.strictObject({ type: z.literal('shadow'), samplePercent: percent.default(50), durationHours: z.number().gt(0).max(720).default(24) }),
+]);
+/** Bake defaults (README "Deployment strategies and the bake report"). */
+export const BAKE_DEFAULTS = { minutes: 30, maxLatencyIncrease: 0.2, max5xxRate: 0.01 } as const;
+const bakeSchema = z.strictObject({
+  minutes: z.number().gt(0).max(1440).default(BAKE_DEFAULTS.minutes),
+  maxLatencyIncrease: z.number().min(0).max(100).default(BAKE_DEFAULTS.maxLatencyIncrease),
+  max5xxRate: z.number().min(0).max(1).default(BAKE_DEFAULTS.max5xxRate),
+});
+export type BakeConfig = z.infer<typeof bakeSchema>;
+
 const modelSchema = z.strictObject({
   channel: channelId.optional(),
   trainingDag: dagId.optional(),
@@ -24,6 +40,9 @@ const modelSchema = z.strictObject({
   approvers: principalsSchema.optional(),
   operators: principalsSchema.optional(),
   requiredApprovals: z.number().int().min(1).max(10).default(1),
+  // Contract 9: offered at Deploy (the first is the default) and the bake after deployment.succeeded.
+  strategies: z.array(strategySchema).min(1).max(10).optional(),
+  bake: bakeSchema.optional(),
 });
 export type ModelConfig = z.infer<typeof modelSchema>;
 
