@@ -1,5 +1,6 @@
 import type { Candidate } from '../src/core/candidate';
 import type { DeploymentCandidate } from '../src/core/candidate-state-machine';
+import { describeStrategy, type DeploymentStrategy, type StrategyOption } from '../src/core/deployment-strategy';
 import { compareMetrics, formatDelta, formatMetric, metricLabel, primaryVerdict, type MetricDirection, type MetricRow } from '../src/core/metric-comparison';
 import type { ProductionRecord } from '../src/core/production-record';
 import { ActionId } from '../src/slack/slack-ids';
@@ -18,6 +19,10 @@ export interface CandidateMessageInput {
   notice?: string;
   /** Version a Rollback button would restore (shown on deploy_failed when set). */
   rollbackTo?: string;
+  /** The model's offered strategies: with more than one, a picker beside Deploy (its value: the index). */
+  strategies?: readonly StrategyOption[];
+  /** The strategy the deployment runs with (shown once approved). */
+  strategy?: DeploymentStrategy;
 }
 
 export const CANDIDATE_ACTIONS_BLOCK = 'mlops_candidate_actions';
@@ -136,6 +141,7 @@ function decisionText(input: CandidateMessageInput): string {
   const when = c.decidedAt !== undefined ? ` ${slackDate(c.decidedAt)}` : '';
   const target = escapeTruncate(c.endpoint ?? 'its endpoint', 100);
   const version = escapeTruncate(c.version, 100);
+  const how = input.strategy !== undefined && input.strategy.type !== 'all-at-once' ? ` (${escapeMrkdwn(describeStrategy(input.strategy))})` : '';
   switch (c.state) {
     case 'pending':
       if (c.approvals.length > 0) return `:hourglass_flowing_sand: ${c.approvals.length} of ${c.requiredApprovals} approvals: ${approvers}`;
@@ -144,9 +150,9 @@ function decisionText(input: CandidateMessageInput): string {
         : `:hourglass_flowing_sand: Waiting for a decision: deploy to ${target}?`;
     case 'approved':
     case 'deploying':
-      return `:rocket: Deploying ${version} to ${target}: approved by ${approvers || 'nobody'}${when}${c.dagRunId !== undefined ? ` (run ${inlineCode(c.dagRunId, 250)})` : ''}`;
+      return `:rocket: Deploying ${version} to ${target}${how}: approved by ${approvers || 'nobody'}${when}${c.dagRunId !== undefined ? ` (run ${inlineCode(c.dagRunId, 250)})` : ''}`;
     case 'deployed':
-      return `:white_check_mark: ${version} is live on ${target}: approved by ${approvers || 'nobody'}${when}`;
+      return `:white_check_mark: ${version} is live on ${target}${how}: approved by ${approvers || 'nobody'}${when}`;
     case 'deploy_failed':
       return `:x: Deployment of ${version} to ${target} failed${c.failureReason !== undefined ? `: ${escapeTruncate(c.failureReason, 1500)}` : ''}`;
     case 'rejected':
@@ -211,11 +217,30 @@ function actionButtons(input: CandidateMessageInput) {
       style: 'primary' as const,
     },
   };
+  const picker = strategyPicker(input);
   const second =
     c.origin === 'evaluation'
       ? { type: 'button' as const, action_id: ActionId.Reject, style: 'danger' as const, text: { type: 'plain_text' as const, text: 'Reject' }, value: c.id }
       : { type: 'button' as const, action_id: ActionId.CancelDeploy, text: { type: 'plain_text' as const, text: 'Cancel' }, value: c.id };
-  return [deploy, second];
+  return picker !== undefined ? [picker, deploy, second] : [deploy, second];
+}
+
+/**
+ * The strategy select beside Deploy (contract 9), when the model offers more than one and this is
+ * not a rollback (those go all at once). Slack sends its state with the Deploy click; the first entry
+ * is preselected, so a click without touching it deploys with the default.
+ */
+function strategyPicker(input: CandidateMessageInput) {
+  const offered = input.strategies ?? [];
+  if (offered.length < 2 || input.candidate.origin === 'rollback-command') return undefined;
+  const options = offered.map((s, i) => ({ text: { type: 'plain_text' as const, text: truncate(describeStrategy(s), 75) }, value: String(i) }));
+  return {
+    type: 'static_select' as const,
+    action_id: ActionId.StrategyPick,
+    placeholder: { type: 'plain_text' as const, text: 'Strategy' },
+    options,
+    initial_option: options[0],
+  };
 }
 
 /**

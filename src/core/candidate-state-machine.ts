@@ -1,4 +1,5 @@
 import { candidateIdFor, deploymentRunIdFor, type Candidate, type CandidateState } from './candidate';
+import { DEFAULT_STRATEGY, type DeploymentStrategy } from './deployment-strategy';
 import { ErrorCode } from './errors';
 
 /**
@@ -62,6 +63,8 @@ export interface DeploymentFields {
   deployedAt?: string;
   /** A rollback requested from this (failed) candidate's message. */
   rollback?: { candidateId: string; version: string; requestedBy: string; at: string };
+  /** The strategy picked by the approval that completed it (contract 9); unset = all-at-once. */
+  strategy?: DeploymentStrategy;
 }
 export type DeploymentCandidate = Candidate & DeploymentFields;
 
@@ -111,7 +114,10 @@ function write<O extends string>(outcome: O, next: DeploymentCandidate): Decisio
  * `complete`: the approvals are complete and the candidate moves to `approved` (the caller takes
  * the endpoint lock next). Only `pending` accepts approvals.
  */
-export function approve(c: DeploymentCandidate, input: { userId: string; at: string; forbidSelfApproval: boolean }): Decision<'recorded' | 'complete'> {
+export function approve(
+  c: DeploymentCandidate,
+  input: { userId: string; at: string; forbidSelfApproval: boolean; strategy?: DeploymentStrategy },
+): Decision<'recorded' | 'complete'> {
   if (c.state !== 'pending') return conflict(c);
   if (input.forbidSelfApproval && c.startedBy !== undefined && c.startedBy === input.userId) return { ok: false, refusal: { code: 'self_approval' } };
   const already = c.approvals.some((a) => a.userId === input.userId);
@@ -121,7 +127,17 @@ export function approve(c: DeploymentCandidate, input: { userId: string; at: str
     if (already) return { ok: false, refusal: { code: 'already_approved', approvals: distinct, required: c.requiredApprovals } };
     return write('recorded', { ...c, approvals, updatedAt: input.at });
   }
-  return write('complete', { ...c, state: 'approved', approvals, decidedBy: input.userId, decidedAt: input.at, updatedAt: input.at });
+  // The completing click's pick is persisted with the approval, so recovery and retries send the same conf.
+  const strategy = input.strategy ?? c.strategy;
+  return write('complete', {
+    ...c,
+    state: 'approved',
+    approvals,
+    decidedBy: input.userId,
+    decidedAt: input.at,
+    updatedAt: input.at,
+    ...(strategy !== undefined ? { strategy } : {}),
+  });
 }
 
 /** approved → deploying with the attempt's dag_run_id, persisted before the trigger is called. */
@@ -282,15 +298,16 @@ export function candidateIdOfRunId(runId: string | undefined): string | undefine
  * when there is one (it wins over what an event said), else the candidate's.
  */
 export function deploymentConf(
-  c: Candidate,
+  c: DeploymentCandidate,
   endpoint: string | undefined = c.endpoint,
-): { model: string; version: string; endpoint?: string; approved_by: string[]; candidate_id: string } {
+): { model: string; version: string; endpoint?: string; approved_by: string[]; candidate_id: string; strategy: DeploymentStrategy } {
   return {
     model: c.model,
     version: c.version,
     ...(endpoint !== undefined ? { endpoint } : {}),
     approved_by: approverIds(c),
     candidate_id: c.id,
+    strategy: c.strategy ?? DEFAULT_STRATEGY,
   };
 }
 

@@ -65,6 +65,8 @@ export function createCandidateMessages(deps: {
       ...(model?.deploymentDag !== undefined ? { deploymentDag: model.deploymentDag } : {}),
       ...(notice !== undefined ? { notice } : {}),
       ...(rollbackTo !== undefined ? { rollbackTo } : {}),
+      ...(model?.strategies !== undefined ? { strategies: model.strategies } : {}),
+      ...(c.strategy !== undefined ? { strategy: c.strategy } : {}),
     });
   }
 

@@ -33,7 +33,13 @@ export function registerDeploymentListeners(app: App, deps: BotDeps, deployments
   app.action(
     ActionId.Deploy,
     clickListener(deps, 'deploy', async ({ click, log, reply }) => {
-      const result = await deployments.deploy({ candidateId: click.value, userId: click.userId, ...messageOf(click), log });
+      const result = await deployments.deploy({
+        candidateId: click.value,
+        userId: click.userId,
+        ...messageOf(click),
+        ...(click.strategyPick !== undefined ? { strategyPick: click.strategyPick } : {}),
+        log,
+      });
       await replyWith(reply, deployReply(result, lockTimeoutMinutes));
       return result.kind;
     }),
@@ -92,6 +98,12 @@ export function registerDeploymentListeners(app: App, deps: BotDeps, deployments
   );
 
   app.view(CallbackId.RejectModal, rejectSubmission(deployments));
+
+  // The strategy select beside Deploy only holds a choice: Slack sends its state with the Deploy click.
+  app.action<BlockAction>(ActionId.StrategyPick, async (args) => {
+    slackRequest(args.context).name = 'strategy_pick';
+    await acknowledge(args);
+  });
 }
 
 /** The parts of a block_actions payload a candidate button needs. */
@@ -111,6 +123,26 @@ const clickSchema = z.object({
     .object({ ts: z.string().min(1) })
     .loose()
     .optional(),
+  // The message's stateful elements (the strategy select), sent with every block_actions payload.
+  state: z
+    .object({
+      values: z.record(
+        z.string(),
+        z.record(
+          z.string(),
+          z
+            .object({
+              selected_option: z
+                .object({ value: z.string().max(10) })
+                .loose()
+                .nullish(),
+            })
+            .loose(),
+        ),
+      ),
+    })
+    .loose()
+    .optional(),
 });
 
 interface Click {
@@ -120,6 +152,8 @@ interface Click {
   triggerId?: string;
   /** The message the button is on, when Slack says. */
   message?: { channel: string; ts: string };
+  /** The strategy select's value on that message, when it has one. */
+  strategyPick?: string;
 }
 
 /** Parses a button click; undefined when the payload lacks what a candidate button carries. */
@@ -131,7 +165,10 @@ function parseClick(body: unknown): Click | undefined {
   if (value === undefined) return undefined;
   const channel = b.container?.channel_id ?? b.channel?.id;
   const ts = b.container?.message_ts ?? b.message?.ts;
+  const strategyPick = Object.values(b.state?.values ?? {}).find((block) => block[ActionId.StrategyPick] !== undefined)?.[ActionId.StrategyPick]
+    ?.selected_option?.value;
   return {
+    ...(strategyPick !== undefined ? { strategyPick } : {}),
     userId: b.user.id,
     value,
     ...(b.trigger_id !== undefined ? { triggerId: b.trigger_id } : {}),

@@ -20,6 +20,7 @@ import {
   type Decision,
   type DeploymentCandidate,
 } from '../core/candidate-state-machine';
+import { chooseStrategy, DEFAULT_STRATEGY, offeredStrategies, type StrategyOption } from '../core/deployment-strategy';
 import { ErrorCode, isMlopsError, MlopsError } from '../core/errors';
 import { waitAtMost } from '../core/time-limit';
 import { childLogger, type Logger } from '../observability/create-logger';
@@ -131,6 +132,12 @@ export function createDeploymentService(deps: DeploymentDeps, cards: CandidateCa
       return { ok: false, result: { kind: 'not_authorized', model: c.model, who: auth.who } };
     }
     return { ok: true, c, log };
+  }
+
+  /** The strategy a completing approval deploys with: the pick among the model's strategies; rollbacks go all at once. */
+  function strategyOf(c: DeploymentCandidate, pick: string | undefined): StrategyOption {
+    if (c.origin === 'rollback-command') return DEFAULT_STRATEGY;
+    return chooseStrategy(offeredStrategies(config.models[c.model]?.strategies), pick);
   }
 
   async function audit(action: AuditAction, c: DeploymentCandidate, actor: string, detail?: string): Promise<void> {
@@ -272,7 +279,7 @@ export function createDeploymentService(deps: DeploymentDeps, cards: CandidateCa
   }
 
   /** A Deploy (or Approve) click. */
-  async function approveClick(input: { candidateId: string; userId: string; message?: MessageRef; log: Logger }): Promise<DeployResult> {
+  async function approveClick(input: { candidateId: string; userId: string; message?: MessageRef; strategyPick?: string; log: Logger }): Promise<DeployResult> {
     const loaded = await loadForApprover(input, 'deploy click');
     if (!loaded.ok) return loaded.result;
     const { c, log } = loaded;
@@ -303,7 +310,8 @@ export function createDeploymentService(deps: DeploymentDeps, cards: CandidateCa
         return { kind: 'busy', endpoint, holder, ...(confirming ? { holderCandidate } : {}) };
       }
     }
-    const { decision, candidate } = await transition(c.id, (x) => approve(x, { ...settings, at: now() }));
+    const strategy = strategyOf(c, input.strategyPick);
+    const { decision, candidate } = await transition(c.id, (x) => approve(x, { ...settings, at: now(), strategy }));
     if (!decision.ok) {
       deps.metrics.approvals.inc({ outcome: decision.refusal.code === 'self_approval' ? 'refused' : 'conflict' });
       log.info({ refusal: decision.refusal }, 'deploy click changed nothing');

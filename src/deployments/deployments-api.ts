@@ -49,6 +49,8 @@ export interface CardDecision {
   userId: string;
   /** The message the button is on, when Slack says (remembered if the record does not know it). */
   message?: MessageRef;
+  /** The strategy select's value sent with a Deploy click (an index into the model's strategies). */
+  strategyPick?: string;
   log: Logger;
 }
 

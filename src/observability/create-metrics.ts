@@ -31,6 +31,7 @@ export const METRIC_LABEL_VALUES = {
     'confirm_train',
     'cancel_train',
     'home',
+    'strategy_pick',
   ],
   outcome: [
     'ok',

@@ -149,6 +149,7 @@ async function renderBody(
           metricDirections: model?.metrics ?? {},
           ...(model?.primaryMetric !== undefined ? { primaryMetric: model.primaryMetric } : {}),
           ...(model?.deploymentDag !== undefined ? { deploymentDag: model.deploymentDag } : {}),
+          ...(model?.strategies !== undefined ? { strategies: model.strategies } : {}),
         }),
       };
     }

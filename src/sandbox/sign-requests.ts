@@ -69,9 +69,12 @@ export function blockActionPayload(opts: {
   messageTs: string;
   responseUrl: string;
   blockId?: string;
+  /** The message's stateful elements (`state.values`), as Slack sends them with every click. */
+  stateValues?: Record<string, Record<string, unknown>>;
 }): object {
   return {
     type: 'block_actions',
+    ...(opts.stateValues !== undefined ? { state: { values: opts.stateValues } } : {}),
     team: { id: 'T0TEAM', domain: 'acme' },
     user: { id: opts.userId, username: opts.userId.toLowerCase(), name: opts.userId.toLowerCase(), team_id: 'T0TEAM' },
     api_app_id: 'A0MLOPS',

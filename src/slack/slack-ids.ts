@@ -8,6 +8,8 @@ export const ActionId = {
   CancelDeploy: 'mlops_cancel_deploy',
   ConfirmTrain: 'mlops_confirm_train',
   CancelTrain: 'mlops_cancel_train',
+  /** The deployment strategy select beside Deploy (its state travels with the Deploy click). */
+  StrategyPick: 'mlops_strategy_pick',
 } as const;
 export type ActionId = (typeof ActionId)[keyof typeof ActionId];
 

@@ -101,7 +101,14 @@ describe('/mlops deploy and /mlops rollback: confirmation cards through the same
     expect(invokesFor(t, card.id)[0]?.body).toEqual({
       dag_name: FRAUD.dag,
       dag_run_id: deploymentRunIdFor(card.id, 1),
-      conf: { model: FRAUD.model, version: '1.4.0', endpoint: FRAUD.endpoint, approved_by: ['U0ALICE'], candidate_id: card.id },
+      conf: {
+        model: FRAUD.model,
+        version: '1.4.0',
+        endpoint: FRAUD.endpoint,
+        approved_by: ['U0ALICE'],
+        candidate_id: card.id,
+        strategy: { type: 'all-at-once' },
+      },
     });
     await waitFor(() => messageOf(t, card).blocks.includes('Deploying 1.4.0 to fraud-detector-prod: approved by <@U0ALICE>'), 'the deploying card');
 

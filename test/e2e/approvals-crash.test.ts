@@ -129,7 +129,14 @@ describe('CRASH: a process dying between the state change and the trigger is rec
     expect(invokes[0]?.body).toEqual({
       dag_name: FRAUD.dag,
       dag_run_id: deploymentRunIdFor(seeded.id, 1),
-      conf: { model: FRAUD.model, version: '1.4.0', endpoint: FRAUD.endpoint, approved_by: ['U0ALICE'], candidate_id: seeded.id },
+      conf: {
+        model: FRAUD.model,
+        version: '1.4.0',
+        endpoint: FRAUD.endpoint,
+        approved_by: ['U0ALICE'],
+        candidate_id: seeded.id,
+        strategy: { type: 'all-at-once' },
+      },
     });
     expect(await lockHolder(second, FRAUD.endpoint)).toMatchObject({ candidateId: seeded.id });
     expect(await auditActions(second, FRAUD.model, seeded.id)).toEqual([

@@ -37,7 +37,14 @@ describe('approvals: Deploy click → approvals → lock → deployment DAG (rea
     expect(invoke?.body).toEqual({
       dag_name: FRAUD.dag,
       dag_run_id: deploymentRunIdFor(seeded.id, 1),
-      conf: { model: FRAUD.model, version: '1.4.0', endpoint: FRAUD.endpoint, approved_by: ['U0ALICE'], candidate_id: seeded.id },
+      conf: {
+        model: FRAUD.model,
+        version: '1.4.0',
+        endpoint: FRAUD.endpoint,
+        approved_by: ['U0ALICE'],
+        candidate_id: seeded.id,
+        strategy: { type: 'all-at-once' },
+      },
     });
     const c = await waitFor(async () => {
       const x = await getCandidate(t, seeded.id);

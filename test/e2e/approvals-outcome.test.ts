@@ -130,7 +130,14 @@ describe('approvals: deployment outcomes, superseded candidates and Rollback', (
     expect(invokes[0]?.body).toEqual({
       dag_name: FRAUD.dag,
       dag_run_id: deploymentRunIdFor(rollback.id, 1),
-      conf: { model: FRAUD.model, version: '1.3.0', endpoint: FRAUD.endpoint, approved_by: ['U0ALICE'], candidate_id: rollback.id },
+      conf: {
+        model: FRAUD.model,
+        version: '1.3.0',
+        endpoint: FRAUD.endpoint,
+        approved_by: ['U0ALICE'],
+        candidate_id: rollback.id,
+        strategy: { type: 'all-at-once' },
+      },
     });
     expect(await counterValue(t, 'dagTriggers', { purpose: 'rollback', result: 'ok' })).toBe(1);
 

@@ -276,7 +276,14 @@ async function runCell(t: TestBot, cell: Cell): Promise<void> {
         expect(invokes[0]?.body).toEqual({
           dag_name: cell.deploymentDag,
           dag_run_id: deploymentRunIdFor(seeded.id, 1),
-          conf: { model: cell.model, version: '2.0.0', endpoint: cell.endpoint, approved_by: [user], candidate_id: seeded.id },
+          conf: {
+            model: cell.model,
+            version: '2.0.0',
+            endpoint: cell.endpoint,
+            approved_by: [user],
+            candidate_id: seeded.id,
+            strategy: { type: 'all-at-once' },
+          },
         });
         expect(await getCandidate(t, seeded.id)).toMatchObject({ state: 'deploying', decidedBy: user });
         expect(messageOf(t, seeded).blocks).toContain(`approved by <@${user}>`);
@@ -362,7 +369,14 @@ async function runCell(t: TestBot, cell: Cell): Promise<void> {
         expect(rollback).toMatchObject({ version: '1.0.0', replacesVersion: '2.0.0', requestedBy: user, state: 'deploying' });
         const invokes = invokesOfModel(t, cell);
         expect(invokes).toHaveLength(1);
-        expect(invokes[0]?.body.conf).toEqual({ model: cell.model, version: '1.0.0', endpoint: cell.endpoint, approved_by: [user], candidate_id: rollback.id });
+        expect(invokes[0]?.body.conf).toEqual({
+          model: cell.model,
+          version: '1.0.0',
+          endpoint: cell.endpoint,
+          approved_by: [user],
+          candidate_id: rollback.id,
+          strategy: { type: 'all-at-once' },
+        });
         expect(answers(t, responseId)).toEqual([]);
       } else {
         expect(await waitForAnswer(t, responseId)).toContain(`You may not roll back deployments of ${cell.model}`);
@@ -415,6 +429,7 @@ async function runCell(t: TestBot, cell: Cell): Promise<void> {
           endpoint: cell.endpoint,
           approved_by: [user],
           candidate_id: card!.id,
+          strategy: { type: 'all-at-once' },
         });
         expect(await getCandidate(t, card!.id)).toMatchObject({ state: 'deploying', decidedBy: user });
         expect(answers(t, clickId)).toEqual([]);

@@ -403,7 +403,15 @@ describe('candidate state machine', () => {
         endpoint: 'fraud-detector-prod',
         approved_by: ['U1', 'U2'],
         candidate_id: c.id,
+        strategy: { type: 'all-at-once' },
       });
+    });
+    it('deploymentConf carries the strategy the completing approval picked (contract 9)', () => {
+      const canary = { type: 'canary', trafficPercent: 10, bakeMinutes: 10 } as const;
+      const approved = approve(candidate(), { userId: 'U1', at: T1, forbidSelfApproval: true, strategy: canary });
+      expect(approved.ok && approved.outcome).toBe('complete');
+      if (!approved.ok || approved.next === undefined) throw new Error('not approved');
+      expect(deploymentConf(approved.next).strategy).toEqual(canary);
     });
     it('recoveryActionFor: only after the grace, only for approved or unconfirmed deploying', () => {
       const now = new Date(Date.parse(T0) + 60_000);
