@@ -9,6 +9,8 @@ export const PIPELINE_EVENT_TYPES = [
   'deployment.started',
   'deployment.succeeded',
   'deployment.failed',
+  // Contract 9: traffic shifting of a canary / linear / shadow deployment.
+  'deployment.progress',
 ] as const;
 export type PipelineEventType = (typeof PIPELINE_EVENT_TYPES)[number];
 
@@ -100,6 +102,15 @@ export const pipelineEventSchema = z
     // Any text is accepted (losing an evaluation over a bad requester would be worse);
     // parsePipelineEvent drops what is not a Slack user id, with a warning.
     requestedBy: z.string().max(B.requestedBy).optional(),
+    // Contract 9 (deployment.progress): where the rollout stands.
+    progress: z
+      .looseObject({
+        trafficPercent: z.number().min(0).max(100),
+        step: z.number().int().min(0).max(1000).optional(),
+        steps: z.number().int().min(1).max(1000).optional(),
+        bakingUntil: z.iso.datetime({ offset: true }).optional(),
+      })
+      .optional(),
   })
   .superRefine((event, ctx) => {
     const needsVersion = event.type !== 'training.started' && event.type !== 'training.failed';
@@ -108,6 +119,9 @@ export const pipelineEventSchema = z
     }
     if (event.type === 'evaluation.completed' && event.metrics === undefined) {
       ctx.addIssue({ code: 'custom', path: ['metrics'], message: 'required for evaluation.completed' });
+    }
+    if (event.type === 'deployment.progress' && event.progress === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['progress'], message: 'required for deployment.progress' });
     }
     if (event.type.endsWith('.failed') && event.error === undefined) {
       ctx.addIssue({ code: 'custom', path: ['error'], message: `required for ${event.type}` });

@@ -12,6 +12,7 @@ const STAGE_OF: Record<PipelineEventType, RunStageName> = {
   'deployment.started': 'deploying',
   'deployment.succeeded': 'live',
   'deployment.failed': 'failed',
+  'deployment.progress': 'deploying',
 };
 
 /** The stage a run is in after an event of this type. */

@@ -5,6 +5,7 @@ import { routeEvent } from '../core/route-event';
 import { storeKeys } from '../store/store-keys';
 import { alarmAlertView } from '../../views/alarm-alert-view';
 import { candidateMessageView } from '../../views/candidate-message-view';
+import { deploymentProgressView } from '../../views/deployment-progress-view';
 import { deploymentEventView } from '../../views/deployment-event-view';
 import { errorDetailFitsInline, errorDetailView } from '../../views/error-detail-view';
 import { escapeTruncate } from '../../views/format';
@@ -152,6 +153,10 @@ async function renderBody(
           ...(model?.strategies !== undefined ? { strategies: model.strategies } : {}),
         }),
       };
+    }
+    case 'deployment.progress': {
+      const endpoint = event.endpoint ?? model?.endpoint;
+      return { kind: 'message', message: deploymentProgressView({ event, ...(endpoint !== undefined ? { endpoint } : {}) }) };
     }
     case 'deployment.started':
     case 'deployment.succeeded': {
