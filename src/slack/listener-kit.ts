@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AckFn, AllMiddlewareArgs, AnyMiddlewareArgs, App, Context, RespondArguments } from '@slack/bolt';
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
@@ -25,8 +26,8 @@ export type ListenerKind = 'command' | 'action' | 'view' | 'event';
 
 /** What every listener finds in its `context` (see slackRequest). */
 export interface SlackRequest {
-  /** From the receiver (http/request-context.ts via customPropertiesExtractor); absent over Socket Mode. */
-  readonly requestId: string | undefined;
+  /** The HTTP request's id (http/request-context.ts, via the receiver's customPropertiesExtractor); over Socket Mode, a fresh one. */
+  readonly requestId: string;
   readonly kind: ListenerKind | undefined;
   /**
    * The metric label: each listener names its requests from METRIC_LABEL_VALUES.name
@@ -98,7 +99,7 @@ export function installListenerKit(app: App, deps: KitDeps, errorMessage: ErrorM
   const { metrics } = deps;
   app.use(({ body, context, next }: AnyMiddlewareArgs & AllMiddlewareArgs) => {
     const facts = readFacts(body);
-    const requestId = contextRequestId(context);
+    const requestId = contextRequestId(context) ?? randomUUID();
     const record: KitRecord = {
       requestId,
       kind: facts.kind,

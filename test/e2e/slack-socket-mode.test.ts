@@ -55,6 +55,14 @@ describe('Socket Mode end to end (fake Slack at 300 ms, loopback Socket Mode ser
     expect(answer.callsBeforeAck).toEqual([]);
   });
 
+  it('a request over the socket still gets a request id (no HTTP request to take it from): its log lines carry one', async () => {
+    const before = t.logs.lines.length;
+    const ack = await socket.deliver('slash_commands', slashCommandPayload(slack, 'no-such-subcommand'));
+    expect(ack.payload?.['text']).toEqual(expect.stringContaining('is not a /mlops subcommand'));
+    const line = await waitFor(() => t.logs.lines.slice(before).find((l) => l.includes('unknown /mlops subcommand')), 'the log line');
+    expect(JSON.parse(line)).toMatchObject({ requestId: expect.stringMatching(/^[0-9a-f-]{36}$/), command: 'mlops' });
+  });
+
   it('a Deploy click is acked over the socket before any Slack call, and deploys exactly once', async () => {
     const seeded = await seedCandidate(t);
     const handled = await handledClicks(t, 'deploy');
