@@ -1,6 +1,7 @@
 import type { Candidate } from '../src/core/candidate';
 import type { DeploymentCandidate } from '../src/core/candidate-state-machine';
 import { describeStrategy, type DeploymentStrategy, type StrategyOption } from '../src/core/deployment-strategy';
+import { progressLine, type RolloutProgress } from './deployment-progress-view';
 import { compareMetrics, formatDelta, formatMetric, metricLabel, primaryVerdict, type MetricDirection, type MetricRow } from '../src/core/metric-comparison';
 import type { ProductionRecord } from '../src/core/production-record';
 import { ActionId } from '../src/slack/slack-ids';
@@ -23,6 +24,10 @@ export interface CandidateMessageInput {
   strategies?: readonly StrategyOption[];
   /** The strategy the deployment runs with (shown once approved). */
   strategy?: DeploymentStrategy;
+  /** The latest deployment.progress while deploying: a text progress bar under the decision. */
+  progress?: RolloutProgress;
+  /** While a canary / linear rollout runs: the version "Abort and roll back" restores. */
+  abortTo?: string;
 }
 
 export const CANDIDATE_ACTIONS_BLOCK = 'mlops_candidate_actions';
@@ -88,6 +93,9 @@ export function candidateMessageView(input: CandidateMessageInput): SlackMessage
 
   blocks.push({ type: 'divider' });
   blocks.push({ type: 'section', text: { type: 'mrkdwn', text: decisionText(input) } });
+  if (input.progress !== undefined && c.state === 'deploying') {
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: progressLine(input.progress) }] });
+  }
   if (input.notice !== undefined) {
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `:warning: ${escapeTruncate(input.notice, 2000)}` }] });
   }
@@ -159,6 +167,8 @@ function decisionText(input: CandidateMessageInput): string {
       return `:no_entry: ${c.origin === 'evaluation' ? 'Rejected' : 'Cancelled'} by ${c.decidedBy !== undefined ? userMention(c.decidedBy) : 'someone'}${when}${c.rejectReason !== undefined ? `: “${escapeTruncate(c.rejectReason, 1500)}”` : ''}`;
     case 'superseded':
       return `:fast_forward: Superseded${c.supersededBy !== undefined ? ` by ${escapeTruncate(c.supersededBy, 100)}` : ''}: a newer version was deployed.`;
+    case 'expired':
+      return `:hourglass: Expired${c.expiredAt !== undefined ? ` ${slackDate(c.expiredAt)}` : ''} without a decision. \`/mlops deploy ${escapeTruncate(c.model, 100)} ${version}\` brings it back on a fresh card.`;
   }
 }
 
@@ -177,11 +187,34 @@ function plainDecision(c: Candidate): string {
       return c.origin === 'evaluation' ? 'Rejected' : 'Cancelled';
     case 'superseded':
       return 'Superseded';
+    case 'expired':
+      return 'Expired without a decision';
   }
 }
 
 function actionButtons(input: CandidateMessageInput) {
   const c = input.candidate;
+  if (c.state === 'deploying' && input.abortTo !== undefined) {
+    return [
+      {
+        type: 'button' as const,
+        action_id: ActionId.AbortRollback,
+        style: 'danger' as const,
+        text: { type: 'plain_text' as const, text: truncate(`Abort and roll back to ${input.abortTo}`, SlackLimits.buttonText) },
+        value: c.id,
+        confirm: {
+          title: { type: 'plain_text' as const, text: 'Abort the rollout?' },
+          text: {
+            type: 'mrkdwn' as const,
+            text: `Stop deploying ${escapeTruncate(c.version, 60)} and redeploy ${escapeTruncate(input.abortTo, 60)} to ${escapeTruncate(c.endpoint ?? 'the endpoint', 100)}?`,
+          },
+          confirm: { type: 'plain_text' as const, text: 'Abort and roll back' },
+          deny: { type: 'plain_text' as const, text: 'Keep going' },
+          style: 'danger' as const,
+        },
+      },
+    ];
+  }
   if (c.state === 'deploy_failed' && input.rollbackTo !== undefined) {
     return [
       {

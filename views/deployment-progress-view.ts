@@ -1,14 +1,10 @@
+import type { RolloutProgress as CoreProgress } from '../src/core/deployment-strategy';
 import type { PipelineEvent } from '../src/core/pipeline-event';
 import { escapeTruncate, inlineCode, slackDate } from './format';
 import { fitMessage, type SlackMessage } from './slack-message';
 
-/** Where a rollout stands (contract 9, deployment.progress). */
-export interface RolloutProgress {
-  trafficPercent: number;
-  step?: number;
-  steps?: number;
-  bakingUntil?: string;
-}
+/** Where a rollout stands (contract 9, deployment.progress): the event's facts. */
+export type RolloutProgress = Omit<CoreProgress, 'reportedAt'>;
 
 const BAR_CELLS = 10;
 

@@ -1,5 +1,5 @@
 import { candidateIdFor, deploymentRunIdFor, type Candidate, type CandidateState } from './candidate';
-import { DEFAULT_STRATEGY, type DeploymentStrategy } from './deployment-strategy';
+import { DEFAULT_STRATEGY, type DeploymentStrategy, type RolloutProgress } from './deployment-strategy';
 import { ErrorCode } from './errors';
 
 /**
@@ -17,6 +17,7 @@ import { ErrorCode } from './errors';
  *   approved ──endpoint busy──▶ pending (approvals kept)
  *   deploying ──deployment.succeeded──▶ deployed     deploying ──deployment.failed──▶ deploy_failed
  *   pending ──reject / cancel──▶ rejected            pending ──newer version deployed──▶ superseded
+ *   pending ──remindAfter──▶ pending (remindedAt, once)   pending ──expireAfter──▶ expired (no buttons)
  *
  * `approved` is short-lived: it means "won the race for this deployment, taking the endpoint lock".
  * It exists so that the lock holder is always a candidate in `approved` or `deploying`: a lock
@@ -65,6 +66,10 @@ export interface DeploymentFields {
   rollback?: { candidateId: string; version: string; requestedBy: string; at: string };
   /** The strategy picked by the approval that completed it (contract 9); unset = all-at-once. */
   strategy?: DeploymentStrategy;
+  /** Who stopped this canary / linear rollout with Abort and roll back (then deploy_failed). */
+  abortedBy?: string;
+  /** The latest deployment.progress of the current rollout (shown as a progress bar on the card). */
+  progress?: RolloutProgress;
 }
 export type DeploymentCandidate = Candidate & DeploymentFields;
 
@@ -235,7 +240,7 @@ export function reject(c: DeploymentCandidate, input: { userId: string; at: stri
 
 /**
  * deployment.succeeded. The pipeline reports a fact, so besides `deploying` it is accepted from
- * `approved`, `pending` (an ambiguous trigger failure whose run did start) and `deploy_failed`
+ * `approved`, `pending` or `expired` (an ambiguous trigger failure whose run did start) and `deploy_failed`
  * (a late success after a guessed failure). A rejected or superseded candidate is never marked
  * deployed by the bot; the event is refused and logged.
  */
@@ -249,10 +254,17 @@ export function markDeployed(c: DeploymentCandidate, input: { at: string }): Dec
   return write('deployed', next);
 }
 
+/** deployment.progress while deploying: kept when newer than the one stored (events may repeat or cross). */
+export function noteProgress(c: DeploymentCandidate, input: { progress: RolloutProgress; at: string }): Decision<'noted' | 'stale'> {
+  if (c.state !== 'deploying') return conflict(c);
+  if (c.progress !== undefined && Date.parse(c.progress.reportedAt) >= Date.parse(input.progress.reportedAt)) return { ok: true, outcome: 'stale' };
+  return write('noted', { ...c, progress: input.progress, updatedAt: input.at });
+}
+
 /** deployment.failed: from a candidate whose deployment was requested at least once. */
 export function markDeployFailed(c: DeploymentCandidate, input: { at: string; reason: string }): Decision<'deploy_failed' | 'already_failed'> {
   if (c.state === 'deploy_failed') return { ok: true, outcome: 'already_failed' };
-  const requested = c.state === 'deploying' || c.state === 'approved' || (c.state === 'pending' && c.attempt > 0);
+  const requested = c.state === 'deploying' || c.state === 'approved' || ((c.state === 'pending' || c.state === 'expired') && c.attempt > 0);
   if (!requested) return conflict(c);
   const next: DeploymentCandidate = { ...c, state: 'deploy_failed', failureReason: input.reason, updatedAt: input.at };
   delete next.lastTriggerError;
@@ -265,6 +277,64 @@ export function markDeployFailed(c: DeploymentCandidate, input: { at: string; re
 export function supersede(c: DeploymentCandidate, input: { by: string; at: string }): Decision<'superseded'> {
   if (c.state !== 'pending') return conflict(c);
   return write('superseded', { ...c, state: 'superseded', supersededBy: input.by, updatedAt: input.at });
+}
+
+/**
+ * The approval timers (contract 10, approvals.remindAfterMinutes / expireAfterHours), in
+ * milliseconds from the candidate's creation; unset = off. Their refusals are their own type:
+ * nobody clicks them, so they never reach the click replies.
+ */
+export interface ApprovalTimerPolicy {
+  remindAfterMs?: number;
+  expireAfterMs?: number;
+}
+
+export type TimerRefusal =
+  | { code: 'state_conflict'; state: CandidateState }
+  /** The timer is not configured, or its time has not come yet (`dueAt` then says when). */
+  | { code: 'not_due'; dueAt?: string }
+  | { code: 'already_reminded'; at: string };
+
+export type TimerDecision<O extends string> = { ok: true; outcome: O; next: DeploymentCandidate } | { ok: false; refusal: TimerRefusal };
+
+function dueAt(c: Pick<Candidate, 'createdAt'>, afterMs: number | undefined): Date | undefined {
+  return afterMs === undefined ? undefined : new Date(Date.parse(c.createdAt) + afterMs);
+}
+
+/**
+ * Which timer a candidate owes now, if any: only pending candidates have timers (approved,
+ * deploying, decided or superseded ones stop reminding); expiry wins over a reminder not sent yet.
+ */
+export function approvalTimerDue(
+  c: Pick<Candidate, 'state' | 'createdAt' | 'remindedAt'>,
+  now: Date,
+  policy: ApprovalTimerPolicy,
+): 'expire' | 'remind' | undefined {
+  if (c.state !== 'pending') return undefined;
+  const expireAt = dueAt(c, policy.expireAfterMs);
+  if (expireAt !== undefined && now >= expireAt) return 'expire';
+  const remindAt = dueAt(c, policy.remindAfterMs);
+  if (remindAt !== undefined && c.remindedAt === undefined && now >= remindAt) return 'remind';
+  return undefined;
+}
+
+/** pending → pending with remindedAt: claims the one reminder (the messages are recorded before, by key). */
+export function remind(c: DeploymentCandidate, input: { now: Date; policy: ApprovalTimerPolicy }): TimerDecision<'reminded'> {
+  if (c.state !== 'pending') return { ok: false, refusal: { code: 'state_conflict', state: c.state } };
+  if (c.remindedAt !== undefined) return { ok: false, refusal: { code: 'already_reminded', at: c.remindedAt } };
+  const at = dueAt(c, input.policy.remindAfterMs);
+  if (at === undefined || input.now < at) return { ok: false, refusal: { code: 'not_due', ...(at !== undefined ? { dueAt: at.toISOString() } : {}) } };
+  const iso = input.now.toISOString();
+  return { ok: true, outcome: 'reminded', next: { ...c, remindedAt: iso, updatedAt: iso } };
+}
+
+/** pending → expired once expireAfter has passed: the card loses its buttons (`/mlops deploy` makes a fresh one). */
+export function expire(c: DeploymentCandidate, input: { now: Date; policy: ApprovalTimerPolicy }): TimerDecision<'expired'> {
+  if (c.state !== 'pending') return { ok: false, refusal: { code: 'state_conflict', state: c.state } };
+  const at = dueAt(c, input.policy.expireAfterMs);
+  if (at === undefined || input.now < at) return { ok: false, refusal: { code: 'not_due', ...(at !== undefined ? { dueAt: at.toISOString() } : {}) } };
+  const iso = input.now.toISOString();
+  return { ok: true, outcome: 'expired', next: { ...c, state: 'expired', expiredAt: iso, updatedAt: iso } };
 }
 
 /** Records on a failed candidate that a rollback was requested from its message (once). */

@@ -52,3 +52,13 @@ export function describeStrategy(s: DeploymentStrategy): string {
 export function isGradual(s: DeploymentStrategy | undefined): boolean {
   return s !== undefined && (s.type === 'canary' || s.type === 'linear');
 }
+
+/** Where a rollout stands (contract 9, deployment.progress), as stored on the candidate. */
+export interface RolloutProgress {
+  trafficPercent: number;
+  step?: number;
+  steps?: number;
+  bakingUntil?: string;
+  /** The event's own timestamp: an older report never overwrites a newer one (at-least-once, any order). */
+  reportedAt: string;
+}

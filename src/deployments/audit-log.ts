@@ -10,8 +10,13 @@ export type AuditAction =
   | 'trigger_unclear'
   | 'deployed'
   | 'deploy_failed'
+  /** An approver stopped a canary / linear rollout (Abort and roll back); the rollback follows. */
+  | 'deploy_aborted'
   | 'rolled_back'
   | 'superseded'
+  /** Approval timers (src/approvals): the one reminder was sent; the candidate expired without a decision. */
+  | 'reminded'
+  | 'expired'
   | 'training_requested';
 
 export interface AuditEntry {

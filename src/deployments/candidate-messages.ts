@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Config } from '../config/config-schema';
 import { approverIds, attachMessage, isConfirming, type DeploymentCandidate } from '../core/candidate-state-machine';
+import { isGradual } from '../core/deployment-strategy';
 import type { Clock } from '../core/ports';
 import { childLogger, type Logger } from '../observability/create-logger';
 import { candidateMessageView, candidateNotice } from '../../views/candidate-message-view';
@@ -56,6 +57,8 @@ export function createCandidateMessages(deps: {
     // candidate was shown, or the version it replaced once it is live itself.
     const production = history.find((r) => r.version !== c.version);
     const rollbackTo = c.state === 'deploy_failed' && c.rollback === undefined ? production?.version : undefined;
+    // Abort and roll back: while a canary / linear rollout of a deployment (not a rollback) runs.
+    const abortTo = c.state === 'deploying' && c.origin !== 'rollback-command' && isGradual(c.strategy) ? production?.version : undefined;
     const notice = ownNotice(c) ?? candidateNotice(c);
     return candidateMessageView({
       candidate: c,
@@ -67,6 +70,8 @@ export function createCandidateMessages(deps: {
       ...(rollbackTo !== undefined ? { rollbackTo } : {}),
       ...(model?.strategies !== undefined ? { strategies: model.strategies } : {}),
       ...(c.strategy !== undefined ? { strategy: c.strategy } : {}),
+      ...(c.progress !== undefined ? { progress: c.progress } : {}),
+      ...(abortTo !== undefined ? { abortTo } : {}),
     });
   }
 

@@ -24,6 +24,7 @@ export function createDeployments(deps: DeploymentDeps & Parameters<typeof creat
   return {
     deploy: (input) => service.approve(input),
     rollback: (input) => service.rollbackFromFailed(input),
+    abort: (input) => service.abortAndRollback(input),
     async cancel(input) {
       const result = await service.reject({ candidateId: input.candidateId, userId: input.userId, requireReason: false, log: input.log });
       if (result.kind === 'rejected') await service.refresh(result.candidate.id, input.log);
@@ -57,6 +58,7 @@ export function createDeployments(deps: DeploymentDeps & Parameters<typeof creat
     },
     request: (candidate, channel, log) => service.createCommandRequest(candidate, channel, log),
     applyPipelineEvent,
+    showCard: (candidateId, log) => service.refresh(candidateId, log),
     recovery,
   };
 }

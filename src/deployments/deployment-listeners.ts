@@ -55,6 +55,16 @@ export function registerDeploymentListeners(app: App, deps: BotDeps, deployments
     }),
   );
 
+  // Abort and roll back while a canary / linear rollout runs: the rollout is stopped, then the Rollback path.
+  app.action(
+    ActionId.AbortRollback,
+    clickListener(deps, 'abort_rollback', async ({ click, log, reply }) => {
+      const result = await deployments.abort({ candidateId: click.value, userId: click.userId, ...messageOf(click), log });
+      await replyWith(reply, deployReply(result, lockTimeoutMinutes, 'roll back'));
+      return result.kind;
+    }),
+  );
+
   // Cancel on a `/mlops deploy|rollback` card: rejects the request without a reason.
   app.action(
     ActionId.CancelDeploy,

@@ -12,6 +12,7 @@ import {
   holdsEndpoint,
   isConfirming,
   isDefinitiveTriggerFailure,
+  markDeployFailed,
   noteDoubtCheck,
   reject,
   releaseApproval,
@@ -20,7 +21,7 @@ import {
   type Decision,
   type DeploymentCandidate,
 } from '../core/candidate-state-machine';
-import { chooseStrategy, DEFAULT_STRATEGY, offeredStrategies, type StrategyOption } from '../core/deployment-strategy';
+import { chooseStrategy, DEFAULT_STRATEGY, isGradual, offeredStrategies, type StrategyOption } from '../core/deployment-strategy';
 import { ErrorCode, isMlopsError, MlopsError } from '../core/errors';
 import { waitAtMost } from '../core/time-limit';
 import { childLogger, type Logger } from '../observability/create-logger';
@@ -507,6 +508,42 @@ export function createDeploymentService(deps: DeploymentDeps, cards: CandidateCa
         }
       }
       return approveClick({ candidateId: rollbackId, userId: input.userId, log: input.log });
+    },
+
+    /**
+     * Abort and roll back, on the card of a canary / linear rollout: the rollout is marked failed
+     * ("aborted"), its endpoint lock released, and a rollback to the newest other deployed version
+     * is requested and approved by this click through the Rollback button's path (one rollback
+     * candidate per aborted candidate, the same lock rules, exactly one trigger however many click).
+     */
+    async abortAndRollback(input: { candidateId: string; userId: string; message?: MessageRef; log: Logger }): Promise<RollbackResult> {
+      const loaded = await loadForApprover(input, 'abort');
+      if (!loaded.ok) return loaded.result;
+      const { c, log } = loaded;
+      const problem = prerequisiteProblem(c);
+      if (problem !== undefined) return { kind: 'not_configured', problem };
+      const abortable = c.state === 'deploying' && c.origin !== 'rollback-command' && isGradual(c.strategy);
+      // A second click after the first aborted it: the rollback path answers (one rollback, already on its way).
+      if (!abortable && !(c.state === 'deploy_failed' && c.abortedBy !== undefined)) {
+        return { kind: 'refused', refusal: { code: 'state_conflict', state: c.state }, candidate: c };
+      }
+      if (c.state === 'deploying') {
+        const target = (await deps.production.history(c.model)).find((r) => r.version !== c.version);
+        if (target === undefined) return { kind: 'no_rollback_target', model: c.model, version: c.version };
+        const reason = `aborted from Slack during the ${c.strategy?.type ?? 'gradual'} rollout; rolling back to ${target.version}`;
+        const aborted = await transition(c.id, (x) =>
+          x.state === 'deploying'
+            ? markDeployFailed({ ...x, abortedBy: input.userId }, { at: now(), reason })
+            : { ok: true as const, outcome: 'already_failed' as const },
+        );
+        if (!aborted.decision.ok) return { kind: 'refused', refusal: aborted.decision.refusal, candidate: aborted.candidate };
+        if (aborted.decision.outcome === 'deploy_failed') {
+          await lock.release(endpointOf(c), c.id);
+          await audit('deploy_aborted', aborted.candidate, input.userId, reason);
+          log.warn({ to: target.version }, 'rollout aborted from Slack');
+        }
+      }
+      return this.rollbackFromFailed(input);
     },
 
     /**

@@ -74,6 +74,8 @@ export interface Deployments {
   deploy(input: CardDecision): Promise<DeployResult>;
   /** Rollback on a failed deployment's message: a rollback request approved by this click. */
   rollback(input: CardDecision): Promise<RollbackResult>;
+  /** Abort and roll back on the card of a canary / linear rollout (approvers; the Rollback path follows). */
+  abort(input: CardDecision): Promise<RollbackResult>;
   /** Cancel on a `/mlops deploy|rollback` card (no reason needed); the card shows it. */
   cancel(input: CardDecision): Promise<RejectResult>;
   /** Reject on an evaluation message: whether its form may open, the authorization bounded by `budgetMs` (undecided = allowed). */
@@ -91,6 +93,8 @@ export interface Deployments {
    * endpoint lock, superseded candidates and their cards. Idempotent (at-least-once delivery).
    */
   applyPipelineEvent(event: PipelineEvent): Promise<void>;
+  /** Queues a re-render of a candidate's card through the outbox (a change made outside this feature: expiry). */
+  showCard(candidateId: string, log: Logger): Promise<void>;
   /** Crash recovery of interrupted deployments (a background job). */
   recovery: DeployRecoveryJob;
 }

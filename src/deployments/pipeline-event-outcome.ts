@@ -1,4 +1,12 @@
-import { candidateIdOfRunId, confirmTrigger, markDeployed, markDeployFailed, supersede, type DeploymentCandidate } from '../core/candidate-state-machine';
+import {
+  candidateIdOfRunId,
+  confirmTrigger,
+  markDeployed,
+  markDeployFailed,
+  noteProgress,
+  supersede,
+  type DeploymentCandidate,
+} from '../core/candidate-state-machine';
 import { compareVersions } from '../core/compare-versions';
 import type { PipelineEvent } from '../core/pipeline-event';
 import type { Logger } from '../observability/create-logger';
@@ -83,7 +91,7 @@ export function pipelineEventOutcome(deps: DeploymentDeps, deployments: Deployme
     const clog = candidate !== undefined ? log.child({ candidate: candidate.id, run: candidate.dagRunId }) : log;
     const at = deps.clock.now().toISOString();
 
-    if (event.type === 'deployment.started') {
+    if (event.type === 'deployment.started' || event.type === 'deployment.progress') {
       // The pipeline started the run: the trigger is confirmed, recovery must not re-send it.
       const dagRunId = candidate?.dagRunId;
       if (candidate?.state === 'deploying' && dagRunId !== undefined && candidate.triggerConfirmedAt === undefined) {
@@ -93,6 +101,19 @@ export function pipelineEventOutcome(deps: DeploymentDeps, deployments: Deployme
           await deployments.audit('deploy_triggered', confirmed.candidate, 'pipeline', 'confirmed by deployment.started after an unclear trigger answer');
           await deployments.refresh(candidate.id, clog);
         }
+      }
+      if (event.type === 'deployment.progress' && candidate !== undefined && event.progress !== undefined) {
+        const { trafficPercent, step, steps, bakingUntil } = event.progress;
+        const progress = {
+          trafficPercent,
+          ...(step !== undefined ? { step } : {}),
+          ...(steps !== undefined ? { steps } : {}),
+          ...(bakingUntil !== undefined ? { bakingUntil } : {}),
+          reportedAt: event.timestamp,
+        };
+        const noted = await deployments.transition(candidate.id, (c) => noteProgress(c, { progress, at }));
+        if (noted.decision.ok && noted.decision.outcome === 'noted') await deployments.refresh(candidate.id, clog);
+        else if (!noted.decision.ok) clog.info({ state: noted.candidate.state }, 'deployment.progress for a candidate not being deployed: ignored');
       }
       return;
     }

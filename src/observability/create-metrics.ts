@@ -32,6 +32,9 @@ export const METRIC_LABEL_VALUES = {
     'cancel_train',
     'home',
     'strategy_pick',
+    'abort_rollback',
+    'drift_retrain',
+    'drift_snooze',
   ],
   outcome: [
     'ok',
@@ -62,9 +65,10 @@ export const METRIC_LABEL_VALUES = {
     'unavailable',
     'timeout',
     'ignored',
+    'snoozed',
   ],
   source: ['hook', 'sns', 'internal'],
-  type: [...PIPELINE_EVENT_TYPES, 'alarm', 'sagemaker', 'unknown', 'watchdog', 'training.requested'],
+  type: [...PIPELINE_EVENT_TYPES, 'alarm', 'sagemaker', 'unknown', 'watchdog', 'training.requested', 'chart'],
   // Stable MlopsError codes (src/core/errors.ts) and the watchdog's check outcomes.
   code: [...Object.values(ErrorCode), 'UNEXPECTED', 'none'],
   check: ['ok', 'not_found', 'error'],
@@ -106,6 +110,8 @@ export const METRIC_LABEL_VALUES = {
     'files.uploadV2',
   ],
   purpose: ['training', 'deployment', 'rollback'],
+  chart: ['metric-trend', 'confusion-matrix'],
+  chart_outcome: ['uploaded', 'cached', 'no_data', 'render_failed', 'upload_failed', 'record_failed'],
 } as const satisfies Record<string, readonly string[]>;
 
 const OTHER = 'other';
@@ -262,6 +268,23 @@ export function createMetrics() {
       registers: [registry],
     }),
   );
+  const charts = closed(
+    new Counter({
+      name: 'mlops_charts_total',
+      help: 'Charts of Slack messages by chart and outcome (uploaded, cached, no_data, render_failed, upload_failed, record_failed); a failed chart never holds its message',
+      labelNames: ['chart', 'chart_outcome'] as const,
+      registers: [registry],
+    }),
+  );
+  const chartRenderDuration = closed(
+    new Histogram({
+      name: 'mlops_chart_render_seconds',
+      help: 'Time to render one chart to PNG (cache misses only)',
+      labelNames: ['chart'] as const,
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+  );
   const storeUp = new Gauge({ name: 'mlops_store_up', help: '1 when the store answered the last readiness check', registers: [registry] });
   return {
     registry,
@@ -281,6 +304,8 @@ export function createMetrics() {
     watchdogChecks,
     watchdogUnreadable,
     deliveriesGivenUp,
+    charts,
+    chartRenderDuration,
     storeUp,
   };
 }

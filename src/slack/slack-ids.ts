@@ -10,6 +10,12 @@ export const ActionId = {
   CancelTrain: 'mlops_cancel_train',
   /** The deployment strategy select beside Deploy (its state travels with the Deploy click). */
   StrategyPick: 'mlops_strategy_pick',
+  /** Abort and roll back, on a card while a canary / linear rollout runs (approvers). */
+  AbortRollback: 'mlops_abort_rollback',
+  /** On a drift alert: start retraining (operators), snooze 24 h, or snooze until a chosen time. */
+  DriftRetrain: 'mlops_drift_retrain',
+  DriftSnooze: 'mlops_drift_snooze',
+  DriftSnoozeUntil: 'mlops_drift_snooze_until',
 } as const;
 export type ActionId = (typeof ActionId)[keyof typeof ActionId];
 
