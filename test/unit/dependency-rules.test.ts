@@ -46,7 +46,9 @@ const FIXTURE: Record<string, string[]> = {
   'commands/train-command.ts': ['type ../src/bot-deps'],
   'src/bot-deps.ts': [],
   'src/register-listeners.ts': ['../commands/deploy-command', './training/index'],
-  'src/create-bot.ts': ['./register-listeners', './deployments/index'],
+  'src/create-bot.ts': ['./register-listeners', './deployments/index', './gadgets/widget'],
+  // A folder in no layer.
+  'src/gadgets/widget.ts': [],
   'src/main.ts': ['./create-bot'],
   'src/cli/mlops-notify.ts': ['../core/ports', '../store/store-keys'],
 };
@@ -124,6 +126,7 @@ describe('dependency rules (.dependency-cruiser.cjs) on a fixture project', () =
         'views-are-pure: views/store-view.ts → src/store/store-keys.ts',
         'cli-stands-alone: src/cli/mlops-notify.ts → src/store/store-keys.ts',
         'no-folder-cycles: src/store → src/http',
+        'folder-has-a-layer: src/create-bot.ts → src/gadgets/widget.ts',
         'no-folder-cycles: commands → src',
         'no-folder-cycles: src → commands',
         'no-folder-cycles: src/http → src/store',
