@@ -17,6 +17,7 @@ import { requestContext } from './http/request-context';
 import { createLogger, type Logger } from './observability/create-logger';
 import { createMetrics } from './observability/create-metrics';
 import { registerListeners } from './register-listeners';
+import type { EvaluationChartsOptions } from './charts';
 import { createSlackApp, SLACK_EVENTS_PATH } from './slack/create-slack-app';
 import type { RetryPolicy } from './slack/verify-bot-token';
 import { createAuditLog, createCandidateRepository, createDeployments, createProductionRegistry } from './deployments';
@@ -44,6 +45,8 @@ export interface BotOptions {
     slackTokenRetry?: RetryPolicy;
     /** Delivery worker settings (retry backoff, give-up limit). */
     delivery?: DeliveryWorkerOptions;
+    /** Charts of evaluation cards: a test renderer, or false for none. */
+    charts?: EvaluationChartsOptions | false;
   };
   /**
    * Hears of a refused Slack token, or of a Redis that may evict keys, found after start() returned
@@ -127,6 +130,7 @@ export function createBot(options: BotOptions): Bot {
   const { jobs, routes: extraRoutes } = registerListeners(slack.app, deps, {
     onRecorded,
     ...(options.overrides?.delivery !== undefined ? { delivery: options.overrides.delivery } : {}),
+    ...(options.overrides?.charts !== undefined ? { charts: options.overrides.charts } : {}),
   });
   const routes: HttpRoute[] = [
     ...healthRoutes({ store, metrics, isShuttingDown: () => shuttingDown }),

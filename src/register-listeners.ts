@@ -10,6 +10,7 @@ import { registerDeploymentListeners } from './deployments';
 import { registerWatchdog } from './watchdog/run-watchdog';
 import { registerTrainActions } from './training';
 import { registerHomeListeners } from './home';
+import { createEvaluationCharts, type EvaluationChartsOptions } from './charts';
 import { registerUnknownInteractionGuard } from './slack/unknown-interaction-guard';
 import { installListenerKit } from './slack/listener-kit';
 import { errorView } from '../views/error-view';
@@ -19,6 +20,8 @@ export interface ListenerWiring {
   onRecorded: ((recorded: RecordedEvent) => void)[];
   /** Delivery worker settings (tests: small retry backoffs). */
   delivery?: DeliveryWorkerOptions;
+  /** Charts of evaluation cards (issue 13); false: none (the benchmark's baseline). */
+  charts?: EvaluationChartsOptions | false;
 }
 
 /**
@@ -32,9 +35,14 @@ export function registerListeners(app: App, deps: BotDeps, wiring: ListenerWirin
   registerDeploymentListeners(app, deps, deps.deployments);
   registerTrainActions(app, deps);
   registerHomeListeners(app, deps);
-  const delivery = registerDelivery(deps, { onRecorded: wiring.onRecorded, deploymentEvents: deps.deployments }, wiring.delivery);
+  const charts = wiring.charts === false ? undefined : createEvaluationCharts(deps, wiring.charts);
+  const delivery = registerDelivery(
+    deps,
+    { onRecorded: wiring.onRecorded, deploymentEvents: deps.deployments, onPosted: charts !== undefined ? [(p) => charts.onPosted(p)] : [] },
+    wiring.delivery,
+  );
   return {
-    jobs: [...delivery.jobs, ...registerWatchdog(deps), deps.deployments.recovery],
+    jobs: [...delivery.jobs, ...registerWatchdog(deps), deps.deployments.recovery, ...(charts !== undefined ? [charts.job] : [])],
     routes: delivery.routes,
   };
 }

@@ -1,7 +1,7 @@
 import type { BackgroundJob } from '../jobs/leased-job';
 import type { BotDeps } from '../bot-deps';
 import type { HttpRoute } from '../http/create-http-server';
-import { createDeliverySlackClient, createDeliveryWorker, type DeliveryWorkerOptions, type OutboxContent } from '../outbox';
+import { createDeliverySlackClient, createDeliveryWorker, type DeliveryRecord, type DeliveryWorkerOptions, type OutboxContent } from '../outbox';
 import { recordPlacement } from './decide-placement';
 import { planRecordedItem, type DeliveryContext, type DeploymentEvents } from './plan-recorded-item';
 import { createAlarmRecorder, type RecordedEvent, type RecordedItem } from './record-event';
@@ -15,7 +15,12 @@ import { SNS_HOOK_PATH, snsHookRoute } from './sns-hook-route';
  */
 export function registerDelivery(
   deps: BotDeps,
-  wiring: { onRecorded: ((recorded: RecordedEvent) => void)[]; deploymentEvents: DeploymentEvents },
+  wiring: {
+    onRecorded: ((recorded: RecordedEvent) => void)[];
+    deploymentEvents: DeploymentEvents;
+    /** Told after each main message is in Slack and its bookkeeping done (charts): must return at once and never throw. */
+    onPosted?: ((posted: { delivery: DeliveryRecord; ts: string }) => void)[];
+  },
   options: DeliveryWorkerOptions & { fetch?: typeof fetch } = {},
 ): { jobs: BackgroundJob[]; routes: HttpRoute[] } {
   const ctx: DeliveryContext = {
@@ -34,7 +39,10 @@ export function registerDelivery(
   const content: OutboxContent = {
     plan: (id) => planRecordedItem(ctx, id),
     prepare: (d, item) => prepareDelivery(ctx, d, item as RecordedItem),
-    afterPost: (d, item, ts, log) => recordPlacement(ctx, d, item as RecordedItem, ts, log),
+    afterPost: async (d, item, ts, log) => {
+      await recordPlacement(ctx, d, item as RecordedItem, ts, log);
+      for (const notify of wiring.onPosted ?? []) notify({ delivery: d, ts });
+    },
     renderRootUpdate: (update, channel) => renderRootUpdate(ctx, update, channel),
   };
   const worker = createDeliveryWorker(

@@ -551,6 +551,17 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
 
   // ---- Web API methods ------------------------------------------------------------------------
 
+  /** An `image` block's `slack_file` must name a file uploaded here and completed (as Slack refuses an unknown one). */
+  function slackFileProblems(blocks: unknown): string[] {
+    if (!Array.isArray(blocks)) return [];
+    return blocks.flatMap((b: unknown, i) => {
+      if (!isObject(b) || b.type !== 'image' || !isObject(b.slack_file)) return [];
+      const id = str(b.slack_file.id);
+      const file = id !== undefined ? files.get(id) : undefined;
+      return file?.completed === true ? [] : [`[ERROR] invalid slack file [json-pointer:/blocks/${i}/slack_file]`];
+    });
+  }
+
   function postMessage(args: Json, at: number): Answer {
     const channel = str(args.channel);
     if (!channel) return ok200(slackError('channel_not_found'));
@@ -559,7 +570,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     const attachments = args.attachments;
     if (text === '' && blocks === undefined && attachments === undefined) return ok200(slackError('no_text'));
     if (blocks !== undefined) {
-      const problems = blockProblems(blocks, MAX_MESSAGE_BLOCKS, '/blocks');
+      const problems = [...blockProblems(blocks, MAX_MESSAGE_BLOCKS, '/blocks'), ...slackFileProblems(blocks)];
       if (problems.length > 0) return ok200(slackError('invalid_blocks', problems));
     }
     const metadata = args.metadata;

@@ -51,6 +51,8 @@ export const storeKeys = {
   outboxChannels: () => 'outbox-channels',
   /** A run's top message posted by delivery: {channel, ts, eventId, deliveryId}, re-rendered as the stage changes. */
   runMessage: (runKey: string) => `run-message:${runKey}`,
+  /** A chart already uploaded to Slack, by the hash of what it shows: its file id (charts, issue 13). */
+  chartFile: (contentHash: string) => `chart-file:${contentHash}`,
 } as const;
 
 export const DEFAULT_KEY_PREFIX = 'mlops:';

@@ -1,0 +1,190 @@
+import { compareVersions } from '../core/compare-versions';
+
+/**
+ * Chart specs: what a chart shows, decided from the data alone (pure, no I/O, no clock), so tests
+ * snapshot the spec rather than the pixels. render-chart.ts draws a spec; nothing here knows SVG.
+ */
+
+/** The candidate's colour in every chart (tests look for it in the decoded PNG). */
+export const CANDIDATE_COLOUR = '#e8590c';
+export const SERIES_COLOUR = '#1c7ed6';
+export const PRODUCTION_COLOUR = '#2b8a3e';
+
+/** Versions shown in a trend, the candidate's included. */
+export const MAX_TREND_VERSIONS = 12;
+/** The primary metric and up to three others. */
+export const MAX_TREND_METRICS = 4;
+/** Slack's limit for an image block's alt_text. */
+const MAX_ALT_TEXT = 2000;
+
+export type Direction = 'maximize' | 'minimize';
+
+/** One version's figures, as stored on its candidate. */
+export interface VersionMetrics {
+  version: string;
+  metrics: Record<string, number>;
+}
+
+export interface TrendPanel {
+  metric: string;
+  direction: Direction;
+  primary: boolean;
+  /** One value per version of the spec (null: that version did not report the metric). */
+  values: (number | null)[];
+}
+
+export interface MetricTrendSpec {
+  kind: 'metric-trend';
+  title: string;
+  versions: string[];
+  candidateIndex: number;
+  productionIndex?: number;
+  panels: TrendPanel[];
+  altText: string;
+}
+
+export interface HeatmapPanel {
+  title: string;
+  role: 'candidate' | 'production';
+  labels: string[];
+  matrix: number[][];
+  /** Per true class (row): correct / row total; null for an empty row. */
+  recall: (number | null)[];
+}
+
+export interface ConfusionMatrixSpec {
+  kind: 'confusion-matrix';
+  title: string;
+  panels: HeatmapPanel[];
+  altText: string;
+}
+
+export type ChartSpec = MetricTrendSpec | ConfusionMatrixSpec;
+
+export interface TrendInput {
+  model: string;
+  candidate: VersionMetrics;
+  /** Other versions of the model (any order, duplicates and the candidate itself ignored). */
+  history: readonly VersionMetrics[];
+  productionVersion?: string;
+  directions: Record<string, Direction>;
+  primaryMetric?: string;
+}
+
+/** The metrics shown: the primary first, then the configured ones (config order), then the rest by name; at most four. */
+function chosenMetrics(input: TrendInput): string[] {
+  const reported = new Set(Object.keys(input.candidate.metrics));
+  const ordered = [...(input.primaryMetric !== undefined ? [input.primaryMetric] : []), ...Object.keys(input.directions), ...[...reported].sort()];
+  return [...new Set(ordered.filter((m) => reported.has(m)))].slice(0, MAX_TREND_METRICS);
+}
+
+/** The primary metric (and up to three others) across the model's last versions, the candidate's included; undefined when nothing numeric can be drawn. */
+export function metricTrendSpec(input: TrendInput): MetricTrendSpec | undefined {
+  const metrics = chosenMetrics(input);
+  if (metrics.length === 0) return undefined;
+  const byVersion = new Map<string, VersionMetrics>();
+  for (const v of input.history) if (v.version !== input.candidate.version) byVersion.set(v.version, v);
+  byVersion.set(input.candidate.version, input.candidate);
+  // The newest versions; when the candidate is older than all of them, the window starts at the candidate.
+  const all = [...byVersion.keys()].sort(compareVersions);
+  const start = Math.max(0, Math.min(all.length - MAX_TREND_VERSIONS, all.indexOf(input.candidate.version)));
+  const versions = all.slice(start, start + MAX_TREND_VERSIONS);
+  const candidateIndex = versions.indexOf(input.candidate.version);
+  const productionIndex = input.productionVersion !== undefined ? versions.indexOf(input.productionVersion) : -1;
+  const panels: TrendPanel[] = metrics.map((metric) => ({
+    metric,
+    direction: input.directions[metric] ?? 'maximize',
+    primary: metric === input.primaryMetric,
+    values: versions.map((v) => {
+      const value = byVersion.get(v)?.metrics[metric];
+      return typeof value === 'number' && Number.isFinite(value) ? value : null;
+    }),
+  }));
+  const spec: MetricTrendSpec = {
+    kind: 'metric-trend',
+    title: `${input.model}: metrics of the last ${versions.length} version${versions.length === 1 ? '' : 's'}`,
+    versions,
+    candidateIndex,
+    ...(productionIndex >= 0 ? { productionIndex } : {}),
+    panels,
+    altText: '',
+  };
+  spec.altText = trendAltText(input.model, spec);
+  return spec;
+}
+
+function trendAltText(model: string, spec: MetricTrendSpec): string {
+  const candidate = spec.versions[spec.candidateIndex] ?? '';
+  const production = spec.productionIndex !== undefined ? spec.versions[spec.productionIndex] : undefined;
+  const lines = spec.panels.map((p) => {
+    const points = spec.versions
+      .map((v, i) => {
+        const value = p.values[i];
+        return value === null || value === undefined ? undefined : `${v} ${formatValue(value)}`;
+      })
+      .filter((s) => s !== undefined)
+      .join(', ');
+    return `${p.metric} (${p.direction === 'maximize' ? 'higher' : 'lower'} is better): ${points}.`;
+  });
+  const head = `Line charts of ${model}'s metrics by version; candidate ${candidate} highlighted${production !== undefined ? `, production ${production} marked` : ''}.`;
+  return clip([head, ...lines].join(' '));
+}
+
+export interface ConfusionInput {
+  model: string;
+  candidate: { version: string; confusionMatrix: { labels: string[]; matrix: number[][] } };
+  production?: { version: string; confusionMatrix: { labels: string[]; matrix: number[][] } };
+}
+
+function isSquare(cm: { labels: string[]; matrix: number[][] }): boolean {
+  return (
+    cm.labels.length > 0 &&
+    cm.matrix.length === cm.labels.length &&
+    cm.matrix.every((row) => row.length === cm.labels.length && row.every((n) => Number.isFinite(n) && n >= 0))
+  );
+}
+
+function panelOf(role: HeatmapPanel['role'], version: string, cm: { labels: string[]; matrix: number[][] }): HeatmapPanel {
+  return {
+    title: `${role === 'candidate' ? 'Candidate' : 'Production'} ${version}`,
+    role,
+    labels: [...cm.labels],
+    matrix: cm.matrix.map((row) => [...row]),
+    recall: cm.matrix.map((row, i) => {
+      const total = row.reduce((a, b) => a + b, 0);
+      return total === 0 ? null : (row[i] ?? 0) / total;
+    }),
+  };
+}
+
+/** The candidate's confusion matrix as a heatmap (counts, per-class recall), beside production's when it is known and has the same labels. */
+export function confusionMatrixSpec(input: ConfusionInput): ConfusionMatrixSpec | undefined {
+  const cm = input.candidate.confusionMatrix;
+  if (!isSquare(cm)) return undefined;
+  const panels = [panelOf('candidate', input.candidate.version, cm)];
+  const prod = input.production;
+  if (prod !== undefined && isSquare(prod.confusionMatrix) && prod.confusionMatrix.labels.join('\u0000') === cm.labels.join('\u0000'))
+    panels.push(panelOf('production', prod.version, prod.confusionMatrix));
+  const altText = clip(
+    `Confusion matrix heatmap of ${input.model} ${panels.map((p) => p.title.toLowerCase()).join(' beside ')} (rows: true class, columns: predicted). ` +
+      panels.map((p) => `${p.title}: ${p.labels.map((l, i) => classLine(l, p.recall[i] ?? null, p.matrix[i] ?? [], i)).join(', ')}.`).join(' '),
+  );
+  return { kind: 'confusion-matrix', title: `${input.model} ${input.candidate.version}: confusion matrix`, panels, altText };
+}
+
+function classLine(label: string, recall: number | null, row: number[], i: number): string {
+  return `${label} recall ${recall === null ? 'n/a' : percent(recall)} (${row[i] ?? 0} of ${row.reduce((a, b) => a + b, 0)})`;
+}
+
+export function formatValue(v: number): string {
+  if (v !== 0 && Math.abs(v) < 0.001) return v.toExponential(2);
+  return Number(v.toPrecision(4)).toString();
+}
+
+export function percent(v: number): string {
+  return `${(v * 100).toFixed(1)}%`;
+}
+
+function clip(text: string): string {
+  return text.length <= MAX_ALT_TEXT ? text : `${text.slice(0, MAX_ALT_TEXT - 1)}…`;
+}
