@@ -104,7 +104,7 @@ export function mapTrainingJobEvent(input: Readonly<Record<string, unknown>>, co
 }
 
 /** EventBridge renders Tags as a map; the SageMaker API as [{Key, Value}]. Both are accepted. */
-function tagsOf(raw: unknown): Record<string, string> {
+export function tagsOf(raw: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (Array.isArray(raw)) {
     for (const t of raw) {

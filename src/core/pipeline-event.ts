@@ -11,6 +11,8 @@ export const PIPELINE_EVENT_TYPES = [
   'deployment.failed',
   // Contract 9: traffic shifting of a canary / linear / shadow deployment.
   'deployment.progress',
+  // Contract 9: a monitor (Model Monitor, Evidently, WhyLabs, a custom job) saw drift or a quality drop.
+  'drift.detected',
 ] as const;
 export type PipelineEventType = (typeof PIPELINE_EVENT_TYPES)[number];
 
@@ -19,6 +21,10 @@ const SLACK_USER_ID = /^[UW][A-Z0-9]{1,30}$/;
 export function isSlackUserId(value: string): boolean {
   return SLACK_USER_ID.test(value);
 }
+
+/** Contract 9: what drifted (input data, the predictions, or measured quality against ground truth). */
+export const DRIFT_SIGNALS = ['data', 'prediction', 'quality'] as const;
+export type DriftSignal = (typeof DRIFT_SIGNALS)[number];
 
 const SEMVER = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 
@@ -48,6 +54,8 @@ export const EVENT_BOUNDS = {
   lineageImage: 500,
   lineageData: 1000,
   requestedBy: 100,
+  driftMetric: 200,
+  driftFeature: 200,
 } as const;
 const B = EVENT_BOUNDS;
 const url = z.url({ protocol: /^https?$/ }).max(B.url);
@@ -111,9 +119,21 @@ export const pipelineEventSchema = z
         bakingUntil: z.iso.datetime({ offset: true }).optional(),
       })
       .optional(),
+    // Contract 9 (drift.detected): what the monitor saw.
+    drift: z
+      .looseObject({
+        signal: z.enum(DRIFT_SIGNALS),
+        metric: z.string().min(1).max(B.driftMetric),
+        value: z.number(),
+        threshold: z.number(),
+        feature: z.string().min(1).max(B.driftFeature).optional(),
+        severity: z.enum(['low', 'high']).optional(),
+        reportUrl: z.url({ protocol: /^(https?|s3)$/ }).max(B.url).optional(),
+      })
+      .optional(),
   })
   .superRefine((event, ctx) => {
-    const needsVersion = event.type !== 'training.started' && event.type !== 'training.failed';
+    const needsVersion = event.type !== 'training.started' && event.type !== 'training.failed' && event.type !== 'drift.detected';
     if (needsVersion && event.version === undefined) {
       ctx.addIssue({ code: 'custom', path: ['version'], message: `required for ${event.type}` });
     }
@@ -122,6 +142,9 @@ export const pipelineEventSchema = z
     }
     if (event.type === 'deployment.progress' && event.progress === undefined) {
       ctx.addIssue({ code: 'custom', path: ['progress'], message: 'required for deployment.progress' });
+    }
+    if (event.type === 'drift.detected' && event.drift === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['drift'], message: 'required for drift.detected' });
     }
     if (event.type.endsWith('.failed') && event.error === undefined) {
       ctx.addIssue({ code: 'custom', path: ['error'], message: `required for ${event.type}` });

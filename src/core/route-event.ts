@@ -5,9 +5,9 @@ export type EventRoute = { ok: true; channels: string[]; modelChannel: string; k
 
 /**
  * Where an event is posted: its model's channel, else slack.defaultChannel; every `*.failed`
- * event also goes to slack.alertChannel. An event with nowhere to go is refused (contract 3).
+ * event, and a `drift.detected` of severity high, also goes to slack.alertChannel. An event with nowhere to go is refused (contract 3).
  */
-export function routeEvent(event: Pick<PipelineEvent, 'model' | 'type'>, config: FileConfig): EventRoute {
+export function routeEvent(event: Pick<PipelineEvent, 'model' | 'type' | 'drift'>, config: FileConfig): EventRoute {
   const model = config.models[event.model];
   const modelChannel = model?.channel ?? config.slack.defaultChannel;
   if (modelChannel === undefined) {
@@ -17,6 +17,7 @@ export function routeEvent(event: Pick<PipelineEvent, 'model' | 'type'>, config:
   }
   const channels = [modelChannel];
   const alert = config.slack.alertChannel;
-  if (event.type.endsWith('.failed') && alert !== undefined && alert !== modelChannel) channels.push(alert);
+  const alerting = event.type.endsWith('.failed') || (event.type === 'drift.detected' && event.drift?.severity === 'high');
+  if (alerting && alert !== undefined && alert !== modelChannel) channels.push(alert);
   return { ok: true, channels, modelChannel, known: model !== undefined };
 }

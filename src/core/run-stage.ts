@@ -13,6 +13,8 @@ const STAGE_OF: Record<PipelineEventType, RunStageName> = {
   'deployment.succeeded': 'live',
   'deployment.failed': 'failed',
   'deployment.progress': 'deploying',
+  // Never applied: a drift alert belongs to no run (plan-recorded-item skips the run stage for it).
+  'drift.detected': 'live',
 };
 
 /** The stage a run is in after an event of this type. */

@@ -7,6 +7,7 @@ import { updateJson } from '../store/update-json';
 import { isRecordedAlarm, isRecordedEvent, type RecordedItem } from './record-event';
 import type { DeliveryContext } from './plan-recorded-item';
 import { findDeploymentCandidate } from '../deployments';
+import { driftGroupKey } from '../drift';
 
 export type PlacementDecision = { ok: true; placement: Placement } | { ok: false; wait: true } | { ok: false; fail: string };
 
@@ -57,6 +58,8 @@ export async function decidePlacement(ctx: DeliveryContext, d: DeliveryRecord, i
   // Background messages are planned with their placement (planMessage); this only guards a record without one.
   if (isRecordedMessage(item)) return { ok: true, placement: { kind: 'top', root: 'plain' } };
   const { event } = item;
+  // Drift alerts belong to no run: always an alert (grouped by model + signal).
+  if (event.type === 'drift.detected') return alertPlacement();
   const failure = event.type.endsWith('.failed');
   const runKey = runKeyOf(event);
   if (failure && d.modelChannel !== undefined && d.channel !== d.modelChannel) return alertPlacement();
@@ -88,6 +91,7 @@ export function alertGroupKeyOf(item: RecordedItem): string {
   if (isRecordedAlarm(item)) return storeKeys.alertGroup(item.alarm.model ?? '-', `alarm:${item.alarm.alarmName}`);
   // Background messages never group (their placement is fixed when recorded); a key of their own.
   if (isRecordedMessage(item)) return storeKeys.alertGroup(item.model ?? '-', `message:${item.type}`);
+  if (item.event.type === 'drift.detected') return driftGroupKey(item.event.model, item.event.drift?.signal ?? 'data');
   return storeKeys.alertGroup(item.event.model, item.event.run?.dagId ?? '-');
 }
 

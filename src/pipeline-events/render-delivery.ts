@@ -15,6 +15,7 @@ import type { SlackMessage } from '../../views/slack-message';
 import { trainingStartedView } from '../../views/training-started-view';
 import { trainingSucceededView } from '../../views/training-succeeded-view';
 import { withTimeout } from '../core/time-limit';
+import { renderDriftAlert } from '../drift';
 import {
   isRecordedMessage,
   loadRecordedItem,
@@ -153,6 +154,14 @@ async function renderBody(
           ...(model?.strategies !== undefined ? { strategies: model.strategies } : {}),
         }),
       };
+    }
+    case 'drift.detected': {
+      const message = await renderDriftAlert(ctx, event, {
+        ...modelChannel,
+        ...(opts.count !== undefined ? { count: opts.count } : {}),
+        ...(opts.occurrence !== undefined ? { occurrence: opts.occurrence } : {}),
+      });
+      return { kind: 'message', message };
     }
     case 'deployment.progress': {
       const endpoint = event.endpoint ?? model?.endpoint;

@@ -4,6 +4,7 @@ import { checkSnsUrl } from '../core/check-sns-url';
 import { ErrorCode } from '../core/errors';
 import { isCloudwatchAlarm, mapCloudwatchAlarm } from '../core/map-cloudwatch-alarm';
 import { TRAINING_JOB_STATE_CHANGE, mapTrainingJobEvent } from '../core/map-training-job-event';
+import { isModelMonitorEvent, mapModelMonitorEvent } from '../core/map-model-monitor-event';
 import { parsePipelineEvent } from '../core/pipeline-event';
 import type { Clock } from '../core/ports';
 import { routeEvent } from '../core/route-event';
@@ -27,7 +28,8 @@ const SUBSCRIBE_TIMEOUT_MS = 5000;
  * certificate download is the route's only request besides confirming a subscription).
  * SubscriptionConfirmation: GET SubscribeURL (SNS host only). UnsubscribeConfirmation: logged.
  * Notification: its Message is a pipeline event (5.3), an EventBridge "SageMaker Training Job
- * State Change" (mapped to training.*) or a CloudWatch alarm (an alert), recorded like hook
+ * State Change" (mapped to training.*), a SageMaker Model Monitor execution with violations
+ * (mapped to drift.detected, see map-model-monitor-event) or a CloudWatch alarm (an alert), recorded like hook
  * events: 202 recorded, 200 duplicate or ignored, 422 no channel, 503 store down.
  */
 export function snsHookRoute(deps: {
@@ -186,6 +188,15 @@ export function snsHookRoute(deps: {
         if (!mapped.ok) {
           count('sagemaker', 'ignored');
           log.warn({ reason: mapped.ignored }, 'sns hook: SageMaker event not reported');
+          sendJson(res, 200, { ignored: mapped.ignored });
+          return;
+        }
+        candidate = { timestamp: now.toISOString(), ...mapped.event };
+      } else if (isModelMonitorEvent(body)) {
+        const mapped = mapModelMonitorEvent(body, deps.config.models);
+        if (!mapped.ok) {
+          count('sagemaker', 'ignored');
+          log.warn({ reason: mapped.ignored }, 'sns hook: Model Monitor event not reported');
           sendJson(res, 200, { ignored: mapped.ignored });
           return;
         }

@@ -6,5 +6,5 @@
  */
 export { requestTraining, type TrainingRequest, type TrainingRequestOutcome } from './request-training';
 export type { StartedTraining } from './start-training';
-export { createRunRegistry, type RunRecord, type RunRegistry, type RunStage } from './run-registry';
+export { createRunRegistry, type RunRecord, type RunRegistry, type RunStage, type TrainingOrigin } from './run-registry';
 export { registerTrainActions } from './register-train-actions';

@@ -8,6 +8,7 @@ import { describePrincipals, operatorsFor } from '../core/authorization';
 import { ErrorCode, MlopsError } from '../core/errors';
 import type { DagTrigger } from '../core/ports';
 import { startTraining, type StartedTraining } from './start-training';
+import type { TrainingOrigin } from './run-registry';
 import { parseTrainingRequestRecord, pendingTraining, type PendingTraining, type TrainingRequestRecord } from './training-records';
 
 export interface TrainingRequest {
@@ -16,6 +17,8 @@ export interface TrainingRequest {
   params: Record<string, string>;
   userId: string;
   channelId: string;
+  /** A drift alert's Retrain or a schedule (contract 9): conf `reason`, kept on the run. */
+  origin?: TrainingOrigin;
   log: Logger;
 }
 
@@ -64,6 +67,7 @@ export async function requestTraining(deps: BotDeps, req: TrainingRequest): Prom
         channelId: req.channelId,
         runId,
         createdAt: at.toISOString(),
+        ...(req.origin !== undefined ? { origin: req.origin } : {}),
       });
       childLogger(req.log, { model: req.model }).info(
         { previousRun: claimed.previous.runId, pendingId },
@@ -83,6 +87,7 @@ export async function requestTraining(deps: BotDeps, req: TrainingRequest): Prom
     requestedBy: req.userId,
     channelId: req.channelId,
     at,
+    ...(req.origin !== undefined ? { origin: req.origin } : {}),
     ...(guard !== undefined ? { guard } : {}),
     log: req.log,
   });
@@ -128,6 +133,7 @@ export async function confirmTraining(deps: BotDeps, pending: PendingTraining, l
     requestedBy: pending.requestedBy,
     channelId: pending.channelId,
     at,
+    ...(pending.origin !== undefined ? { origin: pending.origin } : {}),
     ...(guard !== undefined ? { guard } : {}),
     log,
   });

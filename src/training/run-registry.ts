@@ -4,6 +4,9 @@ import { updateJsonWith } from '../store/update-json';
 
 export type RunStage = 'requested' | 'started' | 'trained' | 'evaluated' | 'deploying' | 'live' | 'failed';
 
+/** Why a run the bot started was started, beyond a person asking (contract 9: conf `reason`). */
+export type TrainingOrigin = { reason: 'drift'; driftAlertId: string; signal?: string } | { reason: 'schedule'; slot: string };
+
 export interface RunRecord {
   /** runKeyOf(event): `run:<runId>` (or model@version when the pipeline sent no run id). */
   runKey: string;
@@ -22,6 +25,8 @@ export interface RunRecord {
   updatedAt: string;
   /** Set once the run has an outcome; open runs are watched by the watchdog. */
   outcome?: 'succeeded' | 'failed';
+  /** A drift alert's Retrain or a retraining schedule started it (shown on its evaluation card and in lineage). */
+  origin?: TrainingOrigin;
   /** The watchdog's last note, so it does not repeat itself. */
   lastWatchdogNoteAt?: string;
 }
@@ -62,7 +67,16 @@ export function createRunRegistry(store: Store) {
       return updated.record;
     },
     /** A run started from Slack: its events thread under the reply that started it. */
-    async registerSlackStartedRun(opts: { runId: string; dagId: string; model: string; channel: string; ts: string; requestedBy: string; at: Date }) {
+    async registerSlackStartedRun(opts: {
+      runId: string;
+      dagId: string;
+      model: string;
+      channel: string;
+      ts: string;
+      requestedBy: string;
+      at: Date;
+      origin?: TrainingOrigin;
+    }) {
       const at = opts.at.toISOString();
       return this.createIfAbsent({
         runKey: `run:${opts.runId}`,
@@ -75,6 +89,7 @@ export function createRunRegistry(store: Store) {
         startedBy: opts.requestedBy,
         startedAt: at,
         updatedAt: at,
+        ...(opts.origin !== undefined ? { origin: opts.origin } : {}),
       });
     },
     async openRunKeys(): Promise<string[]> {

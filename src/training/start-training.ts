@@ -6,6 +6,7 @@ import type { Store } from '../core/store';
 import { childLogger, type Logger } from '../observability/create-logger';
 import { trainingRequestedView } from '../../views/training-requested-view';
 import { postThroughOutbox } from '../outbox';
+import type { TrainingOrigin } from './run-registry';
 
 export interface StartTrainingInput {
   model: string;
@@ -18,6 +19,8 @@ export interface StartTrainingInput {
   /** Where the command was typed: the in-channel message goes there when the bot may post. */
   channelId: string;
   at: Date;
+  /** A drift alert or a schedule started it: conf carries `reason` (contract 9) and the run record the origin. */
+  origin?: TrainingOrigin;
   /** The duplicate-guard record this request wrote (released if the trigger fails). */
   guard?: { key: string; raw: string };
   log: Logger;
@@ -108,6 +111,7 @@ export async function startTraining(deps: BotDeps, input: StartTrainingInput): P
       ts: posted.ts,
       requestedBy: input.requestedBy,
       at: input.at,
+      ...(input.origin !== undefined ? { origin: input.origin } : {}),
     });
   } else {
     const at = input.at.toISOString();
@@ -120,6 +124,7 @@ export async function startTraining(deps: BotDeps, input: StartTrainingInput): P
       startedBy: input.requestedBy,
       startedAt: at,
       updatedAt: at,
+      ...(input.origin !== undefined ? { origin: input.origin } : {}),
     });
   }
 
@@ -128,7 +133,13 @@ export async function startTraining(deps: BotDeps, input: StartTrainingInput): P
   const request: DagTriggerRequest = {
     dagId: input.dagId,
     dagRunId: input.runId,
-    conf: { model: input.model, requested_by: input.requestedBy, retrain: input.retrain, params: input.params },
+    conf: {
+      model: input.model,
+      requested_by: input.requestedBy,
+      retrain: input.retrain,
+      ...(input.origin !== undefined ? { reason: input.origin.reason } : {}),
+      params: input.params,
+    },
   };
   try {
     result = await input.trigger.trigger(request);

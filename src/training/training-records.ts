@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Store } from '../core/store';
+import type { TrainingOrigin } from './run-registry';
 import { storeKeys } from '../store/store-keys';
 
 /**
@@ -18,6 +19,7 @@ export interface PendingTraining {
   /** Chosen when asked, so a confirmed request keeps its run id. */
   runId: string;
   createdAt: string;
+  origin?: TrainingOrigin;
 }
 
 /** The question expires with its key: a stale Confirm starts nothing. */
@@ -32,6 +34,12 @@ const pendingSchema = z.object({
   channelId: z.string(),
   runId: z.string(),
   createdAt: z.string(),
+  origin: z
+    .union([
+      z.object({ reason: z.literal('drift'), driftAlertId: z.string(), signal: z.string().optional() }),
+      z.object({ reason: z.literal('schedule'), slot: z.string() }),
+    ])
+    .optional(),
 });
 
 /** Pending training questions in the store, shared by replicas; `take` is atomic (first click wins). */
