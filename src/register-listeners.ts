@@ -10,6 +10,7 @@ import { registerDeploymentListeners } from './deployments';
 import { registerWatchdog } from './watchdog/run-watchdog';
 import { registerTrainActions } from './training';
 import { registerHomeListeners } from './home';
+import { registerDriftListeners } from './drift';
 import { createEvaluationCharts, type EvaluationChartsOptions } from './charts';
 import { registerUnknownInteractionGuard } from './slack/unknown-interaction-guard';
 import { installListenerKit } from './slack/listener-kit';
@@ -35,6 +36,7 @@ export function registerListeners(app: App, deps: BotDeps, wiring: ListenerWirin
   registerDeploymentListeners(app, deps, deps.deployments);
   registerTrainActions(app, deps);
   registerHomeListeners(app, deps);
+  registerDriftListeners(app, deps);
   const charts = wiring.charts === false ? undefined : createEvaluationCharts(deps, wiring.charts);
   const delivery = registerDelivery(
     deps,

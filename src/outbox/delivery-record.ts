@@ -189,7 +189,7 @@ export interface MessageUpdateRecord {
   createdAt: string;
   updatedAt: string;
 }
-export type BackgroundUpdateType = 'candidate' | 'run';
+export type BackgroundUpdateType = 'candidate' | 'run' | 'drift';
 
 const UPDATE_PREFIX = 'msg-update:';
 

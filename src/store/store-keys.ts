@@ -51,6 +51,10 @@ export const storeKeys = {
   outboxChannels: () => 'outbox-channels',
   /** A run's top message posted by delivery: {channel, ts, eventId, deliveryId}, re-rendered as the stage changes. */
   runMessage: (runKey: string) => `run-message:${runKey}`,
+  /** What was done on a drift alert (Retrain, Snooze), by the alert's root event id. */
+  driftAlert: (eventId: string) => `drift:alert:${eventId}`,
+  /** A snoozed model + drift signal: {until, by}; expires when the snooze ends. */
+  driftSnooze: (model: string, signal: string) => `drift:snooze:${model}:${signal}`,
   /** A chart already uploaded to Slack, by the hash of what it shows: its file id (charts, issue 13). */
   chartFile: (contentHash: string) => `chart-file:${contentHash}`,
 } as const;
