@@ -17,6 +17,7 @@ import { requestContext } from './http/request-context';
 import { createLogger, type Logger } from './observability/create-logger';
 import { createMetrics } from './observability/create-metrics';
 import { registerListeners } from './register-listeners';
+import type { BackgroundJob } from './jobs/leased-job';
 import type { EvaluationChartsOptions } from './charts';
 import { createSlackApp, SLACK_EVENTS_PATH } from './slack/create-slack-app';
 import type { RetryPolicy } from './slack/verify-bot-token';
@@ -58,6 +59,8 @@ export interface BotOptions {
 export interface Bot {
   deps: BotDeps;
   server: Server;
+  /** The background jobs the features brought (started by start(), stopped by stop()); tests run their passes. */
+  jobs: readonly BackgroundJob[];
   /** Resolves with the bound port. */
   start(): Promise<number>;
   /** Graceful stop per contract 1: refuse new requests, finish in-flight work (<= timeoutMs), close the store. */
@@ -180,6 +183,7 @@ export function createBot(options: BotOptions): Bot {
   return {
     deps,
     server,
+    jobs,
     start: async () => {
       // Before listening: a Redis reached the wrong way (TLS, cluster mode) or that may evict locks
       // and dedup markers is refused (README "Redis").

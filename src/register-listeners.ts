@@ -10,6 +10,7 @@ import { registerDeploymentListeners } from './deployments';
 import { registerWatchdog } from './watchdog/run-watchdog';
 import { registerTrainActions } from './training';
 import { registerHomeListeners } from './home';
+import { registerApprovals } from './approvals';
 import { registerDriftListeners } from './drift';
 import { createEvaluationCharts, type EvaluationChartsOptions } from './charts';
 import { registerUnknownInteractionGuard } from './slack/unknown-interaction-guard';
@@ -44,7 +45,7 @@ export function registerListeners(app: App, deps: BotDeps, wiring: ListenerWirin
     wiring.delivery,
   );
   return {
-    jobs: [...delivery.jobs, ...registerWatchdog(deps), deps.deployments.recovery, ...(charts !== undefined ? [charts.job] : [])],
+    jobs: [...delivery.jobs, ...registerWatchdog(deps), ...registerApprovals(deps), deps.deployments.recovery, ...(charts !== undefined ? [charts.job] : [])],
     routes: delivery.routes,
   };
 }

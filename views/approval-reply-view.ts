@@ -93,6 +93,8 @@ function stateText(c: Candidate): string {
       return `:no_entry: ${what} was already ${c.origin === 'evaluation' ? 'rejected' : 'cancelled'} by ${c.decidedBy !== undefined ? mention(c.decidedBy) : 'someone'}${when}${c.rejectReason !== undefined ? `: “${escapeMrkdwn(truncate(c.rejectReason, 500))}”` : ''}.`;
     case 'superseded':
       return `:fast_forward: ${what} was superseded${c.supersededBy !== undefined ? ` by ${escapeMrkdwn(c.supersededBy)}` : ''}: a newer version is deployed.`;
+    case 'expired':
+      return `:hourglass: ${what} expired without a decision; \`/mlops deploy ${escapeMrkdwn(c.model)} ${escapeMrkdwn(c.version)}\` brings it back on a fresh card.`;
     case 'pending':
       return `:hourglass_flowing_sand: ${what} is still waiting for approval.`;
   }
@@ -123,6 +125,8 @@ export function refusalPlainText(refusal: Refusal, c: Candidate): string {
           return `Nothing changed: ${what} was already ${c.origin === 'evaluation' ? 'rejected' : 'cancelled'}${c.rejectReason !== undefined ? ` (“${truncate(c.rejectReason, 200)}”)` : ''}.`;
         case 'superseded':
           return `Nothing changed: ${what} was superseded${c.supersededBy !== undefined ? ` by ${c.supersededBy}` : ''}.`;
+        case 'expired':
+          return `Nothing changed: ${what} expired without a decision (/mlops deploy brings it back).`;
         case 'pending':
           return `Nothing changed: ${what} is still waiting for approval.`;
       }

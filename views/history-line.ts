@@ -22,13 +22,15 @@ const ACTIONS: Record<string, { emoji: string; words: string }> = {
   deploy_failed: { emoji: ':red_circle:', words: 'deployment failed' },
   rolled_back: { emoji: ':rewind:', words: 'rolled back' },
   superseded: { emoji: ':fast_forward:', words: 'superseded' },
+  expired: { emoji: ':hourglass:', words: 'expired without a decision' },
+  reminded: { emoji: ':bell:', words: 'approvers reminded' },
   training_requested: { emoji: ':hammer_and_wrench:', words: 'training requested' },
 };
 
 /** "• <date> · *1.4.0* · ✅ approved by <@U1> · f1 0.910 · run `…` — reason" */
 export function historyLine(e: HistoryEntry, opts: { showModel?: boolean } = {}): string {
   const action = ACTIONS[e.action] ?? { emoji: ':grey_question:', words: escapeTruncate(e.action.replace(/_/g, ' '), 60) };
-  const who = e.actor === 'pipeline' ? 'by the pipeline' : `by ${userMention(e.actor)}`;
+  const who = e.actor === 'pipeline' ? 'by the pipeline' : e.actor === 'bot' ? 'by the bot' : `by ${userMention(e.actor)}`;
   const parts = [`• ${slackDate(e.at)}`];
   if (opts.showModel) parts.push(`*${escapeTruncate(e.model, 100)}*`);
   if (e.version !== undefined) parts.push(`*${escapeTruncate(e.version, 100)}*`);

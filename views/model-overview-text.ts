@@ -23,6 +23,7 @@ const STATE_WORDS: Record<string, string> = {
   deploy_failed: 'deployment failed',
   rejected: 'rejected',
   superseded: 'superseded',
+  expired: 'expired',
 };
 
 /** The model as a few mrkdwn lines; `compact` leaves out SageMaker (the Home tab is busier). */

@@ -70,6 +70,17 @@ export const fileConfigSchema = z
         /** Forbid approving a run that the same user started. */
         forbidSelfApproval: z.boolean().default(true),
         usergroupCacheSeconds: z.number().int().min(0).max(3600).default(60),
+        // Contract 10 (src/approvals): one reminder, then expiry, counted from the card's creation; unset = off.
+        remindAfterMinutes: z
+          .number()
+          .gt(0)
+          .max(30 * 24 * 60)
+          .optional(),
+        expireAfterHours: z
+          .number()
+          .gt(0)
+          .max(365 * 24)
+          .optional(),
       })
       .default({ forbidSelfApproval: true, usergroupCacheSeconds: 60 }),
     deployments: z
@@ -119,6 +130,14 @@ export const fileConfigSchema = z
       .default({ enabled: true, staleAfterMinutes: 120, intervalSeconds: 60 }),
   })
   .superRefine((config, ctx) => {
+    const { remindAfterMinutes, expireAfterHours } = config.approvals;
+    if (remindAfterMinutes !== undefined && expireAfterHours !== undefined && remindAfterMinutes >= expireAfterHours * 60) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['approvals', 'remindAfterMinutes'],
+        message: `the reminder (${remindAfterMinutes} min) would come after the expiry (${expireAfterHours} h): make it shorter or drop it`,
+      });
+    }
     for (const [name, model] of Object.entries(config.models)) {
       if (model.primaryMetric !== undefined && Object.keys(model.metrics).length > 0 && !(model.primaryMetric in model.metrics)) {
         ctx.addIssue({

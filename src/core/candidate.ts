@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
  * Deploy / Reject buttons. Stored as JSON under storeKeys.candidate(id) and changed only by
  * compare-and-set, so every transition is atomic across replicas.
  */
-export const CANDIDATE_STATES = ['pending', 'approved', 'deploying', 'deployed', 'deploy_failed', 'rejected', 'superseded'] as const;
+export const CANDIDATE_STATES = ['pending', 'approved', 'deploying', 'deployed', 'deploy_failed', 'rejected', 'superseded', 'expired'] as const;
 export type CandidateState = (typeof CANDIDATE_STATES)[number];
 
 export interface Approval {
@@ -51,6 +51,10 @@ export interface Candidate {
   decidedAt?: string;
   rejectReason?: string;
   failureReason?: string;
+  /** When its one reminder was sent (approvals.remindAfterMinutes). */
+  remindedAt?: string;
+  /** When it expired without a decision (approvals.expireAfterHours). */
+  expiredAt?: string;
   createdAt: string;
   updatedAt: string;
   /** Monotonic revision, bumped by every transition (makes CAS values unique). */
