@@ -10,6 +10,9 @@ import { registerDeploymentListeners } from './deployments';
 import { registerWatchdog } from './watchdog/run-watchdog';
 import { registerTrainActions } from './training';
 import { registerHomeListeners } from './home';
+import { createBakeWatch } from './bake';
+import type { AlarmAlert } from './core/alarm-alert';
+import type { PipelineEvent } from './core/pipeline-event';
 import { registerApprovals } from './approvals';
 import { registerDriftListeners } from './drift';
 import { createEvaluationCharts, type EvaluationChartsOptions } from './charts';
@@ -39,13 +42,22 @@ export function registerListeners(app: App, deps: BotDeps, wiring: ListenerWirin
   registerHomeListeners(app, deps);
   registerDriftListeners(app, deps);
   const charts = wiring.charts === false ? undefined : createEvaluationCharts(deps, wiring.charts);
+  const bake = createBakeWatch(deps);
+  // deployment.* events reach the deployments feature first, then the bake (deployment.succeeded starts one).
+  const deploymentEvents = {
+    applyPipelineEvent: async (event: PipelineEvent) => {
+      await deps.deployments.applyPipelineEvent(event);
+      await bake.applyPipelineEvent(event);
+    },
+    applyAlarm: (alarm: AlarmAlert) => bake.applyAlarm(alarm),
+  };
   const delivery = registerDelivery(
     deps,
-    { onRecorded: wiring.onRecorded, deploymentEvents: deps.deployments, onPosted: charts !== undefined ? [(p) => charts.onPosted(p)] : [] },
+    { onRecorded: wiring.onRecorded, deploymentEvents, onPosted: charts !== undefined ? [(p) => charts.onPosted(p)] : [] },
     wiring.delivery,
   );
   return {
-    jobs: [...delivery.jobs, ...registerWatchdog(deps), ...registerApprovals(deps), deps.deployments.recovery, ...(charts !== undefined ? [charts.job] : [])],
+    jobs: [...delivery.jobs, ...registerWatchdog(deps), ...registerApprovals(deps), deps.deployments.recovery, bake.job, ...(charts !== undefined ? [charts.job] : [])],
     routes: delivery.routes,
   };
 }

@@ -17,7 +17,10 @@ export type AuditAction =
   /** Approval timers (src/approvals): the one reminder was sent; the candidate expired without a decision. */
   | 'reminded'
   | 'expired'
-  | 'training_requested';
+  | 'training_requested'
+  /** An operator paused / resumed a model's retraining schedule (src/schedules), with the reason. */
+  | 'schedule_paused'
+  | 'schedule_resumed';
 
 export interface AuditEntry {
   at: string;

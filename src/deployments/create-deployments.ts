@@ -25,6 +25,7 @@ export function createDeployments(deps: DeploymentDeps & Parameters<typeof creat
     deploy: (input) => service.approve(input),
     rollback: (input) => service.rollbackFromFailed(input),
     abort: (input) => service.abortAndRollback(input),
+    rollbackFromBake: (input) => service.rollbackFromBake(input),
     async cancel(input) {
       const result = await service.reject({ candidateId: input.candidateId, userId: input.userId, requireReason: false, log: input.log });
       if (result.kind === 'rejected') await service.refresh(result.candidate.id, input.log);

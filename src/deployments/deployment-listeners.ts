@@ -65,6 +65,16 @@ export function registerDeploymentListeners(app: App, deps: BotDeps, deployments
     }),
   );
 
+  // Roll back to <previous version> on a degraded bake report (alert channel): the Rollback path.
+  app.action(
+    ActionId.BakeRollback,
+    clickListener(deps, 'bake_rollback', async ({ click, log, reply }) => {
+      const result = await deployments.rollbackFromBake({ candidateId: click.value, userId: click.userId, ...messageOf(click), log });
+      await replyWith(reply, deployReply(result, lockTimeoutMinutes, 'roll back'));
+      return result.kind;
+    }),
+  );
+
   // Cancel on a `/mlops deploy|rollback` card: rejects the request without a reason.
   app.action(
     ActionId.CancelDeploy,

@@ -24,6 +24,7 @@ import {
 import { chooseStrategy, DEFAULT_STRATEGY, isGradual, offeredStrategies, type StrategyOption } from '../core/deployment-strategy';
 import { ErrorCode, isMlopsError, MlopsError } from '../core/errors';
 import { waitAtMost } from '../core/time-limit';
+import { activeFreeze, evaluateGate } from '../core/approval-gate';
 import { childLogger, type Logger } from '../observability/create-logger';
 import type { AuditAction } from './audit-log';
 import type { CandidateCards } from './candidate-messages';
@@ -280,7 +281,42 @@ export function createDeploymentService(deps: DeploymentDeps, cards: CandidateCa
   }
 
   /** A Deploy (or Approve) click. */
-  async function approveClick(input: { candidateId: string; userId: string; message?: MessageRef; strategyPick?: string; log: Logger }): Promise<DeployResult> {
+  /**
+   * What this deployment would have to override (contract 10), plain text, empty when nothing: the
+   * non-regression gate's problems (not for rollbacks: going back is the point) and a freeze window.
+   */
+  async function overrideChecks(c: DeploymentCandidate): Promise<string[]> {
+    const checks: string[] = [];
+    const gate = config.approvals.gate;
+    if (gate !== undefined && c.origin !== 'rollback-command') {
+      const production = (await deps.production.history(c.model)).find((r) => r.version !== c.version);
+      const model = config.models[c.model];
+      const result = evaluateGate(
+        {
+          metrics: c.metrics,
+          ...(production !== undefined ? { production: { version: production.version, metrics: production.metrics } } : {}),
+          directions: model?.metrics ?? {},
+          ...(model?.primaryMetric !== undefined ? { primaryMetric: model.primaryMetric } : {}),
+        },
+        gate,
+      );
+      checks.push(...result.problems.map((p) => `non-regression gate: ${p}`));
+    }
+    const freeze = activeFreeze(config.approvals.freeze, deps.clock.now());
+    if (freeze !== undefined) {
+      checks.push(`freeze window (${freeze.window.cron}, ${freeze.window.timezone}) until ${freeze.until.toISOString().replace('.000Z', 'Z')}`);
+    }
+    return checks;
+  }
+
+  async function approveClick(input: {
+    candidateId: string;
+    userId: string;
+    message?: MessageRef;
+    strategyPick?: string;
+    overrideReason?: string;
+    log: Logger;
+  }): Promise<DeployResult> {
     const loaded = await loadForApprover(input, 'deploy click');
     if (!loaded.ok) return loaded.result;
     const { c, log } = loaded;
@@ -300,6 +336,14 @@ export function createDeploymentService(deps: DeploymentDeps, cards: CandidateCa
     const settings = { userId: input.userId, forbidSelfApproval: config.approvals.forbidSelfApproval };
     // Refuse a busy endpoint before recording the last approval, so that nothing changes.
     const dryRun = approve(c, { ...settings, at: now() });
+    // A failed gate or a freeze window: this approval needs a reason (asked in a form) before anything changes.
+    const checks = dryRun.ok ? await overrideChecks(c) : [];
+    const reason = input.overrideReason?.trim() ?? '';
+    if (checks.length > 0 && reason === '') {
+      log.info({ checks }, 'deploy click needs an override reason');
+      return { kind: 'override_required', candidate: c, checks };
+    }
+    const override = checks.length > 0 ? { reason, by: input.userId, at: now(), checks } : undefined;
     if (dryRun.ok && dryRun.outcome === 'complete') {
       const endpoint = endpointOf(c);
       const holder = await lock.busyFor(endpoint, c.id, isLive);
@@ -312,14 +356,19 @@ export function createDeploymentService(deps: DeploymentDeps, cards: CandidateCa
       }
     }
     const strategy = strategyOf(c, input.strategyPick);
-    const { decision, candidate } = await transition(c.id, (x) => approve(x, { ...settings, at: now(), strategy }));
+    const { decision, candidate } = await transition(c.id, (x) => approve(x, { ...settings, at: now(), strategy, ...(override !== undefined ? { override } : {}) }));
     if (!decision.ok) {
       deps.metrics.approvals.inc({ outcome: decision.refusal.code === 'self_approval' ? 'refused' : 'conflict' });
       log.info({ refusal: decision.refusal }, 'deploy click changed nothing');
       return { kind: 'refused', refusal: decision.refusal, candidate };
     }
     deps.metrics.approvals.inc({ outcome: 'approved' });
-    await audit('approved', candidate, input.userId, `${approverIds(candidate).length} of ${candidate.requiredApprovals} approvals`);
+    await audit(
+      'approved',
+      candidate,
+      input.userId,
+      `${approverIds(candidate).length} of ${candidate.requiredApprovals} approvals${override !== undefined ? `; override of ${override.checks.join('; ')}: ${override.reason}` : ''}`,
+    );
     log.info({ approvals: approverIds(candidate), outcome: decision.outcome }, 'approval recorded');
     if (decision.outcome === 'recorded') {
       await refresh(c.id, log);
@@ -508,6 +557,48 @@ export function createDeploymentService(deps: DeploymentDeps, cards: CandidateCa
         }
       }
       return approveClick({ candidateId: rollbackId, userId: input.userId, log: input.log });
+    },
+
+    /**
+     * Roll back to <previous version> on a degraded bake report: a rollback candidate for the
+     * version live before this one (one per baked candidate, whoever clicks; its card posted beside
+     * the candidate's), approved by this click through the same path as Deploy. Refused once
+     * another version replaced this one (the button would roll back something else).
+     */
+    async rollbackFromBake(input: { candidateId: string; userId: string; message?: MessageRef; log: Logger }): Promise<RollbackResult> {
+      const loaded = await loadForApprover(input, 'bake rollback');
+      if (!loaded.ok) return loaded.result;
+      const { c: baked, log } = loaded;
+      const problem = prerequisiteProblem(baked);
+      if (problem !== undefined) return { kind: 'not_configured', problem };
+      const history = await deps.production.history(baked.model);
+      if (baked.state !== 'deployed' || history[0]?.version !== baked.version) {
+        return { kind: 'refused', refusal: { code: 'state_conflict', state: baked.state }, candidate: baked };
+      }
+      const target = history.find((r) => r.version !== baked.version);
+      if (target === undefined) return { kind: 'no_rollback_target', model: baked.model, version: baked.version };
+      const model = config.models[baked.model];
+      const endpoint = model?.endpoint ?? baked.endpoint ?? target.endpoint;
+      const candidate = commandCandidate({
+        origin: 'rollback-command',
+        model: baked.model,
+        version: target.version,
+        sourceId: `rollback-bake:${baked.id}`,
+        metrics: target.metrics,
+        requiredApprovals: model?.requiredApprovals ?? 1,
+        requestedBy: input.userId,
+        at: now(),
+        replacesVersion: baked.version,
+        ...(endpoint !== undefined ? { endpoint } : {}),
+      });
+      if (await deps.candidates.create(candidate)) {
+        log.info({ rollbackCandidate: candidate.id, to: target.version }, 'rollback requested from the bake report');
+        const channel = baked.message?.channel ?? input.message?.channel;
+        if (channel !== undefined) {
+          await cards.post(candidate.id, channel, input.log).catch((error: unknown) => log.warn({ err: error }, 'could not post the rollback request message'));
+        }
+      }
+      return approveClick({ candidateId: candidate.id, userId: input.userId, log: input.log });
     },
 
     /**

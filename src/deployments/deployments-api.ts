@@ -28,7 +28,9 @@ export type DeployResult =
   | { kind: 'confirming'; candidate: DeploymentCandidate; endpoint: string }
   /** The evaluation named another endpoint than the configured one: refused, nothing changed. */
   | { kind: 'endpoint_mismatch'; candidate: DeploymentCandidate; named: string; configured: string }
-  | { kind: 'trigger_failed'; candidate: DeploymentCandidate; code: string; message: string };
+  | { kind: 'trigger_failed'; candidate: DeploymentCandidate; code: string; message: string }
+  /** The deployment fails the non-regression gate or falls in a freeze window: ask the approver for a reason (nothing changed). */
+  | { kind: 'override_required'; candidate: DeploymentCandidate; checks: string[] };
 
 export type RejectResult =
   | { kind: 'not_found' }
@@ -51,6 +53,8 @@ export interface CardDecision {
   message?: MessageRef;
   /** The strategy select's value sent with a Deploy click (an index into the model's strategies). */
   strategyPick?: string;
+  /** The approver's reason to deploy past a failed gate or inside a freeze window (the override form). */
+  overrideReason?: string;
   log: Logger;
 }
 
@@ -76,6 +80,8 @@ export interface Deployments {
   rollback(input: CardDecision): Promise<RollbackResult>;
   /** Abort and roll back on the card of a canary / linear rollout (approvers; the Rollback path follows). */
   abort(input: CardDecision): Promise<RollbackResult>;
+  /** Roll back to <previous version> on a degraded bake report (approvers; the Rollback path). */
+  rollbackFromBake(input: CardDecision): Promise<RollbackResult>;
   /** Cancel on a `/mlops deploy|rollback` card (no reason needed); the card shows it. */
   cancel(input: CardDecision): Promise<RejectResult>;
   /** Reject on an evaluation message: whether its form may open, the authorization bounded by `budgetMs` (undecided = allowed). */

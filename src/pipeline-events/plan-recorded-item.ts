@@ -1,5 +1,6 @@
 import { candidateIdFor, type Candidate } from '../core/candidate';
 import { ErrorCode, isMlopsError } from '../core/errors';
+import type { AlarmAlert } from '../core/alarm-alert';
 import { runKeyOf, type PipelineEvent } from '../core/pipeline-event';
 import { routeEvent } from '../core/route-event';
 import { runOutcomeFor, runStageFor } from '../core/run-stage';
@@ -24,6 +25,8 @@ import { isRecordedAlarm, type RecordedAlarm, type RecordedEvent, type RecordedI
  */
 export interface DeploymentEvents {
   applyPipelineEvent(event: PipelineEvent): Promise<void>;
+  /** A CloudWatch alarm (at least once, before its alert is queued): the bake ends on ALARM (issue 14). */
+  applyAlarm?(alarm: AlarmAlert): Promise<void>;
 }
 
 /** What planning, placing and rendering pipeline events need (a slice of BotDeps). */
@@ -149,6 +152,14 @@ async function planAlarm(ctx: DeliveryContext, id: string, recorded: RecordedAla
     log.error('delivery: no channel for this alarm (set slack.alertChannel); not delivered');
     ctx.metrics.eventsFailed.inc({ type: 'alarm' });
     return [];
+  }
+  if (alarm.state === 'ALARM') {
+    try {
+      await ctx.deploymentEvents.applyAlarm?.(alarm);
+    } catch (error) {
+      if (isMlopsError(error, ErrorCode.StoreUnavailable)) throw error;
+      log.error({ err: error }, 'delivery: applying the alarm to the bake failed; delivering anyway');
+    }
   }
   if (alarm.state === 'ALARM' && alarm.model !== undefined) {
     await recordLastFailure(ctx, alarm.model, {

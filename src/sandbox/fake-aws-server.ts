@@ -211,8 +211,11 @@ export interface FakeAws {
     setTrainingJob(job: { TrainingJobName: string } & Record<string, unknown>): void;
   };
   cloudwatch: {
-    /** Values (oldest first) or a function of the point index (0 = oldest of 60) for matching queries. */
-    setSeries(key: FakeSeriesKey, values: readonly number[] | ((index: number) => number)): void;
+    /**
+     * Values (oldest first) or a function of the point index (0 = oldest of 60) for matching queries;
+     * the function also gets the point's time (epoch seconds): a step change at a given time.
+     */
+    setSeries(key: FakeSeriesKey, values: readonly number[] | ((index: number, atSeconds: number) => number)): void;
   };
   /** Forgets calls, handlers, failures and state; fixtures return to their defaults. */
   reset(): void;
@@ -326,7 +329,7 @@ export async function startFakeAws(): Promise<FakeAws> {
   const mwaaRuns = new Map<string, Map<string, FakeDagRun>>();
   const endpoints = new Map<string, FakeEndpointSpec>();
   const trainingJobs = new Map<string, Record<string, unknown>>();
-  let series: { key: FakeSeriesKey; values: readonly number[] | ((i: number) => number) }[] = [];
+  let series: { key: FakeSeriesKey; values: readonly number[] | ((i: number, atSeconds: number) => number) }[] = [];
   const pendingDelays = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   const latencies = new Map<string, number>();
   let fateRules: { service: FakeAwsService; operation: string; rule: FakeAwsFateRule; left: number }[] = [];
@@ -517,7 +520,7 @@ export async function startFakeAws(): Promise<FakeAws> {
     }
   }
 
-  function seriesValues(q: { metricName: string; stat: string; endpoint?: string; variant?: string }): number[] {
+  function seriesValues(q: { metricName: string; stat: string; endpoint?: string; variant?: string }, timeOf: (i: number) => number): number[] {
     const matches = (k: FakeSeriesKey) =>
       k.metricName === q.metricName &&
       (k.stat === undefined || k.stat === q.stat) &&
@@ -526,7 +529,7 @@ export async function startFakeAws(): Promise<FakeAws> {
     const custom = [...series].reverse().find((s) => matches(s.key));
     if (custom && typeof custom.values !== 'function') return [...custom.values];
     const fn = custom && typeof custom.values === 'function' ? custom.values : (i: number) => defaultValue(q.metricName, q.stat, i);
-    return Array.from({ length: 60 }, (_, i) => fn(i));
+    return Array.from({ length: 60 }, (_, i) => fn(i, timeOf(i)));
   }
 
   function cloudwatchDefault(operation: string, body: JsonObject): FakeAwsReply {
@@ -544,7 +547,9 @@ export async function startFakeAws(): Promise<FakeAws> {
       const dim = (n: string) => str(dims.find((d) => d.Name === n)?.Value);
       const metricName = str(metric?.MetricName) ?? '';
       const period = typeof stat?.Period === 'number' && stat.Period > 0 ? stat.Period : 60;
-      const values = metric ? seriesValues({ metricName, stat: str(stat?.Stat) ?? 'Average', endpoint: dim('EndpointName'), variant: dim('VariantName') }) : [];
+      const values = metric
+        ? seriesValues({ metricName, stat: str(stat?.Stat) ?? 'Average', endpoint: dim('EndpointName'), variant: dim('VariantName') }, (i) => end - period * (60 - i))
+        : [];
       const times = values.map((_, i) => end - period * (values.length - i));
       return {
         Id: q.Id,

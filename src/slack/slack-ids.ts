@@ -12,6 +12,8 @@ export const ActionId = {
   StrategyPick: 'mlops_strategy_pick',
   /** Abort and roll back, on a card while a canary / linear rollout runs (approvers). */
   AbortRollback: 'mlops_abort_rollback',
+  /** Roll back to <previous version>, on a degraded bake report in the alert channel (approvers). */
+  BakeRollback: 'mlops_bake_rollback',
   /** On a drift alert: start retraining (operators), snooze 24 h, or snooze until a chosen time. */
   DriftRetrain: 'mlops_drift_retrain',
   DriftSnooze: 'mlops_drift_snooze',
@@ -21,13 +23,17 @@ export type ActionId = (typeof ActionId)[keyof typeof ActionId];
 
 export const CallbackId = {
   RejectModal: 'mlops_reject_modal',
+  /** Deploy past a failed gate or inside a freeze window: the reason form (contract 10). */
+  DeployOverrideModal: 'mlops_deploy_override_modal',
 } as const;
 
 export const BlockId = {
   RejectReason: 'mlops_reject_reason',
+  OverrideReason: 'mlops_override_reason',
 } as const;
 export const InputActionId = {
   RejectReason: 'reason',
+  OverrideReason: 'override_reason',
 } as const;
 
 /** Events API subscriptions. */

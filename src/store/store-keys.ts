@@ -51,6 +51,10 @@ export const storeKeys = {
   outboxChannels: () => 'outbox-channels',
   /** A run's top message posted by delivery: {channel, ts, eventId, deliveryId}, re-rendered as the stage changes. */
   runMessage: (runKey: string) => `run-message:${runKey}`,
+  /** A deployment being baked (issue 14): its windows, thresholds, thread and state (src/bake). */
+  bake: (id: string) => `bake:${id}`,
+  /** Ids of the bakes not reported yet (the bake job's worklist). */
+  bakes: () => 'bakes',
   /** What was done on a drift alert (Retrain, Snooze), by the alert's root event id. */
   driftAlert: (eventId: string) => `drift:alert:${eventId}`,
   /** A snoozed model + drift signal: {until, by}; expires when the snooze ends. */

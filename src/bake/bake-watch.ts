@@ -1,0 +1,224 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { BotDeps } from '../bot-deps';
+import { BAKE_DEFAULTS } from '../config/config-schema';
+import type { AlarmAlert } from '../core/alarm-alert';
+import { bakeVerdict, figuresOf, type BakeFigures, type BakeThresholds, type BakeVerdict } from '../core/bake-verdict';
+import { isMlopsError } from '../core/errors';
+import type { PipelineEvent } from '../core/pipeline-event';
+import { findDeploymentCandidate } from '../deployments';
+import { leasedJob, type LeasedJob } from '../jobs/leased-job';
+import type { MessageTarget } from '../outbox';
+import { storeKeys } from '../store/store-keys';
+import { updateJson } from '../store/update-json';
+import { bakeReportView, bakeUnavailableView } from '../../views/bake-report-view';
+
+export const BAKE_JOB = 'bake';
+/** Bake records outlive the longest bake (1,440 min) and its retries. */
+const BAKE_TTL_MS = 3 * 24 * 60 * 60 * 1000;
+const MINUTE = 60_000;
+
+/** One deployment being baked (storeKeys.bake(id)), listed in storeKeys.bakes() until reported. */
+export interface BakeRecord {
+  id: string;
+  model: string;
+  version: string;
+  endpoint: string;
+  /** The deployed candidate, when the bot deployed it (the rollback button needs it). */
+  candidateId?: string;
+  /** The newest other deployed version when it went live: what a rollback restores. */
+  previousVersion?: string;
+  /** When the deployment started (the window before it ends here). */
+  deployStartedAt: string;
+  /** When deployment.succeeded was applied: the bake window starts here. */
+  succeededAt: string;
+  dueAt: string;
+  minutes: number;
+  thresholds: BakeThresholds;
+  /** The run's thread (where the report goes) or the model's channel. */
+  target: MessageTarget;
+  state: 'baking' | 'reported';
+  /** A CloudWatch alarm on the endpoint went to ALARM during the bake: it ends at once, degraded. */
+  alarm?: { name: string; reason: string; at: string };
+  /** GetMetricData failures so far (the first is said in the thread; the bake is retried). */
+  failures: number;
+  verdict?: BakeVerdict['kind'];
+}
+
+export interface BakeWatch {
+  /** A recorded deployment.* event (after the deployments feature applied it): deployment.succeeded starts a bake. Idempotent. */
+  applyPipelineEvent(event: PipelineEvent): Promise<void>;
+  /** A recorded CloudWatch alarm: ALARM on an endpoint being baked ends its bake as degraded. Idempotent. */
+  applyAlarm(alarm: AlarmAlert): Promise<void>;
+  job: LeasedJob<number>;
+}
+
+type BakeDeps = Pick<BotDeps, 'config' | 'store' | 'logger' | 'clock' | 'inspector' | 'recordMessage' | 'candidates' | 'production' | 'runs'>;
+
+/**
+ * The bake after every deployment.succeeded (issue 14): scheduled in the store (survives restarts),
+ * judged by one replica (a leased job) once `bake.minutes` passed or an alarm fired, and reported
+ * through the outbox exactly once (recorded by key). CloudWatch failing means "no verdict yet",
+ * said once and retried, never a guessed "healthy".
+ */
+export function createBakeWatch(deps: BakeDeps, options: { intervalMs?: number } = {}): BakeWatch {
+  const log = deps.logger.child({ component: BAKE_JOB });
+  const config = deps.config.file;
+
+  async function threadOf(candidate: Awaited<ReturnType<typeof findDeploymentCandidate>>, channel: string): Promise<MessageTarget> {
+    const runId = candidate?.run?.runId;
+    const run = runId !== undefined ? await deps.runs.get(`run:${runId}`) : undefined;
+    if (run?.channel === channel && run.ts !== undefined && run.ts !== '') return { channel, threadTs: run.ts };
+    if (candidate?.message?.channel === channel) return { channel, threadTs: candidate.message.ts };
+    return { channel };
+  }
+
+  async function applyPipelineEvent(event: PipelineEvent): Promise<void> {
+    if (event.type !== 'deployment.succeeded' || event.version === undefined) return;
+    const model = config.models[event.model];
+    const endpoint = model?.endpoint ?? event.endpoint;
+    const channel = model?.channel ?? config.slack.defaultChannel;
+    if (model === undefined || endpoint === undefined || channel === undefined) return;
+    const candidate = await findDeploymentCandidate(deps.candidates, event);
+    const id = candidate?.id ?? `${event.model}@${event.version}`;
+    if ((await deps.store.get(storeKeys.bake(id))) !== null) return; // a repeat of the event
+    const bake = model.bake ?? BAKE_DEFAULTS;
+    const now = deps.clock.now();
+    const previousVersion = (await deps.production.history(event.model)).find((r) => r.version !== event.version)?.version;
+    const deployStartedAt = candidate?.triggerConfirmedAt ?? candidate?.decidedAt ?? event.timestamp;
+    const record: BakeRecord = {
+      id,
+      model: event.model,
+      version: event.version,
+      endpoint,
+      ...(candidate !== undefined ? { candidateId: candidate.id } : {}),
+      ...(previousVersion !== undefined ? { previousVersion } : {}),
+      deployStartedAt,
+      succeededAt: now.toISOString(),
+      dueAt: new Date(now.getTime() + bake.minutes * MINUTE).toISOString(),
+      minutes: bake.minutes,
+      thresholds: { maxLatencyIncrease: bake.maxLatencyIncrease, max5xxRate: bake.max5xxRate },
+      target: await threadOf(candidate, channel),
+      state: 'baking',
+      failures: 0,
+    };
+    if (await deps.store.setIfAbsent(storeKeys.bake(id), JSON.stringify(record), BAKE_TTL_MS)) {
+      log.info({ bake: id, model: record.model, version: record.version, dueAt: record.dueAt }, 'bake started');
+    }
+    await deps.store.setAdd(storeKeys.bakes(), id);
+  }
+
+  async function applyAlarm(alarm: AlarmAlert): Promise<void> {
+    if (alarm.state !== 'ALARM' || alarm.endpoint === undefined) return;
+    for (const id of await deps.store.setMembers(storeKeys.bakes())) {
+      await updateJson<BakeRecord>(deps.store, storeKeys.bake(id), BAKE_TTL_MS, (r) => {
+        if (r?.state !== 'baking' || r.alarm !== undefined || r.endpoint !== alarm.endpoint) return undefined;
+        if (Date.parse(alarm.changedAt) < Date.parse(r.succeededAt)) return undefined; // an alarm from before this deployment
+        return { ...r, alarm: { name: alarm.alarmName, reason: alarm.reason, at: alarm.changedAt } };
+      });
+    }
+  }
+
+  /** The two windows, widened to whole minutes (CloudWatch's resolution): before the deployment, and the bake. */
+  function windows(r: BakeRecord, now: Date): { before: [Date, Date]; during: [Date, Date] } {
+    const floor = (t: number) => new Date(Math.floor(t / MINUTE) * MINUTE);
+    const ceil = (t: number) => new Date(Math.ceil(t / MINUTE) * MINUTE);
+    const start = Date.parse(r.succeededAt);
+    const end = r.alarm !== undefined ? Math.min(now.getTime(), Math.max(start, Date.parse(r.alarm.at))) : Math.min(now.getTime(), Date.parse(r.dueAt));
+    const length = Math.max(MINUTE, end - start);
+    const deployStart = Date.parse(r.deployStartedAt);
+    return {
+      before: [floor(deployStart - length), floor(deployStart)],
+      during: [floor(start), ceil(Math.max(end, start + MINUTE))],
+    };
+  }
+
+  async function judge(r: BakeRecord, now: Date): Promise<void> {
+    const blog = log.child({ bake: r.id, model: r.model, version: r.version });
+    let before: BakeFigures;
+    let during: BakeFigures;
+    try {
+      if (deps.inspector === undefined) throw new Error('no AWS access is configured');
+      const w = windows(r, now);
+      const series = await deps.inspector.endpointMetrics(r.endpoint, [], w.before[0], w.during[1]);
+      before = figuresOf(series, ...w.before);
+      during = figuresOf(series, ...w.during);
+    } catch (error) {
+      const problem = isMlopsError(error) || error instanceof Error ? error.message : 'unexpected error';
+      blog.warn({ err: error }, 'bake: CloudWatch could not be read; retrying');
+      if (r.failures === 0) {
+        await deps.recordMessage(
+          `bake:${r.id}:unavailable`,
+          { type: 'bake-report', message: bakeUnavailableView({ ...r, problem }), targets: [r.target], model: r.model },
+          now,
+        );
+      }
+      await updateJson<BakeRecord>(deps.store, storeKeys.bake(r.id), BAKE_TTL_MS, (x) => (x === undefined ? undefined : { ...x, failures: x.failures + 1 }));
+      return;
+    }
+    const figuresVerdict = bakeVerdict(before, during, r.thresholds);
+    // An alarm ends the bake as degraded whatever the figures say (they are listed beside it).
+    const verdict: BakeVerdict =
+      r.alarm !== undefined ? { kind: 'degraded', reasons: figuresVerdict.kind === 'degraded' ? figuresVerdict.reasons : [] } : figuresVerdict;
+    const view = {
+      model: r.model,
+      version: r.version,
+      endpoint: r.endpoint,
+      minutes: r.minutes,
+      thresholds: r.thresholds,
+      before,
+      during,
+      verdict,
+      ...(r.alarm !== undefined ? { alarm: r.alarm } : {}),
+    };
+    // Recorded by key: a crash before the state below is saved records nothing twice.
+    await deps.recordMessage(`bake:${r.id}:report`, { type: 'bake-report', message: bakeReportView(view), targets: [r.target], model: r.model }, now);
+    const alertChannel = config.slack.alertChannel;
+    if (verdict.kind === 'degraded' && alertChannel !== undefined) {
+      const rollback =
+        r.candidateId !== undefined && r.previousVersion !== undefined ? { rollback: { candidateId: r.candidateId, toVersion: r.previousVersion } } : {};
+      await deps.recordMessage(
+        `bake:${r.id}:alert`,
+        { type: 'bake-report', message: bakeReportView({ ...view, ...rollback }), targets: [{ channel: alertChannel }], model: r.model },
+        now,
+      );
+    }
+    await updateJson<BakeRecord>(deps.store, storeKeys.bake(r.id), BAKE_TTL_MS, (x) =>
+      x === undefined ? undefined : { ...x, state: 'reported', verdict: verdict.kind },
+    );
+    await deps.store.setRemove(storeKeys.bakes(), r.id);
+    blog.info({ verdict: verdict.kind }, 'bake reported');
+  }
+
+  const job = leasedJob<number>({
+    name: BAKE_JOB,
+    store: deps.store,
+    logger: deps.logger,
+    holder: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    leaseTtlMs: 30_000,
+    intervalMs: options.intervalMs ?? 2000,
+    runAtStart: true,
+    stopWaitMs: 3000,
+    releaseAtStop: 'after-wait',
+    idle: () => 0,
+    async pass(turn) {
+      let judged = 0;
+      for (const id of await deps.store.setMembers(storeKeys.bakes())) {
+        if (turn.stopping() || !(await turn.keep())) break;
+        const raw = await deps.store.get(storeKeys.bake(id));
+        const r = raw === null ? undefined : (JSON.parse(raw) as BakeRecord);
+        if (r?.state !== 'baking') {
+          await deps.store.setRemove(storeKeys.bakes(), id);
+          continue;
+        }
+        const now = deps.clock.now();
+        if (r.alarm === undefined && now.getTime() < Date.parse(r.dueAt)) continue;
+        await judge(r, now);
+        judged++;
+      }
+      return judged;
+    },
+  });
+
+  return { applyPipelineEvent, applyAlarm, job };
+}

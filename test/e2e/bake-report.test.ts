@@ -1,0 +1,211 @@
+/**
+ * The bake report (issue 14, contract 9) through the real bot: a signed deployment.succeeded starts
+ * a bake in the store; once bake.minutes passed (on the bot's clock) the bake job reads CloudWatch
+ * (the fake AWS, per-variant series with a step change at a given time) and posts the report in
+ * the run's thread through the outbox, once. Degraded also goes to the alert channel with "Roll back
+ * to <previous>" (approvers, the Rollback path); CloudWatch down is said and retried, never
+ * "healthy"; a CloudWatch alarm on the endpoint ends the bake at once as degraded.
+ */
+import { randomUUID } from 'node:crypto';
+import { mapCloudwatchAlarm } from '../../src/core/map-cloudwatch-alarm';
+import { createAlarmRecorder } from '../../src/pipeline-events/record-event';
+import { ActionId } from '../../src/slack/slack-ids';
+import { storeKeys } from '../../src/store/store-keys';
+import type { BakeRecord } from '../../src/bake';
+import { cloudwatchAlarm } from '../fixtures/sns-messages';
+import { startFakeAws, type FakeAws } from '../kit/fake-aws-server';
+import { startFakeSlack, type FakeSlack, type FakeSlackMessage } from '../kit/fake-slack-server';
+import { startTestBot, type TestBot } from '../kit/start-test-bot';
+import {
+  APPROVALS_CONFIG,
+  FRAUD,
+  click,
+  deploymentEvent,
+  getCandidate,
+  handledClicks,
+  invokesFor,
+  runPipelineHooks,
+  seedCandidate,
+  waitFor,
+  waitForAnswer,
+  type Seeded,
+} from './approvals-helpers';
+import { deployWithPick } from './strategies-helpers';
+
+const MIN = 60_000;
+const BAKE_CONFIG = {
+  ...APPROVALS_CONFIG,
+  models: {
+    ...APPROVALS_CONFIG.models,
+    'fraud-detector': { ...APPROVALS_CONFIG.models['fraud-detector'], bake: { minutes: 10, maxLatencyIncrease: 0.2, max5xxRate: 0.01 } },
+  },
+};
+
+/** The bot's clock: real time plus an offset the test moves forward (hooks are signed before it moves). */
+function movableClock() {
+  let offset = 0;
+  return { now: () => new Date(Date.now() + offset), advance: (ms: number) => void (offset += ms) };
+}
+
+describe('bake report after deployment.succeeded', () => {
+  let slack: FakeSlack;
+  let aws: FakeAws;
+  let t: TestBot;
+  let clock: ReturnType<typeof movableClock>;
+  beforeAll(async () => {
+    slack = await startFakeSlack();
+    aws = await startFakeAws();
+  });
+  afterAll(async () => {
+    await slack.close();
+    await aws.close();
+  });
+  beforeEach(async () => {
+    slack.reset();
+    aws.reset();
+    clock = movableClock();
+    t = await startTestBot({ fileConfig: BAKE_CONFIG, slack, aws, clock });
+  });
+  afterEach(async () => {
+    await t.stop();
+  });
+
+  const bakeOf = async (id: string) => {
+    const raw = await t.bot.deps.store.get(storeKeys.bake(id));
+    return raw === null ? undefined : (JSON.parse(raw) as BakeRecord);
+  };
+  const text = (m: FakeSlackMessage) => `${m.text} ${JSON.stringify(m.blocks ?? [])}`;
+  const thread = (seeded: Seeded) => t.slack.messages(seeded.channel).filter((m) => m.thread_ts === seeded.ts);
+  const reportsIn = (messages: FakeSlackMessage[]) => messages.filter((m) => m.text.startsWith('Bake report:'));
+
+  /** 1.3.0 live, 1.4.0 deployed by Alice and reported live by a signed deployment.succeeded: the bake starts. */
+  async function deployAndSucceed(): Promise<{ seeded: Seeded; bake: BakeRecord }> {
+    await runPipelineHooks(t, deploymentEvent('deployment.succeeded', { version: '1.3.0', timestamp: new Date(Date.now() - 3_600_000).toISOString() }));
+    const seeded = await seedCandidate(t);
+    await deployWithPick(t, seeded, 'U0ALICE', undefined);
+    expect(invokesFor(t, seeded.id)).toHaveLength(1);
+    expect((await t.hook(deploymentEvent('deployment.succeeded', { version: '1.4.0', candidate_id: seeded.id }))).status).toBe(202);
+    const bake = await waitFor(() => bakeOf(seeded.id), 'the bake to start');
+    expect(bake).toMatchObject({
+      state: 'baking',
+      version: '1.4.0',
+      previousVersion: '1.3.0',
+      minutes: 10,
+      target: { channel: FRAUD.channel, threadTs: seeded.ts },
+    });
+    expect(Date.parse(bake.dueAt) - Date.parse(bake.succeededAt)).toBe(10 * MIN);
+    return { seeded, bake };
+  }
+
+  /** p99 ModelLatency (µs) doubles from `at` on, on every variant. */
+  const latencyStepAt = (at: string) =>
+    aws.cloudwatch.setSeries({ metricName: 'ModelLatency', stat: 'p99' }, (_i, atSeconds) => (atSeconds * 1000 >= Date.parse(at) ? 100_000 : 50_000));
+
+  it('healthy: one quiet report in the run thread after bake.minutes, none before; nothing in the alert channel', async () => {
+    const { seeded, bake } = await deployAndSucceed();
+    // Not due yet: the job runs (its pass count moves) and posts nothing.
+    clock.advance(9 * MIN);
+    await waitFor(
+      async () => (await bakeOf(bake.id))?.state === 'baking' && aws.callsTo('cloudwatch', 'GetMetricData').length === 0,
+      'a pass before the bake ends',
+    );
+    expect(reportsIn(thread(seeded))).toEqual([]);
+
+    clock.advance(2 * MIN);
+    await waitFor(async () => (await bakeOf(bake.id))?.state === 'reported', 'the bake to be reported', 15_000);
+    const [report] = await waitFor(() => (reportsIn(thread(seeded)).length > 0 ? reportsIn(thread(seeded)) : undefined), 'the report in the thread');
+    expect(text(report!)).toContain('is healthy after 10 min');
+    expect(text(report!)).toContain('latency p99');
+    expect(reportsIn(t.slack.messages('C0ALERTS'))).toEqual([]);
+    expect((await bakeOf(bake.id))?.verdict).toBe('healthy');
+    // Exactly once: further passes add nothing.
+    const calls = aws.callsTo('cloudwatch', 'GetMetricData').length;
+    await waitFor(async () => (await t.bot.deps.store.setMembers(storeKeys.bakes())).length === 0, 'the worklist to empty');
+    expect(aws.callsTo('cloudwatch', 'GetMetricData')).toHaveLength(calls);
+    expect(reportsIn(thread(seeded))).toHaveLength(1);
+  }, 30_000);
+
+  it('degraded: p99 doubles after the deployment → report in the thread and the alert channel, with Roll back (approvers only)', async () => {
+    const { seeded, bake } = await deployAndSucceed();
+    latencyStepAt(bake.succeededAt);
+    clock.advance(11 * MIN);
+    const [alert] = await waitFor(
+      () => (reportsIn(t.slack.messages('C0ALERTS')).length > 0 ? reportsIn(t.slack.messages('C0ALERTS')) : undefined),
+      'the alert',
+      15_000,
+    );
+    expect(text(alert!)).toContain('is *degraded*');
+    // The bake window starts at the minute of deployment.succeeded (CloudWatch's resolution): nearly all of it doubled.
+    expect(text(alert!)).toMatch(/p99 latency rose (9\d|100) % \(more than 20 %\)/);
+    expect(text(alert!)).toContain('latency p99  50.0 ms');
+    const [inThread] = await waitFor(() => (reportsIn(thread(seeded)).length > 0 ? reportsIn(thread(seeded)) : undefined), 'the thread report');
+    expect(text(inThread!)).toContain('degraded');
+    expect(JSON.stringify(inThread!.blocks)).not.toContain(ActionId.BakeRollback);
+    const button = (alert!.blocks as { type: string; elements?: { action_id: string; value: string; text: { text: string } }[] }[])
+      .flatMap((b) => b.elements ?? [])
+      .find((e) => e.action_id === ActionId.BakeRollback);
+    expect(button?.text.text).toBe('Roll back to 1.3.0');
+    expect(button?.value).toBe(seeded.id);
+
+    const onAlert = { id: seeded.id, channel: 'C0ALERTS', ts: alert!.ts };
+    const clicked = async (user: string) => {
+      const before = await handledClicks(t, 'bake_rollback');
+      const responseId = await click(t, ActionId.BakeRollback, onAlert, user);
+      await waitFor(async () => (await handledClicks(t, 'bake_rollback')) > before, 'the click to be handled');
+      return responseId;
+    };
+    const refused = await clicked('U0MALLORY');
+    expect(await waitForAnswer(t, refused)).toMatch(/You may not roll back deployments of fraud-detector/);
+    const rollbacks = () => t.aws.callsTo('lambda', 'Invoke').filter((c) => (c.body as { conf?: { version?: string } }).conf?.version === '1.3.0');
+    expect(rollbacks()).toHaveLength(0);
+
+    await clicked('U0BOB');
+    await clicked('U0CAROL');
+    expect(rollbacks()).toHaveLength(1);
+    expect((rollbacks()[0]!.body as { conf: Record<string, unknown> }).conf).toMatchObject({
+      version: '1.3.0',
+      approved_by: ['U0BOB'],
+      strategy: { type: 'all-at-once' },
+    });
+    expect((await getCandidate(t, seeded.id)).state).toBe('deployed');
+  }, 30_000);
+
+  it('CloudWatch down: the thread is told once and no verdict is given; the report follows when it answers', async () => {
+    const { seeded, bake } = await deployAndSucceed();
+    aws.failNext('cloudwatch', 'GetMetricData', { error: { status: 503, type: 'ServiceUnavailable', message: 'CloudWatch is down' } }, 1000);
+    clock.advance(11 * MIN);
+    const note = await waitFor(() => thread(seeded).find((m) => m.text.startsWith('Bake report delayed')), 'the unavailable note', 15_000);
+    expect(text(note)).toContain('No verdict yet');
+    await waitFor(async () => ((await bakeOf(bake.id))?.failures ?? 0) >= 2, 'a retry');
+    expect(reportsIn(thread(seeded))).toEqual([]);
+    expect(thread(seeded).filter((m) => m.text.startsWith('Bake report delayed'))).toHaveLength(1);
+    expect((await bakeOf(bake.id))?.state).toBe('baking');
+
+    aws.reset();
+    const [report] = await waitFor(() => (reportsIn(thread(seeded)).length > 0 ? reportsIn(thread(seeded)) : undefined), 'the report after recovery', 15_000);
+    expect(text(report!)).toContain('healthy');
+  }, 30_000);
+
+  it('a CloudWatch alarm on the endpoint during the bake ends it at once as degraded', async () => {
+    const { seeded, bake } = await deployAndSucceed();
+    const changedAt = new Date(Date.parse(bake.succeededAt) + 2 * MIN).toISOString();
+    const alarm = mapCloudwatchAlarm(
+      cloudwatchAlarm('ALARM', { StateChangeTime: changedAt.replace('Z', '+0000'), AlarmName: `fraud-p99-${randomUUID().slice(0, 6)}` }),
+      { [FRAUD.model]: FRAUD.endpoint },
+      clock.now(),
+    );
+    expect(alarm?.endpoint).toBe(FRAUD.endpoint);
+    clock.advance(3 * MIN); // well before bake.minutes
+    await createAlarmRecorder({ store: t.bot.deps.store })(alarm!, clock.now());
+    await waitFor(async () => (await bakeOf(bake.id))?.alarm !== undefined, 'the alarm to reach the bake', 15_000);
+    const [alert] = await waitFor(
+      () => (reportsIn(t.slack.messages('C0ALERTS')).length > 0 ? reportsIn(t.slack.messages('C0ALERTS')) : undefined),
+      'the degraded report',
+      15_000,
+    );
+    expect(text(alert!)).toContain('went to ALARM');
+    expect((await bakeOf(bake.id))?.verdict).toBe('degraded');
+    const [inThread] = await waitFor(() => (reportsIn(thread(seeded)).length > 0 ? reportsIn(thread(seeded)) : undefined), 'the thread report');
+    expect(text(inThread!)).toContain('went to ALARM');
+  }, 30_000);
+});
