@@ -1,5 +1,6 @@
 import type { BotDeps } from '../bot-deps';
 import type { Candidate } from '../core/candidate';
+import { createWorkLimiter } from '../core/create-work-limiter';
 import { waitAtMost } from '../core/time-limit';
 import type { BackgroundJob } from '../jobs/leased-job';
 import type { DeliveryRecord } from '../outbox';
@@ -7,6 +8,9 @@ import { childLogger } from '../observability/create-logger';
 import { confusionMatrixSpec, metricTrendSpec, type ChartSpec, type VersionMetrics } from './chart-spec';
 import { chartMessageView, type UploadedChart } from './chart-message';
 import { ChartFailure, createChartUploads, type RenderPng } from './chart-uploads';
+
+/** Evaluations waiting for their charts beyond the one being drawn; more are skipped (logged, counted as busy). */
+const MAX_QUEUED = 50;
 
 /** What the delivery worker reports after a message is in Slack (its record, with the placement, and its ts). */
 export interface PostedDelivery {
@@ -41,6 +45,9 @@ export function createEvaluationCharts(
     metrics: deps.metrics,
     ...(options.render !== undefined ? { render: options.render } : {}),
   });
+  // One evaluation's charts at a time: renders run on libuv's thread pool, and a burst must not
+  // take the CPU from the next cards and acks (the benchmark's time-to-Slack measures exactly that).
+  const limiter = createWorkLimiter({ concurrency: 1, maxQueued: MAX_QUEUED });
   const inFlight = new Set<Promise<void>>();
 
   /** The chart specs of a candidate: the metric trend (if it has metrics) and the confusion matrix (if it has one). */
@@ -129,12 +136,23 @@ export function createEvaluationCharts(
     /** The outbox's afterPost hook: starts the charts of an evaluation card in the background and returns at once. */
     onPosted(posted: PostedDelivery): void {
       if (posted.delivery.eventType !== 'evaluation.completed' || posted.delivery.role !== 'main') return;
-      const work: Promise<void> = chartsFor(posted)
-        .catch((error: unknown) =>
-          deps.logger.warn({ err: error, deliveryId: posted.delivery.id }, 'charts: failed; the evaluation message stands without them'),
-        )
-        .finally(() => inFlight.delete(work));
-      inFlight.add(work);
+      let done: () => void = () => undefined;
+      const work = new Promise<void>((resolve) => (done = resolve));
+      const accepted = limiter.offer(() =>
+        chartsFor(posted)
+          .catch((error: unknown) =>
+            deps.logger.warn({ err: error, deliveryId: posted.delivery.id }, 'charts: failed; the evaluation message stands without them'),
+          )
+          .finally(() => {
+            inFlight.delete(work);
+            done();
+          }),
+      );
+      if (accepted) inFlight.add(work);
+      else {
+        deps.metrics.charts.inc({ chart: 'metric-trend', chart_outcome: 'busy' });
+        deps.logger.warn({ deliveryId: posted.delivery.id, queued: limiter.queued }, 'charts: too many charts waiting; this evaluation goes without them');
+      }
     },
     /** Resolves when no chart is being made (tests; the stop below). */
     async idle(): Promise<void> {

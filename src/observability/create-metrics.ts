@@ -112,7 +112,7 @@ export const METRIC_LABEL_VALUES = {
   ],
   purpose: ['training', 'deployment', 'rollback'],
   chart: ['metric-trend', 'confusion-matrix'],
-  chart_outcome: ['uploaded', 'cached', 'no_data', 'render_failed', 'upload_failed', 'record_failed'],
+  chart_outcome: ['uploaded', 'cached', 'no_data', 'render_failed', 'upload_failed', 'record_failed', 'busy'],
 } as const satisfies Record<string, readonly string[]>;
 
 const OTHER = 'other';
@@ -272,7 +272,7 @@ export function createMetrics() {
   const charts = closed(
     new Counter({
       name: 'mlops_charts_total',
-      help: 'Charts of Slack messages by chart and outcome (uploaded, cached, no_data, render_failed, upload_failed, record_failed); a failed chart never holds its message',
+      help: 'Charts of Slack messages by chart and outcome (uploaded, cached, no_data, render_failed, upload_failed, record_failed, busy); a failed chart never holds its message',
       labelNames: ['chart', 'chart_outcome'] as const,
       registers: [registry],
     }),
