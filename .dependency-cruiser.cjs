@@ -7,14 +7,16 @@
  *         ←  the composition root (src/main.ts → src/create-bot.ts → src/register-listeners.ts)
  *
  * A feature meets another feature only through its `index.ts`; no folder imports, however
- * indirectly, a folder that imports it (`no-folder-cycles`: module cycles are caught by
- * `no-circular`, but a cycle between two folders through different files is not).
+ * indirectly, a folder that imports it: module cycles are caught by `no-circular` below, folder
+ * cycles (two folders using each other through different files) by scripts/check-folder-cycles.cjs,
+ * which also runs in `npm run lint:deps` (dependency-cruiser's folder-scoped rules cannot leave
+ * type-only imports out).
  * test/unit/dependency-rules.test.ts runs these rules on small fixtures so that a rule that stops
  * matching (a renamed folder, a regex typo) fails a test instead of passing silently.
  */
 const IO_PACKAGES = '(@slack/bolt|@slack/web-api|@slack/socket-mode|@aws-sdk|@smithy|ioredis|pino|prom-client|raw-body)';
 // One folder per capability; those added later (bake, drift, approvals…) go here too.
-const FEATURES = '(deployments|training|pipeline-events|outbox|watchdog|home|endpoints|charts|bake|drift|approvals)';
+const FEATURES = '(deployments|training|pipeline-events|outbox|watchdog|home|endpoints|charts|bake|drift|schedules|lineage|approvals)';
 const PLUMBING = '(config|observability|store|aws|slack|http|jobs)';
 const COMPOSITION_ROOT = '^src/(main|create-bot|register-listeners)\\.ts$';
 /** Every folder of src/ in one of the layers above (a new folder is added to FEATURES or PLUMBING). */
@@ -67,10 +69,8 @@ module.exports = {
     },
     {
       name: 'feature-through-its-index',
-      comment:
-        "A feature uses another feature only through that feature's index.ts (its public face), never its internals. " +
-        'warn while the features are given an index.ts (issue #11); the lead sets it to error.',
-      severity: 'warn',
+      comment: "A feature uses another feature only through that feature's index.ts (its public face), never its internals.",
+      severity: 'error',
       from: { path: `^src/${FEATURES}/` },
       to: { path: `^src/${FEATURES}/(?!index\\.ts$)`, pathNot: '^src/$1/' },
     },
@@ -104,23 +104,10 @@ module.exports = {
     },
     {
       name: 'folder-has-a-layer',
-      comment:
-        'Every folder of src/ belongs to a layer, so that the rules above see it: add a new folder to FEATURES or PLUMBING in .dependency-cruiser.cjs. ' +
-        'warn while folders are being added (issue #11); the lead sets it to error.',
-      severity: 'warn',
+      comment: 'Every folder of src/ belongs to a layer, so that the rules above see it: add a new folder to FEATURES or PLUMBING in .dependency-cruiser.cjs.',
+      severity: 'error',
       from: {},
       to: { path: '^src/[^/]+/', pathNot: KNOWN_FOLDERS },
-    },
-    {
-      name: 'no-folder-cycles',
-      comment:
-        'No folder imports, however indirectly, a folder that imports it. Type-only imports count (a type ties a folder to where it is declared). ' +
-        "A folder's imports are those of every file below it, so src/ (the composition root) importing commands/ while commands/ import src/bot-deps.ts is a cycle. " +
-        'warn while the features are moved (issue #11); the lead sets it to error.',
-      severity: 'warn',
-      scope: 'folder',
-      from: {},
-      to: { circular: true },
     },
     {
       name: 'no-circular',
