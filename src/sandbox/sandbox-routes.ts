@@ -56,6 +56,8 @@ export interface SandboxRoutesDeps {
   /** Calls `listener` with the new version after every change; returns the unsubscribe. */
   onVersion(listener: (version: number) => void): () => void;
   onError(error: unknown, route: string): void;
+  /** A file uploaded to the Slack stand-in (charts), so the page can show `image` blocks with `slack_file`. */
+  file?(id: string): { content: Buffer; filename: string } | undefined;
 }
 
 class HttpError extends Error {
@@ -100,6 +102,17 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
 export function createSandboxServer(deps: SandboxRoutesDeps): { server: Server; close(): Promise<void> } {
   const streams = new Set<ServerResponse>();
 
+  function serveFile(res: ServerResponse, id: string): void {
+    const file = deps.file?.(id);
+    if (file === undefined) throw new HttpError(404, `no uploaded file ${id}`);
+    res.writeHead(200, {
+      'content-type': CONTENT_TYPES[extname(file.filename)] ?? 'application/octet-stream',
+      'cache-control': 'no-cache',
+      'content-length': String(file.content.length),
+    });
+    res.end(file.content);
+  }
+
   async function servePage(res: ServerResponse, file: string): Promise<void> {
     // Names only: no path separators, no "..", so nothing outside the page folder is served.
     if (!/^[A-Za-z0-9][\w.-]*$/.test(file) || file.includes('..')) throw new HttpError(404, 'not found');
@@ -141,6 +154,7 @@ export function createSandboxServer(deps: SandboxRoutesDeps): { server: Server; 
       else if (path === '/api/state') sendJson(res, 200, deps.state());
       else if (path === '/api/events') openEvents(req, res);
       else if (path === '/healthz') sendJson(res, 200, { ok: true });
+      else if (path.startsWith('/files/')) serveFile(res, decodeURIComponent(path.slice('/files/'.length)));
       else throw new HttpError(404, `no route GET ${path}`);
       return;
     }

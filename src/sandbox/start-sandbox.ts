@@ -214,6 +214,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       return () => void versionListeners.delete(listener);
     },
     onError: (error, route) => logger.error({ err: error, route }, 'sandbox: a page request failed'),
+    file: (id) => {
+      const uploaded = slack.files().find((f) => f.id === id);
+      return uploaded?.content !== undefined ? { content: uploaded.content, filename: uploaded.filename } : undefined;
+    },
   });
 
   const closeStandIns = async () => {

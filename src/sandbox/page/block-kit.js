@@ -326,6 +326,15 @@ function renderOverflow(element, blockId, ctx) {
 }
 
 function renderImage(element, className) {
+  // An uploaded file (charts): the sandbox serves the Slack stand-in's copy at /files/<id>.
+  const fileId = element.slack_file?.id;
+  if (typeof fileId === 'string' && /^F[A-Z0-9]+$/.test(fileId)) {
+    const img = el('img', className);
+    img.src = `/files/${encodeURIComponent(fileId)}`;
+    img.alt = element.alt_text ?? '';
+    img.loading = 'lazy';
+    return img;
+  }
   if (typeof element.image_url !== 'string' || !/^https?:/i.test(element.image_url)) {
     return el('span', `${className} bk-image-missing`, element.alt_text ?? 'image');
   }
