@@ -24,6 +24,10 @@ export interface CandidateMessageInput {
   strategies?: readonly StrategyOption[];
   /** The strategy the deployment runs with (shown once approved). */
   strategy?: DeploymentStrategy;
+  /** The non-regression gate's check (approvals.gate), when configured: failing, Deploy asks for a reason instead of confirming. */
+  gate?: { passed: boolean; lines: readonly string[] };
+  /** An approver's override of the gate or a freeze window, with their reason. */
+  override?: { reason: string; by: string; at: string; checks: readonly string[] };
   /** The latest deployment.progress while deploying: a text progress bar under the decision. */
   progress?: RolloutProgress;
   /** While a canary / linear rollout runs: the version "Abort and roll back" restores. */
@@ -68,6 +72,8 @@ export function candidateMessageView(input: CandidateMessageInput): SlackMessage
     'no-primary': ':grey_question:',
   }[verdict.kind];
   blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `${verdictIcon} ${escapeTruncate(verdict.text, 2900)}` } });
+  const checks = checkLines(input);
+  if (checks.length > 0) blocks.push({ type: 'context', elements: checks.map((text) => ({ type: 'mrkdwn' as const, text })) });
 
   if (rows.length > 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: metricsTable(rows, input.production?.version) } });
   if (c.confusionMatrix !== undefined) {
@@ -103,6 +109,25 @@ export function candidateMessageView(input: CandidateMessageInput): SlackMessage
   if (actions.length > 0) blocks.push({ type: 'actions', block_id: CANDIDATE_ACTIONS_BLOCK, elements: actions });
 
   return fitMessage({ text: escapeTruncate(`${title}: ${verdict.text}. ${plainDecision(c)}`, 3000), blocks });
+}
+
+/** The gate's check and an override, as context lines (contract 10). */
+function checkLines(input: CandidateMessageInput): string[] {
+  const lines: string[] = [];
+  if (input.gate !== undefined) {
+    const detail = input.gate.lines.map((l) => escapeTruncate(l, 300)).join('; ');
+    lines.push(
+      input.gate.passed
+        ? `:white_check_mark: Non-regression gate passed${detail !== '' ? `: ${detail}` : ''}`
+        : `:no_entry: Non-regression gate failed: ${detail}${input.candidate.state === 'pending' ? '. Deploy asks for a reason.' : ''}`,
+    );
+  }
+  if (input.override !== undefined) {
+    lines.push(
+      `:warning: Override by ${userMention(input.override.by)} ${slackDate(input.override.at)} (${escapeTruncate(input.override.checks.join('; '), 600)}): “${escapeTruncate(input.override.reason, 1200)}”`,
+    );
+  }
+  return lines.slice(0, SlackLimits.contextElements);
 }
 
 function metricsTable(rows: readonly MetricRow[], productionVersion: string | undefined): string {
@@ -232,23 +257,15 @@ function actionButtons(input: CandidateMessageInput) {
     ];
   }
   if (c.state !== 'pending') return [];
-  const dag = input.deploymentDag !== undefined ? ` This triggers ${inlineCode(input.deploymentDag, 100)}` : '';
+  // A failed gate: the reason form replaces the confirm dialog (two questions in a row would be one too many).
+  const confirm = input.gate?.passed === false ? {} : { confirm: deployConfirm(input) };
   const deploy = {
     type: 'button' as const,
     action_id: ActionId.Deploy,
     style: 'primary' as const,
     text: { type: 'plain_text' as const, text: c.approvals.length > 0 ? 'Approve' : 'Deploy' },
     value: c.id,
-    confirm: {
-      title: { type: 'plain_text' as const, text: truncate(`Deploy ${c.version}?`, SlackLimits.modalTitle) },
-      text: {
-        type: 'mrkdwn' as const,
-        text: `Deploy ${escapeTruncate(c.model, 60)} ${escapeTruncate(c.version, 30)} to ${escapeTruncate(c.endpoint ?? 'its endpoint', 63)}?${dag}${dag ? '.' : ''}`,
-      },
-      confirm: { type: 'plain_text' as const, text: 'Deploy' },
-      deny: { type: 'plain_text' as const, text: 'Not now' },
-      style: 'primary' as const,
-    },
+    ...confirm,
   };
   const picker = strategyPicker(input);
   const second =
@@ -256,6 +273,22 @@ function actionButtons(input: CandidateMessageInput) {
       ? { type: 'button' as const, action_id: ActionId.Reject, style: 'danger' as const, text: { type: 'plain_text' as const, text: 'Reject' }, value: c.id }
       : { type: 'button' as const, action_id: ActionId.CancelDeploy, text: { type: 'plain_text' as const, text: 'Cancel' }, value: c.id };
   return picker !== undefined ? [picker, deploy, second] : [deploy, second];
+}
+
+/** Slack's confirm dialog of Deploy. */
+function deployConfirm(input: CandidateMessageInput) {
+  const c = input.candidate;
+  const dag = input.deploymentDag !== undefined ? ` This triggers ${inlineCode(input.deploymentDag, 100)}` : '';
+  return {
+    title: { type: 'plain_text' as const, text: truncate(`Deploy ${c.version}?`, SlackLimits.modalTitle) },
+    text: {
+      type: 'mrkdwn' as const,
+      text: `Deploy ${escapeTruncate(c.model, 60)} ${escapeTruncate(c.version, 30)} to ${escapeTruncate(c.endpoint ?? 'its endpoint', 63)}?${dag}${dag ? '.' : ''}`,
+    },
+    confirm: { type: 'plain_text' as const, text: 'Deploy' },
+    deny: { type: 'plain_text' as const, text: 'Not now' },
+    style: 'primary' as const,
+  };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { freezeWindowProblem } from '../core/approval-gate';
 
 /** Contract section 3, plus additive extensions (documented in README "Configuration"). */
 
@@ -81,8 +82,28 @@ export const fileConfigSchema = z
           .gt(0)
           .max(365 * 24)
           .optional(),
+        // Contract 10 (core/approval-gate.ts): a deploy past a failed gate or inside a freeze window needs a reason.
+        gate: z
+          .strictObject({
+            minImprovement: z.number().min(0).default(0),
+            floors: z.record(z.string().min(1), z.number()).optional(),
+          })
+          .optional(),
+        freeze: z
+          .array(
+            z.strictObject({
+              cron: z.string().min(1),
+              durationHours: z
+                .number()
+                .gt(0)
+                .max(24 * 31),
+              timezone: z.string().min(1).default('UTC'),
+            }),
+          )
+          .max(20)
+          .default([]),
       })
-      .default({ forbidSelfApproval: true, usergroupCacheSeconds: 60 }),
+      .default({ forbidSelfApproval: true, usergroupCacheSeconds: 60, freeze: [] }),
     deployments: z
       .strictObject({
         lockTimeoutMinutes: z
@@ -130,6 +151,10 @@ export const fileConfigSchema = z
       .default({ enabled: true, staleAfterMinutes: 120, intervalSeconds: 60 }),
   })
   .superRefine((config, ctx) => {
+    config.approvals.freeze.forEach((window, i) => {
+      const problem = freezeWindowProblem(window);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['approvals', 'freeze', i], message: problem });
+    });
     const { remindAfterMinutes, expireAfterHours } = config.approvals;
     if (remindAfterMinutes !== undefined && expireAfterHours !== undefined && remindAfterMinutes >= expireAfterHours * 60) {
       ctx.addIssue({

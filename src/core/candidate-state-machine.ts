@@ -66,12 +66,23 @@ export interface DeploymentFields {
   rollback?: { candidateId: string; version: string; requestedBy: string; at: string };
   /** The strategy picked by the approval that completed it (contract 9); unset = all-at-once. */
   strategy?: DeploymentStrategy;
+  /** A failed gate or a freeze window overridden by an approver, with their reason (contract 10: conf `override_reason`). */
+  override?: Override;
   /** Who stopped this canary / linear rollout with Abort and roll back (then deploy_failed). */
   abortedBy?: string;
   /** The latest deployment.progress of the current rollout (shown as a progress bar on the card). */
   progress?: RolloutProgress;
 }
 export type DeploymentCandidate = Candidate & DeploymentFields;
+
+/** An approver's reason to deploy past a failed non-regression gate or inside a freeze window. */
+export interface Override {
+  reason: string;
+  by: string;
+  at: string;
+  /** What was overridden, plain text (the gate's problems, the freeze window). */
+  checks: string[];
+}
 
 /** Why and since when a deploying candidate's trigger outcome is unknown, and how often it was checked. */
 export interface TriggerDoubt {
@@ -121,16 +132,18 @@ function write<O extends string>(outcome: O, next: DeploymentCandidate): Decisio
  */
 export function approve(
   c: DeploymentCandidate,
-  input: { userId: string; at: string; forbidSelfApproval: boolean; strategy?: DeploymentStrategy },
+  input: { userId: string; at: string; forbidSelfApproval: boolean; strategy?: DeploymentStrategy; override?: Override },
 ): Decision<'recorded' | 'complete'> {
   if (c.state !== 'pending') return conflict(c);
   if (input.forbidSelfApproval && c.startedBy !== undefined && c.startedBy === input.userId) return { ok: false, refusal: { code: 'self_approval' } };
   const already = c.approvals.some((a) => a.userId === input.userId);
   const approvals = already ? c.approvals : [...c.approvals, { userId: input.userId, at: input.at }];
   const distinct = approverIds({ approvals }).length;
+  // The latest reason given is the one the deployment carries.
+  const override = input.override !== undefined ? { override: input.override } : {};
   if (distinct < c.requiredApprovals) {
     if (already) return { ok: false, refusal: { code: 'already_approved', approvals: distinct, required: c.requiredApprovals } };
-    return write('recorded', { ...c, approvals, updatedAt: input.at });
+    return write('recorded', { ...c, approvals, updatedAt: input.at, ...override });
   }
   // The completing click's pick is persisted with the approval, so recovery and retries send the same conf.
   const strategy = input.strategy ?? c.strategy;
@@ -142,6 +155,7 @@ export function approve(
     decidedAt: input.at,
     updatedAt: input.at,
     ...(strategy !== undefined ? { strategy } : {}),
+    ...override,
   });
 }
 
@@ -370,7 +384,15 @@ export function candidateIdOfRunId(runId: string | undefined): string | undefine
 export function deploymentConf(
   c: DeploymentCandidate,
   endpoint: string | undefined = c.endpoint,
-): { model: string; version: string; endpoint?: string; approved_by: string[]; candidate_id: string; strategy: DeploymentStrategy } {
+): {
+  model: string;
+  version: string;
+  endpoint?: string;
+  approved_by: string[];
+  candidate_id: string;
+  strategy: DeploymentStrategy;
+  override_reason?: string;
+} {
   return {
     model: c.model,
     version: c.version,
@@ -378,6 +400,7 @@ export function deploymentConf(
     approved_by: approverIds(c),
     candidate_id: c.id,
     strategy: c.strategy ?? DEFAULT_STRATEGY,
+    ...(c.override !== undefined ? { override_reason: c.override.reason } : {}),
   };
 }
 

@@ -10,7 +10,8 @@ import type { SlackMessage } from '../../views/slack-message';
 import type { UpdateMessage } from '../outbox';
 import type { CandidateRepository } from './candidate-repository';
 import type { MessageRef } from './deployments-api';
-import type { ProductionRegistry } from './production-registry';
+import type { ProductionRecord, ProductionRegistry } from './production-registry';
+import { candidateGate, type GateCheck } from '../core/approval-gate';
 
 const MAX_RENDER_ROUNDS = 3;
 
@@ -68,11 +69,19 @@ export function createCandidateMessages(deps: {
       ...(model?.deploymentDag !== undefined ? { deploymentDag: model.deploymentDag } : {}),
       ...(notice !== undefined ? { notice } : {}),
       ...(rollbackTo !== undefined ? { rollbackTo } : {}),
+      ...gateOf(c, production),
+      ...(c.override !== undefined ? { override: c.override } : {}),
       ...(model?.strategies !== undefined ? { strategies: model.strategies } : {}),
       ...(c.strategy !== undefined ? { strategy: c.strategy } : {}),
       ...(c.progress !== undefined ? { progress: c.progress } : {}),
       ...(abortTo !== undefined ? { abortTo } : {}),
     });
+  }
+
+  /** The non-regression gate's check on the card (contract 10), when configured; rollbacks are not gated. */
+  function gateOf(c: DeploymentCandidate, production: ProductionRecord | undefined): { gate: GateCheck } | Record<string, never> {
+    const gate = candidateGate(deps.config.file.approvals.gate, c, deps.config.file.models[c.model], production);
+    return gate !== undefined ? { gate } : {};
   }
 
   /** Lines this service derives from the record and the config: a trigger in doubt, an endpoint the config overrides. */

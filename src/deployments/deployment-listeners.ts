@@ -9,6 +9,7 @@ import { acknowledge, ackThenWork, answerEphemeral, slackRequest } from '../slac
 import { ActionId, BlockId, CallbackId, InputActionId } from '../slack/slack-ids';
 import { approvalReplyView, refusalPlainText, type ApprovalReply } from '../../views/approval-reply-view';
 import { rejectModalView } from '../../views/reject-modal-view';
+import { deployOverrideModalView } from '../../views/deploy-override-modal-view';
 import type { SlackMessage } from '../../views/slack-message';
 import { deployConfirmingReplyView, endpointConfirmingBusyView, endpointMismatchReplyView } from '../../views/trigger-confirming-view';
 import type { Deployments, RejectResult, RollbackResult } from './deployments-api';
@@ -32,7 +33,7 @@ export function registerDeploymentListeners(app: App, deps: BotDeps, deployments
   // Deploy / Approve on a candidate message or a command card (after Slack's confirm dialog).
   app.action(
     ActionId.Deploy,
-    clickListener(deps, 'deploy', async ({ click, log, reply }) => {
+    clickListener(deps, 'deploy', async ({ click, args, log, reply }) => {
       const result = await deployments.deploy({
         candidateId: click.value,
         userId: click.userId,
@@ -40,6 +41,27 @@ export function registerDeploymentListeners(app: App, deps: BotDeps, deployments
         ...(click.strategyPick !== undefined ? { strategyPick: click.strategyPick } : {}),
         log,
       });
+      // A failed gate or a freeze window: the reason form, whose submission approves again with the reason.
+      if (result.kind === 'override_required' && click.triggerId !== undefined) {
+        const message = result.candidate.message ?? click.message;
+        try {
+          await args.client.views.open({
+            trigger_id: click.triggerId,
+            view: deployOverrideModalView({
+              candidate: result.candidate,
+              checks: result.checks,
+              metadata: {
+                candidateId: result.candidate.id,
+                ...(message !== undefined ? { channel: message.channel, ts: message.ts } : {}),
+                ...(click.strategyPick !== undefined ? { strategyPick: click.strategyPick } : {}),
+              },
+            }),
+          });
+          return 'modal_opened';
+        } catch (error) {
+          log.warn({ err: error }, 'could not open the deploy override form');
+        }
+      }
       await replyWith(reply, deployReply(result, lockTimeoutMinutes));
       return result.kind;
     }),
@@ -118,6 +140,7 @@ export function registerDeploymentListeners(app: App, deps: BotDeps, deployments
   );
 
   app.view(CallbackId.RejectModal, rejectSubmission(deployments));
+  app.view(CallbackId.DeployOverrideModal, overrideSubmission(deps, deployments, lockTimeoutMinutes));
 
   // The strategy select beside Deploy only holds a choice: Slack sends its state with the Deploy click.
   app.action<BlockAction>(ActionId.StrategyPick, async (args) => {
@@ -282,6 +305,11 @@ function deployReply(
       return endpointMismatchReplyView({ candidate: result.candidate, named: result.named, configured: result.configured });
     case 'deploying':
       return undefined;
+    case 'override_required':
+      return {
+        kind: 'not_configured',
+        problem: `This needs a reason (${result.checks.join('; ')}): click Deploy on the card again to give it.`,
+      };
   }
 }
 
@@ -371,6 +399,58 @@ function rejectSubmission(deployments: Deployments) {
       request.log.error({ err: error }, 'reject submission failed');
       if (!request.acked) await fieldError('Something went wrong on our side; nothing changed. Try again.', 'error').catch(() => undefined);
       else request.outcome = 'error';
+    }
+  };
+}
+
+const overrideMetadataSchema = metadataSchema.extend({ strategyPick: z.string().max(10).optional() });
+
+/**
+ * The deploy override form's submission: a reason is required (kept open with a field error
+ * otherwise); the form closes at once and the approval runs after the ack (it may trigger the DAG,
+ * longer than Slack waits). The card shows the outcome; a refusal is told to the user ephemerally.
+ */
+function overrideSubmission(deps: BotDeps, deployments: Deployments, lockTimeoutMinutes: number) {
+  return async ({ ack, body, context }: ViewArgs): Promise<void> => {
+    const request = slackRequest(context);
+    request.name = 'deploy_override';
+    const parsed = submissionSchema.safeParse(body);
+    const meta = overrideMetadataSchema.safeParse(parsed.success ? safeJson(parsed.data.view.private_metadata) : undefined);
+    const fieldError = async (message: string, label: string) => {
+      request.outcome = label;
+      await acknowledge({ ack, context }, { response_action: 'errors' as const, errors: { [BlockId.OverrideReason]: message } });
+    };
+    if (!parsed.success || !meta.success) {
+      await fieldError('This form is out of date: close it and click Deploy again.', 'invalid');
+      return;
+    }
+    const reason = parsed.data.view.state.values[BlockId.OverrideReason]?.[InputActionId.OverrideReason]?.value?.trim() ?? '';
+    if (reason === '') {
+      await fieldError('Give a reason to deploy anyway.', 'override_required');
+      return;
+    }
+    const userId = parsed.data.user.id;
+    const { candidateId, channel, ts, strategyPick } = meta.data;
+    await acknowledge({ ack, context });
+    const log = childLogger(request.log, { candidate: candidateId });
+    try {
+      const result = await deployments.deploy({
+        candidateId,
+        userId,
+        ...(channel !== undefined && ts !== undefined ? { message: { channel, ts } } : {}),
+        ...(strategyPick !== undefined ? { strategyPick } : {}),
+        overrideReason: reason,
+        log,
+      });
+      request.outcome = result.kind;
+      const answer = deployReply(result, lockTimeoutMinutes);
+      if (answer !== undefined && channel !== undefined) {
+        const view = 'kind' in answer ? approvalReplyView(answer) : answer;
+        await deps.slack.chat.postEphemeral({ channel, user: userId, text: view.text, blocks: view.blocks });
+      }
+    } catch (error) {
+      request.outcome = 'error';
+      log.error({ err: error }, 'deploy override failed');
     }
   };
 }

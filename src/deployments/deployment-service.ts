@@ -24,7 +24,7 @@ import {
 import { chooseStrategy, DEFAULT_STRATEGY, isGradual, offeredStrategies, type StrategyOption } from '../core/deployment-strategy';
 import { ErrorCode, isMlopsError, MlopsError } from '../core/errors';
 import { waitAtMost } from '../core/time-limit';
-import { activeFreeze, evaluateGate } from '../core/approval-gate';
+import { activeFreeze, candidateGate } from '../core/approval-gate';
 import { childLogger, type Logger } from '../observability/create-logger';
 import type { AuditAction } from './audit-log';
 import type { CandidateCards } from './candidate-messages';
@@ -287,20 +287,10 @@ export function createDeploymentService(deps: DeploymentDeps, cards: CandidateCa
    */
   async function overrideChecks(c: DeploymentCandidate): Promise<string[]> {
     const checks: string[] = [];
-    const gate = config.approvals.gate;
-    if (gate !== undefined && c.origin !== 'rollback-command') {
+    if (config.approvals.gate !== undefined) {
       const production = (await deps.production.history(c.model)).find((r) => r.version !== c.version);
-      const model = config.models[c.model];
-      const result = evaluateGate(
-        {
-          metrics: c.metrics,
-          ...(production !== undefined ? { production: { version: production.version, metrics: production.metrics } } : {}),
-          directions: model?.metrics ?? {},
-          ...(model?.primaryMetric !== undefined ? { primaryMetric: model.primaryMetric } : {}),
-        },
-        gate,
-      );
-      checks.push(...result.problems.map((p) => `non-regression gate: ${p}`));
+      const gate = candidateGate(config.approvals.gate, c, config.models[c.model], production);
+      checks.push(...(gate?.problems ?? []).map((p) => `non-regression gate: ${p}`));
     }
     const freeze = activeFreeze(config.approvals.freeze, deps.clock.now());
     if (freeze !== undefined) {
@@ -356,7 +346,9 @@ export function createDeploymentService(deps: DeploymentDeps, cards: CandidateCa
       }
     }
     const strategy = strategyOf(c, input.strategyPick);
-    const { decision, candidate } = await transition(c.id, (x) => approve(x, { ...settings, at: now(), strategy, ...(override !== undefined ? { override } : {}) }));
+    const { decision, candidate } = await transition(c.id, (x) =>
+      approve(x, { ...settings, at: now(), strategy, ...(override !== undefined ? { override } : {}) }),
+    );
     if (!decision.ok) {
       deps.metrics.approvals.inc({ outcome: decision.refusal.code === 'self_approval' ? 'refused' : 'conflict' });
       log.info({ refusal: decision.refusal }, 'deploy click changed nothing');

@@ -36,6 +36,7 @@ export const METRIC_LABEL_VALUES = {
     'bake_rollback',
     'drift_retrain',
     'drift_snooze',
+    'deploy_override',
   ],
   outcome: [
     'ok',
@@ -63,6 +64,7 @@ export const METRIC_LABEL_VALUES = {
     'conflict',
     'confirming',
     'endpoint_mismatch',
+    'override_required',
     'unavailable',
     'timeout',
     'ignored',
