@@ -1,10 +1,14 @@
 import { z } from 'zod';
+import { historyChartBlock } from '../src/charts';
 import { resolveModel } from '../src/core/resolve-model';
+import { waitAtMost } from '../src/core/time-limit';
 import { historyView } from '../views/history-view';
 import type { CommandSpec } from './command-spec';
 import { noOptions, parseCommandArgs } from './parse-command-args';
 
 const DEFAULT_ENTRIES = 10;
+/** The trend image gets this long (render + upload, cached by content); the answer goes without it after that. */
+const CHART_WAIT_MS = 2000;
 const MAX_ENTRIES = 50;
 const countMessage = `the count n must be a whole number from 1 to ${MAX_ENTRIES}`;
 const count = z.coerce.number({ error: countMessage }).int(countMessage).min(1, countMessage).max(MAX_ENTRIES, countMessage);
@@ -24,8 +28,11 @@ export function historyCommand(): CommandSpec {
       const { args } = parseCommandArgs(ctx.line, historyLine);
       const { name: model } = resolveModel(args[0], ctx.deps.config.file);
       const limit = args[1] ?? DEFAULT_ENTRIES;
-      const entries = await ctx.deps.audit.recent(model, limit);
-      await ctx.respond({ ...historyView({ model, entries, limit }), responseType: 'ephemeral' });
+      const [entries, chart] = await Promise.all([ctx.deps.audit.recent(model, limit), waitAtMost(historyChartBlock(ctx.deps, model, ctx.log), CHART_WAIT_MS)]);
+      const view = historyView({ model, entries, limit });
+      // The trend above the table, under the header; the lines stay text (screen readers, search).
+      const blocks = chart === undefined ? view.blocks : [...view.blocks.slice(0, 1), chart, ...view.blocks.slice(1)];
+      await ctx.respond({ ...view, blocks, responseType: 'ephemeral' });
     },
   };
 }

@@ -37,7 +37,9 @@ export interface MetricTrendSpec {
   kind: 'metric-trend';
   title: string;
   versions: string[];
+  /** The highlighted version (the candidate, or the newest for `/mlops history`) and what it is. */
   candidateIndex: number;
+  highlight: 'candidate' | 'latest';
   productionIndex?: number;
   panels: TrendPanel[];
   altText: string;
@@ -69,6 +71,8 @@ export interface TrendInput {
   productionVersion?: string;
   directions: Record<string, Direction>;
   primaryMetric?: string;
+  /** What the highlighted version is: an evaluation's candidate (default), or the newest version (`/mlops history`). */
+  highlight?: 'candidate' | 'latest';
 }
 
 /** The metrics shown: the primary first, then the configured ones (config order), then the rest by name; at most four. */
@@ -105,6 +109,7 @@ export function metricTrendSpec(input: TrendInput): MetricTrendSpec | undefined 
     title: `${input.model}: metrics of the last ${versions.length} version${versions.length === 1 ? '' : 's'}`,
     versions,
     candidateIndex,
+    highlight: input.highlight ?? 'candidate',
     ...(productionIndex >= 0 ? { productionIndex } : {}),
     panels,
     altText: '',
@@ -126,7 +131,7 @@ function trendAltText(model: string, spec: MetricTrendSpec): string {
       .join(', ');
     return `${p.metric} (${p.direction === 'maximize' ? 'higher' : 'lower'} is better): ${points}.`;
   });
-  const head = `Line charts of ${model}'s metrics by version; candidate ${candidate} highlighted${production !== undefined ? `, production ${production} marked` : ''}.`;
+  const head = `Line charts of ${model}'s metrics by version; ${spec.highlight === 'latest' ? 'newest version' : 'candidate'} ${candidate} highlighted${production !== undefined ? `, production ${production} marked` : ''}.`;
   return clip([head, ...lines].join(' '));
 }
 

@@ -1,11 +1,10 @@
 import type { BotDeps } from '../bot-deps';
-import type { Candidate } from '../core/candidate';
 import { createWorkLimiter } from '../core/create-work-limiter';
 import { waitAtMost } from '../core/time-limit';
 import type { BackgroundJob } from '../jobs/leased-job';
 import type { DeliveryRecord } from '../outbox';
 import { childLogger } from '../observability/create-logger';
-import { confusionMatrixSpec, metricTrendSpec, type ChartSpec, type VersionMetrics } from './chart-spec';
+import { evaluationSpecs } from './model-charts';
 import { chartMessageView, type UploadedChart } from './chart-message';
 import { ChartFailure, createChartUploads, type RenderPng } from './chart-uploads';
 
@@ -50,50 +49,13 @@ export function createEvaluationCharts(
   const limiter = createWorkLimiter({ concurrency: 1, maxQueued: MAX_QUEUED });
   const inFlight = new Set<Promise<void>>();
 
-  /** The chart specs of a candidate: the metric trend (if it has metrics) and the confusion matrix (if it has one). */
-  async function specsFor(c: Candidate): Promise<ChartSpec[]> {
-    const model = deps.config.file.models[c.model];
-    const [others, history] = await Promise.all([deps.candidates.listByModel(c.model), deps.production.history(c.model)]);
-    const production = history.find((r) => r.version !== c.version);
-    // Figures of every version seen: evaluated candidates first, then what reached production.
-    const versions: VersionMetrics[] = [...history, ...others.filter((o) => Object.keys(o.metrics).length > 0)].map((v) => ({
-      version: v.version,
-      metrics: v.metrics,
-    }));
-    const specs: ChartSpec[] = [];
-    const trend = metricTrendSpec({
-      model: c.model,
-      candidate: { version: c.version, metrics: c.metrics },
-      history: versions,
-      ...(production !== undefined ? { productionVersion: production.version } : {}),
-      directions: model?.metrics ?? {},
-      ...(model?.primaryMetric !== undefined ? { primaryMetric: model.primaryMetric } : {}),
-    });
-    if (trend !== undefined) specs.push(trend);
-    if (c.confusionMatrix !== undefined) {
-      const prodCandidate =
-        production?.candidateId !== undefined
-          ? (others.find((o) => o.id === production.candidateId) ?? (await deps.candidates.get(production.candidateId)))
-          : undefined;
-      const cm = confusionMatrixSpec({
-        model: c.model,
-        candidate: { version: c.version, confusionMatrix: c.confusionMatrix },
-        ...(production !== undefined && prodCandidate?.confusionMatrix !== undefined
-          ? { production: { version: production.version, confusionMatrix: prodCandidate.confusionMatrix } }
-          : {}),
-      });
-      if (cm !== undefined) specs.push(cm);
-    }
-    return specs;
-  }
-
   async function chartsFor(posted: PostedDelivery): Promise<void> {
     const d = posted.delivery;
     if (d.candidateId === undefined) return;
     const log = childLogger(deps.logger, { candidate: d.candidateId, deliveryId: d.id, component: 'charts' });
     const c = await deps.candidates.get(d.candidateId);
     if (c === undefined) return;
-    const specs = await specsFor(c);
+    const specs = await evaluationSpecs(deps, c);
     if (specs.length === 0) {
       deps.metrics.charts.inc({ chart: 'metric-trend', chart_outcome: 'no_data' });
       return;

@@ -25,7 +25,7 @@ const FONT_DIR = join(dirname(require.resolve('dejavu-fonts-ttf/package.json')),
 export const FONT_FILES = [join(FONT_DIR, 'DejaVuSans.ttf'), join(FONT_DIR, 'DejaVuSans-Bold.ttf')];
 
 /** Bumped when the drawing changes, so cached renders of the old look are not reused. */
-export const RENDERER_VERSION = 'svg-1';
+export const RENDERER_VERSION = 'svg-2';
 
 const TEXT = '#212529';
 const MUTED = '#868e96';
@@ -60,7 +60,7 @@ function trendSvg(spec: MetricTrendSpec): string {
   const legendY = 48;
   body.push(
     `<circle cx="22" cy="${legendY - 4}" r="6" fill="${CANDIDATE_COLOUR}"/>`,
-    text(34, legendY, `candidate ${spec.versions[spec.candidateIndex]}`, { size: 12 }),
+    text(34, legendY, `${spec.highlight === 'latest' ? 'newest' : 'candidate'} ${spec.versions[spec.candidateIndex]}`, { size: 12 }),
   );
   if (spec.productionIndex !== undefined)
     body.push(

@@ -21,6 +21,11 @@ function candidate(overrides: Partial<Candidate>): Candidate {
   };
 }
 
+/** The first section of an answer (the history lines; the trend image, when there is one, sits above them). */
+function firstSection(blocks: unknown[] | undefined): { text: { text: string } } {
+  return (blocks ?? []).find((b) => (b as { type?: string }).type === 'section') as { text: { text: string } };
+}
+
 describe('/mlops models and history', () => {
   let t: TestBot;
   beforeAll(async () => {
@@ -124,7 +129,7 @@ describe('/mlops models and history', () => {
       await sendCommand(t, 'history fraud-detector 3');
       const answer = await nextResponse(t, 0);
       expect(answer.responseType).toBe('ephemeral');
-      const section = (t.slack.responses[0]?.blocks?.[1] as { text: { text: string } }).text.text.split('\n');
+      const section = firstSection(t.slack.responses[0]?.blocks).text.text.split('\n');
       expect(section).toHaveLength(3);
       expect(section[0]).toMatch(
         /^• <!date\^\d+\^\{date_short_pretty\} \{time\}\|2026-11-24T10:00:00Z> · \*1\.4\.0\* · :large_green_circle: deployed by the pipeline · run `mlops_deploy__c__1`$/,
@@ -137,7 +142,7 @@ describe('/mlops models and history', () => {
     it('defaults to 10 and allows up to 50', async () => {
       await sendCommand(t, 'history fraud-detector');
       await nextResponse(t, 0);
-      expect((t.slack.responses[0]?.blocks?.[1] as { text: { text: string } }).text.text.split('\n')).toHaveLength(10);
+      expect(firstSection(t.slack.responses[0]?.blocks).text.text.split('\n')).toHaveLength(10);
       await sendCommand(t, 'history fraud-detector 50');
       const all = await nextResponse(t, 1);
       expect(all.all.match(/• <!date/g)).toHaveLength(50);
