@@ -6,6 +6,7 @@ import { modelsCommand } from './models-command';
 import { rollbackCommand } from './rollback-command';
 import { statusCommand } from './status-command';
 import { retrainCommand, trainCommand } from './train-command';
+import { scheduleCommand } from './schedule-command';
 
 /**
  * Every `/mlops` subcommand, in the order help lists them. Add a subcommand by writing
@@ -22,5 +23,6 @@ export function commandRegistry(): CommandSpec[] {
   specs.push(historyCommand());
   specs.push(deployCommand());
   specs.push(rollbackCommand());
+  specs.push(scheduleCommand());
   return specs;
 }

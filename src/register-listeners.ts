@@ -15,6 +15,7 @@ import type { AlarmAlert } from './core/alarm-alert';
 import type { PipelineEvent } from './core/pipeline-event';
 import { registerApprovals } from './approvals';
 import { registerDriftListeners } from './drift';
+import { createScheduleJob } from './schedules';
 import { createEvaluationCharts, type EvaluationChartsOptions } from './charts';
 import { registerUnknownInteractionGuard } from './slack/unknown-interaction-guard';
 import { installListenerKit } from './slack/listener-kit';
@@ -57,7 +58,7 @@ export function registerListeners(app: App, deps: BotDeps, wiring: ListenerWirin
     wiring.delivery,
   );
   return {
-    jobs: [...delivery.jobs, ...registerWatchdog(deps), ...registerApprovals(deps), deps.deployments.recovery, bake.job, ...(charts !== undefined ? [charts.job] : [])],
+    jobs: [...delivery.jobs, ...registerWatchdog(deps), createScheduleJob(deps), ...registerApprovals(deps), deps.deployments.recovery, bake.job, ...(charts !== undefined ? [charts.job] : [])],
     routes: delivery.routes,
   };
 }

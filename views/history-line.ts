@@ -25,6 +25,8 @@ const ACTIONS: Record<string, { emoji: string; words: string }> = {
   expired: { emoji: ':hourglass:', words: 'expired without a decision' },
   reminded: { emoji: ':bell:', words: 'approvers reminded' },
   training_requested: { emoji: ':hammer_and_wrench:', words: 'training requested' },
+  schedule_paused: { emoji: ':double_vertical_bar:', words: 'retraining schedule paused' },
+  schedule_resumed: { emoji: ':arrow_forward:', words: 'retraining schedule resumed' },
 };
 
 /** "• <date> · *1.4.0* · ✅ approved by <@U1> · f1 0.910 · run `…` — reason" */

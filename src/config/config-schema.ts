@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { freezeWindowProblem } from '../core/approval-gate';
+import { isValidCron, isValidTimeZone } from '../core/retrain-schedule';
 
 /** Contract section 3, plus additive extensions (documented in README "Configuration"). */
 
@@ -31,6 +32,23 @@ const bakeSchema = z.strictObject({
 });
 export type BakeConfig = z.infer<typeof bakeSchema>;
 
+/** Contract 9: `{cron, timezone, catchUp}`; the cron and the IANA time zone are checked at startup. */
+const retrainScheduleSchema = z.strictObject({
+  cron: z
+    .string()
+    .min(1)
+    .max(100)
+    .refine((expr) => isValidCron(expr), { error: 'not a valid cron expression (5 fields: minute hour day month weekday)' }),
+  timezone: z
+    .string()
+    .min(1)
+    .max(100)
+    .refine((tz) => isValidTimeZone(tz), { error: 'not an IANA time zone (e.g. Europe/Berlin, UTC)' })
+    .default('UTC'),
+  catchUp: z.boolean().default(true),
+});
+export type RetrainScheduleConfig = z.infer<typeof retrainScheduleSchema>;
+
 const modelSchema = z.strictObject({
   channel: channelId.optional(),
   trainingDag: dagId.optional(),
@@ -44,6 +62,8 @@ const modelSchema = z.strictObject({
   // Contract 9: offered at Deploy (the first is the default) and the bake after deployment.succeeded.
   strategies: z.array(strategySchema).min(1).max(10).optional(),
   bake: bakeSchema.optional(),
+  // Contract 9: when set, the bot owns the model's retraining schedule (src/schedules).
+  retrainSchedule: retrainScheduleSchema.optional(),
 });
 export type ModelConfig = z.infer<typeof modelSchema>;
 

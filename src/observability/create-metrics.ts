@@ -21,6 +21,7 @@ export const METRIC_LABEL_VALUES = {
     'history',
     'deploy',
     'rollback',
+    'schedule',
     'unknown',
     'unreadable',
     // Names the listeners give their requests (listener kit: slackRequest(context).name) for buttons,

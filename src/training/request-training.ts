@@ -19,6 +19,8 @@ export interface TrainingRequest {
   channelId: string;
   /** A drift alert's Retrain or a schedule (contract 9): conf `reason`, kept on the run. */
   origin?: TrainingOrigin;
+  /** The run id to use (a schedule's per-slot id, its idempotency key); else a fresh one. */
+  runId?: string;
   log: Logger;
 }
 
@@ -36,9 +38,10 @@ const MAX_GUARD_ATTEMPTS = 3;
  * cannot both start.
  */
 export async function requestTraining(deps: BotDeps, req: TrainingRequest): Promise<TrainingRequestOutcome> {
-  const prepared = await prepareTraining(deps, req.model, req.userId);
+  // A schedule is the config's own (no user to authorize); everything else is a user's request.
+  const prepared = await prepareTraining(deps, req.model, req.userId, { authorize: req.origin?.reason !== 'schedule' });
   const at = deps.clock.now();
-  const runId = trainingRunId(req.model, at, randomBytes(3).toString('hex'));
+  const runId = req.runId ?? trainingRunId(req.model, at, randomBytes(3).toString('hex'));
   const record: TrainingRequestRecord = { runId, dagId: prepared.dagId, requestedBy: req.userId, at: at.toISOString(), retrain: req.retrain };
   const windowMs = deps.config.file.training.duplicateWindowMinutes * 60_000;
   const key = storeKeys.trainingRequest(req.model);
@@ -149,9 +152,9 @@ export interface PreparedTraining {
  * model (everyone when no operators are configured), a trigger is configured and the model has a
  * training DAG. Checked again on Confirm, since both may change in between.
  */
-export async function prepareTraining(deps: BotDeps, model: string, userId: string): Promise<PreparedTraining> {
+export async function prepareTraining(deps: BotDeps, model: string, userId: string, opts: { authorize?: boolean } = {}): Promise<PreparedTraining> {
   const operators = operatorsFor(deps.config.file, model);
-  if (!(await deps.principals.includes(userId, operators, true))) {
+  if (opts.authorize !== false && !(await deps.principals.includes(userId, operators, true))) {
     throw new MlopsError(ErrorCode.NotAuthorized, `Only operators of ${model} may start training: ${describePrincipals(operators)}.`, { model, userId });
   }
   const dagId = deps.config.file.models[model]?.trainingDag;

@@ -5,6 +5,7 @@ import type { DagTrigger, DagTriggerRequest, DagTriggerResult } from '../core/po
 import type { Store } from '../core/store';
 import { childLogger, type Logger } from '../observability/create-logger';
 import { trainingRequestedView } from '../../views/training-requested-view';
+import { scheduledRetrainingView } from '../../views/scheduled-retraining-view';
 import { postThroughOutbox } from '../outbox';
 import type { TrainingOrigin } from './run-registry';
 
@@ -79,14 +80,17 @@ async function settleUnclearTrigger(trigger: DagTrigger, request: DagTriggerRequ
  */
 export async function startTraining(deps: BotDeps, input: StartTrainingInput): Promise<StartedTraining> {
   const log = childLogger(input.log, { model: input.model, run: input.runId, dagId: input.dagId, slackUser: input.requestedBy });
-  const view = trainingRequestedView({
-    model: input.model,
-    dagId: input.dagId,
-    runId: input.runId,
-    requestedBy: input.requestedBy,
-    retrain: input.retrain,
-    params: input.params,
-  });
+  const view =
+    input.origin?.reason === 'schedule'
+      ? scheduledRetrainingView({ model: input.model, dagId: input.dagId, runId: input.runId, slot: input.origin.slot })
+      : trainingRequestedView({
+          model: input.model,
+          dagId: input.dagId,
+          runId: input.runId,
+          requestedBy: input.requestedBy,
+          retrain: input.retrain,
+          params: input.params,
+        });
   // Through the outbox (exactly once, paced): the command's channel, else the model's.
   const posted = await postThroughOutbox(
     deps,
