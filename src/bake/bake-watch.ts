@@ -200,7 +200,8 @@ export function createBakeWatch(deps: BakeDeps, options: { intervalMs?: number }
     runAtStart: true,
     stopWaitMs: 3000,
     releaseAtStop: 'after-wait',
-    idle: () => 0,
+    // -1: no pass ran here (lease held elsewhere, stopping); a pass returns how many bakes it judged.
+    idle: () => -1,
     async pass(turn) {
       let judged = 0;
       for (const id of await deps.store.setMembers(storeKeys.bakes())) {
