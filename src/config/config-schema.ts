@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { freezeWindowProblem } from '../core/approval-gate';
+import { freezeWindowProblem, isTimeZone } from '../core/approval-gate';
 import { isValidCron, isValidTimeZone } from '../core/retrain-schedule';
 
 /** Contract section 3, plus additive extensions (documented in README "Configuration"). */
@@ -85,6 +85,14 @@ export const fileConfigSchema = z
       })
       .default({ topicArns: [] }),
     models: z.record(z.string().regex(/^[a-z0-9][a-z0-9-_]{0,99}$/, 'model names are lowercase letters, digits, - and _'), modelSchema).default({}),
+    // Contract 10: one daily message in `channel` at `time` (HH:MM, local to `timezone`), skipped when empty.
+    digest: z
+      .strictObject({
+        channel: channelId,
+        time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time such as 09:00'),
+        timezone: z.string().min(1).default('UTC'),
+      })
+      .optional(),
     // Extensions (not in contract v1; all optional with the defaults below).
     approvals: z
       .strictObject({
@@ -175,6 +183,9 @@ export const fileConfigSchema = z
       const problem = freezeWindowProblem(window);
       if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['approvals', 'freeze', i], message: problem });
     });
+    if (config.digest !== undefined && !isTimeZone(config.digest.timezone)) {
+      ctx.addIssue({ code: 'custom', path: ['digest', 'timezone'], message: `"${config.digest.timezone}" is not a time zone (e.g. Europe/Berlin)` });
+    }
     const { remindAfterMinutes, expireAfterHours } = config.approvals;
     if (remindAfterMinutes !== undefined && expireAfterHours !== undefined && remindAfterMinutes >= expireAfterHours * 60) {
       ctx.addIssue({

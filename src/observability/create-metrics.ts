@@ -72,7 +72,7 @@ export const METRIC_LABEL_VALUES = {
     'snoozed',
   ],
   source: ['hook', 'sns', 'internal'],
-  type: [...PIPELINE_EVENT_TYPES, 'alarm', 'sagemaker', 'unknown', 'watchdog', 'training.requested', 'approval-reminder', 'chart', 'bake-report'],
+  type: [...PIPELINE_EVENT_TYPES, 'alarm', 'sagemaker', 'unknown', 'watchdog', 'training.requested', 'approval-reminder', 'digest', 'chart', 'bake-report'],
   // Stable MlopsError codes (src/core/errors.ts) and the watchdog's check outcomes.
   code: [...Object.values(ErrorCode), 'UNEXPECTED', 'none'],
   check: ['ok', 'not_found', 'error'],

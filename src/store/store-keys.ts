@@ -41,6 +41,8 @@ export const storeKeys = {
   alertGroup: (model: string, dagId: string) => `alert:${model}:${dagId}`,
   /** Cached members of a Slack user group. */
   usergroupMembers: (usergroupId: string) => `usergroup:${usergroupId}`,
+  /** The daily digest of a channel for a local day (YYYY-MM-DD) was handled (sent or skipped as empty). */
+  digestDay: (channel: string, day: string) => `digest:${channel}:${day}`,
   /** Leader lease of a background job across replicas. */
   lease: (job: string) => `lease:${job}`,
   /** SNS message dedup. */

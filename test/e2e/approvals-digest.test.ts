@@ -1,0 +1,165 @@
+/**
+ * The daily digest (issue 16, contract 10): the real bot, fake Slack and AWS, real Redis, a clock
+ * the test moves and the job's passes run directly. Posted through the real outbox.
+ */
+import { DAILY_DIGEST_JOB, type DailyDigest } from '../../src/approvals';
+import type { Clock } from '../../src/core/ports';
+import { pendingDeliveries } from '../../src/outbox';
+import { storeKeys } from '../../src/store/store-keys';
+import { startFakeAws, type FakeAws } from '../kit/fake-aws-server';
+import { startFakeSlack, type FakeSlack } from '../kit/fake-slack-server';
+import { startTestBot, type TestBot } from '../kit/start-test-bot';
+import { testKeyPrefix } from '../kit/test-key-prefix';
+import { APPROVALS_CONFIG, CHURN, FRAUD, seedCandidate, waitFor } from './approvals-helpers';
+
+const DIGEST = 'C0DIGEST';
+const CONFIG = { ...APPROVALS_CONFIG, digest: { channel: DIGEST, time: '09:00', timezone: 'Europe/Berlin' } };
+
+class TestClock implements Clock {
+  constructor(private ms: number) {}
+  now(): Date {
+    return new Date(this.ms);
+  }
+  set(iso: string): void {
+    this.ms = Date.parse(iso);
+  }
+}
+
+function digestOf(t: TestBot): DailyDigest {
+  const job = t.bot.jobs.find((j) => j.name === DAILY_DIGEST_JOB);
+  if (job === undefined) throw new Error(`the digest job is not registered: ${t.bot.jobs.map((j) => j.name).join(', ')}`);
+  return job as DailyDigest;
+}
+
+async function outboxDrained(t: TestBot): Promise<void> {
+  await waitFor(async () => {
+    const p = await pendingDeliveries(t.bot.deps.store);
+    return p.events + p.messages === 0;
+  }, 'the outbox to drain');
+}
+
+describe('daily digest', () => {
+  let slack: FakeSlack;
+  let aws: FakeAws;
+  const bots: TestBot[] = [];
+  const clock = new TestClock(Date.parse('2026-12-01T07:00:00Z'));
+
+  beforeAll(async () => {
+    slack = await startFakeSlack();
+    aws = await startFakeAws();
+  });
+  afterAll(async () => {
+    await slack.close();
+    await aws.close();
+  });
+  beforeEach(() => {
+    slack.reset();
+    aws.reset();
+    for (const name of ['fraud-detector-prod', 'churn-predictor-prod']) {
+      aws.sagemaker.setEndpoint({
+        name,
+        status: 'InService',
+        variants: [{ name: 'AllTraffic', modelName: `${name}-model`, instanceType: 'ml.m5.large', instanceCount: 2, weight: 1 }] as never,
+      });
+    }
+  });
+  afterEach(async () => {
+    while (bots.length > 0) await bots.pop()?.stop();
+  });
+
+  async function bot(keyPrefix = testKeyPrefix()): Promise<TestBot> {
+    const t = await startTestBot({ fileConfig: CONFIG, slack, aws, clock, keyPrefix });
+    bots.push(t);
+    return t;
+  }
+
+  test('empty day: nothing is posted, and the day stays handled when something turns up later', async () => {
+    clock.set('2026-12-01T07:59:00Z'); // 08:59 in Berlin (CET)
+    const t = await bot();
+    expect(await digestOf(t).runOnce()).toMatchObject({ day: '2026-12-01', outcome: 'not_due' });
+    clock.set('2026-12-01T08:00:00Z');
+    expect(await digestOf(t).runOnce()).toMatchObject({ day: '2026-12-01', outcome: 'skipped_empty' });
+    await seedCandidate(t, { createdAt: '2026-12-01T08:30:00Z' });
+    clock.set('2026-12-01T09:00:00Z');
+    expect(await digestOf(t).runOnce()).toMatchObject({ outcome: 'already_handled' });
+    await outboxDrained(t);
+    expect(slack.messages(DIGEST)).toHaveLength(0);
+  });
+
+  test('busy day: pending approvals with their age, failures, endpoints not InService and deployments, once', async () => {
+    // Started before the day's time (the job's first pass runs at start), then seeded, then due.
+    clock.set('2026-12-02T07:00:00Z');
+    const t = await bot();
+    expect(await digestOf(t).runOnce()).toMatchObject({ outcome: 'not_due' });
+    clock.set('2026-12-02T08:05:00Z');
+    await seedCandidate(t, { createdAt: '2026-12-01T08:05:00Z' }); // 24 h old
+    await seedCandidate(t, { model: CHURN.model, version: '2.1.0', endpoint: CHURN.endpoint, requiredApprovals: 2, createdAt: '2026-12-02T06:05:00Z' });
+    await t.bot.deps.store.set(
+      storeKeys.lastFailure(FRAUD.model),
+      JSON.stringify({ message: 'OOM in train_model', at: '2026-12-01T20:00:00Z', type: 'training.failed' }),
+    );
+    await t.bot.deps.store.set(storeKeys.lastFailure(CHURN.model), JSON.stringify({ message: 'old news', at: '2026-11-20T20:00:00Z' }));
+    await t.bot.deps.audit.append({ at: '2026-12-01T15:00:00Z', model: CHURN.model, version: '2.0.0', action: 'deployed', actor: 'pipeline' });
+    aws.sagemaker.setEndpoint({ name: 'churn-predictor-prod', status: 'Updating', variants: [] as never });
+
+    expect(await digestOf(t).runOnce()).toMatchObject({ day: '2026-12-02', outcome: 'sent' });
+    expect(await digestOf(t).runOnce()).toMatchObject({ outcome: 'already_handled' });
+    await outboxDrained(t);
+    const posted = slack.messages(DIGEST);
+    expect(posted).toHaveLength(1);
+    const text = JSON.stringify(posted[0]?.blocks);
+    expect(text).toContain('Waiting for approval (2)');
+    // Oldest first, with its age.
+    expect(text.indexOf('fraud-detector 1.4.0')).toBeLessThan(text.indexOf('churn-predictor 2.1.0'));
+    expect(text).toContain('waiting 1d 0h');
+    expect(text).toContain('0 of 2 approvals');
+    expect(text).toContain('OOM in train_model');
+    expect(text).not.toContain('old news');
+    expect(text).toContain('churn-predictor-prod');
+    expect(text).toContain('Updating');
+    expect(text).not.toContain('fraud-detector-prod');
+    expect(text).toContain('churn-predictor 2.0.0');
+  });
+
+  test('two replicas and a restart: one digest per day', async () => {
+    const prefix = testKeyPrefix();
+    clock.set('2026-12-03T07:00:00Z');
+    const a = await bot(prefix);
+    const b = await bot(prefix);
+    await Promise.all([digestOf(a).runOnce(), digestOf(b).runOnce()]);
+    await seedCandidate(a, { createdAt: '2026-12-03T07:00:00Z' });
+    clock.set('2026-12-03T08:00:00Z');
+    const first = await Promise.all([digestOf(a).runOnce(), digestOf(b).runOnce()]);
+    expect(first.filter((r) => r.outcome === 'sent')).toHaveLength(1);
+    bots.splice(bots.indexOf(a), 1);
+    await a.stop();
+    const c = await bot(prefix);
+    clock.set('2026-12-03T12:00:00Z');
+    const again = await Promise.all([digestOf(b).runOnce(), digestOf(c).runOnce()]);
+    expect(again.filter((r) => r.outcome === 'sent')).toHaveLength(0);
+    // The next local day has its own.
+    clock.set('2026-12-04T08:00:00Z');
+    const next = await Promise.all([digestOf(b).runOnce(), digestOf(c).runOnce()]);
+    expect(next.filter((r) => r.outcome === 'sent')).toHaveLength(1);
+    await outboxDrained(c);
+    expect(slack.messages(DIGEST)).toHaveLength(2);
+  });
+
+  test('DST: 09:00 Berlin is 08:00 UTC in winter and 07:00 UTC in summer; the day the clocks go back sends one', async () => {
+    clock.set('2026-06-10T06:59:00Z');
+    const t = await bot();
+    await seedCandidate(t, { createdAt: '2026-06-09T07:00:00Z' });
+    expect(await digestOf(t).runOnce()).toMatchObject({ day: '2026-06-10', outcome: 'not_due' });
+    clock.set('2026-06-10T07:00:00Z');
+    expect(await digestOf(t).runOnce()).toMatchObject({ day: '2026-06-10', outcome: 'sent' });
+    // 2026-10-25: CEST → CET. 09:00 local is 08:00 UTC; an hour earlier it is not due, after it once.
+    clock.set('2026-10-25T07:59:00Z');
+    expect(await digestOf(t).runOnce()).toMatchObject({ day: '2026-10-25', outcome: 'not_due' });
+    clock.set('2026-10-25T08:00:00Z');
+    expect(await digestOf(t).runOnce()).toMatchObject({ day: '2026-10-25', outcome: 'sent' });
+    clock.set('2026-10-25T09:00:00Z');
+    expect(await digestOf(t).runOnce()).toMatchObject({ day: '2026-10-25', outcome: 'already_handled' });
+    await outboxDrained(t);
+    expect(slack.messages(DIGEST)).toHaveLength(2);
+  });
+});
