@@ -1,10 +1,15 @@
 import { z } from 'zod';
+import { statusChartBlock } from '../src/charts';
+import { waitAtMost } from '../src/core/time-limit';
 import { resolveStatusTarget } from '../src/core/resolve-status-target';
 import { collectEndpointSummaries, inspectEndpoint, STATUS_WINDOW_MINUTES } from '../src/endpoints';
 import { endpointStatusView } from '../views/endpoint-status-view';
 import { endpointsSummaryView } from '../views/endpoints-summary-view';
 import type { CommandSpec } from './command-spec';
 import { noOptions, parseCommandArgs } from './parse-command-args';
+
+/** The graph gets this long (render + upload, cached by content); the answer goes without it after that. */
+const CHART_WAIT_MS = 2000;
 
 const statusLine = z.object({ args: z.array(z.string()).max(1), options: noOptions });
 
@@ -31,17 +36,34 @@ export function statusCommand(): CommandSpec {
       const target = resolveStatusTarget(typed, ctx.deps.config.file);
       ctx.log.debug({ endpoint: target.endpoint, model: target.model }, 'status requested');
       const inspection = await inspectEndpoint(ctx.deps, target, now, ctx.log);
-      await ctx.respond({
-        ...endpointStatusView({
-          endpoint: inspection.endpoint,
-          ...(inspection.model !== undefined ? { model: inspection.model } : {}),
-          ...(inspection.deployed !== undefined ? { deployed: { version: inspection.deployed.version, deployedAt: inspection.deployed.deployedAt } } : {}),
-          metrics: inspection.metrics,
-          windowMinutes: STATUS_WINDOW_MINUTES,
-          now,
-        }),
-        responseType: 'ephemeral',
+      const chart =
+        'series' in inspection.metrics
+          ? await waitAtMost(
+              statusChartBlock(
+                ctx.deps,
+                {
+                  endpoint: inspection.endpoint.name,
+                  ...(inspection.model !== undefined ? { model: inspection.model } : {}),
+                  series: inspection.metrics.series,
+                  from: new Date(now.getTime() - STATUS_WINDOW_MINUTES * 60_000),
+                  to: now,
+                },
+                ctx.log,
+              ),
+              CHART_WAIT_MS,
+            )
+          : undefined;
+      const view = endpointStatusView({
+        endpoint: inspection.endpoint,
+        ...(inspection.model !== undefined ? { model: inspection.model } : {}),
+        ...(inspection.deployed !== undefined ? { deployed: { version: inspection.deployed.version, deployedAt: inspection.deployed.deployedAt } } : {}),
+        metrics: inspection.metrics,
+        windowMinutes: STATUS_WINDOW_MINUTES,
+        now,
       });
+      // The graph under the header; the sparklines and figures stay text (screen readers, search).
+      const blocks = chart === undefined ? view.blocks : [...view.blocks.slice(0, 1), chart, ...view.blocks.slice(1)];
+      await ctx.respond({ ...view, blocks, responseType: 'ephemeral' });
     },
   };
 }

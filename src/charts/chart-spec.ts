@@ -61,7 +61,96 @@ export interface ConfusionMatrixSpec {
   altText: string;
 }
 
-export type ChartSpec = MetricTrendSpec | ConfusionMatrixSpec;
+export interface TimeLine {
+  label: string;
+  /** Minutes since the window's start (ms precision lost on purpose: the spec stays small and stable). */
+  points: { minute: number; value: number }[];
+}
+
+export interface TimePanel {
+  title: string;
+  unit: 'count' | 'ms' | 'percent';
+  lines: TimeLine[];
+}
+
+export interface EndpointMetricsSpec {
+  kind: 'endpoint-metrics';
+  title: string;
+  from: string;
+  to: string;
+  minutes: number;
+  panels: TimePanel[];
+  /** Deployments inside the window, as vertical lines. */
+  markers: { minute: number; label: string }[];
+  altText: string;
+}
+
+export type ChartSpec = MetricTrendSpec | ConfusionMatrixSpec | EndpointMetricsSpec;
+
+/** One endpoint metric series as the bot reads it from GetMetricData (src/core/summarize-endpoint-metrics.ts). */
+export interface EndpointSeriesInput {
+  key: string;
+  label: string;
+  unit: 'count' | 'ms' | 'percent';
+  points: { at: Date; value: number }[];
+}
+
+const ENDPOINT_PANELS: { title: string; unit: TimePanel['unit']; keys: string[] }[] = [
+  { title: 'Invocations (per minute)', unit: 'count', keys: ['invocations'] },
+  { title: 'ModelLatency (ms)', unit: 'ms', keys: ['model_latency_avg', 'model_latency_p99'] },
+  { title: 'Errors (per minute)', unit: 'count', keys: ['invocation_4xx_errors', 'invocation_5xx_errors'] },
+  { title: 'CPU and memory (%)', unit: 'percent', keys: ['cpu_utilization', 'memory_utilization'] },
+];
+
+/** `/mlops status <endpoint>`: invocations, latency, errors and CPU/memory over the window, deployments marked; undefined when no series has a point. */
+export function endpointMetricsSpec(input: {
+  endpoint: string;
+  from: Date;
+  to: Date;
+  series: readonly EndpointSeriesInput[];
+  deployments: readonly { at: Date; version: string }[];
+}): EndpointMetricsSpec | undefined {
+  if (!input.series.some((s) => s.points.length > 0)) return undefined;
+  const start = input.from.getTime();
+  const minuteOf = (d: Date): number => Math.round((d.getTime() - start) / 60_000);
+  const minutes = Math.max(1, minuteOf(input.to));
+  const panels: TimePanel[] = ENDPOINT_PANELS.map((p) => ({
+    title: p.title,
+    unit: p.unit,
+    lines: p.keys.flatMap((key) => {
+      const s = input.series.find((x) => x.key === key);
+      return s === undefined ? [] : [{ label: s.label, points: s.points.map((pt) => ({ minute: minuteOf(pt.at), value: pt.value })) }];
+    }),
+  }));
+  const markers = input.deployments
+    .filter((d) => d.at.getTime() >= start && d.at.getTime() <= input.to.getTime())
+    .map((d) => ({ minute: minuteOf(d.at), label: `deployed ${d.version}` }));
+  const summary = panels
+    .flatMap((p) => p.lines)
+    .map((l) => {
+      const values = l.points.map((pt) => pt.value);
+      if (values.length === 0) return `${l.label}: no data.`;
+      return `${l.label}: latest ${formatValue(values[values.length - 1] ?? 0)}, max ${formatValue(Math.max(...values))}.`;
+    });
+  const span = minutes >= 120 ? `${Math.round(minutes / 60)} hours` : `${minutes} minutes`;
+  const altText = clip(
+    [
+      `Line charts of ${input.endpoint} over the last ${span}: invocations, model latency, 4XX/5XX errors, CPU and memory.`,
+      ...(markers.length > 0 ? [`Deployments marked: ${markers.map((m) => m.label).join(', ')}.`] : []),
+      ...summary,
+    ].join(' '),
+  );
+  return {
+    kind: 'endpoint-metrics',
+    title: `${input.endpoint}: last ${span}`,
+    from: input.from.toISOString(),
+    to: input.to.toISOString(),
+    minutes,
+    panels,
+    markers,
+    altText,
+  };
+}
 
 export interface TrendInput {
   model: string;

@@ -6,4 +6,4 @@
 export { createEvaluationCharts, type EvaluationCharts, type EvaluationChartsOptions, type PostedDelivery } from './evaluation-charts';
 export { CANDIDATE_COLOUR, confusionMatrixSpec, metricTrendSpec, type ChartSpec } from './chart-spec';
 export { renderChartPng } from './render-chart';
-export { historyChartBlock } from './model-charts';
+export { historyChartBlock, statusChartBlock } from './model-charts';

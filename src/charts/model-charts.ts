@@ -3,7 +3,15 @@ import type { BotDeps } from '../bot-deps';
 import type { Candidate } from '../core/candidate';
 import { compareVersions } from '../core/compare-versions';
 import type { Logger } from '../observability/create-logger';
-import { confusionMatrixSpec, metricTrendSpec, type ChartSpec, type MetricTrendSpec, type VersionMetrics } from './chart-spec';
+import {
+  confusionMatrixSpec,
+  endpointMetricsSpec,
+  metricTrendSpec,
+  type ChartSpec,
+  type EndpointSeriesInput,
+  type MetricTrendSpec,
+  type VersionMetrics,
+} from './chart-spec';
 import { ChartFailure, createChartUploads } from './chart-uploads';
 
 type ChartDeps = Pick<BotDeps, 'config' | 'store' | 'metrics' | 'slack' | 'candidates' | 'production'>;
@@ -75,17 +83,40 @@ export async function historyTrendSpec(deps: ChartDeps, model: string): Promise<
  */
 export async function historyChartBlock(deps: ChartDeps, model: string, log: Logger): Promise<KnownBlock | undefined> {
   const spec = await historyTrendSpec(deps, model);
-  if (spec === undefined) return undefined;
+  return spec === undefined ? undefined : imageBlock(deps, spec, `${model}-history.png`, 'history_chart', log);
+}
+
+/**
+ * `/mlops status <endpoint>`: the metrics the bot already read with GetMetricData, drawn by the
+ * same renderer (not CloudWatch's GetMetricWidgetImage: see the README), deployments of the
+ * model inside the window as vertical lines. Undefined without data or when the chart failed.
+ */
+export async function statusChartBlock(
+  deps: ChartDeps,
+  input: { endpoint: string; model?: string; series: readonly EndpointSeriesInput[]; from: Date; to: Date },
+  log: Logger,
+): Promise<KnownBlock | undefined> {
+  const history = input.model !== undefined ? await deps.production.history(input.model) : [];
+  const spec = endpointMetricsSpec({
+    endpoint: input.endpoint,
+    from: input.from,
+    to: input.to,
+    series: input.series,
+    deployments: history
+      .filter((r) => r.endpoint === undefined || r.endpoint === input.endpoint)
+      .map((r) => ({ at: new Date(r.deployedAt), version: r.version })),
+  });
+  return spec === undefined ? undefined : imageBlock(deps, spec, `${input.endpoint}-status.png`, 'status_chart', log);
+}
+
+async function imageBlock(deps: ChartDeps, spec: ChartSpec, filename: string, blockId: string, log: Logger): Promise<KnownBlock | undefined> {
   try {
-    const { fileId } = await createChartUploads({ store: deps.store, slack: deps.slack, metrics: deps.metrics })(spec, `${model}-history.png`);
-    return { type: 'image', block_id: 'history_chart', slack_file: { id: fileId }, alt_text: spec.altText, title: { type: 'plain_text', text: spec.title } };
+    const { fileId } = await createChartUploads({ store: deps.store, slack: deps.slack, metrics: deps.metrics })(spec, filename);
+    return { type: 'image', block_id: blockId, slack_file: { id: fileId }, alt_text: spec.altText, title: { type: 'plain_text', text: spec.title } };
   } catch (error) {
     const outcome = error instanceof ChartFailure ? error.outcome : 'upload_failed';
     deps.metrics.charts.inc({ chart: spec.kind, chart_outcome: outcome });
-    log.warn(
-      { err: error instanceof ChartFailure ? error.cause : error, chart: spec.kind, outcome },
-      'charts: history chart skipped; the answer goes without it',
-    );
+    log.warn({ err: error instanceof ChartFailure ? error.cause : error, chart: spec.kind, outcome }, 'charts: chart skipped; the answer goes without it');
     return undefined;
   }
 }

@@ -9,6 +9,8 @@ import {
   percent,
   type ChartSpec,
   type ConfusionMatrixSpec,
+  type EndpointMetricsSpec,
+  type TimePanel,
   type MetricTrendSpec,
   type TrendPanel,
 } from './chart-spec';
@@ -45,7 +47,8 @@ function svg(width: number, height: number, body: string[]): string {
 
 /** The SVG of a spec (pure: the same spec always gives the same string). */
 export function chartSvg(spec: ChartSpec): string {
-  return spec.kind === 'metric-trend' ? trendSvg(spec) : heatmapSvg(spec);
+  if (spec.kind === 'metric-trend') return trendSvg(spec);
+  return spec.kind === 'confusion-matrix' ? heatmapSvg(spec) : endpointSvg(spec);
 }
 
 const PANEL_W = 440;
@@ -184,6 +187,65 @@ function heatmapSvg(spec: ConfusionMatrixSpec): string {
     body.push(text(gx + (n * cell) / 2, gy + n * cell + 18, 'rows: true class; colour: share of the row', { size: 10, anchor: 'middle', fill: MUTED }));
   });
   return svg(width, height, body);
+}
+
+const LINE_COLOURS = [SERIES_COLOUR, '#c2255c'];
+
+function endpointSvg(spec: EndpointMetricsSpec): string {
+  const width = 2 * PANEL_W + 20;
+  const height = 2 * PANEL_H + 70;
+  const body = [text(16, 26, spec.title, { size: 16, bold: true })];
+  body.push(text(width - 16, 26, `${spec.from.slice(0, 16).replace('T', ' ')} to ${spec.to.slice(11, 16)} UTC`, { size: 11, anchor: 'end', fill: MUTED }));
+  if (spec.markers.length > 0)
+    body.push(
+      `<line x1="16" y1="38" x2="16" y2="50" stroke="${PRODUCTION_COLOUR}" stroke-width="2" stroke-dasharray="4 3"/>`,
+      text(24, 48, 'deployment', { size: 12 }),
+    );
+  spec.panels.forEach((panel, i) => body.push(timePanel(spec, panel, 10 + (i % 2) * PANEL_W, 60 + Math.floor(i / 2) * PANEL_H)));
+  return svg(width, height, body);
+}
+
+function timePanel(spec: EndpointMetricsSpec, panel: TimePanel, x0: number, y0: number): string {
+  const left = x0 + 56;
+  const right = x0 + PANEL_W - 16;
+  const top = y0 + 30;
+  const bottom = y0 + PANEL_H - 40;
+  const out: string[] = [text(x0 + 10, y0 + 18, panel.title, { size: 13, bold: true })];
+  const values = panel.lines.flatMap((l) => l.points.map((p) => p.value));
+  const hi = values.length === 0 ? 1 : Math.max(...values, panel.unit === 'percent' ? 1 : 0) * 1.1 || 1;
+  const xOf = (minute: number): number => left + ((right - left) * minute) / spec.minutes;
+  const yOf = (v: number): number => bottom - (v / hi) * (bottom - top);
+  for (let k = 0; k <= 3; k++) {
+    const v = (hi * k) / 3;
+    out.push(`<line x1="${left}" y1="${yOf(v).toFixed(1)}" x2="${right}" y2="${yOf(v).toFixed(1)}" stroke="${GRID}" stroke-width="1"/>`);
+    out.push(text(left - 6, yOf(v) + 4, formatValue(v), { size: 10, anchor: 'end', fill: MUTED }));
+  }
+  for (let k = 0; k <= 4; k++) {
+    const minute = (spec.minutes * k) / 4;
+    const ago = spec.minutes - minute;
+    const label = ago === 0 ? 'now' : ago >= 120 ? `-${(ago / 60).toFixed(ago % 60 === 0 ? 0 : 1)} h` : `-${Math.round(ago)} min`;
+    out.push(text(xOf(minute), bottom + 16, label, { size: 10, anchor: 'middle', fill: MUTED }));
+  }
+  for (const m of spec.markers) {
+    const x = xOf(m.minute);
+    out.push(
+      `<line x1="${x.toFixed(1)}" y1="${top - 4}" x2="${x.toFixed(1)}" y2="${bottom}" stroke="${PRODUCTION_COLOUR}" stroke-width="2" stroke-dasharray="4 3"/>`,
+    );
+  }
+  if (values.length === 0) out.push(text((left + right) / 2, (top + bottom) / 2, 'no data', { size: 12, anchor: 'middle', fill: MUTED }));
+  panel.lines.forEach((line, i) => {
+    const colour = LINE_COLOURS[i % LINE_COLOURS.length] ?? SERIES_COLOUR;
+    if (line.points.length > 1)
+      out.push(
+        `<polyline fill="none" stroke="${colour}" stroke-width="2" points="${line.points.map((p) => `${xOf(p.minute).toFixed(1)},${yOf(p.value).toFixed(1)}`).join(' ')}"/>`,
+      );
+    else for (const p of line.points) out.push(`<circle cx="${xOf(p.minute).toFixed(1)}" cy="${yOf(p.value).toFixed(1)}" r="3" fill="${colour}"/>`);
+    if (panel.lines.length > 1) {
+      const lx = right - 200 + i * 100;
+      out.push(`<rect x="${lx}" y="${y0 + 9}" width="10" height="10" fill="${colour}"/>`, text(lx + 14, y0 + 18, line.label, { size: 11 }));
+    }
+  });
+  return out.join('');
 }
 
 function truncate(s: string, max: number): string {

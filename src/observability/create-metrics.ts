@@ -114,7 +114,7 @@ export const METRIC_LABEL_VALUES = {
     'files.uploadV2',
   ],
   purpose: ['training', 'deployment', 'rollback'],
-  chart: ['metric-trend', 'confusion-matrix'],
+  chart: ['metric-trend', 'confusion-matrix', 'endpoint-metrics'],
   chart_outcome: ['uploaded', 'cached', 'no_data', 'render_failed', 'upload_failed', 'record_failed', 'busy'],
 } as const satisfies Record<string, readonly string[]>;
 
