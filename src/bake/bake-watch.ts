@@ -80,6 +80,7 @@ export function createBakeWatch(deps: BakeDeps, options: { intervalMs?: number }
     const channel = model?.channel ?? config.slack.defaultChannel;
     if (model === undefined || endpoint === undefined || channel === undefined) return;
     const candidate = await findDeploymentCandidate(deps.candidates, event);
+    if (candidate?.abortedBy !== undefined) return; // an aborted rollout's late success: the rollback is baked instead
     const id = candidate?.id ?? `${event.model}@${event.version}`;
     if ((await deps.store.get(storeKeys.bake(id))) !== null) return; // a repeat of the event
     const bake = model.bake ?? BAKE_DEFAULTS;

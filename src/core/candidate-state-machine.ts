@@ -261,6 +261,8 @@ export function reject(c: DeploymentCandidate, input: { userId: string; at: stri
 export function markDeployed(c: DeploymentCandidate, input: { at: string }): Decision<'deployed' | 'already_deployed'> {
   if (c.state === 'deployed') return { ok: true, outcome: 'already_deployed' };
   if (c.state === 'rejected' || c.state === 'superseded') return conflict(c);
+  // An approver aborted this rollout (Abort and roll back): a late success does not make it live; the rollback decides.
+  if (c.abortedBy !== undefined) return conflict(c);
   const next: DeploymentCandidate = { ...c, state: 'deployed', deployedAt: input.at, updatedAt: input.at };
   delete next.lastTriggerError;
   delete next.reuseRunId;

@@ -394,6 +394,26 @@ export function createSimulatedPipeline(opts: {
       if (previous !== undefined) live.setEndpoint({ ...previous, status: 'Updating', lastModified: opts.now() });
       if (run.behaviour !== 'silent') await send(events.deployment('deployment.started', model, ref, deployConf));
     });
+    // A canary or linear strategy (conf.strategy, issue 14) reports its traffic shifts between start and success.
+    const strategy = typeof conf['strategy'] === 'object' && conf['strategy'] !== null ? (conf['strategy'] as Record<string, unknown>) : {};
+    const shifts =
+      strategy['type'] === 'canary'
+        ? [Number(strategy['trafficPercent'] ?? 10), 100]
+        : strategy['type'] === 'linear'
+          ? Array.from({ length: Math.ceil(100 / Number(strategy['stepPercent'] ?? 25)) }, (_, i) =>
+              Math.min(100, (i + 1) * Number(strategy['stepPercent'] ?? 25)),
+            )
+          : [];
+    if (run.behaviour !== 'silent' && run.behaviour !== 'fail') {
+      shifts.forEach((trafficPercent, i) => {
+        const at = STEPS.started + ((STEPS.deployed - STEPS.started) * (i + 1)) / (shifts.length + 1);
+        after(at * f, 'deployment.progress', async () => {
+          const body = events.deployment('deployment.started', model, ref, deployConf);
+          const bakingUntil = new Date(opts.now().getTime() + ((STEPS.deployed - STEPS.started) / (shifts.length + 1)) * f).toISOString();
+          await send({ ...body, type: 'deployment.progress', progress: { trafficPercent, step: i + 1, steps: shifts.length, bakingUntil } });
+        });
+      });
+    }
     if (run.behaviour === 'silent') {
       after(STEPS.killed * f, 'silent deployment', () => {
         if (previous !== undefined) live.setEndpoint({ ...previous, status: 'InService' });

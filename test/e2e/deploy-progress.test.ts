@@ -119,6 +119,10 @@ describe('deployment.progress and Abort and roll back', () => {
     expect(answers(t, responseId)).toEqual([]);
     await waitFor(() => messageOf(t, seeded).blocks.includes('A rollback to 1.3.0 was requested'), 'the aborted card');
 
+    // The aborted run reporting success late does not make 1.4.0 live again.
+    await runPipelineHooks(t, deploymentEvent('deployment.succeeded', { version: '1.4.0', candidate_id: seeded.id }));
+    expect((await getCandidate(t, seeded.id)).state).toBe('deploy_failed');
+
     // A second approver clicking the old button changes nothing: still one rollback trigger.
     await abortClick(t, seeded, 'U0CAROL');
     expect(invokesFor(t, rollbackId)).toHaveLength(1);

@@ -6,6 +6,7 @@
 import { createAwsClients, type AwsClients } from '../../src/aws/aws-clients';
 import { createLambdaDagTrigger } from '../../src/aws/lambda-dag-trigger';
 import { createSagemakerEndpointInspector } from '../../src/aws/sagemaker-endpoint-inspector';
+import { parsePipelineEvent } from '../../src/core/pipeline-event';
 import type { DagTrigger, EndpointInspector } from '../../src/core/ports';
 import { startFakeAws, type FakeAws } from '../../src/sandbox/fake-aws-server';
 import { SANDBOX_LAMBDA_FUNCTION, SANDBOX_MODELS } from '../../src/sandbox/sandbox-config';
@@ -77,6 +78,47 @@ describe('the simulated pipeline behind the fake Lambda', () => {
     expect(job.finalMetrics['validation:f1']).toBe(metrics['f1']);
     expect((await trigger.runState('fraud_detector_training', 'mlops_train__t1')).state).toBe('success');
     expect(errors).toEqual([]);
+  });
+
+  it('a canary deployment (conf.strategy, issue 14) reports its traffic shifts as deployment.progress, valid events, between started and succeeded', async () => {
+    await trigger.trigger({
+      dagId: 'fraud_detector_deployment',
+      dagRunId: 'mlops_deploy__c1',
+      conf: {
+        model: 'fraud-detector',
+        version: '1.4.0',
+        endpoint: 'fraud-detector-prod',
+        approved_by: ['U1'],
+        candidate_id: 'cand-1',
+        strategy: { type: 'canary', trafficPercent: 10, bakeMinutes: 10 },
+      },
+    });
+    await until(() => sent.find((e) => e.type === 'deployment.succeeded'), 'deployment.succeeded');
+    expect(sent.map((e) => e.type)).toEqual(['deployment.started', 'deployment.progress', 'deployment.progress', 'deployment.succeeded']);
+    const progress = sent.filter((e) => e.type === 'deployment.progress');
+    expect(progress.map((e) => e['progress'])).toMatchObject([
+      { trafficPercent: 10, step: 1, steps: 2 },
+      { trafficPercent: 100, step: 2, steps: 2 },
+    ]);
+    for (const e of progress) expect(parsePipelineEvent(e)).toMatchObject({ ok: true, value: { candidate_id: 'cand-1', version: '1.4.0' } });
+    expect(errors).toEqual([]);
+  });
+
+  it('an all-at-once deployment sends no progress', async () => {
+    await trigger.trigger({
+      dagId: 'fraud_detector_deployment',
+      dagRunId: 'mlops_deploy__a1',
+      conf: {
+        model: 'fraud-detector',
+        version: '1.4.0',
+        endpoint: 'fraud-detector-prod',
+        approved_by: ['U1'],
+        candidate_id: 'cand-2',
+        strategy: { type: 'all-at-once' },
+      },
+    });
+    await until(() => sent.find((e) => e.type === 'deployment.succeeded'), 'deployment.succeeded');
+    expect(sent.map((e) => e.type)).toEqual(['deployment.started', 'deployment.succeeded']);
   });
 
   it('a deployment run takes the endpoint through Updating to InService with the new model, then reports succeeded with the candidate id', async () => {

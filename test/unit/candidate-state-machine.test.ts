@@ -406,6 +406,11 @@ describe('candidate state machine', () => {
         strategy: { type: 'all-at-once' },
       });
     });
+    it('markDeployed refuses an aborted rollout (a late deployment.succeeded does not make it live again)', () => {
+      const aborted = candidate({ state: 'deploy_failed', abortedBy: 'U2', failureReason: 'aborted' });
+      expect(markDeployed(aborted, { at: T1 })).toMatchObject({ ok: false, refusal: { code: 'state_conflict', state: 'deploy_failed' } });
+      expect(markDeployed(candidate({ state: 'deploy_failed', failureReason: 'x' }), { at: T1 })).toMatchObject({ ok: true, outcome: 'deployed' });
+    });
     it('deploymentConf carries the strategy the completing approval picked (contract 9)', () => {
       const canary = { type: 'canary', trafficPercent: 10, bakeMinutes: 10 } as const;
       const approved = approve(candidate(), { userId: 'U1', at: T1, forbidSelfApproval: true, strategy: canary });
