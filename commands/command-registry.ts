@@ -7,6 +7,7 @@ import { rollbackCommand } from './rollback-command';
 import { statusCommand } from './status-command';
 import { retrainCommand, trainCommand } from './train-command';
 import { scheduleCommand } from './schedule-command';
+import { lineageCommand } from './lineage-command';
 
 /**
  * Every `/mlops` subcommand, in the order help lists them. Add a subcommand by writing
@@ -24,5 +25,6 @@ export function commandRegistry(): CommandSpec[] {
   specs.push(deployCommand());
   specs.push(rollbackCommand());
   specs.push(scheduleCommand());
+  specs.push(lineageCommand());
   return specs;
 }

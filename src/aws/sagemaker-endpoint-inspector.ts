@@ -205,6 +205,9 @@ export function createSagemakerEndpointInspector(sagemaker: SageMakerClient, clo
       billableSeconds: job.BillableTimeInSeconds,
       instanceType: job.ResourceConfig?.InstanceType,
       instanceCount: job.ResourceConfig?.InstanceCount,
+      image: job.AlgorithmSpecification?.TrainingImage,
+      inputChannels: job.InputDataConfig?.map((c) => compact({ name: c.ChannelName ?? '(unnamed)', s3Uri: c.DataSource?.S3DataSource?.S3Uri })),
+      hyperParameters: job.HyperParameters,
       finalMetrics,
     });
   }

@@ -63,6 +63,12 @@ export interface TrainingJobSummary {
   billableSeconds?: number;
   instanceType?: string;
   instanceCount?: number;
+  /** AlgorithmSpecification.TrainingImage (lineage). */
+  image?: string;
+  /** InputDataConfig: each channel's name and S3 URI (lineage). */
+  inputChannels?: { name: string; s3Uri?: string }[];
+  /** HyperParameters as SageMaker stores them (strings). */
+  hyperParameters?: Record<string, string>;
   /** FinalMetricDataList, by metric name. */
   finalMetrics: Record<string, number>;
 }

@@ -22,6 +22,7 @@ export const METRIC_LABEL_VALUES = {
     'deploy',
     'rollback',
     'schedule',
+    'lineage',
     'unknown',
     'unreadable',
     // Names the listeners give their requests (listener kit: slackRequest(context).name) for buttons,

@@ -4,7 +4,7 @@ import { ErrorCode, isMlopsError } from '../core/errors';
 import { decideSlot, scheduledRunId, type ScheduleSpec } from '../core/retrain-schedule';
 import { leasedJob, type LeasedJob, type LeaseTurn } from '../jobs/leased-job';
 import { requestTraining } from '../training';
-import { readScheduleState, updateScheduleState } from './schedule-state';
+import { readScheduleState, updateScheduleState, type ScheduleState } from './schedule-state';
 
 export const SCHEDULE_JOB = 'retrain-schedules';
 const DEFAULT_INTERVAL_MS = 30_000;
@@ -106,9 +106,9 @@ export function createScheduleJob(deps: BotDeps, options: ScheduleJobOptions = {
   }
 
   /** Moves the cursor to `now` if no one else moved it meanwhile (compare on the cursor read). */
-  async function advance(model: string, from: string, now: Date, last: NonNullable<Awaited<ReturnType<typeof readScheduleState>>>['last']) {
+  async function advance(model: string, from: string, now: Date, last: ScheduleState['last']) {
     await updateScheduleState(deps.store, model, (s) =>
-      s === undefined || s.cursor !== from ? undefined : { ...s, cursor: now.toISOString(), ...(last !== undefined ? { last } : {}) },
+      s?.cursor !== from ? undefined : { ...s, cursor: now.toISOString(), ...(last !== undefined ? { last } : {}) },
     );
   }
 
