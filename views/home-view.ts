@@ -4,6 +4,7 @@ import { endpointSummaryLine, type EndpointSummaryRow } from './endpoint-summary
 import { historyLine, type HistoryEntry } from './history-line';
 import { modelOverviewText, type ModelOverview } from './model-overview-text';
 import { SlackLimits, truncate, type KnownBlock, type SlackMessage } from './slack-message';
+import { waitingOnYouBlocks, type WaitingItem } from './waiting-on-you-view';
 
 export interface HomeViewInput {
   now: Date;
@@ -12,6 +13,8 @@ export interface HomeViewInput {
   windowMinutes: number;
   /** Audit entries across models, newest first. */
   recent: readonly HistoryEntry[];
+  /** The candidates the viewing user may decide, oldest first (issue 16); unset: the section is not shown. */
+  waitingOnYou?: readonly WaitingItem[];
 }
 
 const MAX_PENDING_LINES = 25;
@@ -65,8 +68,10 @@ export function homeView(input: HomeViewInput): SlackMessage {
   );
 
   const others = [...endpoints, ...pending, ...failures, ...recent];
+  // The tab opens with what waits on the viewer.
+  const waiting = input.waitingOnYou !== undefined ? waitingOnYouBlocks(input.waitingOnYou, now) : [];
   // Models take what is left of the 100 blocks: a header, then one section per model.
-  const modelBudget = SlackLimits.blocksPerView - head.length - others.length - 2;
+  const modelBudget = SlackLimits.blocksPerView - head.length - waiting.length - others.length - 2;
   const modelBlocks: KnownBlock[] = [{ type: 'header', text: { type: 'plain_text', text: `Models (${input.models.length})` } }];
   if (input.models.length === 0) {
     modelBlocks.push({ type: 'section', text: { type: 'mrkdwn', text: 'No models configured yet: describe them under `models:` in the config file.' } });
@@ -81,7 +86,7 @@ export function homeView(input: HomeViewInput): SlackMessage {
       });
     }
   }
-  const blocks = [...head, ...modelBlocks, ...others].slice(0, SlackLimits.blocksPerView);
+  const blocks = [...head, ...waiting, ...modelBlocks, ...others].slice(0, SlackLimits.blocksPerView);
   const deployed = input.models.filter((m) => m.deployed !== undefined).length;
   const text = `MLOps dashboard: ${input.models.length} models (${deployed} deployed), ${input.endpoints.length} endpoints, ${pendingLines.length} pending approvals, ${failureLines.length} recent failures`;
   return { text, blocks };

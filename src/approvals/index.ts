@@ -7,6 +7,7 @@ import type { BackgroundJob } from '../jobs/leased-job';
 import { approvalTimerPolicy, createApprovalTimers } from './approval-timers';
 import { createDailyDigest } from './daily-digest';
 
+export { collectWaitingOnYou } from './waiting-on-you';
 export { DAILY_DIGEST_JOB, createDailyDigest, digestKey, type DailyDigest, type DailyDigestReport } from './daily-digest';
 export {
   APPROVAL_TIMERS_JOB,

@@ -3,6 +3,7 @@ import { homeView } from '../../views/home-view';
 import { noticeView } from '../../views/notice-view';
 import type { BotDeps } from '../bot-deps';
 import { collectDashboard } from './collect-dashboard';
+import { collectWaitingOnYou } from '../approvals';
 import { SlackEvent } from '../slack/slack-ids';
 import { slackRequest } from '../slack/listener-kit';
 
@@ -19,8 +20,8 @@ export function registerHomeListeners(app: App, deps: BotDeps): void {
       return;
     }
     try {
-      const dashboard = await collectDashboard(deps, deps.clock.now(), request.log);
-      await deps.slack.views.publish({ user_id: event.user, view: { type: 'home', blocks: homeView(dashboard).blocks } });
+      const [dashboard, waitingOnYou] = await Promise.all([collectDashboard(deps, deps.clock.now(), request.log), collectWaitingOnYou(deps, event.user)]);
+      await deps.slack.views.publish({ user_id: event.user, view: { type: 'home', blocks: homeView({ ...dashboard, waitingOnYou }).blocks } });
       request.log.debug({ models: dashboard.models.length, endpoints: dashboard.endpoints.length }, 'home tab published');
     } catch (error) {
       // Not left to app.error: the tab itself is where the user looks, so the fallback goes there.
