@@ -57,7 +57,7 @@ describe('evaluation card charts', () => {
   });
 
   it('posts the trend and the confusion matrix as PNGs in the card thread, referenced by slack_file, with meaningful alt text', async () => {
-    t = await startTestBot();
+    t = await startTestBot({ overrides: { charts: {} } });
     const card = await postEvaluation(t, '1.4.0');
     const reply = await waitFor(() => chartReply(t, card), 'the chart reply', 15_000);
     // The figures stay in the card itself.
@@ -98,7 +98,7 @@ describe('evaluation card charts', () => {
   }, 40_000);
 
   it('an upload URL answering 500: that chart is skipped, the other still follows the card', async () => {
-    t = await startTestBot();
+    t = await startTestBot({ overrides: { charts: {} } });
     t.slack.failNext('file_upload', 1, { status: 500 });
     const card = await postEvaluation(t, '1.6.0');
     const reply = await waitFor(() => chartReply(t, card), 'the chart reply', 15_000);

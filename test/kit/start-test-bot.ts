@@ -117,6 +117,8 @@ export async function startTestBot(options: TestBotOptions = {}): Promise<TestBo
         maxAttempts: 2,
         requestTimeoutMs: 3000,
       },
+      // Evaluation charts add a thread reply after each card: off unless a test asks (overrides.charts).
+      charts: false,
       ...options.overrides,
     },
   });
