@@ -82,6 +82,13 @@ export function candidateMessageView(input: CandidateMessageInput): SlackMessage
 
   // One element per item: a context element holds at most 3,000 characters and links can be long.
   const context: string[] = [];
+  if (c.startedFrom?.reason === 'drift') {
+    const signal = c.startedFrom.signal !== undefined ? ` (${escapeTruncate(c.startedFrom.signal, 20)} drift)` : '';
+    context.push(
+      `:chart_with_downwards_trend: started by drift alert ${inlineCode(c.startedFrom.driftAlertId, 120)}${signal}${c.startedBy !== undefined ? `, Retrain by ${userMention(c.startedBy)}` : ''}`,
+    );
+  }
+  if (c.startedFrom?.reason === 'schedule') context.push(`:calendar: started by the retraining schedule (slot ${slackDate(c.startedFrom.slot)})`);
   if (c.lineage?.commit !== undefined) context.push(`commit ${inlineCode(c.lineage.commit, 40)}`);
   if (c.lineage?.image !== undefined) context.push(`image ${inlineCode(c.lineage.image, 300)}`);
   if (c.lineage?.data !== undefined) context.push(`data ${inlineCode(c.lineage.data, 300)}`);

@@ -4,6 +4,7 @@ import type { BotDeps } from '../bot-deps';
 import { BAKE_DEFAULTS } from '../config/config-schema';
 import type { AlarmAlert } from '../core/alarm-alert';
 import { bakeVerdict, figuresOf, type BakeFigures, type BakeThresholds, type BakeVerdict } from '../core/bake-verdict';
+import { isUnpromotedShadow } from '../core/candidate-state-machine';
 import { isMlopsError } from '../core/errors';
 import type { PipelineEvent } from '../core/pipeline-event';
 import { findDeploymentCandidate } from '../deployments';
@@ -81,6 +82,7 @@ export function createBakeWatch(deps: BakeDeps, options: { intervalMs?: number }
     if (model === undefined || endpoint === undefined || channel === undefined) return;
     const candidate = await findDeploymentCandidate(deps.candidates, event);
     if (candidate?.abortedBy !== undefined) return; // an aborted rollout's late success: the rollback is baked instead
+    if (isUnpromotedShadow(candidate)) return; // a shadow takes no production traffic: baked once promoted
     const id = candidate?.id ?? `${event.model}@${event.version}`;
     if ((await deps.store.get(storeKeys.bake(id))) !== null) return; // a repeat of the event
     const bake = model.bake ?? BAKE_DEFAULTS;

@@ -72,6 +72,42 @@ export interface DeploymentFields {
   abortedBy?: string;
   /** The latest deployment.progress of the current rollout (shown as a progress bar on the card). */
   progress?: RolloutProgress;
+  /** A shadow deployment's follow-up (Promote shadow / Stop shadow): once per candidate, its own run id. */
+  shadowDecision?: { type: ShadowAction; by: string; at: string; dagRunId: string; triggeredAt?: string };
+}
+
+export type ShadowAction = 'promote-shadow' | 'stop-shadow';
+
+/** The run id of a shadow follow-up: fixed per candidate and action, so a retried click never starts a second run. */
+export function shadowRunIdFor(candidateId: string, type: ShadowAction): string {
+  return `mlops_deploy__${candidateId}__${type}`;
+}
+
+/** A shadow that is not (yet) promoted: it serves no production traffic (no production baseline, no bake). */
+export function isUnpromotedShadow(c: Pick<DeploymentCandidate, 'strategy' | 'shadowDecision'> | undefined): boolean {
+  return c?.strategy?.type === 'shadow' && c.shadowDecision?.type !== 'promote-shadow';
+}
+
+/**
+ * Promote shadow / Stop shadow on a live shadow deployment: the first decision wins; the same
+ * decision again before its trigger was confirmed is a retry (same run id).
+ */
+export function decideShadow(c: DeploymentCandidate, input: { type: ShadowAction; userId: string; at: string }): Decision<'decided' | 'retry'> {
+  if (c.state !== 'deployed' || c.strategy?.type !== 'shadow') return conflict(c);
+  if (c.shadowDecision !== undefined) {
+    return c.shadowDecision.type === input.type && c.shadowDecision.triggeredAt === undefined ? { ok: true, outcome: 'retry' } : conflict(c);
+  }
+  const shadowDecision = { type: input.type, by: input.userId, at: input.at, dagRunId: shadowRunIdFor(c.id, input.type) };
+  return write('decided', { ...c, shadowDecision, updatedAt: input.at });
+}
+
+/** The shadow follow-up's trigger was accepted (triggeredAt), or refused for certain (the decision is undone). */
+export function settleShadowTrigger(c: DeploymentCandidate, input: { ok: boolean; at: string }): Decision<'settled'> {
+  if (c.shadowDecision === undefined || c.shadowDecision.triggeredAt !== undefined) return conflict(c);
+  if (input.ok) return write('settled', { ...c, shadowDecision: { ...c.shadowDecision, triggeredAt: input.at }, updatedAt: input.at });
+  const next: DeploymentCandidate = { ...c, updatedAt: input.at };
+  delete next.shadowDecision;
+  return write('settled', next);
 }
 export type DeploymentCandidate = Candidate & DeploymentFields;
 

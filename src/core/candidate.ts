@@ -40,6 +40,8 @@ export interface Candidate {
   replacesVersion?: string;
   /** Slack user who started the run (self-approval rule), when known. */
   startedBy?: string;
+  /** What started its training run besides a person (issue 15): a drift alert's Retrain or a retraining schedule. */
+  startedFrom?: { reason: 'drift'; driftAlertId: string; signal?: string } | { reason: 'schedule'; slot: string };
   /** The message that shows this candidate and its buttons. */
   message?: { channel: string; ts: string };
   requiredApprovals: number;

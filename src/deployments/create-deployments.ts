@@ -26,6 +26,7 @@ export function createDeployments(deps: DeploymentDeps & Parameters<typeof creat
     rollback: (input) => service.rollbackFromFailed(input),
     abort: (input) => service.abortAndRollback(input),
     rollbackFromBake: (input) => service.rollbackFromBake(input),
+    shadowDecision: (input) => service.shadowDecision(input),
     async cancel(input) {
       const result = await service.reject({ candidateId: input.candidateId, userId: input.userId, requireReason: false, log: input.log });
       if (result.kind === 'rejected') await service.refresh(result.candidate.id, input.log);

@@ -13,6 +13,9 @@ import {
   isConfirming,
   isDefinitiveTriggerFailure,
   markDeployFailed,
+  decideShadow,
+  settleShadowTrigger,
+  type ShadowAction,
   noteDoubtCheck,
   reject,
   releaseApproval,
@@ -549,6 +552,49 @@ export function createDeploymentService(deps: DeploymentDeps, cards: CandidateCa
         }
       }
       return approveClick({ candidateId: rollbackId, userId: input.userId, log: input.log });
+    },
+
+    /**
+     * Promote shadow / Stop shadow on a live shadow deployment (approvers): the deployment DAG is
+     * triggered once with `strategy.type` promote-shadow / stop-shadow and the run id fixed per
+     * candidate and action (a retried click re-sends the same run id). Refused while another
+     * deployment holds the endpoint. A certain refusal of the trigger undoes the decision.
+     */
+    async shadowDecision(input: { candidateId: string; userId: string; type: ShadowAction; log: Logger }): Promise<DeployResult> {
+      const loaded = await loadForApprover(input, input.type);
+      if (!loaded.ok) return loaded.result;
+      const { c, log } = loaded;
+      const problem = prerequisiteProblem(c);
+      if (problem !== undefined) return { kind: 'not_configured', problem };
+      const dagId = config.models[c.model]?.deploymentDag;
+      if (dagId === undefined || deps.trigger === undefined) return { kind: 'not_configured', problem: 'The deployment DAG is not configured.' };
+      const endpoint = endpointOf(c);
+      const holder = await lock.busyFor(endpoint, c.id, isLive);
+      if (holder !== undefined) return { kind: 'busy', endpoint, holder };
+      const decided = await transition(c.id, (x) => decideShadow(x, { type: input.type, userId: input.userId, at: now() }));
+      if (!decided.decision.ok) return { kind: 'refused', refusal: decided.decision.refusal, candidate: decided.candidate };
+      const decision = decided.candidate.shadowDecision;
+      if (decision === undefined) return { kind: 'refused', refusal: { code: 'state_conflict', state: decided.candidate.state }, candidate: decided.candidate };
+      await refresh(c.id, log);
+      const conf = { ...deploymentConf(decided.candidate, targetEndpoint(c)), approved_by: [decision.by], strategy: { type: input.type } };
+      try {
+        const result = await deps.trigger.trigger({ dagId, dagRunId: decision.dagRunId, conf });
+        deps.metrics.dagTriggers.inc({ purpose: 'deployment', result: result.alreadyTriggered ? 'already_triggered' : 'ok' });
+      } catch (error) {
+        const code = isMlopsError(error) ? error.code : ErrorCode.TriggerFailed;
+        const message = isMlopsError(error) || error instanceof Error ? error.message : 'an unexpected error occurred while starting the DAG';
+        const definitive = isMlopsError(error) && isDefinitiveTriggerFailure(code, error.details);
+        deps.metrics.dagTriggers.inc({ purpose: 'deployment', result: definitive ? 'failed' : 'unclear' });
+        log.warn({ err: error, code, definitive }, `the ${input.type} trigger failed`);
+        // Unclear: the decision stays, so the next click re-sends the same run id (one run at most).
+        if (definitive) await transition(c.id, (x) => settleShadowTrigger(x, { ok: false, at: now() }));
+        await refresh(c.id, log);
+        return { kind: 'trigger_failed', candidate: decided.candidate, code, message };
+      }
+      const settled = await transition(c.id, (x) => settleShadowTrigger(x, { ok: true, at: now() }));
+      await audit('deploy_triggered', settled.candidate, input.userId, `${input.type} (run ${decision.dagRunId})`);
+      await refresh(c.id, log);
+      return { kind: 'deploying', candidate: settled.candidate, alreadyTriggered: decided.decision.outcome === 'retry' };
     },
 
     /**

@@ -80,6 +80,8 @@ export interface Deployments {
   rollback(input: CardDecision): Promise<RollbackResult>;
   /** Abort and roll back on the card of a canary / linear rollout (approvers; the Rollback path follows). */
   abort(input: CardDecision): Promise<RollbackResult>;
+  /** Promote shadow / Stop shadow on a live shadow deployment (approvers; the deployment DAG with that strategy.type). */
+  shadowDecision(input: CardDecision & { type: 'promote-shadow' | 'stop-shadow' }): Promise<DeployResult>;
   /** Roll back to <previous version> on a degraded bake report (approvers; the Rollback path). */
   rollbackFromBake(input: CardDecision): Promise<RollbackResult>;
   /** Cancel on a `/mlops deploy|rollback` card (no reason needed); the card shows it. */

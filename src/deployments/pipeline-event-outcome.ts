@@ -2,6 +2,7 @@ import {
   candidateIdOfRunId,
   confirmTrigger,
   markDeployed,
+  isUnpromotedShadow,
   markDeployFailed,
   noteProgress,
   supersede,
@@ -57,6 +58,8 @@ export async function recordProductionBaseline(
   candidate: DeploymentCandidate | undefined,
 ): Promise<void> {
   if (event.type !== 'deployment.succeeded' || event.version === undefined) return;
+  // A shadow serves no production traffic until it is promoted.
+  if (isUnpromotedShadow(candidate)) return;
   const current = await deps.production.current(event.model);
   if (current?.version === event.version) return;
   await deps.production.recordDeployed({

@@ -36,6 +36,8 @@ export const METRIC_LABEL_VALUES = {
     'strategy_pick',
     'abort_rollback',
     'bake_rollback',
+    'shadow_promote',
+    'shadow_stop',
     'drift_retrain',
     'drift_snooze',
     'deploy_override',

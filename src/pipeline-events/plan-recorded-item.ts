@@ -258,6 +258,7 @@ async function createCandidate(ctx: DeliveryContext, event: PipelineEvent, log: 
     evaluatedAt: event.timestamp,
     sourceEventId: event.id,
     ...(startedBy !== undefined ? { startedBy } : {}),
+    ...(run?.origin !== undefined ? { startedFrom: run.origin } : {}),
     requiredApprovals: model?.requiredApprovals ?? 1,
     approvals: [],
     attempt: 0,

@@ -14,6 +14,9 @@ export const ActionId = {
   AbortRollback: 'mlops_abort_rollback',
   /** Roll back to <previous version>, on a degraded bake report in the alert channel (approvers). */
   BakeRollback: 'mlops_bake_rollback',
+  /** Promote shadow / Stop shadow, on the card of a live shadow deployment (approvers). */
+  ShadowPromote: 'mlops_shadow_promote',
+  ShadowStop: 'mlops_shadow_stop',
   /** On a drift alert: start retraining (operators), snooze 24 h, or snooze until a chosen time. */
   DriftRetrain: 'mlops_drift_retrain',
   DriftSnooze: 'mlops_drift_snooze',

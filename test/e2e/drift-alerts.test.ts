@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ActionId } from '../../src/slack/slack-ids';
 import type { FakeSlackMessage } from '../kit/fake-slack-server';
+import { evaluationCompleted } from '../fixtures/pipeline-events';
 import { blockActionPayload, interactionBody } from '../kit/sign-requests';
 import { SAMPLE_CONFIG, startTestBot, type TestBot } from '../kit/start-test-bot';
 import { answers, handledClicks, triggerInvokes, waitFor, waitForAnswer } from './approvals-helpers';
@@ -111,6 +112,15 @@ describe('drift alerts (signed hook → outbox → Slack; Retrain and Snooze)', 
     const again = await clickAlert(t, ActionId.DriftRetrain, alert, event.id, OPERATOR);
     expect(await waitForAnswer(t, again)).toMatch(/already started from this alert/);
     expect(triggerInvokes(t)).toHaveLength(1);
+
+    // The run's evaluation card says the drift alert started it; so does /mlops lineage.
+    const evaluation = evaluationCompleted({ run: { dagId: 'fraud_detector_training', runId }, version: '1.5.0' });
+    expect((await t.hook(evaluation)).status).toBe(202);
+    const card = await waitFor(() => t.slack.messages(CHANNEL).find((m) => m.text.includes('1.5.0 evaluated')), 'the evaluation card');
+    expect(textOf(card)).toContain(`started by drift alert \`${event.id}\` (data drift), Retrain by <@${OPERATOR}>`);
+    const lineageId = `r-${randomUUID()}`;
+    await t.command(`lineage ${MODEL} 1.5.0`, { userId: OTHER, channelId: CHANNEL, responseUrl: t.slack.responseUrl(lineageId) });
+    expect(await waitForAnswer(t, lineageId)).toContain(`Retrain on drift alert \`${event.id}\` (data) by <@${OPERATOR}>`);
   });
 
   it('Retrain goes through the duplicate guard of /mlops train: with a run still open it asks first and starts nothing', async () => {
