@@ -32,6 +32,8 @@ export interface CandidateMessageInput {
   progress?: RolloutProgress;
   /** While a canary / linear rollout runs: the version "Abort and roll back" restores. */
   abortTo?: string;
+  /** A live shadow's follow-up, once decided (Promote shadow / Stop shadow). */
+  shadowDecision?: { type: 'promote-shadow' | 'stop-shadow'; by: string };
 }
 
 export const CANDIDATE_ACTIONS_BLOCK = 'mlops_candidate_actions';
@@ -192,6 +194,14 @@ function decisionText(input: CandidateMessageInput): string {
     case 'deploying':
       return `:rocket: Deploying ${version} to ${target}${how}: approved by ${approvers || 'nobody'}${when}${c.dagRunId !== undefined ? ` (run ${inlineCode(c.dagRunId, 250)})` : ''}`;
     case 'deployed':
+      if (input.strategy?.type === 'shadow') {
+        const decided = input.shadowDecision;
+        const follow =
+          decided === undefined
+            ? ''
+            : ` ${decided.type === 'promote-shadow' ? ':arrow_up: Promotion' : ':stop_sign: Stop'} requested by ${userMention(decided.by)}.`;
+        return `:busts_in_silhouette: ${version} runs in shadow on ${target}${how}: approved by ${approvers || 'nobody'}${when}.${follow}`;
+      }
       return `:white_check_mark: ${version} is live on ${target}${how}: approved by ${approvers || 'nobody'}${when}`;
     case 'deploy_failed':
       return `:x: Deployment of ${version} to ${target} failed${c.failureReason !== undefined ? `: ${escapeTruncate(c.failureReason, 1500)}` : ''}`;
@@ -226,6 +236,34 @@ function plainDecision(c: Candidate): string {
 
 function actionButtons(input: CandidateMessageInput) {
   const c = input.candidate;
+  if (c.state === 'deployed' && input.strategy?.type === 'shadow' && input.shadowDecision === undefined) {
+    const confirm = (title: string, text: string, ok: string) => ({
+      title: { type: 'plain_text' as const, text: title },
+      text: { type: 'mrkdwn' as const, text },
+      confirm: { type: 'plain_text' as const, text: ok },
+      deny: { type: 'plain_text' as const, text: 'Not now' },
+    });
+    const version = escapeTruncate(c.version, 60);
+    const target = escapeTruncate(c.endpoint ?? 'the endpoint', 100);
+    return [
+      {
+        type: 'button' as const,
+        action_id: ActionId.ShadowPromote,
+        style: 'primary' as const,
+        text: { type: 'plain_text' as const, text: 'Promote shadow' },
+        value: c.id,
+        confirm: confirm('Promote the shadow?', `Make ${version} the production variant of ${target}?`, 'Promote'),
+      },
+      {
+        type: 'button' as const,
+        action_id: ActionId.ShadowStop,
+        style: 'danger' as const,
+        text: { type: 'plain_text' as const, text: 'Stop shadow' },
+        value: c.id,
+        confirm: confirm('Stop the shadow?', `Remove the shadow variant ${version} from ${target}? Production stays as it is.`, 'Stop'),
+      },
+    ];
+  }
   if (c.state === 'deploying' && input.abortTo !== undefined) {
     return [
       {
