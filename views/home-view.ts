@@ -15,6 +15,8 @@ export interface HomeViewInput {
   recent: readonly HistoryEntry[];
   /** The candidates the viewing user may decide, oldest first (issue 16); unset: the section is not shown. */
   waitingOnYou?: readonly WaitingItem[];
+  /** Models with a retrainSchedule (issue 15): the next due run (ISO), or paused. */
+  schedules?: readonly { model: string; next?: string; paused?: boolean }[];
 }
 
 const MAX_PENDING_LINES = 25;
@@ -67,7 +69,18 @@ export function homeView(input: HomeViewInput): SlackMessage {
     'No activity yet.',
   );
 
-  const others = [...endpoints, ...pending, ...failures, ...recent];
+  const scheduled =
+    input.schedules !== undefined && input.schedules.length > 0
+      ? listBlocks(
+          'Next scheduled retraining',
+          [...input.schedules]
+            .sort((a, b) => (a.next ?? '9').localeCompare(b.next ?? '9'))
+            .slice(0, MAX_RECENT_LINES)
+            .map((s) => `• *${escapeTruncate(s.model, 100)}* ${s.paused === true ? 'paused' : s.next !== undefined ? slackDate(s.next) : 'no due time'}`),
+          '',
+        )
+      : [];
+  const others = [...endpoints, ...pending, ...scheduled, ...failures, ...recent];
   // The tab opens with what waits on the viewer.
   const waiting = input.waitingOnYou !== undefined ? waitingOnYouBlocks(input.waitingOnYou, now) : [];
   // Models take what is left of the 100 blocks: a header, then one section per model.

@@ -1,4 +1,5 @@
 import type { BotDeps } from '../bot-deps';
+import { listSchedules } from '../schedules';
 import type { Logger } from '../observability/create-logger';
 import type { HomeViewInput } from '../../views/home-view';
 import { collectEndpointSummaries, STATUS_WINDOW_MINUTES } from '../endpoints';
@@ -16,13 +17,32 @@ const RECENT_ACTIVITY = 10;
  * (SageMaker + CloudWatch, bounded, each endpoint's failure contained) and recent activity.
  */
 export async function collectDashboard(deps: BotDeps, now: Date, log: Logger): Promise<HomeViewInput> {
-  const [models, endpoints, recent] = await Promise.all([
+  const scheduledModels = Object.entries(deps.config.file.models)
+    .filter(([, m]) => m.retrainSchedule !== undefined)
+    .map(([name]) => name);
+  const [models, endpoints, recent, schedules] = await Promise.all([
     // The Home tab skips ListModels: one AWS call per model on every tab open is not worth it.
     collectModelOverviews(deps, { sagemaker: false }, log),
     collectEndpointSummaries(deps, now, log),
     deps.audit.recent(undefined, RECENT_ACTIVITY),
+    listSchedules(deps, scheduledModels, 1),
   ]);
-  return { now, models, endpoints, recent, windowMinutes: STATUS_WINDOW_MINUTES };
+  return {
+    now,
+    models,
+    endpoints,
+    recent,
+    windowMinutes: STATUS_WINDOW_MINUTES,
+    ...(schedules.length > 0
+      ? {
+          schedules: schedules.map((s) => ({
+            model: s.model,
+            ...(s.next[0] !== undefined ? { next: s.next[0] } : {}),
+            ...(s.paused !== undefined ? { paused: true } : {}),
+          })),
+        }
+      : {}),
+  };
 }
 
 const MODEL_CONCURRENCY = 4;

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../src/core/ports';
 import type { LeasedJob } from '../../src/jobs/leased-job';
 import { SCHEDULE_JOB, type ScheduleTickReport } from '../../src/schedules';
+import { collectDashboard } from '../../src/home';
+import { homeView } from '../../views/home-view';
 import { SAMPLE_CONFIG, startTestBot, type TestBot } from '../kit/start-test-bot';
 import { answers, triggerInvokes, waitFor, waitForAnswer } from './approvals-helpers';
 
@@ -125,6 +127,16 @@ describe('retraining schedules (leased job, per-slot run id, controllable clock)
       await second.stop();
       bots.splice(bots.indexOf(second), 1);
     }
+  });
+
+  it('the Home tab lists the next due run of each schedule', async () => {
+    const clock = testClock('2026-11-24T01:00:00Z');
+    const t = await start(clock);
+    const dashboard = await collectDashboard(t.bot.deps, clock.now(), t.bot.deps.logger);
+    expect(dashboard.schedules).toEqual([{ model: 'fraud-detector', next: SLOT_NOV_24 }]);
+    const home = JSON.stringify(homeView(dashboard).blocks);
+    expect(home).toContain('Next scheduled retraining');
+    expect(home).toContain('*fraud-detector* <!date^1795485600^');
   });
 
   it('/mlops schedule lists the next due times; pause (operators, reason audited) skips slots; resume runs the next one', async () => {
