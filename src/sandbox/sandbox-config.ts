@@ -110,6 +110,14 @@ export function sandboxFileConfig(): Record<string, unknown> {
         primaryMetric: 'f1',
         metrics: { f1: 'maximize', precision: 'maximize', recall: 'maximize', auc: 'maximize' },
         requiredApprovals: 1,
+        // Issue 14: pick a strategy beside Deploy; the bake report follows a minute after each deployment.
+        strategies: [
+          { type: 'all-at-once' },
+          { type: 'canary', trafficPercent: 10, bakeMinutes: 10 },
+          { type: 'linear', stepPercent: 25, bakeMinutes: 5 },
+          { type: 'shadow', samplePercent: 50, durationHours: 24 },
+        ],
+        bake: { minutes: 1, maxLatencyIncrease: 0.2, max5xxRate: 0.01 },
       },
       [CHURN.name]: {
         channel: SANDBOX_CHANNELS.churn.id,

@@ -148,6 +148,8 @@ export function messageActionPayload(opts: {
   action: Record<string, unknown> & { action_id: string; block_id: string; type: string };
   responseUrl: string;
   actionTs: string;
+  /** The message's stateful elements (selects) as this user left them: Slack sends them with every click. */
+  stateValues?: Record<string, Record<string, unknown>>;
 }): Record<string, unknown> {
   const { origin } = opts;
   return {
@@ -162,7 +164,7 @@ export function messageActionPayload(opts: {
     is_enterprise_install: false,
     channel: opts.channel,
     ...(opts.message.body !== undefined ? { message: opts.message.body } : {}),
-    state: { values: {} },
+    state: { values: opts.stateValues ?? {} },
     response_url: opts.responseUrl,
     actions: [{ ...opts.action, action_ts: opts.actionTs }],
   };

@@ -48,6 +48,21 @@ export function directChannelOf(userId: string): string {
 }
 
 /** Interactive elements of a block list: each with the block id Slack reports for it. */
+/** `state.values` of a message's static selects: the user's choice, else the initial option. */
+function selectState(blocks: unknown, chosen: Readonly<Record<string, unknown>>): Record<string, Record<string, unknown>> {
+  const values: Record<string, Record<string, unknown>> = {};
+  if (!Array.isArray(blocks)) return values;
+  for (const block of blocks) {
+    if (!isObject(block) || typeof block.block_id !== 'string' || !Array.isArray(block.elements)) continue;
+    for (const element of block.elements as unknown[]) {
+      if (!isObject(element) || element.type !== 'static_select' || typeof element.action_id !== 'string') continue;
+      const selected = chosen[`${block.block_id}|${element.action_id}`] ?? element.initial_option ?? null;
+      (values[block.block_id] ??= {})[element.action_id] = { type: 'static_select', selected_option: selected };
+    }
+  }
+  return values;
+}
+
 function findElement(
   blocks: unknown,
   actionId: string,
@@ -85,6 +100,9 @@ export function createSlackInteractions(opts: {
   function userOf(id: string): SandboxUser | undefined {
     return opts.users.find((u) => u.id === id);
   }
+  /** Each user's choices in message selects, by `channel|ts|user` then `block|action` (Slack keeps them client-side). */
+  const selections = new Map<string, Record<string, unknown>>();
+
   function origin(user: SandboxUser): InteractionOrigin {
     return {
       userId: user.id,
@@ -186,6 +204,12 @@ export function createSlackInteractions(opts: {
         delete action['confirm'];
         if (input.value !== undefined) action['value'] = input.value;
         if (input.selectedOption !== undefined) action['selected_option'] = input.selectedOption;
+        // Like Slack's client, remember this user's choice in a message's select and send every select's state with each click.
+        const stateKey = `${channel.id}|${input.messageTs}|${user.id}`;
+        if (action.type === 'static_select' && input.selectedOption !== undefined) {
+          selections.set(stateKey, { ...selections.get(stateKey), [`${action.block_id}|${action.action_id}`]: input.selectedOption });
+        }
+        const stateValues = selectState(message.blocks, selections.get(stateKey) ?? {});
         const threadTs = 'thread_ts' in message && typeof message.thread_ts === 'string' ? message.thread_ts : undefined;
         const context: FakeSlackResponseContext = {
           channel: channel.id,
@@ -203,6 +227,7 @@ export function createSlackInteractions(opts: {
           action,
           responseUrl: slack.responseUrl(`act-${randomUUID()}`, context),
           actionTs: nowTs(),
+          stateValues,
         });
       }
       const answer = await sendForm(interactionBody(payload));

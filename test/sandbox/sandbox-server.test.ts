@@ -178,6 +178,24 @@ describe('the sandbox page server (npm run sandbox)', () => {
     expect(s.pipeline.runs).toEqual([]);
   });
 
+  it('issue 14: canary picked beside Deploy → the simulated rollout reports its traffic shifts in the thread, and the card names the strategy', async () => {
+    const card = (await state()).messages.find((m) => m.text.startsWith('fraud-detector 1.4.0 evaluated'));
+    if (card === undefined) throw new Error('no 1.4.0 card');
+    expect(actionsOf(card).map((a) => a.action_id)).toEqual([ActionId.StrategyPick, ActionId.Deploy, ActionId.Reject]);
+    const canary = { text: { type: 'plain_text', text: 'canary 10 %, bake 10 min' }, value: '1' };
+    expect(
+      (await post('api/action', { user: APPROVER, channel: FRAUD, messageTs: card.ts, actionId: ActionId.StrategyPick, selectedOption: canary })).json,
+    ).toEqual({ ok: true });
+    expect((await post('api/action', { user: APPROVER, channel: FRAUD, messageTs: card.ts, actionId: ActionId.Deploy })).json).toEqual({ ok: true });
+    await until((s) => s.messages.find((m) => m.channel === FRAUD && m.text.includes('10 % of traffic')), 'the first traffic shift in the thread');
+    await until((s) => s.messages.find((m) => m.channel === FRAUD && m.text.includes('100 % of traffic')), 'the second');
+    const live = await until((s) => {
+      const now = s.messages.find((m) => m.ts === card.ts);
+      return now !== undefined && JSON.stringify(now.blocks).includes('is live on fraud-detector-prod (canary 10 %, bake 10 min)') ? now : undefined;
+    }, 'the card live with its strategy');
+    expect(actionsOf(live)).toEqual([]);
+  }, 60_000);
+
   it('GET /api/events streams the new version after each change', async () => {
     const controller = new AbortController();
     const response = await fetch(`${sandbox.url}api/events`, { signal: controller.signal });
