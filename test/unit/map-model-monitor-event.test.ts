@@ -2,6 +2,7 @@ import { isModelMonitorEvent, mapModelMonitorEvent } from '../../src/core/map-mo
 import { parsePipelineEvent, pipelineEventSchema } from '../../src/core/pipeline-event';
 import { routeEvent } from '../../src/core/route-event';
 import type { FileConfig } from '../../src/config/config-schema';
+import { processingJobEvent, scheduleStatusEvent } from '../fixtures/model-monitor-events';
 
 /**
  * SageMaker Model Monitor through EventBridge (issue 15). Two shapes:
@@ -12,58 +13,6 @@ import type { FileConfig } from '../../src/config/config-schema';
  *   (MonitoringScheduleName, MonitoringExecutionStatus, ProcessingJobArn, ScheduledTime).
  */
 const MODELS = { 'fraud-detector': { endpoint: 'fraud-detector-prod' }, 'churn-predictor': { endpoint: 'churn-predictor-prod' } };
-
-const processingJobEvent = (detail: Record<string, unknown> = {}) => ({
-  version: '0',
-  id: '5b0b2e2f-0a3b-4d1e-9d38-9c3d7f1b2a10',
-  'detail-type': 'SageMaker Processing Job State Change',
-  source: 'aws.sagemaker',
-  account: '123456789012',
-  time: '2026-11-24T06:21:07Z',
-  region: 'us-east-1',
-  resources: ['arn:aws:sagemaker:us-east-1:123456789012:processing-job/model-monitoring-202611240600-8d1c0e5b7f2a4e1b9c3d2a10'],
-  detail: {
-    ProcessingJobName: 'model-monitoring-202611240600-8d1c0e5b7f2a4e1b9c3d2a10',
-    ProcessingJobArn: 'arn:aws:sagemaker:us-east-1:123456789012:processing-job/model-monitoring-202611240600-8d1c0e5b7f2a4e1b9c3d2a10',
-    ProcessingJobStatus: 'Completed',
-    ExitMessage: 'CompletedWithViolations: Job completed successfully with 3 violations.',
-    MonitoringScheduleArn: 'arn:aws:sagemaker:us-east-1:123456789012:monitoring-schedule/fraud-detector-data-quality',
-    ProcessingInputs: [
-      { InputName: 'endpoint_input_1', EndpointInput: { EndpointName: 'fraud-detector-prod', LocalPath: '/opt/ml/processing/input/endpoint' } },
-    ],
-    ProcessingOutputConfig: {
-      Outputs: [
-        {
-          OutputName: 'result',
-          S3Output: {
-            S3Uri: 's3://mlops-monitoring/fraud-detector-prod/fraud-detector-data-quality/2026/11/24/06',
-            LocalPath: '/opt/ml/processing/output',
-            S3UploadMode: 'Continuous',
-          },
-        },
-      ],
-    },
-    ...detail,
-  },
-});
-
-const scheduleStatusEvent = (detail: Record<string, unknown> = {}) => ({
-  version: '0',
-  id: 'f1c7d8f0-3c1e-4a61-8f0e-7a3b2d9e6c55',
-  'detail-type': 'SageMaker Model Monitor Monitoring Execution Status Change',
-  source: 'aws.sagemaker',
-  account: '123456789012',
-  time: '2026-11-24T06:22:00Z',
-  region: 'us-east-1',
-  resources: [],
-  detail: {
-    MonitoringScheduleName: 'churn-predictor-model-quality',
-    MonitoringExecutionStatus: 'CompletedWithViolations',
-    ProcessingJobArn: 'arn:aws:sagemaker:us-east-1:123456789012:processing-job/model-quality-monitoring-202611240600-aa11',
-    ScheduledTime: '2026-11-24T06:00:00Z',
-    ...detail,
-  },
-});
 
 describe('mapModelMonitorEvent: Model Monitor executions with violations become drift.detected', () => {
   it('processing job shape: model from the monitored endpoint, violation count, report link, console link; valid against the event schema', () => {
