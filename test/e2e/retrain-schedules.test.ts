@@ -3,6 +3,7 @@ import type { Clock } from '../../src/core/ports';
 import type { LeasedJob } from '../../src/jobs/leased-job';
 import { SCHEDULE_JOB, type ScheduleTickReport } from '../../src/schedules';
 import { collectDashboard } from '../../src/home';
+import { readScheduleState, updateScheduleState } from '../../src/schedules/schedule-state';
 import { homeView } from '../../views/home-view';
 import { SAMPLE_CONFIG, startTestBot, type TestBot } from '../kit/start-test-bot';
 import { answers, triggerInvokes, waitFor, waitForAnswer } from './approvals-helpers';
@@ -103,6 +104,20 @@ describe('retraining schedules (leased job, per-slot run id, controllable clock)
     const reports = await Promise.all([scheduleJob(a).runOnce(), scheduleJob(b).runOnce(), scheduleJob(a).runOnce(), scheduleJob(b).runOnce()]);
     expect(reports.filter((r) => r.leader).length).toBeGreaterThanOrEqual(1);
     expect(triggerInvokes(a).filter((c) => c.body.dag_run_id === RUN_NOV_24)).toHaveLength(1);
+  });
+
+  it('a crash after the trigger but before the cursor moved (or a lapsed lease) does not start the slot again', async () => {
+    const clock = testClock('2026-11-24T01:00:00Z');
+    const t = await start(clock);
+    await scheduleJob(t).runOnce();
+    clock.set('2026-11-24T02:00:05Z');
+    await scheduleJob(t).runOnce();
+    expect(triggerInvokes(t)).toHaveLength(1);
+    // As if the pass died between the trigger and the cursor write: the slot looks due again.
+    await updateScheduleState(t.bot.deps.store, 'fraud-detector', (s) => (s === undefined ? undefined : { ...s, cursor: '2026-11-24T01:00:00.000Z' }));
+    await scheduleJob(t).runOnce();
+    expect(triggerInvokes(t)).toHaveLength(1);
+    expect((await readScheduleState(t.bot.deps.store, 'fraud-detector'))?.last).toMatchObject({ slot: SLOT_NOV_24, runId: RUN_NOV_24, outcome: 'started' });
   });
 
   it('after every replica was down for three slots, a restart runs the latest slot once (catchUp), or none (catchUp false)', async () => {
