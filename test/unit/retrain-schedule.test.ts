@@ -1,4 +1,5 @@
 import { decideSlot, isValidCron, isValidTimeZone, nextSlots, ON_TIME_GRACE_MS, scheduledRunId } from '../../src/core/retrain-schedule';
+import { fileConfigSchema } from '../../src/config/config-schema';
 
 const berlin = { cron: '0 3 * * *', timezone: 'Europe/Berlin', catchUp: true };
 
@@ -40,5 +41,16 @@ describe('retrain schedule slots (pure, croner)', () => {
     expect(isValidCron('every day')).toBe(false);
     expect(isValidTimeZone('Europe/Berlin')).toBe(true);
     expect(isValidTimeZone('Mars/Olympus')).toBe(false);
+  });
+});
+
+describe('retrainSchedule in the config file (contract 9)', () => {
+  const parse = (retrainSchedule: unknown) => fileConfigSchema.safeParse({ models: { 'fraud-detector': { retrainSchedule } } });
+  it('defaults timezone to UTC and catchUp to true; refuses a bad cron, an unknown zone and unknown keys', () => {
+    const ok = parse({ cron: '0 3 * * *' });
+    expect(ok.success && ok.data.models['fraud-detector']?.retrainSchedule).toEqual({ cron: '0 3 * * *', timezone: 'UTC', catchUp: true });
+    expect(parse({ cron: '0 3 * *' }).success).toBe(false);
+    expect(parse({ cron: '0 3 * * *', timezone: 'Mars/Olympus' }).success).toBe(false);
+    expect(parse({ cron: '0 3 * * *', every: 'day' }).success).toBe(false);
   });
 });
