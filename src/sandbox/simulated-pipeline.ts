@@ -10,8 +10,9 @@ import type { SandboxModel } from './sandbox-config';
  * enrichment read what the events say.
  */
 
-export type NextRun = 'succeed' | 'fail' | 'silent' | 'slow';
-export const NEXT_RUN_KINDS: readonly NextRun[] = ['succeed', 'fail', 'silent', 'slow'];
+export type NextRun = 'succeed' | 'fail' | 'silent' | 'slow' | 'degrade';
+/** `degrade` (issue 14): a deployment that succeeds, then serves p99 ×3 and 5 % 5XX (the bake report says degraded). */
+export const NEXT_RUN_KINDS: readonly NextRun[] = ['succeed', 'fail', 'silent', 'slow', 'degrade'];
 
 export interface SimulatedRun {
   runId: string;
@@ -432,6 +433,8 @@ export function createSimulatedPipeline(opts: {
       if (spec !== undefined) {
         live.setEndpoint(spec);
         publishEndpointMetrics(model, opts.now().getTime());
+        // The next healthy release serves normally again (the fake's own default p99 and no 5XX).
+        publishDegradation(model, run.behaviour === 'degrade' ? opts.now().getTime() : Number.POSITIVE_INFINITY);
       }
       production.set(model.name, metricsOf.get(`${model.name}@${version}`) ?? production.get(model.name) ?? {});
       setState(run, 'success');
@@ -451,6 +454,16 @@ export function createSimulatedPipeline(opts: {
     opts.aws.cloudwatch.setSeries({ metricName: 'ModelLatency', stat: 'Average', endpoint: model.endpoint }, (i) => 18_000 + ((i * 13 + shift) % 9) * 150);
   }
   for (const model of opts.models) publishEndpointMetrics(model, 0);
+
+  /** From `fromMs` on, the endpoint's p99 triples and 5 % of its invocations fail (a canary that degrades). */
+  function publishDegradation(model: SandboxModel, fromMs: number): void {
+    if (model.endpoint === undefined) return;
+    const after = (atSeconds: number) => atSeconds * 1000 >= fromMs;
+    opts.aws.cloudwatch.setSeries({ metricName: 'ModelLatency', stat: 'p99', endpoint: model.endpoint }, (i, at) =>
+      after(at) ? 150_000 : 45_000 + ((i * 37) % 11) * 500,
+    );
+    opts.aws.cloudwatch.setSeries({ metricName: 'Invocation5XXErrors', endpoint: model.endpoint }, (_i, at) => (after(at) ? 10 : 0));
+  }
 
   function nextVersion(model: string): string {
     const known = versions.get(model);

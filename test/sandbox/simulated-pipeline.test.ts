@@ -104,6 +104,31 @@ describe('the simulated pipeline behind the fake Lambda', () => {
     expect(errors).toEqual([]);
   });
 
+  it("'degrade': the deployment succeeds, then CloudWatch shows p99 tripled and 5XX errors from that moment on (issue 14)", async () => {
+    pipeline.setNextRun('degrade');
+    await trigger.trigger({
+      dagId: 'fraud_detector_deployment',
+      dagRunId: 'mlops_deploy__d9',
+      conf: {
+        model: 'fraud-detector',
+        version: '1.4.0',
+        endpoint: 'fraud-detector-prod',
+        approved_by: ['U1'],
+        candidate_id: 'cand-9',
+        strategy: { type: 'canary', trafficPercent: 10, bakeMinutes: 10 },
+      },
+    });
+    const done = await until(() => sent.find((e) => e.type === 'deployment.succeeded'), 'deployment.succeeded');
+    const succeededAt = Date.parse(done.timestamp);
+    const series = await inspector.endpointMetrics('fraud-detector-prod', ['AllTraffic'], new Date(succeededAt - 3_600_000), new Date(succeededAt + 600_000));
+    const p99 = series.find((s) => s.id === 'model_latency_p99:AllTraffic')?.points ?? [];
+    const errors = series.find((s) => s.id === 'invocation_5xx_errors:AllTraffic')?.points ?? [];
+    expect(p99.filter((p) => p.at.getTime() < succeededAt - 60_000).every((p) => p.value < 60)).toBe(true);
+    expect(p99.filter((p) => p.at.getTime() >= succeededAt).every((p) => p.value === 150)).toBe(true);
+    expect(p99.some((p) => p.at.getTime() >= succeededAt)).toBe(true);
+    expect(errors.filter((p) => p.at.getTime() >= succeededAt).every((p) => p.value === 10)).toBe(true);
+  });
+
   it('an all-at-once deployment sends no progress', async () => {
     await trigger.trigger({
       dagId: 'fraud_detector_deployment',
