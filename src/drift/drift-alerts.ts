@@ -33,6 +33,8 @@ const actionsSchema = z.object({
     })
     .optional(),
   snooze: snoozeSchema.optional(),
+  /** Retrain asked "start another?" (duplicate guard): the run id it will have if confirmed. */
+  askedRetrain: z.object({ by: z.string(), at: z.string(), runId: z.string() }).optional(),
 });
 export type StoredDriftActions = z.infer<typeof actionsSchema>;
 
@@ -95,6 +97,18 @@ export async function renderDriftAlert(
       ...(run?.runUrl !== undefined ? { runUrl: run.runUrl } : {}),
       ...(run?.dagId !== undefined ? { dagId: run.dagId } : {}),
     };
+  } else if (stored.askedRetrain !== undefined) {
+    // Confirmed through the "start another?" question: shown once the run was started.
+    const run = await ctx.runs.get(`run:${stored.askedRetrain.runId}`);
+    if (run !== undefined) {
+      actions.retrain = {
+        by: stored.askedRetrain.by,
+        at: run.startedAt,
+        runId: stored.askedRetrain.runId,
+        ...(run.runUrl !== undefined ? { runUrl: run.runUrl } : {}),
+        ...(run.dagId !== undefined ? { dagId: run.dagId } : {}),
+      };
+    }
   }
   if (stored.snooze !== undefined) actions.snooze = stored.snooze;
   return driftAlertView({

@@ -99,6 +99,8 @@ async function retrain(deps: BotDeps, request: SlackRequest, body: unknown): Pro
     return 'refused';
   }
   if (outcome.kind === 'needs-confirmation') {
+    const asked = { by: userId, at: deps.clock.now().toISOString(), runId: outcome.runId };
+    await updateDriftActions(deps.store, alertId, (a) => (a.retrain !== undefined ? undefined : { ...a, askedRetrain: asked }));
     // The same question as `/mlops train`: its Confirm starts the run with this alert as its origin.
     await answerEphemeral(
       request,

@@ -123,7 +123,7 @@ describe('drift alerts (signed hook → outbox → Slack; Retrain and Snooze)', 
     expect(await waitForAnswer(t, lineageId)).toContain(`Retrain on drift alert \`${event.id}\` (data) by <@${OPERATOR}>`);
   });
 
-  it('Retrain goes through the duplicate guard of /mlops train: with a run still open it asks first and starts nothing', async () => {
+  it('Retrain goes through the duplicate guard of /mlops train: with a run still open it asks first and starts nothing; Confirm starts it (reason drift) and the alert names it at its next refresh', async () => {
     const res = await t.command(`train ${MODEL}`, { userId: OPERATOR, channelId: CHANNEL });
     expect(res.status).toBe(200);
     await waitFor(() => triggerInvokes(t).length === 1, 'the /mlops train run');
@@ -134,6 +134,20 @@ describe('drift alerts (signed hook → outbox → Slack; Retrain and Snooze)', 
     expect(await waitForAnswer(t, responseId)).toMatch(/already has a training run requested/);
     expect(answers(t, responseId).join(' ')).toContain(ActionId.ConfirmTrain);
     expect(triggerInvokes(t)).toHaveLength(1);
+
+    // Confirmed: the run starts with conf reason drift; the alert names it at its next refresh (here: a grouped alert).
+    const pendingId = /"action_id":"mlops_confirm_train"[^}]*"value":"([^"]+)"/.exec(answers(t, responseId).join(' '))?.[1] ?? '';
+    const confirmRes = await t.click({ actionId: ActionId.ConfirmTrain, value: pendingId, userId: OPERATOR, channelId: CHANNEL, messageTs: alert.ts });
+    expect(confirmRes.status).toBe(200);
+    const second = await waitFor(() => triggerInvokes(t)[1], 'the confirmed retraining');
+    expect(second.body.conf).toMatchObject({ retrain: true, reason: 'drift' });
+    expect((await t.hook(drift({}, { value: 0.45 }))).status).toBe(202);
+    await waitFor(
+      () =>
+        textOf(t.slack.message(CHANNEL, alert.ts)).includes(`Retraining started by <@${OPERATOR}>`) &&
+        textOf(t.slack.message(CHANNEL, alert.ts)).includes(second.body.dag_run_id),
+      'the alert to name the confirmed run',
+    );
   });
 
   it('Snooze: refused for a non-operator; an operator silences model + signal for 24 h and the alert says so; other signals still alert', async () => {
