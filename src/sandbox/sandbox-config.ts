@@ -133,6 +133,8 @@ export function sandboxFileConfig(): Record<string, unknown> {
         trainingDag: DEMAND.trainingDag,
         primaryMetric: 'mape',
         metrics: { mape: 'minimize', rmse: 'minimize' },
+        // Issue 15: the bot owns its retraining (`/mlops schedule`, the Home tab's next due run).
+        retrainSchedule: { cron: '0 3 * * *', timezone: 'Europe/Berlin', catchUp: false },
       },
     },
     // A run the pipeline never reports on is noticed within a minute or two (the `silent` run).
