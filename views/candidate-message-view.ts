@@ -32,6 +32,8 @@ export interface CandidateMessageInput {
   progress?: RolloutProgress;
   /** While a canary / linear rollout runs: the version "Abort and roll back" restores. */
   abortTo?: string;
+  /** The bake report's verdict, once posted. */
+  baked?: 'healthy' | 'degraded' | 'inconclusive';
   /** A live shadow's follow-up, once decided (Promote shadow / Stop shadow). */
   shadowDecision?: { type: 'promote-shadow' | 'stop-shadow'; by: string };
 }
@@ -202,7 +204,7 @@ function decisionText(input: CandidateMessageInput): string {
             : ` ${decided.type === 'promote-shadow' ? ':arrow_up: Promotion' : ':stop_sign: Stop'} requested by ${userMention(decided.by)}.`;
         return `:busts_in_silhouette: ${version} runs in shadow on ${target}${how}: approved by ${approvers || 'nobody'}${when}.${follow}`;
       }
-      return `:white_check_mark: ${version} is live on ${target}${how}: approved by ${approvers || 'nobody'}${when}`;
+      return `:white_check_mark: ${version} is live on ${target}${how}${bakedText(input.baked)}: approved by ${approvers || 'nobody'}${when}`;
     case 'deploy_failed':
       return `:x: Deployment of ${version} to ${target} failed${c.failureReason !== undefined ? `: ${escapeTruncate(c.failureReason, 1500)}` : ''}`;
     case 'rejected':
@@ -212,6 +214,15 @@ function decisionText(input: CandidateMessageInput): string {
     case 'expired':
       return `:hourglass: Expired${c.expiredAt !== undefined ? ` ${slackDate(c.expiredAt)}` : ''} without a decision. \`/mlops deploy ${escapeTruncate(c.model, 100)} ${version}\` brings it back on a fresh card.`;
   }
+}
+
+function bakedText(baked: CandidateMessageInput['baked']): string {
+  if (baked === undefined) return '';
+  return baked === 'healthy'
+    ? ', baked :white_check_mark:'
+    : baked === 'degraded'
+      ? ', :rotating_light: degraded after the bake'
+      : ', bake inconclusive (no traffic)';
 }
 
 function plainDecision(c: Candidate): string {

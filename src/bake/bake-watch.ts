@@ -54,7 +54,7 @@ export interface BakeWatch {
   job: LeasedJob<number>;
 }
 
-type BakeDeps = Pick<BotDeps, 'config' | 'store' | 'logger' | 'clock' | 'inspector' | 'recordMessage' | 'candidates' | 'production' | 'runs'>;
+type BakeDeps = Pick<BotDeps, 'config' | 'store' | 'logger' | 'clock' | 'inspector' | 'recordMessage' | 'candidates' | 'production' | 'runs' | 'deployments'>;
 
 /**
  * The bake after every deployment.succeeded (issue 14): scheduled in the store (survives restarts),
@@ -190,6 +190,7 @@ export function createBakeWatch(deps: BakeDeps, options: { intervalMs?: number }
       x === undefined ? undefined : { ...x, state: 'reported', verdict: verdict.kind },
     );
     await deps.store.setRemove(storeKeys.bakes(), r.id);
+    if (r.candidateId !== undefined) await deps.deployments.noteBake(r.candidateId, verdict.kind, blog);
     blog.info({ verdict: verdict.kind }, 'bake reported');
   }
 

@@ -72,11 +72,19 @@ export interface DeploymentFields {
   abortedBy?: string;
   /** The latest deployment.progress of the current rollout (shown as a progress bar on the card). */
   progress?: RolloutProgress;
+  /** The bake report's verdict once posted (the card then says "live, baked" or degraded). */
+  baked?: { verdict: 'healthy' | 'degraded' | 'inconclusive'; at: string };
   /** A shadow deployment's follow-up (Promote shadow / Stop shadow): once per candidate, its own run id. */
   shadowDecision?: { type: ShadowAction; by: string; at: string; dagRunId: string; triggeredAt?: string };
 }
 
 export type ShadowAction = 'promote-shadow' | 'stop-shadow';
+
+/** The bake's verdict on a deployed candidate (once; a repeat changes nothing). */
+export function noteBake(c: DeploymentCandidate, input: { verdict: 'healthy' | 'degraded' | 'inconclusive'; at: string }): Decision<'noted'> {
+  if (c.state !== 'deployed' || c.baked !== undefined) return conflict(c);
+  return write('noted', { ...c, baked: { verdict: input.verdict, at: input.at }, updatedAt: input.at });
+}
 
 /** The run id of a shadow follow-up: fixed per candidate and action, so a retried click never starts a second run. */
 export function shadowRunIdFor(candidateId: string, type: ShadowAction): string {

@@ -75,6 +75,7 @@ export function createCandidateMessages(deps: {
       ...(c.strategy !== undefined ? { strategy: c.strategy } : {}),
       ...(c.progress !== undefined ? { progress: c.progress } : {}),
       ...(abortTo !== undefined ? { abortTo } : {}),
+      ...(c.baked !== undefined ? { baked: c.baked.verdict } : {}),
       ...(c.shadowDecision !== undefined ? { shadowDecision: { type: c.shadowDecision.type, by: c.shadowDecision.by } } : {}),
     });
   }

@@ -1,4 +1,4 @@
-import { attachMessage } from '../core/candidate-state-machine';
+import { attachMessage, noteBake } from '../core/candidate-state-machine';
 import { waitAtMost } from '../core/time-limit';
 import { createCandidateMessages } from './candidate-messages';
 import { deployRecovery } from './deploy-recovery';
@@ -27,6 +27,10 @@ export function createDeployments(deps: DeploymentDeps & Parameters<typeof creat
     abort: (input) => service.abortAndRollback(input),
     rollbackFromBake: (input) => service.rollbackFromBake(input),
     shadowDecision: (input) => service.shadowDecision(input),
+    async noteBake(candidateId, verdict, log) {
+      const noted = await service.transition(candidateId, (c) => noteBake(c, { verdict, at: at() }));
+      if (noted.decision.ok) await service.refresh(candidateId, log);
+    },
     async cancel(input) {
       const result = await service.reject({ candidateId: input.candidateId, userId: input.userId, requireReason: false, log: input.log });
       if (result.kind === 'rejected') await service.refresh(result.candidate.id, input.log);

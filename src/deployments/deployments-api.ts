@@ -82,6 +82,8 @@ export interface Deployments {
   abort(input: CardDecision): Promise<RollbackResult>;
   /** Promote shadow / Stop shadow on a live shadow deployment (approvers; the deployment DAG with that strategy.type). */
   shadowDecision(input: CardDecision & { type: 'promote-shadow' | 'stop-shadow' }): Promise<DeployResult>;
+  /** The bake report of a deployed candidate was posted: its card says "live, baked" (or degraded). Idempotent. */
+  noteBake(candidateId: string, verdict: 'healthy' | 'degraded' | 'inconclusive', log: Logger): Promise<void>;
   /** Roll back to <previous version> on a degraded bake report (approvers; the Rollback path). */
   rollbackFromBake(input: CardDecision): Promise<RollbackResult>;
   /** Cancel on a `/mlops deploy|rollback` card (no reason needed); the card shows it. */

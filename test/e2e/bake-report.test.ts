@@ -25,6 +25,7 @@ import {
   getCandidate,
   handledClicks,
   invokesFor,
+  messageOf,
   runPipelineHooks,
   seedCandidate,
   waitFor,
@@ -119,6 +120,8 @@ describe('bake report after deployment.succeeded', () => {
     expect(text(report!)).toContain('latency p99');
     expect(reportsIn(t.slack.messages('C0ALERTS'))).toEqual([]);
     expect((await bakeOf(bake.id))?.verdict).toBe('healthy');
+    // The card says it: live, baked.
+    await waitFor(() => messageOf(t, seeded).blocks.includes('1.4.0 is live on fraud-detector-prod, baked :white_check_mark:'), 'the baked card');
     // Exactly once: further passes add nothing.
     const calls = aws.callsTo('cloudwatch', 'GetMetricData').length;
     await waitFor(async () => (await t.bot.deps.store.setMembers(storeKeys.bakes())).length === 0, 'the worklist to empty');
@@ -169,6 +172,7 @@ describe('bake report after deployment.succeeded', () => {
       strategy: { type: 'all-at-once' },
     });
     expect((await getCandidate(t, seeded.id)).state).toBe('deployed');
+    await waitFor(() => messageOf(t, seeded).blocks.includes(':rotating_light: degraded after the bake'), 'the degraded card');
   }, 30_000);
 
   it('CloudWatch down: the thread is told once and no verdict is given; the report follows when it answers', async () => {
