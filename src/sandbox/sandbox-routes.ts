@@ -46,12 +46,21 @@ const viewSubmissionInput = z.object({
 const viewCloseInput = z.object({ user: id, viewId: id });
 const homeOpenedInput = z.object({ user: id });
 const pipelineInput = z.object({ nextRun: z.enum(NEXT_RUN_KINDS as [NextRun, ...NextRun[]]) });
+/** The "drift" control (issue 15): a monitor reports drift on a model. */
+const driftInput = z.object({
+  model: z.string().min(1).max(100),
+  signal: z.enum(['data', 'prediction', 'quality']).default('data'),
+  severity: z.enum(['low', 'high']).default('low'),
+});
+export type DriftInput = z.infer<typeof driftInput>;
 
 export interface SandboxRoutesDeps {
   pageDir: string;
   state(): SandboxState;
   interactions: SlackInteractions;
   setNextRun(next: NextRun): void;
+  /** Posts a signed drift.detected for the model, as a monitor would. */
+  drift(input: DriftInput): Promise<InteractionResult>;
   reset(): Promise<void>;
   /** Calls `listener` with the new version after every change; returns the unsubscribe. */
   onVersion(listener: (version: number) => void): () => void;
@@ -179,6 +188,8 @@ export function createSandboxServer(deps: SandboxRoutesDeps): { server: Server; 
       case '/api/pipeline':
         deps.setNextRun(parse(pipelineInput, body).nextRun);
         return { ok: true };
+      case '/api/drift':
+        return deps.drift(parse(driftInput, body));
       case '/api/reset':
         await deps.reset();
         return { ok: true };

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -208,6 +209,25 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       }),
     interactions,
     setNextRun: (next: NextRun) => requirePipeline().setNextRun(next),
+    drift: async ({ model, signal, severity }) => {
+      const quality = signal === 'quality';
+      const status = await sendEvent({
+        id: `sandbox-drift-${randomUUID()}`,
+        type: 'drift.detected',
+        model,
+        timestamp: systemClock.now().toISOString(),
+        drift: {
+          signal,
+          metric: quality ? 'f1' : 'psi',
+          value: quality ? 0.78 : 0.31,
+          threshold: quality ? 0.85 : 0.2,
+          ...(quality ? {} : { feature: 'amount' }),
+          severity,
+          reportUrl: `https://monitoring.example.com/${encodeURIComponent(model)}/drift`,
+        },
+      });
+      return status === 202 ? { ok: true } : { ok: false, error: `the bot answered ${status}` };
+    },
     reset,
     onVersion: (listener) => {
       versionListeners.add(listener);

@@ -221,6 +221,27 @@ describe('the sandbox page server (npm run sandbox)', () => {
     expect((await state()).version).toBe(versions[2]);
   });
 
+  it('issue 15: the drift control posts a drift alert (model channel and, severity high, the alert channel); Retrain by the operator starts the training DAG; /mlops schedule lists the sandbox schedule', async () => {
+    const before = new Set((await state()).messages.map((m) => m.ts));
+    expect((await post('api/drift', { model: 'fraud-detector', signal: 'data', severity: 'high' })).json).toEqual({ ok: true });
+    const alert = await until(
+      (s) => s.messages.find((m) => !before.has(m.ts) && m.channel === FRAUD && m.text.includes('Data drift on fraud-detector')),
+      'the drift alert',
+    );
+    await until(
+      (s) => s.messages.find((m) => !before.has(m.ts) && m.channel === ALERTS && m.text.includes('Data drift on fraud-detector')),
+      'the alert-channel copy',
+    );
+    expect(actionsOf(alert).map((a) => a.action_id)).toEqual([ActionId.DriftRetrain, ActionId.DriftSnooze, ActionId.DriftSnoozeUntil]);
+    expect((await post('api/action', { user: OPERATOR, channel: FRAUD, messageTs: alert.ts, actionId: ActionId.DriftRetrain })).json).toEqual({ ok: true });
+    await until((s) => s.pipeline.runs.find((r) => r.model === 'fraud-detector' && r.kind === 'training' && !before.has(r.runId)), 'the retraining run');
+    await until(
+      (s) => (JSON.stringify(s.messages.find((m) => m.ts === alert.ts)?.blocks ?? []).includes('Retraining started by') ? true : undefined),
+      'the alert to name the run',
+    );
+    expect((await post('api/command', { user: VIEWER, channel: FRAUD, text: 'schedule demand-forecast' })).json).toEqual({ ok: true });
+  });
+
   it('rejects malformed requests with 400 and the reason', async () => {
     const missing = await post('api/command', { user: APPROVER });
     expect(missing.status).toBe(400);

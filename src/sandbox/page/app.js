@@ -554,6 +554,10 @@ function start() {
     if (result.ok === false) toast(`The pipeline control failed: ${result.error ?? 'unknown error'}`);
     else $('next-run').blur();
   });
+  $('drift').addEventListener('click', async () => {
+    const result = await api('/api/drift', { model: 'fraud-detector', signal: 'data', severity: 'high' });
+    if (result.ok === false) toast(`The drift control failed: ${result.error ?? 'unknown error'}`);
+  });
   listen();
   void load().then(() => {
     if (ui.view?.kind === 'home') void openHome();
