@@ -58,7 +58,15 @@ export function registerListeners(app: App, deps: BotDeps, wiring: ListenerWirin
     wiring.delivery,
   );
   return {
-    jobs: [...delivery.jobs, ...registerWatchdog(deps), createScheduleJob(deps), ...registerApprovals(deps), deps.deployments.recovery, bake.job, ...(charts !== undefined ? [charts.job] : [])],
+    jobs: [
+      ...delivery.jobs,
+      ...registerWatchdog(deps),
+      createScheduleJob(deps),
+      ...registerApprovals(deps),
+      deps.deployments.recovery,
+      bake.job,
+      ...(charts !== undefined ? [charts.job] : []),
+    ],
     routes: delivery.routes,
   };
 }

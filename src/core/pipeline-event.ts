@@ -128,7 +128,10 @@ export const pipelineEventSchema = z
         threshold: z.number(),
         feature: z.string().min(1).max(B.driftFeature).optional(),
         severity: z.enum(['low', 'high']).optional(),
-        reportUrl: z.url({ protocol: /^(https?|s3)$/ }).max(B.url).optional(),
+        reportUrl: z
+          .url({ protocol: /^(https?|s3)$/ })
+          .max(B.url)
+          .optional(),
       })
       .optional(),
   })

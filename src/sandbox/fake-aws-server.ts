@@ -548,7 +548,10 @@ export async function startFakeAws(): Promise<FakeAws> {
       const metricName = str(metric?.MetricName) ?? '';
       const period = typeof stat?.Period === 'number' && stat.Period > 0 ? stat.Period : 60;
       const values = metric
-        ? seriesValues({ metricName, stat: str(stat?.Stat) ?? 'Average', endpoint: dim('EndpointName'), variant: dim('VariantName') }, (i) => end - period * (60 - i))
+        ? seriesValues(
+            { metricName, stat: str(stat?.Stat) ?? 'Average', endpoint: dim('EndpointName'), variant: dim('VariantName') },
+            (i) => end - period * (60 - i),
+          )
         : [];
       const times = values.map((_, i) => end - period * (values.length - i));
       return {
