@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { freezeWindowProblem, isTimeZone } from '../core/approval-gate';
+import { freezeWindowProblem } from '../core/approval-gate';
 import { isValidCron, isValidTimeZone } from '../core/retrain-schedule';
 
 /** Contract section 3, plus additive extensions (documented in README "Configuration"). */
@@ -183,7 +183,7 @@ export const fileConfigSchema = z
       const problem = freezeWindowProblem(window);
       if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['approvals', 'freeze', i], message: problem });
     });
-    if (config.digest !== undefined && !isTimeZone(config.digest.timezone)) {
+    if (config.digest !== undefined && !isValidTimeZone(config.digest.timezone)) {
       ctx.addIssue({ code: 'custom', path: ['digest', 'timezone'], message: `"${config.digest.timezone}" is not a time zone (e.g. Europe/Berlin)` });
     }
     const { remindAfterMinutes, expireAfterHours } = config.approvals;

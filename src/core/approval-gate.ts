@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
 import { formatDelta, formatMetric, type MetricDirection } from './metric-comparison';
+import { isValidTimeZone } from './retrain-schedule';
 
 /**
  * The checks a deployment must pass or override with a reason (contract 10), pure:
@@ -90,19 +91,9 @@ export function activeFreeze(windows: readonly FreezeWindow[], now: Date): { win
   return undefined;
 }
 
-/** True for an IANA time zone name the runtime knows (config validation). */
-export function isTimeZone(timezone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: timezone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Why a freeze window's settings cannot work, or undefined (config validation). */
 export function freezeWindowProblem(window: FreezeWindow): string | undefined {
-  if (!isTimeZone(window.timezone)) return `"${window.timezone}" is not a time zone (e.g. Europe/Berlin)`;
+  if (!isValidTimeZone(window.timezone)) return `"${window.timezone}" is not a time zone (e.g. Europe/Berlin)`;
   if (window.cron.trim().split(/\s+/).length !== 5) return `"${window.cron}" is not a 5-field cron expression (minute hour day month weekday)`;
   try {
     new Cron(window.cron, { timezone: window.timezone, paused: true });

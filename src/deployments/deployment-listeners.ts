@@ -88,19 +88,15 @@ export function registerDeploymentListeners(app: App, deps: BotDeps, deployments
   );
 
   // Promote shadow / Stop shadow on the card of a live shadow deployment (after the confirm dialog).
-  for (const [actionId, type, name] of [
-    [ActionId.ShadowPromote, 'promote-shadow', 'shadow_promote'],
-    [ActionId.ShadowStop, 'stop-shadow', 'shadow_stop'],
-  ] as const) {
-    app.action(
-      actionId,
-      clickListener(deps, name, async ({ click, log, reply }) => {
-        const result = await deployments.shadowDecision({ candidateId: click.value, userId: click.userId, type, log });
-        await replyWith(reply, deployReply(result, lockTimeoutMinutes));
-        return result.kind;
-      }),
-    );
-  }
+  // Each id is registered by name (not in a loop) so that test/deploy/manifest-check.test.ts can read it.
+  const shadowDecision = (type: 'promote-shadow' | 'stop-shadow', name: string) =>
+    clickListener(deps, name, async ({ click, log, reply }) => {
+      const result = await deployments.shadowDecision({ candidateId: click.value, userId: click.userId, type, log });
+      await replyWith(reply, deployReply(result, lockTimeoutMinutes));
+      return result.kind;
+    });
+  app.action(ActionId.ShadowPromote, shadowDecision('promote-shadow', 'shadow_promote'));
+  app.action(ActionId.ShadowStop, shadowDecision('stop-shadow', 'shadow_stop'));
 
   // Roll back to <previous version> on a degraded bake report (alert channel): the Rollback path.
   app.action(

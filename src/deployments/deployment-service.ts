@@ -77,6 +77,32 @@ export function createDeploymentService(deps: DeploymentDeps, cards: CandidateCa
     });
   }
 
+  /**
+   * The candidate that puts `target` (an earlier production version) back in place of `from`; its
+   * source id makes it one per origin (a failed deployment's button, a degraded bake's button).
+   */
+  function rollbackCandidate(
+    from: DeploymentCandidate,
+    target: { version: string; metrics: DeploymentCandidate['metrics']; endpoint?: string },
+    sourceId: string,
+    requestedBy: string,
+  ): DeploymentCandidate {
+    const model = config.models[from.model];
+    const endpoint = model?.endpoint ?? from.endpoint ?? target.endpoint;
+    return commandCandidate({
+      origin: 'rollback-command',
+      model: from.model,
+      version: target.version,
+      sourceId,
+      metrics: target.metrics,
+      requiredApprovals: model?.requiredApprovals ?? 1,
+      requestedBy,
+      at: now(),
+      replacesVersion: from.version,
+      ...(endpoint !== undefined ? { endpoint } : {}),
+    });
+  }
+
   async function isLive(holder: EndpointLockHolder): Promise<boolean> {
     if (holder.candidateId === '') return false;
     const c = await get(holder.candidateId);
@@ -520,20 +546,7 @@ export function createDeploymentService(deps: DeploymentDeps, cards: CandidateCa
       if (rollbackId === undefined) {
         const target = (await deps.production.history(failed.model)).find((r) => r.version !== failed.version);
         if (target === undefined) return { kind: 'no_rollback_target', model: failed.model, version: failed.version };
-        const model = config.models[failed.model];
-        const endpoint = model?.endpoint ?? failed.endpoint ?? target.endpoint;
-        const candidate = commandCandidate({
-          origin: 'rollback-command',
-          model: failed.model,
-          version: target.version,
-          sourceId: `rollback-button:${failed.id}`,
-          metrics: target.metrics,
-          requiredApprovals: model?.requiredApprovals ?? 1,
-          requestedBy: input.userId,
-          at: now(),
-          replacesVersion: failed.version,
-          ...(endpoint !== undefined ? { endpoint } : {}),
-        });
+        const candidate = rollbackCandidate(failed, target, `rollback-button:${failed.id}`, input.userId);
         rollbackId = candidate.id;
         // One rollback candidate per failed candidate: the first click creates it and posts its card.
         if (await deps.candidates.create(candidate)) {
@@ -615,20 +628,7 @@ export function createDeploymentService(deps: DeploymentDeps, cards: CandidateCa
       }
       const target = history.find((r) => r.version !== baked.version);
       if (target === undefined) return { kind: 'no_rollback_target', model: baked.model, version: baked.version };
-      const model = config.models[baked.model];
-      const endpoint = model?.endpoint ?? baked.endpoint ?? target.endpoint;
-      const candidate = commandCandidate({
-        origin: 'rollback-command',
-        model: baked.model,
-        version: target.version,
-        sourceId: `rollback-bake:${baked.id}`,
-        metrics: target.metrics,
-        requiredApprovals: model?.requiredApprovals ?? 1,
-        requestedBy: input.userId,
-        at: now(),
-        replacesVersion: baked.version,
-        ...(endpoint !== undefined ? { endpoint } : {}),
-      });
+      const candidate = rollbackCandidate(baked, target, `rollback-bake:${baked.id}`, input.userId);
       if (await deps.candidates.create(candidate)) {
         log.info({ rollbackCandidate: candidate.id, to: target.version }, 'rollback requested from the bake report');
         const channel = baked.message?.channel ?? input.message?.channel;

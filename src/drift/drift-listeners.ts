@@ -43,13 +43,14 @@ export function registerDriftListeners(app: App, deps: BotDeps): void {
     request.name = 'drift_retrain';
     await ackThenWork({ ack, context }, deps, () => retrain(deps, request, body));
   });
-  for (const actionId of [ActionId.DriftSnooze, ActionId.DriftSnoozeUntil]) {
-    app.action(actionId, async ({ ack, body, context }) => {
-      const request = slackRequest(context);
-      request.name = 'drift_snooze';
-      await ackThenWork({ ack, context }, deps, () => snooze(deps, request, body));
-    });
-  }
+  // Both ids registered by name (not in a loop) so that test/deploy/manifest-check.test.ts can read them.
+  const onSnooze: Parameters<App['action']>[1] = async ({ ack, body, context }) => {
+    const request = slackRequest(context);
+    request.name = 'drift_snooze';
+    await ackThenWork({ ack, context }, deps, () => snooze(deps, request, body));
+  };
+  app.action(ActionId.DriftSnooze, onSnooze);
+  app.action(ActionId.DriftSnoozeUntil, onSnooze);
 }
 
 /** The alert a click is about: the button's value, else the actions block id (`drift:<id>`, the time picker has no value). */

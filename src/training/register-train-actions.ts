@@ -26,16 +26,16 @@ const clickSchema = z.object({
  * The question is replaced by the outcome.
  */
 export function registerTrainActions(app: App, deps: BotDeps): void {
-  for (const [actionId, kind] of [
-    [ActionId.ConfirmTrain, 'confirm'],
-    [ActionId.CancelTrain, 'cancel'],
-  ] as const) {
-    app.action(actionId, async ({ ack, body, context }) => {
+  // Each id registered by name (not in a loop) so that test/deploy/manifest-check.test.ts can read it.
+  const onClick =
+    (kind: 'confirm' | 'cancel'): Parameters<App['action']>[1] =>
+    async ({ ack, body, context }) => {
       const request = slackRequest(context);
       request.name = kind === 'confirm' ? 'confirm_train' : 'cancel_train';
       await ackThenWork({ ack, context }, deps, () => answerClick(deps, request, body, kind));
-    });
-  }
+    };
+  app.action(ActionId.ConfirmTrain, onClick('confirm'));
+  app.action(ActionId.CancelTrain, onClick('cancel'));
 }
 
 /** Takes the pending question and answers the click; returns the metric outcome. */
