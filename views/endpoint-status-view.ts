@@ -12,15 +12,30 @@ export interface EndpointStatusViewInput {
   /** Summaries from summarizeEndpointMetrics, or why there are none. */
   metrics: { series: readonly EndpointMetricSummary[] } | { unavailable: string };
   windowMinutes: number;
+  /** The CloudWatch period of the points (60 s when not given). */
+  periodSeconds?: number;
   now: Date;
+}
+
+/** `60 min` / `3 h` / `7 d`, and the heading's `60 minutes` / `3 hours` / `7 days`. */
+function windowWords(minutes: number): { short: string; long: string } {
+  if (minutes < 120 || minutes % 60 !== 0) return { short: `${minutes} min`, long: `${minutes} minutes` };
+  if (minutes < 2880 || minutes % 1440 !== 0) return { short: `${minutes / 60} h`, long: `${minutes / 60} hours` };
+  return { short: `${minutes / 1440} d`, long: `${minutes / 1440} days` };
+}
+
+/** `1-minute` / `5-minute` / `1-hour`. */
+function periodWords(seconds: number): string {
+  return seconds % 3600 === 0 ? `${seconds / 3600}-hour` : `${Math.round(seconds / 60)}-minute`;
 }
 
 const SPARK_WIDTH = 30;
 const MAX_VARIANT_FIELDS = SlackLimits.fieldsPerSection;
 
-/** `/mlops status <endpoint>`: state, variants, deployed version and last hour's metrics as sparklines. */
+/** `/mlops status <endpoint>`: state, variants, deployed version and the window's metrics as sparklines. */
 export function endpointStatusView(input: EndpointStatusViewInput): SlackMessage {
   const { endpoint: ep, now } = input;
+  const span = windowWords(input.windowMinutes);
   const blocks: KnownBlock[] = [{ type: 'header', text: { type: 'plain_text', text: truncate(ep.name, 150) } }];
 
   const facts = [`${endpointStatusEmoji(ep.status)} *${escapeMrkdwn(ep.status)}*`];
@@ -66,27 +81,27 @@ export function endpointStatusView(input: EndpointStatusViewInput): SlackMessage
         SPARK_WIDTH,
       );
       const latest = formatMetricValue(s.latest, s.unit);
-      const total = s.unit === 'count' && s.total !== undefined ? `  (${formatMetricValue(s.total, 'count')} in ${input.windowMinutes} min)` : '';
+      const total = s.unit === 'count' && s.total !== undefined ? `  (${formatMetricValue(s.total, 'count')} in ${span.short})` : '';
       return `${s.label.padEnd(labelWidth)}  ${spark === '' ? 'no data'.padEnd(SPARK_WIDTH) : spark.padEnd(SPARK_WIDTH, ' ')}  ${latest}${total}`;
     });
     blocks.push({
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: truncate(`*Last ${input.windowMinutes} minutes* (latest value on the right)\n\`\`\`\n${rows.join('\n')}\n\`\`\``, SlackLimits.sectionText),
+        text: truncate(`*Last ${span.long}* (latest value on the right)\n\`\`\`\n${rows.join('\n')}\n\`\`\``, SlackLimits.sectionText),
       },
     });
     const inv = series.find((s) => s.key === 'invocations');
     const p99 = series.find((s) => s.key === 'model_latency_p99');
     const e5 = series.find((s) => s.key === 'invocation_5xx_errors');
-    fallbackMetrics = `: ${formatMetricValue(inv?.total, 'count')} invocations in ${input.windowMinutes} min, p99 ${formatMetricValue(p99?.latest, 'ms')}, 5XX ${formatMetricValue(e5?.total, 'count')}`;
+    fallbackMetrics = `: ${formatMetricValue(inv?.total, 'count')} invocations in ${span.short}, p99 ${formatMetricValue(p99?.latest, 'ms')}, 5XX ${formatMetricValue(e5?.total, 'count')}`;
   }
   blocks.push({
     type: 'context',
     elements: [
       {
         type: 'mrkdwn',
-        text: `CloudWatch, 1-minute points up to ${slackDate(input.now.toISOString(), '{time}')}. Latency is ModelLatency (p99 of the slowest variant); CPU is summed over cores.`,
+        text: `CloudWatch, ${periodWords(input.periodSeconds ?? 60)} points up to ${slackDate(input.now.toISOString(), '{time}')}. Latency is ModelLatency (p99 of the slowest variant); CPU is summed over cores.`,
       },
     ],
   });

@@ -76,8 +76,8 @@ const MAX_POINTS_PER_SERIES = 1440;
  * the endpoint reports that the config lacks (mid-update) are appended.
  *
  * endpointMetrics: ONE GetMetricData call with 7 queries per variant (see ENDPOINT_METRICS),
- * dimensions EndpointName + VariantName, period 60 s (wider only when the window would exceed
- * 1,440 points per series). Series are PER VARIANT: id `<key>:<variant>` (e.g.
+ * dimensions EndpointName + VariantName, period 60 s or the caller's (wider only when the window would
+ * exceed 1,440 points per series). Series are PER VARIANT: id `<key>:<variant>` (e.g.
  * `model_latency_p99:AllTraffic`), label `<metric label> (<variant>)`; summing or averaging across
  * variants is the caller's job. Points are oldest first; latency is in ms. With no variants
  * given, the endpoint is described first to learn them.
@@ -133,11 +133,13 @@ export function createSagemakerEndpointInspector(sagemaker: SageMakerClient, clo
     });
   }
 
-  async function endpointMetrics(endpoint: string, variants: readonly string[], from: Date, to: Date): Promise<MetricSeries[]> {
+  async function endpointMetrics(endpoint: string, variants: readonly string[], from: Date, to: Date, periodSeconds?: number): Promise<MetricSeries[]> {
     const names = variants.length > 0 ? [...variants] : (await describeEndpoint(endpoint)).variants.map((v) => v.variantName);
     if (names.length === 0) return [];
     const minutes = Math.max(1, Math.ceil((to.getTime() - from.getTime()) / 60_000));
-    const period = 60 * Math.max(1, Math.ceil(minutes / MAX_POINTS_PER_SERIES));
+    const fitting = 60 * Math.max(1, Math.ceil(minutes / MAX_POINTS_PER_SERIES));
+    // A caller's period (a multiple of 60 s) is kept unless it would give more points than the cap.
+    const period = periodSeconds !== undefined && periodSeconds % 60 === 0 ? Math.max(periodSeconds, fitting) : fitting;
 
     // Query ids must match ^[a-z][a-zA-Z0-9_]*$: index-based, mapped back below.
     const plan: { id: string; spec: MetricSpec; variant: string }[] = [];

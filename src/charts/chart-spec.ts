@@ -96,9 +96,9 @@ export interface EndpointSeriesInput {
 }
 
 const ENDPOINT_PANELS: { title: string; unit: TimePanel['unit']; keys: string[] }[] = [
-  { title: 'Invocations (per minute)', unit: 'count', keys: ['invocations'] },
+  { title: 'Invocations (per {period})', unit: 'count', keys: ['invocations'] },
   { title: 'ModelLatency (ms)', unit: 'ms', keys: ['model_latency_avg', 'model_latency_p99'] },
-  { title: 'Errors (per minute)', unit: 'count', keys: ['invocation_4xx_errors', 'invocation_5xx_errors'] },
+  { title: 'Errors (per {period})', unit: 'count', keys: ['invocation_4xx_errors', 'invocation_5xx_errors'] },
   { title: 'CPU and memory (%)', unit: 'percent', keys: ['cpu_utilization', 'memory_utilization'] },
 ];
 
@@ -109,13 +109,18 @@ export function endpointMetricsSpec(input: {
   to: Date;
   series: readonly EndpointSeriesInput[];
   deployments: readonly { at: Date; version: string }[];
+  /** Seconds per point (60 when not given): counts are per this period. */
+  periodSeconds?: number;
 }): EndpointMetricsSpec | undefined {
   if (!input.series.some((s) => s.points.length > 0)) return undefined;
   const start = input.from.getTime();
   const minuteOf = (d: Date): number => Math.round((d.getTime() - start) / 60_000);
   const minutes = Math.max(1, minuteOf(input.to));
+  const period = input.periodSeconds ?? 60;
+  const periodText =
+    period === 60 ? 'minute' : period % 3600 === 0 ? (period === 3600 ? 'hour' : `${period / 3600} hours`) : `${Math.round(period / 60)} minutes`;
   const panels: TimePanel[] = ENDPOINT_PANELS.map((p) => ({
-    title: p.title,
+    title: p.title.replace('{period}', periodText),
     unit: p.unit,
     lines: p.keys.flatMap((key) => {
       const s = input.series.find((x) => x.key === key);
@@ -132,7 +137,7 @@ export function endpointMetricsSpec(input: {
       if (values.length === 0) return `${l.label}: no data.`;
       return `${l.label}: latest ${formatValue(values[values.length - 1] ?? 0)}, max ${formatValue(Math.max(...values))}.`;
     });
-  const span = minutes >= 120 ? `${Math.round(minutes / 60)} hours` : `${minutes} minutes`;
+  const span = minutes >= 2880 ? `${Math.round(minutes / 1440)} days` : minutes >= 120 ? `${Math.round(minutes / 60)} hours` : `${minutes} minutes`;
   const altText = clip(
     [
       `Line charts of ${input.endpoint} over the last ${span}: invocations, model latency, 4XX/5XX errors, CPU and memory.`,

@@ -93,7 +93,7 @@ export async function historyChartBlock(deps: ChartDeps, model: string, log: Log
  */
 export async function statusChartBlock(
   deps: ChartDeps,
-  input: { endpoint: string; model?: string; series: readonly EndpointSeriesInput[]; from: Date; to: Date },
+  input: { endpoint: string; model?: string; series: readonly EndpointSeriesInput[]; from: Date; to: Date; periodSeconds?: number },
   log: Logger,
 ): Promise<KnownBlock | undefined> {
   const history = input.model !== undefined ? await deps.production.history(input.model) : [];
@@ -102,6 +102,7 @@ export async function statusChartBlock(
     from: input.from,
     to: input.to,
     series: input.series,
+    ...(input.periodSeconds !== undefined ? { periodSeconds: input.periodSeconds } : {}),
     deployments: history
       .filter((r) => r.endpoint === undefined || r.endpoint === input.endpoint)
       .map((r) => ({ at: new Date(r.deployedAt), version: r.version })),

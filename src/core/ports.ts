@@ -85,5 +85,5 @@ export interface EndpointInspector {
   listModels(nameContains: string, limit?: number): Promise<SagemakerModelSummary[]>;
   describeEndpoint(name: string): Promise<EndpointDescription>;
   /** Invocations, ModelLatency avg/p99 (ms), 4XX, 5XX, CPU, memory over the window, one GetMetricData call. */
-  endpointMetrics(endpoint: string, variants: readonly string[], from: Date, to: Date): Promise<MetricSeries[]>;
+  endpointMetrics(endpoint: string, variants: readonly string[], from: Date, to: Date, periodSeconds?: number): Promise<MetricSeries[]>;
 }

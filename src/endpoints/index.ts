@@ -3,5 +3,13 @@
  * inspected in detail, or every configured endpoint as a summary row. Both read SageMaker and
  * CloudWatch through the EndpointInspector port and the deployed version from the store.
  */
-export { inspectEndpoint, STATUS_WINDOW_MINUTES, type EndpointInspection } from './inspect-endpoint';
+export {
+  DEFAULT_STATUS_WINDOW,
+  findStatusWindow,
+  inspectEndpoint,
+  STATUS_WINDOW_MINUTES,
+  STATUS_WINDOWS,
+  type EndpointInspection,
+  type StatusWindow,
+} from './inspect-endpoint';
 export { collectEndpointSummaries } from './collect-endpoint-summaries';

@@ -8,6 +8,29 @@ import { createSingleFlight, type SingleFlight } from '../core/create-single-fli
 
 export const STATUS_WINDOW_MINUTES = 60;
 
+/** A window `status <model|endpoint>` reads and draws: its length and the CloudWatch period that fits it. */
+export interface StatusWindow {
+  /** As typed: `3h`, `24h` or `7d`. */
+  word: string;
+  minutes: number;
+  /** GetMetricData period: 180, 288 and 168 points per series, far under the 100,800 points one call returns. */
+  periodSeconds: number;
+}
+
+/** `status <model|endpoint> [3h|24h|7d]`; the first is the default. */
+export const STATUS_WINDOWS: readonly StatusWindow[] = [
+  { word: '3h', minutes: 180, periodSeconds: 60 },
+  { word: '24h', minutes: 1440, periodSeconds: 300 },
+  { word: '7d', minutes: 10_080, periodSeconds: 3600 },
+];
+export const DEFAULT_STATUS_WINDOW = STATUS_WINDOWS[0] as StatusWindow;
+
+/** The window for a typed word (case-insensitive), or undefined. */
+export function findStatusWindow(word: string): StatusWindow | undefined {
+  const typed = word.trim().toLowerCase();
+  return STATUS_WINDOWS.find((w) => w.word === typed);
+}
+
 export interface EndpointInspection {
   endpoint: EndpointDescription;
   model?: string;
@@ -23,7 +46,7 @@ const flights = new WeakMap<BotDeps, SingleFlight<EndpointInspection>>();
 
 /**
  * One endpoint as `status` shows it: DescribeEndpoint (which must answer: its errors are the
- * command's errors) and, with its variants, ONE GetMetricData call over the last hour, whose
+ * command's errors) and, with its variants, ONE GetMetricData call over the window (the last hour by default), whose
  * failure only marks the metrics unavailable. The deployed version comes from the bot's store.
  */
 export async function inspectEndpoint(
@@ -32,13 +55,22 @@ export async function inspectEndpoint(
   now: Date,
   /** The request's logger (its id on every line); a shared inspection logs with the first caller's. */
   log: Logger,
+  /** The metrics window; the last hour at 1-minute points when not given (Home tab, the summary). */
+  window: { minutes: number; periodSeconds?: number } = { minutes: STATUS_WINDOW_MINUTES },
 ): Promise<EndpointInspection> {
   let flight = flights.get(deps);
   if (flight === undefined) flights.set(deps, (flight = createSingleFlight<EndpointInspection>()));
-  return flight.run(`${target.endpoint}\u0000${target.model ?? ''}`, () => inspectNow(deps, target, now, log));
+  const key = `${target.endpoint}\u0000${target.model ?? ''}\u0000${window.minutes}/${window.periodSeconds ?? ''}`;
+  return flight.run(key, () => inspectNow(deps, target, now, log, window));
 }
 
-async function inspectNow(deps: BotDeps, target: { endpoint: string; model?: string }, now: Date, log: Logger): Promise<EndpointInspection> {
+async function inspectNow(
+  deps: BotDeps,
+  target: { endpoint: string; model?: string },
+  now: Date,
+  log: Logger,
+  window: { minutes: number; periodSeconds?: number },
+): Promise<EndpointInspection> {
   const inspector = requireInspector(deps);
   const [endpoint, deployed] = await Promise.all([
     inspector.describeEndpoint(target.endpoint),
@@ -51,8 +83,8 @@ async function inspectNow(deps: BotDeps, target: { endpoint: string; model?: str
     metrics = { series: summarizeEndpointMetrics([]) };
   } else {
     try {
-      const from = new Date(now.getTime() - STATUS_WINDOW_MINUTES * 60_000);
-      metrics = { series: summarizeEndpointMetrics(await inspector.endpointMetrics(target.endpoint, variants, from, now)) };
+      const from = new Date(now.getTime() - window.minutes * 60_000);
+      metrics = { series: summarizeEndpointMetrics(await inspector.endpointMetrics(target.endpoint, variants, from, now, window.periodSeconds)) };
     } catch (error) {
       metrics = isMlopsError(error) ? { unavailable: error.message, code: error.code } : { unavailable: 'CloudWatch did not answer as expected' };
       log.warn({ err: error, endpoint: target.endpoint, model: target.model }, 'endpoint metrics unavailable');

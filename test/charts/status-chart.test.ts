@@ -82,4 +82,72 @@ describe('/mlops status graph', () => {
     for (let i = 0; i < png.data.length && !marked; i += 4) marked = png.data[i] === r && png.data[i + 1] === g && png.data[i + 2] === b;
     expect(marked).toBe(true);
   }, 30_000);
+
+  describe('the window: 3 hours by default, 24h and 7d on request, each reaching CloudWatch with a period that fits', () => {
+    interface MetricDataBody {
+      StartTime: number;
+      EndTime: number;
+      MetricDataQueries: { MetricStat: { Period: number } }[];
+    }
+    beforeEach(async () => {
+      t.slack.reset();
+      t.aws.reset();
+      t.aws.cloudwatch.setSeries(
+        { metricName: 'Invocations' },
+        series((i) => 100 + i),
+      );
+      const now = t.bot.deps.clock.now();
+      await t.bot.deps.production.recordDeployed({
+        model: 'fraud-detector',
+        version: '1.5.0',
+        metrics: { f1: 0.92 },
+        endpoint: 'fraud-detector-prod',
+        deployedAt: new Date(now.getTime() - 2 * 86_400_000).toISOString(),
+      });
+    });
+
+    it.each([
+      ['status fraud-detector', 3 * 3600, 60, 'last 3 hours', 'Last 3 hours', 'in 3 h', '1-minute points', false],
+      ['status fraud-detector 24h', 24 * 3600, 300, 'last 24 hours', 'Last 24 hours', 'in 24 h', '5-minute points', false],
+      ['status fraud-detector-prod 7D', 7 * 86_400, 3600, 'last 7 days', 'Last 7 days', 'in 7 d', '1-hour points', true],
+    ])(
+      '%s: one GetMetricData call over the window, the graph attached and titled, the text says the window',
+      async (line, seconds, period, chartSpan, heading, total, points, marksOldDeploy) => {
+        await sendCommand(t, line);
+        const answer = await nextResponse(t, 0);
+        const calls = t.aws.callsTo('cloudwatch', 'GetMetricData');
+        expect(calls).toHaveLength(1);
+        const body = calls[0]!.body as MetricDataBody;
+        expect(body.EndTime - body.StartTime).toBe(seconds);
+        expect(Math.abs(body.EndTime - t.bot.deps.clock.now().getTime() / 1000)).toBeLessThan(600);
+        expect(body.MetricDataQueries).toHaveLength(7);
+        for (const q of body.MetricDataQueries) expect(q.MetricStat.Period).toBe(period);
+        // Points per call stay far under GetMetricData's 100,800.
+        expect((seconds / period) * body.MetricDataQueries.length).toBeLessThanOrEqual(2016);
+
+        const blocks = (t.slack.responses[0]?.blocks ?? []) as (Block & { title?: { text: string } })[];
+        expect(blocks.map((b) => b.type).slice(0, 2)).toEqual(['header', 'image']);
+        const image = blocks[1]!;
+        expect(image.title?.text).toBe(`fraud-detector-prod: ${chartSpan}`);
+        expect(image.alt_text).toContain(`over the ${chartSpan}:`);
+        if (marksOldDeploy) expect(image.alt_text).toContain('deployed 1.5.0');
+        else expect(image.alt_text).not.toContain('deployed 1.5.0');
+        const file = t.slack.files().find((f) => f.id === image.slack_file?.id);
+        expect(PNG.sync.read(file!.content!).width).toBeGreaterThan(800);
+        expect(answer.all).toContain(`*${heading}*`);
+        expect(answer.all).toContain(total);
+        expect(answer.all).toContain(points);
+      },
+      30_000,
+    );
+
+    it('an unknown window word gets a usage message and reads nothing', async () => {
+      await sendCommand(t, 'status fraud-detector 2w');
+      const answer = await nextResponse(t, 0);
+      expect(answer.text).toBe(
+        'Unknown window `2w`: give one of `3h`, `24h`, `7d` (default 3h), e.g. `status fraud-detector 24h`. Usage: `/mlops status [model|endpoint] [3h|24h|7d]` — for example `/mlops status fraud-detector`',
+      );
+      expect(t.aws.callsTo('cloudwatch', 'GetMetricData')).toHaveLength(0);
+    });
+  });
 });

@@ -16,14 +16,20 @@ describe('/mlops help', () => {
     expect(ack.body?.text).toMatch(/^\/mlops subcommands: help, train, retrain, status, models, history\b/);
     const listed = JSON.stringify(ack.body?.blocks);
     // `<model>` is escaped: Slack reads `<…>` as markup even inside code.
-    for (const usage of ['train &lt;model&gt; [key=value…]', 'retrain &lt;model&gt;', 'status [model|endpoint]', 'models', 'history &lt;model&gt; [n]'])
+    for (const usage of [
+      'train &lt;model&gt; [key=value…]',
+      'retrain &lt;model&gt;',
+      'status [model|endpoint] [3h|24h|7d]',
+      'models',
+      'history &lt;model&gt; [n]',
+    ])
       expect(listed).toContain(`\`/mlops ${usage}\``);
   });
 
   it.each([
     ['train', 'train fraud-detector epochs=20 learning_rate=0.01', 'Operators only'],
     ['retrain', 'retrain fraud-detector', 'retrain: true'],
-    ['status', 'status fraud-detector', 'sparklines of the last hour'],
+    ['status', 'status fraud-detector', 'a graph with sparklines of the window'],
     ['models', 'models', 'newest SageMaker model'],
     ['history', 'history fraud-detector 20', 'who (or the pipeline)'],
   ])('help %s explains it with details and an example', async (name, example, detail) => {

@@ -71,14 +71,14 @@ describe('/mlops status', () => {
     expect(ack.body).toBeUndefined();
     const answer = await nextResponse(t, 0);
     expect(answer.responseType).toBe('ephemeral');
-    expect(answer.text).toMatch(/^fraud-detector-prod is InService, version 1\.4\.0: 6,221 invocations in 60 min, p99 52\.3 ms, 5XX 2 \(as of /);
+    expect(answer.text).toMatch(/^fraud-detector-prod is InService, version 1\.4\.0: 6,221 invocations in 3 h, p99 52\.3 ms, 5XX 2 \(as of /);
     expect(answer.all).toContain(':large_green_circle: *InService* · model *fraud-detector* · deployed version *1.4.0* · last modified <!date^1795185000^');
     expect(answer.all).toContain('*AllTraffic*\\nmodel `fraud-detector-1-4-0`\\n2 × ml.m5.large · weight 1');
-    expect(answer.all).toMatch(/Invocations +[▁▂▃▄▅▆▇█]{30} +321 +\(6,221 in 60 min\)/);
+    expect(answer.all).toMatch(/Invocations +[▁▂▃▄▅▆▇█]{30} +321 +\(6,221 in 3 h\)/);
     expect(answer.all).toMatch(/Latency avg +▁{30} +18\.4 ms/);
     expect(answer.all).toMatch(/Latency p99 +▁{29}█ +52\.3 ms/);
-    expect(answer.all).toMatch(/4XX errors +[▁▂▃▄▅▆▇█]{30} +0 +\(7 in 60 min\)/);
-    expect(answer.all).toMatch(/5XX errors +[▁▂▃▄▅▆▇█]{30} +0 +\(2 in 60 min\)/);
+    expect(answer.all).toMatch(/4XX errors +[▁▂▃▄▅▆▇█]{30} +0 +\(7 in 3 h\)/);
+    expect(answer.all).toMatch(/5XX errors +[▁▂▃▄▅▆▇█]{30} +0 +\(2 in 3 h\)/);
     expect(answer.all).toMatch(/CPU +[▁▂▃▄▅▆▇█]{30} +48\.5%/);
     expect(answer.all).toMatch(/Memory +▁{30} +61%/);
 
@@ -102,7 +102,7 @@ describe('/mlops status', () => {
       ]);
     }
     const body = calls[0]?.body as { StartTime: number; EndTime: number };
-    expect(body.EndTime - body.StartTime).toBe(3600);
+    expect(body.EndTime - body.StartTime).toBe(3 * 3600);
   });
 
   it('accepts the endpoint name too, and shows a failed endpoint with its reason and several variants', async () => {
@@ -198,8 +198,8 @@ describe('/mlops status', () => {
       );
       await sendCommand(t, 'status no-endpoint');
       expect((await nextResponse(t, 1)).text).toContain('no-endpoint has no endpoint configured: set `models.no-endpoint.endpoint` in the config file.');
-      await sendCommand(t, 'status a b');
-      expect((await nextResponse(t, 2)).text).toMatch(/^Unexpected argument `b`\. Usage: `\/mlops status \[model\|endpoint\]`/);
+      await sendCommand(t, 'status a 3h b');
+      expect((await nextResponse(t, 2)).text).toMatch(/^Unexpected argument `b`\. Usage: `\/mlops status \[model\|endpoint\] \[3h\|24h\|7d\]`/);
       expect(t.aws.calls).toHaveLength(0);
     });
   });

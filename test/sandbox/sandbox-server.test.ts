@@ -165,7 +165,7 @@ describe('the sandbox page server (npm run sandbox)', () => {
       'the status answer',
     );
     expect(status.text).toContain(`version ${version ?? ''}`);
-    expect(status.text).toMatch(/invocations in 60 min, p99 [\d.]+ ms/);
+    expect(status.text).toMatch(/invocations in 3 h, p99 [\d.]+ ms/);
   }, 60_000);
 
   it('reset: back to the seeded history with a fresh bot (the new run and its deployment are gone, the 1.4.0 card waits again)', async () => {
