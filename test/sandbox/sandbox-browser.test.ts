@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { candidateIdFor, type Candidate } from '../../src/core/candidate';
 import type { PipelineEvent } from '../../src/core/pipeline-event';
 import { ActionId } from '../../src/slack/slack-ids';
@@ -250,6 +250,23 @@ describe('npm run sandbox in a browser', () => {
     return { runTs };
   }
 
+  /** Waits for the message's chart to load (decoded, chart-sized) and screenshots the message into docs/screenshots (the README shows them). */
+  async function screenshotChart(message: Locator, file: string): Promise<void> {
+    const img = message.locator('img.bk-image').first();
+    await img.waitFor({ timeout: BOT_WAIT_MS });
+    await img.scrollIntoViewIfNeeded();
+    const width = await img.evaluate((el) => {
+      const image = el as unknown as { complete: boolean; naturalWidth: number; addEventListener(type: string, f: () => void): void };
+      if (image.complete && image.naturalWidth > 0) return image.naturalWidth;
+      return new Promise<number>((resolve, reject) => {
+        image.addEventListener('load', () => resolve(image.naturalWidth));
+        image.addEventListener('error', () => reject(new Error('the chart did not load')));
+      });
+    });
+    expect(width).toBeGreaterThan(800);
+    await message.screenshot({ path: path.join(SCREENSHOTS, file) });
+  }
+
   async function evaluationCard(): Promise<string> {
     const card = page.locator('#thread-messages .msg:not([data-ephemeral])', { has: page.locator('.bk-header', { hasText: 'evaluated' }) });
     await card.locator('button[data-action-id="' + ActionId.Deploy + '"]').waitFor({ timeout: BOT_WAIT_MS });
@@ -266,6 +283,9 @@ describe('npm run sandbox in a browser', () => {
     const version = ((await card.locator('.bk-header').textContent()) ?? '').replace(/^fraud-detector (\S+) evaluated$/, '$1');
     expect(version).toMatch(/^\d+\.\d+\.\d+$/);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'evaluation-card.png') });
+    // The card's charts (metric trend and confusion-matrix heatmap) follow in its thread.
+    const chartReply = page.locator('#thread-messages .msg:not([data-ephemeral])', { has: page.locator('img.bk-image') }).last();
+    await screenshotChart(chartReply, 'evaluation-charts.png');
 
     // Deploy as the approver: the confirm dialog first, then the card turns into "live".
     await actAs(APPROVER);
@@ -285,6 +305,15 @@ describe('npm run sandbox in a browser', () => {
     await status.waitFor({ timeout: BOT_WAIT_MS });
     expect(await status.innerText()).toContain(`deployed version ${version}`);
     expect(await status.locator('.ephemeral-note').innerText()).toContain('Only visible to you');
+    expect(await status.locator('.bk-image-title').innerText()).toBe('fraud-detector-prod: last 3 hours');
+    await screenshotChart(status, 'status-graph.png');
+
+    // /mlops history: the metric trend above the lines.
+    await command('/mlops history fraud-detector');
+    const history = page.locator('#messages .msg[data-ephemeral]', { hasText: 'History of fraud-detector' }).last();
+    await history.waitFor({ timeout: BOT_WAIT_MS });
+    expect(await history.innerText()).toContain(version);
+    await screenshotChart(history, 'history-trend.png');
 
     // A second candidate: the viewer's Deploy is refused (ephemeral, only to them), the approver rejects it with a reason.
     await trainAndOpenRun();
