@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { BotDeps } from '../bot-deps';
 import type { FileConfig } from '../config/config-schema';
 import { approversFor } from '../core/authorization';
@@ -207,8 +206,7 @@ export function createApprovalTimers(deps: BotDeps, options: ApprovalTimersOptio
     name: APPROVAL_TIMERS_JOB,
     store: deps.store,
     logger: deps.logger,
-    holder: options.instanceId ?? randomUUID(),
-    leaseTtlMs: Math.max(3 * intervalMs, 30_000),
+    ...(options.instanceId !== undefined ? { holder: options.instanceId } : {}),
     intervalMs,
     // A restart acts at once on what fell due while it was down.
     runAtStart: true,

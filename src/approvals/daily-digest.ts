@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { BotDeps } from '../bot-deps';
 import { digestDue, type DigestSchedule } from '../core/digest-schedule';
 import { parseLastFailure } from '../core/parse-last-failure';
@@ -94,8 +93,7 @@ export function createDailyDigest(
     name: DAILY_DIGEST_JOB,
     store: deps.store,
     logger: deps.logger,
-    holder: options.instanceId ?? randomUUID(),
-    leaseTtlMs: Math.max(3 * intervalMs, 30_000),
+    ...(options.instanceId !== undefined ? { holder: options.instanceId } : {}),
     intervalMs,
     runAtStart: true,
     stopWaitMs: STOP_WAIT_MS,

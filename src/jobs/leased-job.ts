@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Store } from '../core/store';
 import { waitAtMost } from '../core/time-limit';
 import type { Logger } from '../observability/create-logger';
@@ -72,9 +73,10 @@ export interface LeasedJobOptions<R> {
   name: string;
   store: Store;
   logger: Logger;
-  /** This replica's id in the lease. */
-  holder: string;
-  leaseTtlMs: number;
+  /** This replica's id in the lease; default a random id. */
+  holder?: string;
+  /** Default three intervals, at least 30 s: a leader survives a slow pass or two before it lapses. */
+  leaseTtlMs?: number;
   /** Gap between the end of one pass and the start of the next. */
   intervalMs: number;
   /** Run a pass at start() (a restart after a crash acts at once), else the first one interval later. */
@@ -125,10 +127,12 @@ const RELEASE_WAIT_MS = 1000;
  * A lease can lapse under a long pause, so the job's side effects carry claims or idempotency keys too.
  */
 export function leasedJob<R>(options: LeasedJobOptions<R>): LeasedJob<R> {
-  const { name, intervalMs, leaseTtlMs } = options;
+  const { name, intervalMs } = options;
+  const holder = options.holder ?? randomUUID();
+  const leaseTtlMs = options.leaseTtlMs ?? Math.max(3 * intervalMs, 30_000);
   const margin = options.freshMarginMs ?? 2000;
-  const lease: StoreLease = storeLease(options.store, storeKeys.lease(name), options.holder, leaseTtlMs);
-  const log = options.logger.child({ component: name, holder: options.holder });
+  const lease: StoreLease = storeLease(options.store, storeKeys.lease(name), holder, leaseTtlMs);
+  const log = options.logger.child({ component: name, holder });
   let started = false;
   let stopping = false;
   let leader = false;
@@ -217,7 +221,7 @@ export function leasedJob<R>(options: LeasedJobOptions<R>): LeasedJob<R> {
 
   return {
     name,
-    holder: options.holder,
+    holder,
     runOnce,
     isLeader: () => leader,
     isRunning: () => started && !stopping,

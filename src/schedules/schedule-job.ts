@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { BotDeps } from '../bot-deps';
 import { ErrorCode, isMlopsError } from '../core/errors';
 import { decideSlot, scheduledRunId, type ScheduleSpec } from '../core/retrain-schedule';
@@ -116,8 +115,7 @@ export function createScheduleJob(deps: BotDeps, options: ScheduleJobOptions = {
     name: SCHEDULE_JOB,
     store: deps.store,
     logger: deps.logger,
-    holder: options.instanceId ?? randomUUID(),
-    leaseTtlMs: Math.max(3 * intervalMs, 30_000),
+    ...(options.instanceId !== undefined ? { holder: options.instanceId } : {}),
     intervalMs,
     // A restart acts at once on the slot that fell due while it was down.
     runAtStart: true,
