@@ -16,7 +16,7 @@
  */
 const IO_PACKAGES = '(@slack/bolt|@slack/web-api|@slack/socket-mode|@aws-sdk|@smithy|ioredis|pino|prom-client|raw-body)';
 // One folder per capability; those added later (bake, drift, approvals…) go here too.
-const FEATURES = '(deployments|training|pipeline-events|outbox|watchdog|home|endpoints|charts|bake|drift|schedules|lineage|approvals)';
+const FEATURES = '(deployments|training|pipeline-events|outbox|watchdog|home|endpoints|charts|bake|shadow|drift|schedules|lineage|approvals)';
 const PLUMBING = '(config|observability|store|aws|slack|http|jobs)';
 const COMPOSITION_ROOT = '^src/(main|create-bot|register-listeners)\\.ts$';
 /** Every folder of src/ in one of the layers above (a new folder is added to FEATURES or PLUMBING). */

@@ -11,6 +11,7 @@ import { registerWatchdog } from './watchdog/run-watchdog';
 import { registerTrainActions } from './training';
 import { registerHomeListeners } from './home';
 import { createBakeWatch } from './bake';
+import { createShadowWatch, registerShadowListeners } from './shadow';
 import type { AlarmAlert } from './core/alarm-alert';
 import type { PipelineEvent } from './core/pipeline-event';
 import { registerApprovals } from './approvals';
@@ -44,11 +45,14 @@ export function registerListeners(app: App, deps: BotDeps, wiring: ListenerWirin
   registerDriftListeners(app, deps);
   const charts = wiring.charts === false ? undefined : createEvaluationCharts(deps, wiring.charts);
   const bake = createBakeWatch(deps);
-  // deployment.* events reach the deployments feature first, then the bake (deployment.succeeded starts one).
+  const shadow = createShadowWatch(deps);
+  registerShadowListeners(app, deps, shadow);
+  // deployment.* events reach the deployments feature first, then the bake and the shadow window (deployment.succeeded starts them).
   const deploymentEvents = {
     applyPipelineEvent: async (event: PipelineEvent) => {
       await deps.deployments.applyPipelineEvent(event);
       await bake.applyPipelineEvent(event);
+      await shadow.applyPipelineEvent(event);
     },
     applyAlarm: (alarm: AlarmAlert) => bake.applyAlarm(alarm),
   };
@@ -65,6 +69,7 @@ export function registerListeners(app: App, deps: BotDeps, wiring: ListenerWirin
       ...registerApprovals(deps),
       deps.deployments.recovery,
       bake.job,
+      shadow.job,
       ...(charts !== undefined ? [charts.job] : []),
     ],
     routes: delivery.routes,

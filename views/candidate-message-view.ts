@@ -273,6 +273,8 @@ function actionButtons(input: CandidateMessageInput) {
         value: c.id,
         confirm: confirm('Stop the shadow?', `Remove the shadow variant ${version} from ${target}? Production stays as it is.`, 'Stop'),
       },
+      // Read-only (anyone): production beside the shadow from CloudWatch, posted in the run's thread.
+      { type: 'button' as const, action_id: ActionId.ShadowCompare, text: { type: 'plain_text' as const, text: 'Compare now' }, value: c.id },
     ];
   }
   if (c.state === 'deploying' && input.abortTo !== undefined) {

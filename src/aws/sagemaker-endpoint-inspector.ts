@@ -25,7 +25,14 @@ interface MetricSpec {
 }
 
 export type EndpointMetricKey =
-  'invocations' | 'model_latency_avg' | 'model_latency_p99' | 'invocation_4xx_errors' | 'invocation_5xx_errors' | 'cpu_utilization' | 'memory_utilization';
+  | 'invocations'
+  | 'model_latency_avg'
+  | 'model_latency_p50'
+  | 'model_latency_p99'
+  | 'invocation_4xx_errors'
+  | 'invocation_5xx_errors'
+  | 'cpu_utilization'
+  | 'memory_utilization';
 
 /** Metrics per variant, in the order the series are returned. */
 export const ENDPOINT_METRICS: readonly MetricSpec[] = [
@@ -64,6 +71,17 @@ export const ENDPOINT_METRICS: readonly MetricSpec[] = [
   },
 ];
 
+/** Asked only with `latencyP50` (bake report, shadow comparison), after the others. */
+const MODEL_LATENCY_P50: MetricSpec = {
+  key: 'model_latency_p50',
+  namespace: 'AWS/SageMaker',
+  metricName: 'ModelLatency',
+  stat: 'p50',
+  label: 'Model latency (p50)',
+  unit: 'ms',
+  scale: 1 / 1000,
+};
+
 /** GetMetricData returns at most 100,800 data points per call; keep well within it. */
 const MAX_POINTS_PER_SERIES = 1440;
 
@@ -80,7 +98,8 @@ const MAX_POINTS_PER_SERIES = 1440;
  * exceed 1,440 points per series). Series are PER VARIANT: id `<key>:<variant>` (e.g.
  * `model_latency_p99:AllTraffic`), label `<metric label> (<variant>)`; summing or averaging across
  * variants is the caller's job. Points are oldest first; latency is in ms. With no variants
- * given, the endpoint is described first to learn them.
+ * given, the endpoint is described first to learn them (its production variants, not a shadow).
+ * `latencyP50` adds an 8th query per variant (ModelLatency p50).
  */
 export function createSagemakerEndpointInspector(sagemaker: SageMakerClient, cloudwatch: CloudWatchClient): EndpointInspector {
   async function describeEndpoint(name: string): Promise<EndpointDescription> {
@@ -92,10 +111,12 @@ export function createSagemakerEndpointInspector(sagemaker: SageMakerClient, clo
     }
     const configName = endpoint.EndpointConfigName;
     let configVariants: ProductionVariant[] = [];
+    let configShadows: ProductionVariant[] = [];
     if (configName !== undefined) {
       try {
         const config = await sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: configName }));
         configVariants = config.ProductionVariants ?? [];
+        configShadows = config.ShadowProductionVariants ?? [];
       } catch (error) {
         const mapped = awsErrorToMlopsError(error, { action: 'sagemaker:DescribeEndpointConfig', resource: `endpoint config ${configName}` });
         // A deleted config must not hide the endpoint's own state; anything else is a real failure.
@@ -122,6 +143,25 @@ export function createSagemakerEndpointInspector(sagemaker: SageMakerClient, clo
     for (const [variantName, lv] of live) {
       variants.push(compact({ variantName, instanceCount: lv.CurrentInstanceCount, weight: lv.CurrentWeight }));
     }
+    // A shadow test's variant (one at most): from the config, with the endpoint's live count when it reports one.
+    const liveShadows = new Map((endpoint.ShadowProductionVariants ?? []).filter((v) => v.VariantName).map((v) => [v.VariantName as string, v]));
+    const shadowVariants: EndpointVariant[] = [];
+    for (const cv of configShadows) {
+      if (cv.VariantName === undefined) continue;
+      const lv = liveShadows.get(cv.VariantName);
+      liveShadows.delete(cv.VariantName);
+      shadowVariants.push(
+        compact({
+          variantName: cv.VariantName,
+          modelName: cv.ModelName,
+          instanceType: cv.InstanceType,
+          instanceCount: lv?.CurrentInstanceCount ?? cv.InitialInstanceCount,
+          weight: lv?.CurrentWeight ?? cv.InitialVariantWeight,
+        }),
+      );
+    }
+    for (const [variantName, lv] of liveShadows)
+      shadowVariants.push(compact({ variantName, instanceCount: lv.CurrentInstanceCount, weight: lv.CurrentWeight }));
     return compact({
       name: endpoint.EndpointName ?? name,
       status: endpoint.EndpointStatus ?? 'Unknown',
@@ -130,10 +170,19 @@ export function createSagemakerEndpointInspector(sagemaker: SageMakerClient, clo
       createdAt: endpoint.CreationTime,
       endpointConfigName: configName,
       variants,
+      ...(shadowVariants.length > 0 ? { shadowVariants } : {}),
     });
   }
 
-  async function endpointMetrics(endpoint: string, variants: readonly string[], from: Date, to: Date, periodSeconds?: number): Promise<MetricSeries[]> {
+  async function endpointMetrics(
+    endpoint: string,
+    variants: readonly string[],
+    from: Date,
+    to: Date,
+    periodSeconds?: number,
+    options: { latencyP50?: boolean } = {},
+  ): Promise<MetricSeries[]> {
+    const specs = options.latencyP50 === true ? [...ENDPOINT_METRICS, MODEL_LATENCY_P50] : ENDPOINT_METRICS;
     const names = variants.length > 0 ? [...variants] : (await describeEndpoint(endpoint)).variants.map((v) => v.variantName);
     if (names.length === 0) return [];
     const minutes = Math.max(1, Math.ceil((to.getTime() - from.getTime()) / 60_000));
@@ -145,7 +194,7 @@ export function createSagemakerEndpointInspector(sagemaker: SageMakerClient, clo
     const plan: { id: string; spec: MetricSpec; variant: string }[] = [];
     const queries: MetricDataQuery[] = [];
     names.forEach((variant, vi) => {
-      ENDPOINT_METRICS.forEach((spec, mi) => {
+      specs.forEach((spec, mi) => {
         const id = `m${mi}_v${vi}`;
         plan.push({ id, spec, variant });
         queries.push({

@@ -4,7 +4,7 @@ import type { BotDeps } from '../bot-deps';
 import { BAKE_DEFAULTS } from '../config/config-schema';
 import type { AlarmAlert } from '../core/alarm-alert';
 import { bakeVerdict, figuresOf, type BakeFigures, type BakeThresholds, type BakeVerdict } from '../core/bake-verdict';
-import { isUnpromotedShadow } from '../core/candidate-state-machine';
+import { isUnpromotedShadow, type DeploymentCandidate } from '../core/candidate-state-machine';
 import { isMlopsError } from '../core/errors';
 import type { PipelineEvent } from '../core/pipeline-event';
 import { findDeploymentCandidate } from '../deployments';
@@ -54,6 +54,19 @@ export interface BakeWatch {
   job: LeasedJob<number>;
 }
 
+/** Where a deployment's follow-ups go: the thread of the training run that produced it, else under its card, else the channel. */
+export async function candidateThread(
+  deps: Pick<BotDeps, 'runs'>,
+  candidate: Pick<DeploymentCandidate, 'run' | 'message'> | undefined,
+  channel: string,
+): Promise<MessageTarget> {
+  const runId = candidate?.run?.runId;
+  const run = runId !== undefined ? await deps.runs.get(`run:${runId}`) : undefined;
+  if (run?.channel === channel && run.ts !== undefined && run.ts !== '') return { channel, threadTs: run.ts };
+  if (candidate?.message?.channel === channel) return { channel, threadTs: candidate.message.ts };
+  return { channel };
+}
+
 type BakeDeps = Pick<BotDeps, 'config' | 'store' | 'logger' | 'clock' | 'inspector' | 'recordMessage' | 'candidates' | 'production' | 'runs' | 'deployments'>;
 
 /**
@@ -65,14 +78,6 @@ type BakeDeps = Pick<BotDeps, 'config' | 'store' | 'logger' | 'clock' | 'inspect
 export function createBakeWatch(deps: BakeDeps, options: { intervalMs?: number } = {}): BakeWatch {
   const log = deps.logger.child({ component: BAKE_JOB });
   const config = deps.config.file;
-
-  async function threadOf(candidate: Awaited<ReturnType<typeof findDeploymentCandidate>>, channel: string): Promise<MessageTarget> {
-    const runId = candidate?.run?.runId;
-    const run = runId !== undefined ? await deps.runs.get(`run:${runId}`) : undefined;
-    if (run?.channel === channel && run.ts !== undefined && run.ts !== '') return { channel, threadTs: run.ts };
-    if (candidate?.message?.channel === channel) return { channel, threadTs: candidate.message.ts };
-    return { channel };
-  }
 
   async function applyPipelineEvent(event: PipelineEvent): Promise<void> {
     if (event.type !== 'deployment.succeeded' || event.version === undefined) return;
@@ -101,7 +106,7 @@ export function createBakeWatch(deps: BakeDeps, options: { intervalMs?: number }
       dueAt: new Date(now.getTime() + bake.minutes * MINUTE).toISOString(),
       minutes: bake.minutes,
       thresholds: { maxLatencyIncrease: bake.maxLatencyIncrease, max5xxRate: bake.max5xxRate },
-      target: await threadOf(candidate, channel),
+      target: await candidateThread(deps, candidate, channel),
       state: 'baking',
       failures: 0,
     };

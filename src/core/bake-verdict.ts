@@ -9,8 +9,9 @@ import type { MetricSeries } from './ports';
 export interface BakeFigures {
   invocations: number;
   errors5xx: number;
-  /** Invocation-weighted mean of the per-minute ModelLatency average and p99 (ms), over all variants; undefined without data. */
+  /** Invocation-weighted mean of the per-minute ModelLatency average, p50 and p99 (ms), over all variants; undefined without data. */
   avgMs?: number;
+  p50Ms?: number;
   p99Ms?: number;
 }
 
@@ -48,11 +49,13 @@ export function figuresOf(series: readonly MetricSeries[], from: Date, to: Date)
     return weight > 0 ? total / weight : undefined;
   };
   const avg = weighted('model_latency_avg');
+  const p50 = weighted('model_latency_p50');
   const p99 = weighted('model_latency_p99');
   return {
     invocations: sum('invocations'),
     errors5xx: sum('invocation_5xx_errors'),
     ...(avg !== undefined ? { avgMs: avg } : {}),
+    ...(p50 !== undefined ? { p50Ms: p50 } : {}),
     ...(p99 !== undefined ? { p99Ms: p99 } : {}),
   };
 }

@@ -45,6 +45,8 @@ export interface EndpointDescription {
   createdAt?: Date;
   endpointConfigName?: string;
   variants: EndpointVariant[];
+  /** ShadowProductionVariants: a shadow test's variant, which gets a copy of the traffic and answers no one (issue 14). */
+  shadowVariants?: EndpointVariant[];
 }
 export interface MetricSeries {
   id: string;
@@ -84,6 +86,16 @@ export interface EndpointInspector {
   /** ListModels (NameContains, newest first, at most `limit`): the model versions SageMaker knows. */
   listModels(nameContains: string, limit?: number): Promise<SagemakerModelSummary[]>;
   describeEndpoint(name: string): Promise<EndpointDescription>;
-  /** Invocations, ModelLatency avg/p99 (ms), 4XX, 5XX, CPU, memory over the window, one GetMetricData call. */
-  endpointMetrics(endpoint: string, variants: readonly string[], from: Date, to: Date, periodSeconds?: number): Promise<MetricSeries[]>;
+  /**
+   * Invocations, ModelLatency avg/p99 (ms), 4XX, 5XX, CPU, memory over the window, one GetMetricData call;
+   * `latencyP50` adds ModelLatency p50 (the bake report and the shadow comparison; `/mlops status` does not ask).
+   */
+  endpointMetrics(
+    endpoint: string,
+    variants: readonly string[],
+    from: Date,
+    to: Date,
+    periodSeconds?: number,
+    options?: { latencyP50?: boolean },
+  ): Promise<MetricSeries[]>;
 }

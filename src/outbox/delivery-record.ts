@@ -11,7 +11,7 @@ import type { SlackMessage } from '../../views/slack-message';
 export const DELIVERY_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** What a background message is, for logs and the closed `type` label of the delivery metrics. */
-export type BackgroundMessageType = 'watchdog' | 'training.requested' | 'approval-reminder' | 'digest' | 'chart' | 'bake-report';
+export type BackgroundMessageType = 'watchdog' | 'training.requested' | 'approval-reminder' | 'digest' | 'chart' | 'bake-report' | 'shadow-comparison';
 
 /** Where a background message goes: a channel (then, if Slack refuses it there for good, the next of `fallbacks`), or a thread. */
 export interface MessageTarget {

@@ -152,6 +152,8 @@ export interface FakeEndpointSpec {
   createdAt?: Date;
   lastModified?: Date;
   variants: FakeVariantSpec[];
+  /** ShadowProductionVariants (a shadow test's variant), in DescribeEndpoint and DescribeEndpointConfig. */
+  shadowVariants?: FakeVariantSpec[];
 }
 
 export interface FakeSeriesKey {
@@ -277,6 +279,7 @@ function defaultValue(metricName: string, stat: string, i: number): number {
     case 'Invocations':
       return 100 + ((i * 7) % 13);
     case 'ModelLatency':
+      if (stat === 'p50') return 15_000 + ((i * 37) % 11) * 100;
       return stat === 'Average' ? 20_000 + ((i * 37) % 11) * 100 : 45_000 + ((i * 37) % 11) * 500;
     case 'OverheadLatency':
       return 1_500 + (i % 4) * 10;
@@ -462,6 +465,15 @@ export async function startFakeAws(): Promise<FakeAws> {
               CurrentInstanceCount: v.currentInstanceCount ?? v.instanceCount ?? 1,
               DesiredInstanceCount: v.currentInstanceCount ?? v.instanceCount ?? 1,
             })),
+            ...(ep.shadowVariants !== undefined
+              ? {
+                  ShadowProductionVariants: ep.shadowVariants.map((v) => ({
+                    VariantName: v.name,
+                    CurrentWeight: v.currentWeight ?? v.initialWeight ?? 1,
+                    CurrentInstanceCount: v.currentInstanceCount ?? v.instanceCount ?? 1,
+                  })),
+                }
+              : {}),
             EndpointStatus: ep.status ?? 'InService',
             ...(ep.failureReason !== undefined ? { FailureReason: ep.failureReason } : {}),
             CreationTime: secs(ep.createdAt ?? new Date('2026-11-01T09:00:00Z')),
@@ -492,6 +504,17 @@ export async function startFakeAws(): Promise<FakeAws> {
               InstanceType: v.instanceType ?? 'ml.m5.large',
               InitialVariantWeight: v.initialWeight ?? 1,
             })),
+            ...(ep.shadowVariants !== undefined
+              ? {
+                  ShadowProductionVariants: ep.shadowVariants.map((v) => ({
+                    VariantName: v.name,
+                    ModelName: v.model,
+                    InitialInstanceCount: v.instanceCount ?? 1,
+                    InstanceType: v.instanceType ?? 'ml.m5.large',
+                    InitialVariantWeight: v.initialWeight ?? 1,
+                  })),
+                }
+              : {}),
             CreationTime: secs(ep.lastModified ?? new Date('2026-11-20T14:00:00Z')),
           },
         };

@@ -17,6 +17,8 @@ export const ActionId = {
   /** Promote shadow / Stop shadow, on the card of a live shadow deployment (approvers). */
   ShadowPromote: 'mlops_shadow_promote',
   ShadowStop: 'mlops_shadow_stop',
+  /** Compare now, on the card of a live shadow deployment (anyone in the channel; read-only). */
+  ShadowCompare: 'mlops_shadow_compare',
   /** On a drift alert: start retraining (operators), snooze 24 h, or snooze until a chosen time. */
   DriftRetrain: 'mlops_drift_retrain',
   DriftSnooze: 'mlops_drift_snooze',

@@ -57,6 +57,12 @@ export const storeKeys = {
   bake: (id: string) => `bake:${id}`,
   /** Ids of the bakes not reported yet (the bake job's worklist). */
   bakes: () => 'bakes',
+  /** A running shadow deployment (issue 14): its window, thread and end-of-window comparison state (src/shadow). */
+  shadow: (candidateId: string) => `shadow:${candidateId}`,
+  /** Ids of the shadows whose end-of-window comparison is not posted yet (the shadow job's worklist). */
+  shadows: () => 'shadows',
+  /** The latest on-request comparison of a shadow (a short cache: a burst of Compare now clicks reads CloudWatch once). */
+  shadowComparison: (candidateId: string) => `shadow-comparison:${candidateId}`,
   /** What was done on a drift alert (Retrain, Snooze), by the alert's root event id. */
   driftAlert: (eventId: string) => `drift:alert:${eventId}`,
   /** A snoozed model + drift signal: {until, by}; expires when the snooze ends. */

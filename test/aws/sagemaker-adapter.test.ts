@@ -85,6 +85,19 @@ describe('describeEndpoint', () => {
     ]);
   });
 
+  it("reports a shadow test's variant (ShadowProductionVariants) apart from the production variants", async () => {
+    fake.sagemaker.setEndpoint({
+      name: 'fraud-shadow',
+      variants: [{ name: 'prod-1-3-0', model: 'fraud-1-3-0', instanceType: 'ml.m5.large', instanceCount: 2, initialWeight: 1 }],
+      shadowVariants: [{ name: 'shadow-1-4-0', model: 'fraud-1-4-0', instanceType: 'ml.m5.xlarge', instanceCount: 1, initialWeight: 1 }],
+    });
+    const ep = await inspector.describeEndpoint('fraud-shadow');
+    expect(ep.variants).toEqual([{ variantName: 'prod-1-3-0', modelName: 'fraud-1-3-0', instanceType: 'ml.m5.large', instanceCount: 2, weight: 1 }]);
+    expect(ep.shadowVariants).toEqual([{ variantName: 'shadow-1-4-0', modelName: 'fraud-1-4-0', instanceType: 'ml.m5.xlarge', instanceCount: 1, weight: 1 }]);
+    // Without a shadow the field is absent.
+    expect(await inspector.describeEndpoint(DEFAULT_ENDPOINT_NAME)).not.toHaveProperty('shadowVariants');
+  });
+
   it('passes the failure reason of a Failed endpoint', async () => {
     fake.sagemaker.setEndpoint({ name: 'broken', status: 'Failed', failureReason: 'Image pull failed', variants: [{ name: 'AllTraffic', model: 'm' }] });
     await expect(inspector.describeEndpoint('broken')).resolves.toMatchObject({ status: 'Failed', failureReason: 'Image pull failed' });
@@ -188,6 +201,23 @@ describe('endpointMetrics', () => {
       expect(s.points).toHaveLength(60);
       for (let i = 1; i < s.points.length; i++) expect(s.points[i]!.at.getTime()).toBeGreaterThan(s.points[i - 1]!.at.getTime());
     }
+  });
+
+  it('latencyP50 adds ModelLatency p50 per variant (in ms), in the same one call; without it the status set is unchanged', async () => {
+    fake.cloudwatch.setSeries({ metricName: 'ModelLatency', stat: 'p50', variant: 'canary' }, [12_500]);
+    const series = await inspector.endpointMetrics(DEFAULT_ENDPOINT_NAME, ['AllTraffic', 'canary'], from, to, undefined, { latencyP50: true });
+    expect(fake.calls).toHaveLength(1);
+    const queries = (fake.calls[0]!.body as { MetricDataQueries: RecordedQuery[] }).MetricDataQueries;
+    expect(queries).toHaveLength(16);
+    expect(queries.filter((q) => q.MetricStat.Stat === 'p50').map((q) => q.MetricStat.Metric.Dimensions.find((d) => d.Name === 'VariantName')?.Value)).toEqual([
+      'AllTraffic',
+      'canary',
+    ]);
+    const p50 = series.find((s) => s.id === 'model_latency_p50:canary');
+    expect(p50).toMatchObject({ unit: 'ms', label: 'Model latency (p50) (canary)' });
+    expect(p50?.points.map((p) => p.value)).toEqual([12.5]);
+    fake.reset();
+    expect(await inspector.endpointMetrics(DEFAULT_ENDPOINT_NAME, ['AllTraffic'], from, to)).toHaveLength(ENDPOINT_METRICS.length);
   });
 
   it('converts ModelLatency from microseconds to milliseconds and labels units', async () => {

@@ -49,12 +49,13 @@ describe('shadow deployments: Promote shadow and Stop shadow', () => {
 
   const followUps = (id: string) => invokesFor(t, id).slice(1);
 
-  it('a running shadow is not production; its card offers Promote and Stop; a non-approver is refused', async () => {
+  it('a running shadow is not production; its card offers Promote, Stop and Compare now; a non-approver is refused Promote and Stop', async () => {
     const seeded = await liveShadow();
     expect((await t.bot.deps.production.current(FRAUD.model))?.version).toBe('1.3.0');
     expect(messageOf(t, seeded).actions.map((a) => [a.action_id, a.text.text])).toEqual([
       [ActionId.ShadowPromote, 'Promote shadow'],
       [ActionId.ShadowStop, 'Stop shadow'],
+      [ActionId.ShadowCompare, 'Compare now'],
     ]);
     for (const [actionId, name] of [
       [ActionId.ShadowPromote, 'shadow_promote'],
