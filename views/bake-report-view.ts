@@ -34,6 +34,7 @@ export function bakeReportView(input: BakeReportViewInput): SlackMessage {
   const table = monospaceTable([
     ['', 'before', 'bake'],
     ['latency avg', ms(input.before.avgMs), ms(input.during.avgMs)],
+    ['latency p50', ms(input.before.p50Ms), ms(input.during.p50Ms)],
     ['latency p99', ms(input.before.p99Ms), ms(input.during.p99Ms)],
     ['5XX rate', percent(errorRate(input.before)), percent(errorRate(input.during))],
     ['invocations', String(input.before.invocations), String(input.during.invocations)],

@@ -148,7 +148,7 @@ export function createBakeWatch(deps: BakeDeps, options: { intervalMs?: number }
     try {
       if (deps.inspector === undefined) throw new Error('no AWS access is configured');
       const w = windows(r, now);
-      const series = await deps.inspector.endpointMetrics(r.endpoint, [], w.before[0], w.during[1]);
+      const series = await deps.inspector.endpointMetrics(r.endpoint, [], w.before[0], w.during[1], undefined, { latencyP50: true });
       before = figuresOf(series, ...w.before);
       during = figuresOf(series, ...w.during);
     } catch (error) {

@@ -118,6 +118,12 @@ describe('bake report after deployment.succeeded', () => {
     const [report] = await waitFor(() => (reportsIn(thread(seeded)).length > 0 ? reportsIn(thread(seeded)) : undefined), 'the report in the thread');
     expect(text(report!)).toContain('is healthy after 10 min');
     expect(text(report!)).toContain('latency p99');
+    // p50 per variant in the bake's one GetMetricData call (the fake's default p50 is 15-16 ms), shown beside avg and p99.
+    expect(text(report!)).toMatch(/latency p50 +1[56]\.\d ms +1[56]\.\d ms/);
+    const stats = (aws.callsTo('cloudwatch', 'GetMetricData')[0]!.body as { MetricDataQueries: { MetricStat: { Stat: string } }[] }).MetricDataQueries.map(
+      (q) => q.MetricStat.Stat,
+    );
+    expect(stats).toEqual(expect.arrayContaining(['Average', 'p50', 'p99']));
     expect(reportsIn(t.slack.messages('C0ALERTS'))).toEqual([]);
     expect((await bakeOf(bake.id))?.verdict).toBe('healthy');
     // The card says it: live, baked.

@@ -20,9 +20,11 @@ describe('bake verdict', () => {
       series('model_latency_p99:AllTraffic', () => 40),
       series('model_latency_p99:canary', (m) => (m >= 10 ? 80 : 40)),
       series('model_latency_avg:AllTraffic', () => 10),
+      series('model_latency_p50:AllTraffic', () => 8),
+      series('model_latency_p50:canary', (m) => (m >= 10 ? 16 : 8)),
     ];
-    expect(figuresOf(s, at(0), at(10))).toEqual({ invocations: 4000, errors5xx: 0, avgMs: 10, p99Ms: 40 });
-    expect(figuresOf(s, at(10), at(20))).toEqual({ invocations: 4000, errors5xx: 10, avgMs: 10, p99Ms: 70 });
+    expect(figuresOf(s, at(0), at(10))).toEqual({ invocations: 4000, errors5xx: 0, avgMs: 10, p50Ms: 8, p99Ms: 40 });
+    expect(figuresOf(s, at(10), at(20))).toEqual({ invocations: 4000, errors5xx: 10, avgMs: 10, p50Ms: 14, p99Ms: 70 });
     expect(figuresOf([], at(0), at(10))).toEqual({ invocations: 0, errors5xx: 0 });
   });
 
