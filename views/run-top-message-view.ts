@@ -8,6 +8,8 @@ export interface RunTopMessageViewInput {
   /** The message of the run's first event, shown under the stage line. */
   body: SlackMessage;
   run?: { dagId?: string | undefined; runId?: string | undefined };
+  /** The bake's verdict, shown beside `live`. */
+  baked?: 'healthy' | 'degraded' | 'inconclusive' | undefined;
 }
 
 export const RUN_STAGE_BLOCK = 'mlops_run_stage';
@@ -22,6 +24,13 @@ const ICON: Record<RunStageName, string> = {
   failed: ':red_circle:',
 };
 
+/** The bake's verdict beside `live` (the candidate's card says it the same way). */
+const BAKED = {
+  healthy: { mrkdwn: 'baked :white_check_mark:', plain: 'baked' },
+  degraded: { mrkdwn: ':rotating_light: degraded after the bake', plain: 'degraded after the bake' },
+  inconclusive: { mrkdwn: 'bake inconclusive (no traffic)', plain: 'bake inconclusive' },
+} as const;
+
 /**
  * The top message of a run's thread: a stage line (updated in place as the run advances:
  * started → trained → evaluated → deploying → live, or failed) above its first event's message.
@@ -30,12 +39,13 @@ export function runTopMessageView(input: RunTopMessageViewInput): SlackMessage {
   const { stage } = input;
   const at = PATH.indexOf(stage);
   const path = stage === 'failed' ? '*failed*' : PATH.map((s, i) => (i === at ? `*${s}*` : i < at ? `${s} ✓` : s)).join(' → ');
+  const baked = stage === 'live' && input.baked !== undefined ? BAKED[input.baked] : undefined;
   const run = input.run?.runId !== undefined ? ` · run ${inlineCode(input.run.runId, 260)}` : '';
   const stageBlock: KnownBlock = {
     type: 'context',
     block_id: RUN_STAGE_BLOCK,
-    elements: [{ type: 'mrkdwn', text: `${ICON[stage]} Stage: ${path}${run}` }],
+    elements: [{ type: 'mrkdwn', text: `${ICON[stage]} Stage: ${path}${baked !== undefined ? `, ${baked.mrkdwn}` : ''}${run}` }],
   };
   const blocks = [stageBlock, ...input.body.blocks.slice(0, SlackLimits.blocksPerMessage - 1)];
-  return fitMessage({ text: truncateMrkdwn(`[${stage}] ${input.body.text}`, 3000), blocks });
+  return fitMessage({ text: truncateMrkdwn(`[${stage}${baked !== undefined ? `, ${baked.plain}` : ''}] ${input.body.text}`, 3000), blocks });
 }

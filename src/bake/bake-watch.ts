@@ -38,6 +38,8 @@ export interface BakeRecord {
   thresholds: BakeThresholds;
   /** The run's thread (where the report goes) or the model's channel. */
   target: MessageTarget;
+  /** The training run whose thread `target` is: its top message shows the verdict ("live, baked"). */
+  runKey?: string;
   state: 'baking' | 'reported';
   /** A CloudWatch alarm on the endpoint went to ALARM during the bake: it ends at once, degraded. */
   alarm?: { name: string; reason: string; at: string };
@@ -54,17 +56,20 @@ export interface BakeWatch {
   job: LeasedJob<number>;
 }
 
-/** Where a deployment's follow-ups go: the thread of the training run that produced it, else under its card, else the channel. */
+/**
+ * Where a deployment's follow-ups go: the thread of the training run that produced it (then
+ * `runKey` names that run), else under its card, else the channel.
+ */
 export async function candidateThread(
   deps: Pick<BotDeps, 'runs'>,
   candidate: Pick<DeploymentCandidate, 'run' | 'message'> | undefined,
   channel: string,
-): Promise<MessageTarget> {
-  const runId = candidate?.run?.runId;
-  const run = runId !== undefined ? await deps.runs.get(`run:${runId}`) : undefined;
-  if (run?.channel === channel && run.ts !== undefined && run.ts !== '') return { channel, threadTs: run.ts };
-  if (candidate?.message?.channel === channel) return { channel, threadTs: candidate.message.ts };
-  return { channel };
+): Promise<{ target: MessageTarget; runKey?: string }> {
+  const runKey = candidate?.run?.runId !== undefined ? `run:${candidate.run.runId}` : undefined;
+  const run = runKey !== undefined ? await deps.runs.get(runKey) : undefined;
+  if (runKey !== undefined && run?.channel === channel && run.ts !== undefined && run.ts !== '') return { target: { channel, threadTs: run.ts }, runKey };
+  if (candidate?.message?.channel === channel) return { target: { channel, threadTs: candidate.message.ts } };
+  return { target: { channel } };
 }
 
 type BakeDeps = Pick<BotDeps, 'config' | 'store' | 'logger' | 'clock' | 'inspector' | 'recordMessage' | 'candidates' | 'production' | 'runs' | 'deployments'>;
@@ -94,6 +99,7 @@ export function createBakeWatch(deps: BakeDeps, options: { intervalMs?: number }
     const now = deps.clock.now();
     const previousVersion = (await deps.production.history(event.model)).find((r) => r.version !== event.version)?.version;
     const deployStartedAt = candidate?.triggerConfirmedAt ?? candidate?.decidedAt ?? event.timestamp;
+    const thread = await candidateThread(deps, candidate, channel);
     const record: BakeRecord = {
       id,
       model: event.model,
@@ -106,7 +112,8 @@ export function createBakeWatch(deps: BakeDeps, options: { intervalMs?: number }
       dueAt: new Date(now.getTime() + bake.minutes * MINUTE).toISOString(),
       minutes: bake.minutes,
       thresholds: { maxLatencyIncrease: bake.maxLatencyIncrease, max5xxRate: bake.max5xxRate },
-      target: await candidateThread(deps, candidate, channel),
+      target: thread.target,
+      ...(thread.runKey !== undefined ? { runKey: thread.runKey } : {}),
       state: 'baking',
       failures: 0,
     };
@@ -179,8 +186,16 @@ export function createBakeWatch(deps: BakeDeps, options: { intervalMs?: number }
       verdict,
       ...(r.alarm !== undefined ? { alarm: r.alarm } : {}),
     };
+    // The run's top message says it too: noted on the run first, so that the outbox's re-render of the
+    // thread root after this reply (updateRun) shows it; a later stage of the run drops it.
+    if (r.runKey !== undefined) {
+      await deps.runs.update(r.runKey, (run) =>
+        run.stage !== 'live' || run.baked === verdict.kind ? undefined : { ...run, baked: verdict.kind, updatedAt: now.toISOString() },
+      );
+    }
+    const target: MessageTarget = r.runKey !== undefined ? { ...r.target, updateRun: r.runKey } : r.target;
     // Recorded by key: a crash before the state below is saved records nothing twice.
-    await deps.recordMessage(`bake:${r.id}:report`, { type: 'bake-report', message: bakeReportView(view), targets: [r.target], model: r.model }, now);
+    await deps.recordMessage(`bake:${r.id}:report`, { type: 'bake-report', message: bakeReportView(view), targets: [target], model: r.model }, now);
     const alertChannel = config.slack.alertChannel;
     if (verdict.kind === 'degraded' && alertChannel !== undefined) {
       const rollback =

@@ -21,6 +21,8 @@ export interface MessageTarget {
   broadcast?: boolean;
   /** Channels tried in order when Slack refuses this one for good (not_in_channel, channel_not_found…). */
   fallbacks?: string[];
+  /** A reply in a run's thread: the run (runKey) whose top message is re-rendered once it is posted (its stage line). */
+  updateRun?: string;
 }
 
 /**

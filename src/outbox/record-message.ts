@@ -164,7 +164,12 @@ export async function planBackgroundMessage(ctx: { store: Store; clock: Clock },
       attempts: 0,
       placement:
         target.threadTs !== undefined && target.threadTs !== ''
-          ? { kind: 'reply' as const, threadTs: target.threadTs, ...(target.broadcast === true ? { broadcast: true } : {}) }
+          ? {
+              kind: 'reply' as const,
+              threadTs: target.threadTs,
+              ...(target.broadcast === true ? { broadcast: true } : {}),
+              ...(target.updateRun !== undefined ? { update: { kind: 'run' as const, runKey: target.updateRun } } : {}),
+            }
           : { kind: 'top' as const, root: 'plain' as const, ...(recorded.runKey !== undefined ? { runKey: recorded.runKey } : {}) },
       createdAt: now,
       updatedAt: now,

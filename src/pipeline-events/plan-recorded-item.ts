@@ -217,7 +217,7 @@ async function recordRunStage(ctx: DeliveryContext, event: PipelineEvent): Promi
       r.stage === stage && (outcome === undefined || r.outcome === outcome)
         ? undefined
         : {
-            ...r,
+            ...(r.stage === stage ? r : withoutBaked(r)),
             stage,
             updatedAt: now,
             ...(outcome !== undefined ? { outcome } : {}),
@@ -230,7 +230,8 @@ async function recordRunStage(ctx: DeliveryContext, event: PipelineEvent): Promi
     const candidate = await findDeploymentCandidate(ctx.candidates, event);
     const trainingRunId = candidate?.run?.runId;
     if (trainingRunId !== undefined && `run:${trainingRunId}` !== runKey) {
-      await ctx.runs.update(`run:${trainingRunId}`, (r) => (r.stage === stage ? undefined : { ...r, stage, updatedAt: now }));
+      // A new stage drops the last bake's verdict (a later deployment of the run is baked anew).
+      await ctx.runs.update(`run:${trainingRunId}`, (r) => (r.stage === stage ? undefined : { ...withoutBaked(r), stage, updatedAt: now }));
     }
   }
 }
@@ -283,4 +284,9 @@ async function recordLastFailure(
   failure: { at: string; type: string; task?: string; message: string; logUrl?: string; runId?: string },
 ): Promise<void> {
   await ctx.store.set(storeKeys.lastFailure(model), JSON.stringify(failure), LAST_FAILURE_TTL_MS);
+}
+
+function withoutBaked<T extends { baked?: unknown }>(run: T): Omit<T, 'baked'> {
+  const { baked: _dropped, ...rest } = run;
+  return rest;
 }

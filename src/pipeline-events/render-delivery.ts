@@ -81,7 +81,10 @@ export async function renderDelivery(
   if (placement.kind === 'top' && placement.root === 'run' && placement.runKey !== undefined) {
     const run = await ctx.runs.get(placement.runKey);
     if (run !== undefined)
-      return { kind: 'message', message: runTopMessageView({ stage: run.stage, body: body.message, run: { dagId: run.dagId, runId: run.runId } }) };
+      return {
+        kind: 'message',
+        message: runTopMessageView({ stage: run.stage, body: body.message, run: { dagId: run.dagId, runId: run.runId }, baked: run.baked }),
+      };
   }
   return body;
 }
@@ -217,7 +220,7 @@ export async function renderRootUpdate(
     return {
       channel: root.channel,
       ts: root.ts,
-      message: runTopMessageView({ stage: run.stage, body: body.message, run: { dagId: run.dagId, runId: run.runId } }),
+      message: runTopMessageView({ stage: run.stage, body: body.message, run: { dagId: run.dagId, runId: run.runId }, baked: run.baked }),
     };
   }
   const raw = await ctx.store.get(update.groupKey);

@@ -112,7 +112,7 @@ export function createShadowWatch(deps: ShadowDeps, options: { intervalMs?: numb
       dueAt: new Date(now.getTime() + durationHours * HOUR).toISOString(),
       durationHours,
       thresholds: { maxLatencyIncrease: bake.maxLatencyIncrease, max5xxRate: bake.max5xxRate },
-      target: await candidateThread(deps, candidate, channel),
+      target: (await candidateThread(deps, candidate, channel)).target,
       state: 'running',
       failures: 0,
     };

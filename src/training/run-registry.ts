@@ -29,6 +29,8 @@ export interface RunRecord {
   origin?: TrainingOrigin;
   /** The watchdog's last note, so it does not repeat itself. */
   lastWatchdogNoteAt?: string;
+  /** The bake's verdict on the deployment that made the run live (issue 14); dropped when the stage changes. */
+  baked?: 'healthy' | 'degraded' | 'inconclusive';
 }
 
 /** Runs older than 30 days are forgotten. */

@@ -13,6 +13,7 @@ import { ActionId } from '../../src/slack/slack-ids';
 import { storeKeys } from '../../src/store/store-keys';
 import { BAKE_JOB, type BakeRecord } from '../../src/bake';
 import type { LeasedJob } from '../../src/jobs/leased-job';
+import { evaluationCompleted, trainingStarted } from '../fixtures/pipeline-events';
 import { cloudwatchAlarm } from '../fixtures/sns-messages';
 import { startFakeAws, type FakeAws } from '../kit/fake-aws-server';
 import { startFakeSlack, type FakeSlack, type FakeSlackMessage } from '../kit/fake-slack-server';
@@ -179,6 +180,39 @@ describe('bake report after deployment.succeeded', () => {
     });
     expect((await getCandidate(t, seeded.id)).state).toBe('deployed');
     await waitFor(() => messageOf(t, seeded).blocks.includes(':rotating_light: degraded after the bake'), 'the degraded card');
+  }, 30_000);
+
+  it("the run's top message says live, baked once the report is in its thread (the stage line, re-rendered after the reply)", async () => {
+    const run = { dagId: 'fraud_detector_training', runId: `manual__${randomUUID()}` };
+    expect((await t.hook(trainingStarted({ run }))).status).toBe(202);
+    const top = await waitFor(
+      () => t.slack.messages(FRAUD.channel).find((m) => m.text.includes(run.runId) && m.thread_ts === undefined),
+      'the run top message',
+    );
+    const evaluation = evaluationCompleted({ run, version: '1.4.0', endpoint: FRAUD.endpoint });
+    expect((await t.hook(evaluation)).status).toBe(202);
+    const candidate = await waitFor(
+      async () => (await t.bot.deps.candidates.listByModel(FRAUD.model)).find((c) => c.sourceEventId === evaluation.id && c.message !== undefined),
+      'the candidate card',
+    );
+    const seeded = { id: candidate.id, channel: candidate.message!.channel, ts: candidate.message!.ts };
+    await deployWithPick(t, seeded, 'U0ALICE', undefined);
+    expect((await t.hook(deploymentEvent('deployment.succeeded', { version: '1.4.0', candidate_id: candidate.id }))).status).toBe(202);
+    const stageLine = () => JSON.stringify(t.slack.message(FRAUD.channel, top.ts)?.blocks ?? []);
+    await waitFor(() => stageLine().includes('*live*'), 'the top message at live');
+    expect(stageLine()).not.toContain('baked');
+    const bake = await waitFor(() => bakeOf(candidate.id), 'the bake to start');
+    expect(bake.target).toEqual({ channel: FRAUD.channel, threadTs: top.ts });
+    expect(bake.runKey).toBe(`run:${run.runId}`);
+
+    clock.advance(11 * MIN);
+    const inRunThread = () => reportsIn(t.slack.messages(FRAUD.channel).filter((m) => m.thread_ts === top.ts));
+    await waitFor(() => (inRunThread().length > 0 ? true : undefined), 'the report in the run thread', 15_000);
+    await waitFor(() => stageLine().includes('*live*, baked :white_check_mark:'), 'the top message to say baked');
+    expect((await t.bot.deps.runs.get(`run:${run.runId}`))?.baked).toBe('healthy');
+    expect(t.slack.message(FRAUD.channel, top.ts)?.text).toMatch(/^\[live, baked\]/);
+    await waitFor(async () => (await bakeOf(candidate.id))?.state === 'reported', 'the bake reported');
+    expect(inRunThread()).toHaveLength(1);
   }, 30_000);
 
   it('CloudWatch down: the thread is told once and no verdict is given; the report follows when it answers', async () => {

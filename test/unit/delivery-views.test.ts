@@ -240,6 +240,16 @@ describe('run-top-message-view', () => {
       ':red_circle: Stage: *failed*',
     );
   });
+  it('says the bake verdict beside live, and only at live', () => {
+    const line = (m: SlackMessage) => (m.blocks[0] as { elements: { text: string }[] }).elements[0]?.text;
+    const baked = runTopMessageView({ stage: 'live', body, run: RUN, baked: 'healthy' });
+    expect(line(baked)).toContain('deploying ✓ → *live*, baked :white_check_mark:');
+    expect(baked.text).toBe(`[live, baked] ${body.text}`);
+    expect(line(runTopMessageView({ stage: 'live', body, baked: 'degraded' }))).toContain('*live*, :rotating_light: degraded after the bake');
+    expect(line(runTopMessageView({ stage: 'live', body, baked: 'inconclusive' }))).toContain('*live*, bake inconclusive (no traffic)');
+    expect(line(runTopMessageView({ stage: 'deploying', body, baked: 'healthy' }))).not.toContain('baked');
+    expect(line(runTopMessageView({ stage: 'live', body }))).toMatch(/\*live\*$/);
+  });
   it('keeps within 50 blocks even under a full body', () => {
     const full: SlackMessage = { text: 'x', blocks: Array.from({ length: 50 }, () => ({ type: 'divider' as const })) };
     expect(runTopMessageView({ stage: 'live', body: full }).blocks).toHaveLength(50);
