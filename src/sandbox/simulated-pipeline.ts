@@ -429,6 +429,16 @@ export function createSimulatedPipeline(opts: {
         await send(events.deployment('deployment.failed', model, ref, deployConf));
         return;
       }
+      // A shadow (issue 14) joins the production variant as ShadowProductionVariants with its own series
+      // (so Compare now shows figures); Stop shadow removes it; Promote shadow makes it the production variant.
+      if ((strategy['type'] === 'shadow' || strategy['type'] === 'stop-shadow') && previous !== undefined) {
+        const { shadowVariants: _replaced, ...production } = previous;
+        if (strategy['type'] === 'stop-shadow') live.setEndpoint({ ...production, status: 'InService' });
+        else publishShadow(model, production, version, Number(strategy['samplePercent'] ?? 50), run.behaviour === 'degrade');
+        setState(run, 'success');
+        await send(events.deployment('deployment.succeeded', model, ref, deployConf));
+        return;
+      }
       const spec = liveEndpoint(model, version, opts.now());
       if (spec !== undefined) {
         live.setEndpoint(spec);
@@ -463,6 +473,30 @@ export function createSimulatedPipeline(opts: {
       after(at) ? 150_000 : 45_000 + ((i * 37) % 11) * 500,
     );
     opts.aws.cloudwatch.setSeries({ metricName: 'Invocation5XXErrors', endpoint: model.endpoint }, (_i, at) => (after(at) ? 10 : 0));
+  }
+
+  /**
+   * The endpoint with a shadow variant `shadow-<version>` beside its production variant, and that
+   * variant's series: `samplePercent` of production's invocations, p50 / p99 a little above
+   * production's (with 'degrade': p99 ×3 and 5 % 5XX).
+   */
+  function publishShadow(model: SandboxModel, production: FakeEndpointSpec, version: string, samplePercent: number, degrade: boolean): void {
+    if (model.endpoint === undefined) return;
+    const variant = `shadow-${dashed(version)}`;
+    opts.aws.sagemaker.setEndpoint({
+      ...production,
+      status: 'InService',
+      lastModified: opts.now(),
+      shadowVariants: [
+        { name: variant, model: `${model.name}-${dashed(version)}`, instanceType: model.instanceType ?? 'ml.m5.large', instanceCount: 1, initialWeight: 1 },
+      ],
+    });
+    const key = (metricName: string, stat?: string) => ({ metricName, ...(stat !== undefined ? { stat } : {}), endpoint: model.endpoint, variant });
+    const share = Math.max(0, Math.min(100, samplePercent)) / 100;
+    opts.aws.cloudwatch.setSeries(key('Invocations'), (i) => Math.round((180 + ((i * 11) % 23)) * share));
+    opts.aws.cloudwatch.setSeries(key('ModelLatency', 'p50'), (i) => 17_000 + ((i * 13) % 9) * 150);
+    opts.aws.cloudwatch.setSeries(key('ModelLatency', 'p99'), (i) => (degrade ? 150_000 : 49_000 + ((i * 37) % 11) * 500));
+    opts.aws.cloudwatch.setSeries(key('Invocation5XXErrors'), () => (degrade ? Math.round(9 * share) : 0));
   }
 
   function nextVersion(model: string): string {

@@ -129,6 +129,44 @@ describe('the simulated pipeline behind the fake Lambda', () => {
     expect(errors.filter((p) => p.at.getTime() >= succeededAt).every((p) => p.value === 10)).toBe(true);
   });
 
+  it('a shadow deployment leaves production as it was with a shadow variant beside it and per-variant series (Compare now has figures); Stop shadow removes it, Promote makes it production (issue 14)', async () => {
+    const deploy = async (runId: string, strategy: Record<string, unknown>) => {
+      sent.length = 0;
+      await trigger.trigger({
+        dagId: 'fraud_detector_deployment',
+        dagRunId: runId,
+        conf: { model: 'fraud-detector', version: '1.4.0', endpoint: 'fraud-detector-prod', approved_by: ['U1'], candidate_id: 'cand-s', strategy },
+      });
+      return until(() => sent.find((e) => e.type === 'deployment.succeeded'), 'deployment.succeeded');
+    };
+    const done = await deploy('mlops_deploy__s1', { type: 'shadow', samplePercent: 50, durationHours: 24 });
+    const endpoint = await inspector.describeEndpoint('fraud-detector-prod');
+    expect(endpoint.status).toBe('InService');
+    expect(endpoint.variants.map((v) => [v.variantName, v.modelName])).toEqual([['AllTraffic', 'fraud-detector-1-3-0']]);
+    expect(endpoint.shadowVariants?.map((v) => [v.variantName, v.modelName])).toEqual([['shadow-1-4-0', 'fraud-detector-1-4-0']]);
+    const at = Date.parse(done.timestamp);
+    const series = await inspector.endpointMetrics('fraud-detector-prod', ['AllTraffic', 'shadow-1-4-0'], new Date(at - 600_000), new Date(at), undefined, {
+      latencyP50: true,
+    });
+    const sum = (id: string) => (series.find((s) => s.id === id)?.points ?? []).reduce((t, p) => t + p.value, 0);
+    // The shadow gets half of production's requests (samplePercent 50), with its own latency.
+    expect(sum('invocations:shadow-1-4-0') / sum('invocations:AllTraffic')).toBeCloseTo(0.5, 1);
+    expect(series.find((s) => s.id === 'model_latency_p50:shadow-1-4-0')?.points.length).toBeGreaterThan(0);
+    expect(series.find((s) => s.id === 'model_latency_p99:shadow-1-4-0')?.points.every((p) => p.value >= 49 && p.value < 60)).toBe(true);
+
+    await deploy('mlops_deploy__cand-s__stop-shadow', { type: 'stop-shadow' });
+    const stopped = await inspector.describeEndpoint('fraud-detector-prod');
+    expect(stopped.shadowVariants).toBeUndefined();
+    expect(stopped.variants.map((v) => v.modelName)).toEqual(['fraud-detector-1-3-0']);
+
+    await deploy('mlops_deploy__s2', { type: 'shadow', samplePercent: 50, durationHours: 24 });
+    await deploy('mlops_deploy__cand-s__promote-shadow', { type: 'promote-shadow' });
+    const promoted = await inspector.describeEndpoint('fraud-detector-prod');
+    expect(promoted.shadowVariants).toBeUndefined();
+    expect(promoted.variants.map((v) => v.modelName)).toEqual(['fraud-detector-1-4-0']);
+    expect(errors).toEqual([]);
+  });
+
   it('an all-at-once deployment sends no progress', async () => {
     await trigger.trigger({
       dagId: 'fraud_detector_deployment',
