@@ -99,7 +99,12 @@ export function createShadowWatch(deps: ShadowDeps, options: { intervalMs?: numb
     if (candidate?.strategy?.type !== 'shadow' || candidate.shadowDecision !== undefined || candidate.state !== 'deployed') return;
     const endpoint = model?.endpoint ?? candidate.endpoint ?? event.endpoint;
     if (model === undefined || endpoint === undefined || channel === undefined) return;
-    if ((await deps.store.get(storeKeys.shadow(candidate.id))) !== null) return; // a repeat of the event
+    const existing = await load(candidate.id);
+    if (existing !== undefined) {
+      // A repeat of the event: listed again only if still running (a crash may have come between the two writes below).
+      if (existing.state === 'running') await deps.store.setAdd(storeKeys.shadows(), existing.id);
+      return;
+    }
     const bake = model.bake ?? BAKE_DEFAULTS;
     const now = deps.clock.now();
     const { durationHours } = candidate.strategy;
