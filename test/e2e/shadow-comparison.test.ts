@@ -219,8 +219,13 @@ describe('live production-vs-shadow comparison', () => {
     await Promise.all([shadowJob(a).runOnce(), shadowJob(b).runOnce()]);
     expect(windowEnds(seeded)).toHaveLength(1);
     expect(metricReads()).toHaveLength(1);
-    // The stopped first bot is stopped again by afterEach: make that harmless.
-    t = a;
+    // A crash after the comparison was recorded but before its state was saved: judged again, recorded once (outbox key).
+    const reported = await shadowOf(a, seeded.id);
+    await a.bot.deps.store.set(storeKeys.shadow(seeded.id), JSON.stringify({ ...reported, state: 'running' }), 2 * 24 * HOUR);
+    await a.bot.deps.store.setAdd(storeKeys.shadows(), seeded.id);
+    await waitFor(async () => (await shadowOf(a, seeded.id))?.state === 'reported' && metricReads().length === 2, 'the comparison judged again', 15_000);
+    expect(windowEnds(seeded)).toHaveLength(1);
+    // afterEach stops `t` (now a) and the extras: a only once.
     extra.splice(extra.indexOf(a), 1);
   }, 60_000);
 
