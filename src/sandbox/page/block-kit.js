@@ -91,8 +91,14 @@ function ordinal(n) {
   return `${n}${s}`;
 }
 
+/** "Now" for today / yesterday: the sandbox's time (the page skips ahead), set by the page. */
+let currentTime = () => new Date();
+export function setCurrentTime(now) {
+  currentTime = now;
+}
+
 /** `<!date^…^format|fallback>` in the reader's time zone, as Slack's clients show it. */
-export function formatSlackDate(seconds, format, fallback, now = new Date()) {
+export function formatSlackDate(seconds, format, fallback, now = currentTime()) {
   if (!Number.isFinite(seconds)) return fallback;
   const d = new Date(seconds * 1000);
   const sameDay = (a, b) => a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
