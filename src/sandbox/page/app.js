@@ -378,7 +378,8 @@ function renderChannelPane() {
   const title = channel?.direct === true ? 'mlops · direct messages' : `# ${channel?.name ?? ui.view.id}`;
   header.replaceChildren(el('span', 'pane-title', title), el('span', 'pane-purpose', channel?.purpose ?? ''));
   $('composer').hidden = false;
-  $('composer-input').placeholder = `Message #${channel?.name ?? ''} — type /mlops help, /mlops train fraud-detector…`;
+  $('composer-input').placeholder =
+    `Message ${channel?.direct === true ? 'mlops' : `#${channel?.name ?? ''}`} — type /mlops help, /mlops train fraud-detector…`;
   renderMessages($('messages'), channelTimeline(ui.view.id), {});
 }
 
@@ -531,11 +532,11 @@ async function openHome() {
 const clockFormat = new Intl.DateTimeFormat(undefined, { weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
 
 function skippedText(ms) {
-  if (!(ms > 0)) return 'on real time';
+  if (!(ms > 0)) return 'not skipped yet';
   const hours = Math.round(ms / 3_600_000);
   const days = Math.floor(hours / 24);
   const rest = hours % 24;
-  return `${[days > 0 ? `${days} d` : '', rest > 0 || days === 0 ? `${rest} h` : ''].filter(Boolean).join(' ')} ahead of real time`;
+  return `skipped ahead ${[days > 0 ? `${days} d` : '', rest > 0 || days === 0 ? `${rest} h` : ''].filter(Boolean).join(' ')}`;
 }
 
 /** The sandbox's time in the sidebar, how far it was skipped, and when the digest comes. */
@@ -556,7 +557,7 @@ async function skipAhead(button) {
   try {
     const result = await api('/api/clock', { skip: button.dataset.skip });
     if (result.ok === false) toast(`Skipping ahead failed: ${result.error ?? 'unknown error'}`);
-    else toast(`Skipped ${button.textContent}: it is now ${clockFormat.format(new Date(result.now))} in the sandbox.`);
+    else toast(`Skipped ${(button.textContent ?? '').trim()}: it is now ${clockFormat.format(new Date(result.now))} in the sandbox.`);
   } finally {
     for (const b of buttons) b.disabled = false;
   }

@@ -6,8 +6,11 @@
 
 /** Emoji the bot's views use (grep views/ for `:name:`), plus a few common ones; others stay as text. */
 const EMOJI = {
+  alarm_clock: '⏰',
   arrow_forward: '▶️',
+  arrows_counterclockwise: '🔄',
   bar_chart: '📊',
+  chart_with_downwards_trend: '📉',
   check: '✔️',
   fast_forward: '⏩',
   grey_question: '❔',
@@ -17,12 +20,14 @@ const EMOJI = {
   hourglass_flowing_sand: '⏳',
   information_source: 'ℹ️',
   large_green_circle: '🟢',
+  large_orange_square: '🟧',
   large_yellow_circle: '🟡',
   lock: '🔒',
   new: '🆕',
   no_entry: '⛔',
   no_entry_sign: '🚫',
   red_circle: '🔴',
+  red_square: '🟥',
   rewind: '⏪',
   rocket: '🚀',
   rotating_light: '🚨',
@@ -31,6 +36,7 @@ const EMOJI = {
   white_check_mark: '✅',
   white_circle: '⚪',
   x: '❌',
+  zzz: '💤',
 };
 
 /** Slack escapes only these three in message text. */
