@@ -84,8 +84,8 @@ describe('daily digest', () => {
     while (bots.length > 0) await bots.pop()?.stop();
   });
 
-  async function bot(keyPrefix = testKeyPrefix()): Promise<TestBot> {
-    const t = await startTestBot({ fileConfig: CONFIG, slack, aws, clock, keyPrefix });
+  async function bot(keyPrefix = testKeyPrefix(), fileConfig: Record<string, unknown> = CONFIG): Promise<TestBot> {
+    const t = await startTestBot({ fileConfig, slack, aws, clock, keyPrefix });
     bots.push(t);
     return t;
   }
@@ -240,6 +240,55 @@ describe('daily digest', () => {
     expect(next.filter((r) => r.outcome === 'sent')).toHaveLength(1);
     await outboxDrained(c);
     expect(slack.messages(DIGEST)).toHaveLength(2);
+  });
+
+  test('time zones: 08:00 in Tokyo is 23:00 UTC the day before; the digest is for the Tokyo date, one per Tokyo day', async () => {
+    const tokyo = { ...CONFIG, digest: { channel: DIGEST, time: '08:00', timezone: 'Asia/Tokyo' } };
+    clock.set('2026-12-01T22:59:00Z'); // 07:59 on 12-02 in Tokyo
+    const t = await bot(testKeyPrefix(), tokyo);
+    await seedCandidate(t, { createdAt: '2026-12-01T10:00:00Z' });
+    expect(await digestOf(t).runOnce()).toMatchObject({ day: '2026-12-02', outcome: 'not_due' });
+    clock.set('2026-12-01T23:00:00Z');
+    expect(await digestOf(t).runOnce()).toMatchObject({ day: '2026-12-02', outcome: 'sent' });
+    // Still 12-02 in Tokyo when the UTC date turns: handled.
+    clock.set('2026-12-02T09:00:00Z');
+    expect(await digestOf(t).runOnce()).toMatchObject({ day: '2026-12-02', outcome: 'already_handled' });
+    // 12-03 in Tokyo from 15:00 UTC on, due at 23:00 UTC.
+    clock.set('2026-12-02T15:30:00Z');
+    expect(await digestOf(t).runOnce()).toMatchObject({ day: '2026-12-03', outcome: 'not_due' });
+    clock.set('2026-12-02T23:00:00Z');
+    expect(await digestOf(t).runOnce()).toMatchObject({ day: '2026-12-03', outcome: 'sent' });
+    await outboxDrained(t);
+    const posted = slack.messages(DIGEST);
+    expect(posted.map((m) => m.text.slice(0, 'MLOps digest 2026-12-02'.length))).toEqual(['MLOps digest 2026-12-02', 'MLOps digest 2026-12-03']);
+    // The pending approval's age is counted from the bot's clock, not the local day.
+    expect(JSON.stringify(posted[0]?.blocks)).toContain('waiting 13h 0m');
+  });
+
+  test('time zones: 18:00 in Los Angeles is 02:00 UTC the next day; the digest is for the Los Angeles date', async () => {
+    const la = { ...CONFIG, digest: { channel: DIGEST, time: '18:00', timezone: 'America/Los_Angeles' } };
+    clock.set('2026-12-02T01:59:00Z'); // 17:59 on 12-01 in Los Angeles (PST, UTC-8)
+    const t = await bot(testKeyPrefix(), la);
+    await seedCandidate(t, { createdAt: '2026-12-01T20:00:00Z' });
+    expect(await digestOf(t).runOnce()).toMatchObject({ day: '2026-12-01', outcome: 'not_due' });
+    clock.set('2026-12-02T02:00:00Z');
+    expect(await digestOf(t).runOnce()).toMatchObject({ day: '2026-12-01', outcome: 'sent' });
+    await outboxDrained(t);
+    expect(slack.messages(DIGEST).map((m) => m.text.slice(0, 'MLOps digest 2026-12-01'.length))).toEqual(['MLOps digest 2026-12-01']);
+  });
+
+  test('DST spring forward: 02:30 in Berlin does not exist on 2026-03-29; the digest goes out at the first local minute after (03:00 CEST)', async () => {
+    const night = { ...CONFIG, digest: { channel: DIGEST, time: '02:30', timezone: 'Europe/Berlin' } };
+    clock.set('2026-03-29T00:59:00Z'); // 01:59 CET
+    const t = await bot(testKeyPrefix(), night);
+    await seedCandidate(t, { createdAt: '2026-03-28T12:00:00Z' });
+    expect(await digestOf(t).runOnce()).toMatchObject({ day: '2026-03-29', outcome: 'not_due' });
+    clock.set('2026-03-29T01:00:00Z'); // 03:00 CEST: the clocks jumped from 02:00 to 03:00
+    expect(await digestOf(t).runOnce()).toMatchObject({ day: '2026-03-29', outcome: 'sent' });
+    clock.set('2026-03-29T02:00:00Z');
+    expect(await digestOf(t).runOnce()).toMatchObject({ day: '2026-03-29', outcome: 'already_handled' });
+    await outboxDrained(t);
+    expect(slack.messages(DIGEST)).toHaveLength(1);
   });
 
   test('DST: 09:00 Berlin is 08:00 UTC in winter and 07:00 UTC in summer; the day the clocks go back sends one', async () => {
