@@ -27,6 +27,12 @@ const STOP_WAIT_MS = 5000;
  * (7 days), which is what tells a lost refresh from a done one.
  */
 const CARD_REPAIR_WINDOW_MS = 24 * 60 * 60 * 1000;
+/**
+ * A reminder due before its card's place is known (the outbox still posting it: Slack slow or
+ * down) waits this long for it, so the reminder lands in the card's thread; after that it goes
+ * without the thread reply (the DMs still go).
+ */
+const CARD_WAIT_MS = 60 * 60 * 1000;
 
 export interface ApprovalTimersOptions {
   /** Identifies this replica in the lease; default a random id. */
@@ -198,6 +204,13 @@ export function createApprovalTimers(deps: BotDeps, options: ApprovalTimersOptio
     return ((await queuedUpdateVersion(deps.store, c.message)) ?? -1) < c.rev;
   }
 
+  /** The card is not posted yet (its place unknown) and may still come: remind in its thread once it is. */
+  function waitsForCard(c: DeploymentCandidate, now: Date): boolean {
+    if (c.message !== undefined && c.message.ts !== '') return false;
+    const dueAt = Date.parse(c.createdAt) + (policy.remindAfterMs ?? 0);
+    return now.getTime() - dueAt < CARD_WAIT_MS;
+  }
+
   async function pass(turn: LeaseTurn): Promise<ApprovalTimersReport> {
     const report: ApprovalTimersReport = { leader: true, reminded: 0, expired: 0, refreshed: 0, retry: 0 };
     for (const model of Object.keys(config.models)) {
@@ -214,6 +227,10 @@ export function createApprovalTimers(deps: BotDeps, options: ApprovalTimersOptio
         }
         const due = approvalTimerDue(c, now, policy);
         if (due === undefined) continue;
+        if (due === 'remind' && waitsForCard(c, now)) {
+          report.retry++;
+          continue;
+        }
         // A replica that lost the lease stops: the new holder rescans (and the outbox keys keep it once).
         if (!(await turn.keep())) return report;
         const clog = childLogger(log, { model: c.model, version: c.version, candidate: c.id });
