@@ -1303,6 +1303,8 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       rateLimitedCount = 0;
       perChannelRate = opts.perChannelRatePerSecond;
       latency = opts.latencyMs;
+      // A given clock may go back at a reset (the sandbox's skip-ahead time): its timestamps follow it.
+      if (opts.now !== undefined) lastTsMicros = 0;
     },
     async close() {
       for (const cancel of [...cancels]) cancel();

@@ -107,4 +107,17 @@ describe('the sandbox skips ahead: reminder, DM, digest and expiry from the real
     const reminders = (await state()).messages.filter((m) => m.threadTs === card?.ts && m.text.includes('is waiting for a decision'));
     expect(reminders).toHaveLength(1);
   }, 60_000);
+
+  it('reset: back to the start time, message times with it', async () => {
+    expect((await post('api/clock', { skip: '7d' })).status).toBe(200);
+    expect((await state()).clock.skippedMs).toBeGreaterThanOrEqual(7 * 24 * 3_600_000);
+    expect((await post('api/reset', {})).status).toBe(200);
+    const s = await state();
+    expect(s.clock.skippedMs).toBe(0);
+    const now = Date.parse(s.clock.now);
+    expect(now - Date.parse(START)).toBeLessThan(3_600_000);
+    // The seeded history was posted at the start time again, not a week later.
+    const latest = Math.max(...s.messages.map((m) => Number.parseFloat(m.ts) * 1000));
+    expect(latest).toBeLessThanOrEqual(now);
+  }, 60_000);
 });
