@@ -220,6 +220,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     bump();
     const jobs = bot?.jobs ?? [];
     for (const job of jobs) {
+      // BackgroundJob promises start/stop only; the time-driven ones are leased jobs, which have runOnce.
       const runOnce = (job as { runOnce?: () => Promise<unknown> }).runOnce;
       if (runOnce === undefined) continue;
       try {
