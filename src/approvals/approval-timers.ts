@@ -12,7 +12,7 @@ import {
 } from '../core/candidate-state-machine';
 import { leasedJob, type LeasedJob, type LeaseTurn } from '../jobs/leased-job';
 import { childLogger, type Logger } from '../observability/create-logger';
-import type { MessageTarget } from '../outbox';
+import { queuedUpdateVersion, type MessageTarget } from '../outbox';
 import { approvalReminderDirectView, approvalReminderThreadView, type ApprovalReminderInput } from '../../views/approval-reminder-view';
 import type { SlackMessage } from '../../views/slack-message';
 
@@ -21,6 +21,18 @@ export const APPROVAL_TIMERS_JOB = 'approval-timers';
 const DEFAULT_INTERVAL_MS = 60_000;
 /** stop() waits this long for the pass in flight. */
 const STOP_WAIT_MS = 5000;
+/**
+ * How long after its expiry a card whose refresh was lost (a crash between the two steps) is
+ * still repaired: far past any restart, well inside the outbox's memory of the card's updates
+ * (7 days), which is what tells a lost refresh from a done one.
+ */
+const CARD_REPAIR_WINDOW_MS = 24 * 60 * 60 * 1000;
+/**
+ * A reminder due before its card's place is known (the outbox still posting it: Slack slow or
+ * down) waits this long for it, so the reminder lands in the card's thread; after that it goes
+ * without the thread reply (the DMs still go).
+ */
+const CARD_WAIT_MS = 60 * 60 * 1000;
 
 export interface ApprovalTimersOptions {
   /** Identifies this replica in the lease; default a random id. */
@@ -33,6 +45,8 @@ export interface ApprovalTimersReport {
   leader: boolean;
   reminded: number;
   expired: number;
+  /** Expired cards re-rendered because their refresh had not reached the outbox (a crash after the expiry). */
+  refreshed: number;
   /** Candidates left for the next pass (Slack or the store failed). */
   retry: number;
 }
@@ -63,7 +77,8 @@ export const reminderKeys = {
  *   (remindedAt). A crash or a second replica in between records the same keys again, which the
  *   outbox ignores: each message is posted exactly once, and a failed pass is simply retried.
  * - expire: pending → expired by compare-and-set (exactly one writer wins), audited, and the card
- *   re-rendered through the outbox without its buttons.
+ *   re-rendered through the outbox without its buttons; a card whose refresh was lost (a crash
+ *   right after the expiry) is re-rendered by a later pass (cardLeftBehind).
  * Decisions read deps.clock, so tests move time; candidates that stop being pending (approved,
  * rejected, superseded) stop having timers.
  */
@@ -178,15 +193,44 @@ export function createApprovalTimers(deps: BotDeps, options: ApprovalTimersOptio
     });
   }
 
+  /**
+   * An expired card still showing its buttons: the expiry was written but its refresh never reached
+   * the outbox (the process died in between). The outbox keeps the newest version queued for the
+   * card (the record's rev), so the check is exact and the repair happens once.
+   */
+  async function cardLeftBehind(c: DeploymentCandidate, now: Date): Promise<boolean> {
+    if (c.state !== 'expired' || c.message === undefined || c.message.ts === '' || c.expiredAt === undefined) return false;
+    if (now.getTime() - Date.parse(c.expiredAt) > CARD_REPAIR_WINDOW_MS) return false;
+    return ((await queuedUpdateVersion(deps.store, c.message)) ?? -1) < c.rev;
+  }
+
+  /** The card is not posted yet (its place unknown) and may still come: remind in its thread once it is. */
+  function waitsForCard(c: DeploymentCandidate, now: Date): boolean {
+    if (c.message !== undefined && c.message.ts !== '') return false;
+    const dueAt = Date.parse(c.createdAt) + (policy.remindAfterMs ?? 0);
+    return now.getTime() - dueAt < CARD_WAIT_MS;
+  }
+
   async function pass(turn: LeaseTurn): Promise<ApprovalTimersReport> {
-    const report: ApprovalTimersReport = { leader: true, reminded: 0, expired: 0, retry: 0 };
+    const report: ApprovalTimersReport = { leader: true, reminded: 0, expired: 0, refreshed: 0, retry: 0 };
     for (const model of Object.keys(config.models)) {
       const candidates = (await deps.candidates.listByModel(model)) as DeploymentCandidate[];
       for (const c of candidates) {
         if (turn.stopping()) return report;
         const now = deps.clock.now();
+        if (await cardLeftBehind(c, now)) {
+          const clog = childLogger(log, { model: c.model, version: c.version, candidate: c.id });
+          clog.warn('expired candidate whose card still had its buttons (refresh lost in a crash): re-rendered');
+          await deps.deployments.showCard(c.id, clog);
+          report.refreshed++;
+          continue;
+        }
         const due = approvalTimerDue(c, now, policy);
         if (due === undefined) continue;
+        if (due === 'remind' && waitsForCard(c, now)) {
+          report.retry++;
+          continue;
+        }
         // A replica that lost the lease stops: the new holder rescans (and the outbox keys keep it once).
         if (!(await turn.keep())) return report;
         const clog = childLogger(log, { model: c.model, version: c.version, candidate: c.id });
@@ -213,7 +257,7 @@ export function createApprovalTimers(deps: BotDeps, options: ApprovalTimersOptio
     stopWaitMs: STOP_WAIT_MS,
     // Its writes are outbox records and claims by compare-and-set: a successor may start at once.
     releaseAtStop: 'before-wait',
-    idle: () => ({ leader: false, reminded: 0, expired: 0, retry: 0 }),
+    idle: () => ({ leader: false, reminded: 0, expired: 0, refreshed: 0, retry: 0 }),
     pass,
   });
 }

@@ -1,6 +1,7 @@
 import type { BotDeps } from '../bot-deps';
 import { digestDue, type DigestSchedule } from '../core/digest-schedule';
 import { parseLastFailure } from '../core/parse-last-failure';
+import { summarizeDrift } from '../drift';
 import { collectEndpointSummaries } from '../endpoints';
 import { leasedJob, type LeasedJob } from '../jobs/leased-job';
 import type { Logger } from '../observability/create-logger';
@@ -29,7 +30,7 @@ export const digestKey = (channel: string, day: string) => `daily-digest:${chann
 /**
  * The daily digest (issue 16, contract 10): once per local day, after `digest.time` in
  * `digest.timezone`, the replica holding the lease gathers pending approvals (with their age),
- * failures and deployments of the last 24 hours and the endpoints not InService, and posts one
+ * failures, drift alerts and deployments of the last 24 hours and the endpoints not InService, and posts one
  * message to `digest.channel` through the outbox; nothing when there is nothing to say. Exactly
  * once per day: the message is recorded under the day's outbox key first, then the day is marked
  * handled; a crash or a second replica in between records the same key again (ignored). The day
@@ -52,6 +53,7 @@ export function createDailyDigest(
           model,
           candidates: await deps.candidates.listByModel(model),
           failure: await deps.store.get(storeKeys.lastFailure(model)),
+          drift: await summarizeDrift(deps, model, new Date(since), now),
         })),
       ),
       deps.audit.recent(undefined, 500),
@@ -86,6 +88,7 @@ export function createDailyDigest(
         .filter((e) => e.status !== 'InService')
         .map((e) => ({ endpoint: e.endpoint, model: e.model, ...(e.status !== undefined ? { status: e.status } : {}) })),
       deployments,
+      drift: perModel.flatMap(({ drift }) => drift),
     };
   }
 
@@ -117,7 +120,7 @@ export function createDailyDigest(
       }
       await deps.store.set(marker, JSON.stringify({ at: now.toISOString(), sent: !empty }), DAY_MARKER_TTL_MS);
       plog.info(
-        { empty, pending: input.pending.length, failures: input.failures.length },
+        { empty, pending: input.pending.length, failures: input.failures.length, drift: input.drift.length },
         empty ? 'daily digest skipped: nothing to say' : 'daily digest recorded',
       );
       return { leader: true, day, outcome: empty ? 'skipped_empty' : 'sent' };

@@ -57,6 +57,7 @@ export {
   messageRecordedAt,
   planBackgroundMessage,
   postThroughOutbox,
+  queuedUpdateVersion,
   type BackgroundMessage,
   type RecordMessage,
   type RecordedMessageOutcome,

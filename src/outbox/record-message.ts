@@ -145,6 +145,19 @@ export function createMessageUpdater(deps: { store: Store; clock: Clock; onQueue
 }
 export type UpdateMessage = ReturnType<typeof createMessageUpdater>;
 
+/**
+ * The newest `version` queued (or already shown) for a message the bot posted: what a caller
+ * that passes versions (the candidate card: its record's rev) can check to know whether its
+ * latest content reached the outbox. Undefined when nothing versioned was queued (or the update
+ * record expired).
+ */
+export async function queuedUpdateVersion(store: Store, target: { channel: string; ts: string }): Promise<number | undefined> {
+  const raw = await store.get(storeKeys.delivery(updateIdFor(target.channel, target.ts)));
+  if (raw === null) return undefined;
+  const version = (JSON.parse(raw) as Partial<MessageUpdateRecord>).version;
+  return typeof version === 'number' ? version : undefined;
+}
+
 /** Plans a recorded background message: one delivery per target, its placement fixed now (a thread, or top level). */
 export async function planBackgroundMessage(ctx: { store: Store; clock: Clock }, id: string, recorded: RecordedMessage): Promise<string[]> {
   const now = ctx.clock.now().toISOString();

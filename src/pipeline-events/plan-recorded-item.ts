@@ -13,7 +13,7 @@ import type { RunRegistry } from '../training';
 import { storeKeys } from '../store/store-keys';
 import { needsFullErrorText } from '../../views/failure-alert-view';
 import { findDeploymentCandidate, type CandidateRepository, type ProductionRegistry } from '../deployments';
-import { activeSnooze } from '../drift';
+import { activeSnooze, noteDriftEvent } from '../drift';
 import { deliveryIdFor, enqueueDeliveries, isRecordedMessage, loadRecordedItem, planBackgroundMessage, type DeliveryRecord } from '../outbox';
 import { isRecordedAlarm, type RecordedAlarm, type RecordedEvent, type RecordedItem } from './record-event';
 
@@ -85,6 +85,7 @@ async function planEvent(ctx: DeliveryContext, recorded: RecordedEvent): Promise
   if (event.type === 'drift.detected') {
     // A snoozed model + signal is silenced (the alert says so; the event stays recorded).
     const snooze = await activeSnooze(ctx.store, event.model, event.drift?.signal ?? 'data', ctx.clock.now());
+    await noteDriftEvent(ctx.store, event, recorded.receivedAt, snooze !== undefined);
     if (snooze !== undefined) {
       log.info({ until: snooze.until, by: snooze.by }, 'delivery: drift alert snoozed; not posted');
       return [];

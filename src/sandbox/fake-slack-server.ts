@@ -41,6 +41,13 @@ export interface FakeSlackOptions {
   perChannelRatePerSecond?: number;
   /** Latency of every answer (default none). */
   latencyMs?: FakeSlackLatency;
+  /** The clock of message timestamps (ms; default Date.now): the sandbox's skip-ahead time. */
+  now?: () => number;
+}
+
+/** The DM channel conversations.open gives for a user (the same id every time, as Slack does). */
+export function directChannelId(userId: string): string {
+  return `D${userId.replace(/^[UW]/, '')}`;
 }
 
 /** What `failNext` injects, in place of (or, for `delayMs`, before) the normal answer. */
@@ -447,7 +454,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
 
   /** Unique, strictly increasing, close to the wall clock so "last hour" queries still work. */
   function nextTs(): string {
-    lastTsMicros = Math.max(Date.now() * 1000, lastTsMicros + 1);
+    lastTsMicros = Math.max((opts.now ?? Date.now)() * 1000, lastTsMicros + 1);
     const seconds = Math.floor(lastTsMicros / 1_000_000);
     return `${seconds}.${String(lastTsMicros % 1_000_000).padStart(6, '0')}`;
   }
@@ -928,7 +935,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   function conversationsOpen(args: Json): Answer {
     const first = (str(args.users) ?? '').split(',')[0]?.trim();
     if (!first) return ok200(slackError('users_list_not_supplied'));
-    return ok200({ ok: true, channel: { id: `D${first.replace(/^[UW]/, '')}` } });
+    return ok200({ ok: true, channel: { id: directChannelId(first) } });
   }
 
   function getUploadUrl(args: Json): Answer {
@@ -1296,6 +1303,8 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       rateLimitedCount = 0;
       perChannelRate = opts.perChannelRatePerSecond;
       latency = opts.latencyMs;
+      // A given clock may go back at a reset (the sandbox's skip-ahead time): its timestamps follow it.
+      if (opts.now !== undefined) lastTsMicros = 0;
     },
     async close() {
       for (const cancel of [...cancels]) cancel();

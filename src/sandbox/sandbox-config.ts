@@ -43,6 +43,7 @@ export const SANDBOX_CHANNELS = {
   churn: { id: 'C0CHURN01', name: 'ml-churn', purpose: 'churn-model: training results, approvals, deployments' },
   alerts: { id: 'C0ALERTS1', name: 'ml-alerts', purpose: 'Failures of every model, and the watchdog' },
   general: { id: 'C0GENERAL', name: 'general', purpose: 'Default channel: models without their own channel (demand-forecast)' },
+  digest: { id: 'C0DIGEST1', name: 'ml-digest', purpose: 'The daily digest, at 09:00 Europe/Berlin: what waits, what broke, what drifted, what shipped' },
 } as const satisfies Record<string, SandboxChannel>;
 
 /** The operators' user group (its members come from the Slack stand-in's usergroups.users.list). */
@@ -139,6 +140,11 @@ export function sandboxFileConfig(): Record<string, unknown> {
     },
     // A run the pipeline never reports on is noticed within a minute or two (the `silent` run).
     watchdog: { enabled: true, staleAfterMinutes: 1, intervalSeconds: 10 },
+    // Issue 16: production-like timers, reached with the page's "Skip ahead" (+1 h: the reminder
+    // and its DMs; +1 day: the card expires) instead of minutes that would fire while a visitor reads.
+    approvals: { remindAfterMinutes: 60, expireAfterHours: 24 },
+    // One digest a day at 09:00 in Berlin (the demand-forecast schedule's zone); +4 h or +1 day reach it.
+    digest: { channel: SANDBOX_CHANNELS.digest.id, time: '09:00', timezone: 'Europe/Berlin' },
   };
 }
 

@@ -53,6 +53,15 @@ const driftInput = z.object({
   severity: z.enum(['low', 'high']).default('low'),
 });
 export type DriftInput = z.infer<typeof driftInput>;
+/** "Skip ahead" (issue 16): the steps the page offers, in what a visitor reads (1 h … 7 days). */
+export const SKIP_STEPS = { '1h': 3_600_000, '4h': 4 * 3_600_000, '1d': 24 * 3_600_000, '7d': 7 * 24 * 3_600_000 } as const;
+const clockInput = z.object({ skip: z.enum(Object.keys(SKIP_STEPS) as [keyof typeof SKIP_STEPS, ...(keyof typeof SKIP_STEPS)[]]) });
+export interface SkipAhead {
+  ok: true;
+  /** The sandbox's time after the skip. */
+  now: string;
+  skippedMs: number;
+}
 
 export interface SandboxRoutesDeps {
   pageDir: string;
@@ -61,6 +70,8 @@ export interface SandboxRoutesDeps {
   setNextRun(next: NextRun): void;
   /** Posts a signed drift.detected for the model, as a monitor would. */
   drift(input: DriftInput): Promise<InteractionResult>;
+  /** Moves the sandbox's time forward and lets the bot's jobs run the passes that fell due. */
+  skipAhead(ms: number): Promise<SkipAhead>;
   reset(): Promise<void>;
   /** Calls `listener` with the new version after every change; returns the unsubscribe. */
   onVersion(listener: (version: number) => void): () => void;
@@ -173,7 +184,7 @@ export function createSandboxServer(deps: SandboxRoutesDeps): { server: Server; 
     sendJson(res, result.ok ? 200 : 400, result);
   }
 
-  async function post(path: string, body: unknown): Promise<InteractionResult> {
+  async function post(path: string, body: unknown): Promise<InteractionResult | SkipAhead> {
     switch (path) {
       case '/api/command':
         return deps.interactions.command(parse(commandInput, body));
@@ -190,6 +201,8 @@ export function createSandboxServer(deps: SandboxRoutesDeps): { server: Server; 
         return { ok: true };
       case '/api/drift':
         return deps.drift(parse(driftInput, body));
+      case '/api/clock':
+        return deps.skipAhead(SKIP_STEPS[parse(clockInput, body).skip]);
       case '/api/reset':
         await deps.reset();
         return { ok: true };

@@ -1,4 +1,5 @@
-import type { FakeSlack } from './fake-slack-server';
+import { directChannelId, type FakeSlack } from './fake-slack-server';
+import type { SandboxClock } from './sandbox-clock';
 import type { SandboxChannel, SandboxUser } from './sandbox-config';
 import type { NextRun, SimulatedPipeline } from './simulated-pipeline';
 
@@ -7,6 +8,10 @@ export interface SandboxState {
   workspace: { name: string };
   users: { id: string; name: string; role: SandboxUser['role']; description: string }[];
   channels: SandboxChannel[];
+  /** Each user's DM with the bot (approval reminders); its messages are in `messages` under `channel`. */
+  directMessages: { user: string; channel: string }[];
+  /** The sandbox's time (what the bot's clock says) and how far the page skipped ahead. */
+  clock: { now: string; skippedMs: number; digest?: { time: string; timezone: string } };
   messages: {
     channel: string;
     ts: string;
@@ -33,11 +38,14 @@ export function sandboxState(opts: {
   channels: readonly SandboxChannel[];
   slack: FakeSlack;
   pipeline: SimulatedPipeline;
+  clock: SandboxClock;
+  digest?: { time: string; timezone: string };
   version: number;
 }): SandboxState {
   const { slack } = opts;
-  const messages = opts.channels
-    .flatMap((channel) => slack.messages(channel.id))
+  const directMessages = opts.users.map((u) => ({ user: u.id, channel: directChannelId(u.id) }));
+  const messages = [...opts.channels.map((c) => c.id), ...directMessages.map((d) => d.channel)]
+    .flatMap((channel) => slack.messages(channel))
     .sort((a, b) => tsValue(a.ts) - tsValue(b.ts))
     .map((m) => ({
       channel: m.channel,
@@ -67,6 +75,12 @@ export function sandboxState(opts: {
     workspace: opts.workspace,
     users: opts.users.map((u) => ({ id: u.id, name: u.realName, role: u.role, description: u.description })),
     channels: [...opts.channels],
+    directMessages,
+    clock: {
+      now: opts.clock.now().toISOString(),
+      skippedMs: opts.clock.skippedMs(),
+      ...(opts.digest !== undefined ? { digest: { time: opts.digest.time, timezone: opts.digest.timezone } } : {}),
+    },
     messages,
     ephemerals,
     modals: slack.modals().map((m) => ({ viewId: m.viewId, user: m.user, view: m.view })),

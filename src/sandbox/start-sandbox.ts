@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { loadConfig } from '../config/load-config';
 import type { Config } from '../config/config-schema';
-import { systemClock } from '../core/ports';
 import { createBot, type Bot } from '../create-bot';
+import { pendingDeliveries } from '../outbox';
 import { createLogger, type Logger } from '../observability/create-logger';
 import { startFakeAws, type FakeAws } from './fake-aws-server';
 import { startFakeSlack, type FakeSlack } from './fake-slack-server';
@@ -20,7 +20,8 @@ import {
   sandboxEnvironment,
   sandboxSecrets,
 } from './sandbox-config';
-import { createSandboxServer } from './sandbox-routes';
+import { createSandboxClock, type SandboxClock } from './sandbox-clock';
+import { createSandboxServer, type SkipAhead } from './sandbox-routes';
 import { sandboxState } from './sandbox-state';
 import { seedHistory } from './seed-history';
 import { pipelineHeaders } from './sign-requests';
@@ -42,6 +43,8 @@ export interface SandboxOptions {
   logger?: Logger;
   /** Start from the seeded history (default true). */
   seed?: boolean;
+  /** The sandbox's time at start (default: the real time); tests pin the time of day the digest depends on. */
+  startAt?: Date;
 }
 
 export interface Sandbox {
@@ -53,6 +56,8 @@ export interface Sandbox {
   botUrl(): string;
   slack: FakeSlack;
   aws: FakeAws;
+  /** The sandbox's time (the bot's deps.clock): real time plus what the page skipped ahead. */
+  clock: SandboxClock;
   /** Back to the seeded state: a fresh bot (fresh in-memory store), fresh stand-ins, the history again. */
   reset(): Promise<void>;
   stop(): Promise<void>;
@@ -69,6 +74,9 @@ export class SandboxConfigError extends Error {
 /** Bot-side timings that make the sandbox feel live (documented in docs/sandbox.md). */
 const SANDBOX_DELIVERY = { pollMs: 50, postIntervalMs: 100 };
 const BOT_STOP_MS = 3000;
+/** How long the sandbox lets the bot's outbox finish what it holds (seed, skip ahead) before going on anyway. */
+const SETTLE_MS = 5000;
+const SETTLE_POLL_MS = 25;
 const FAKE_AWS_CREDENTIALS = { accessKeyId: 'AKIDSANDBOX', secretAccessKey: 'sandbox-not-a-secret' };
 
 /** The package root (holding package.json): the page is read from src/sandbox/page there, from src or from dist. */
@@ -85,7 +93,8 @@ export function packageRoot(from: string = __dirname): string {
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const secrets = sandboxSecrets();
   // A little latency, as Slack and AWS have: enough to see the bot answer in time, not to wait for it.
-  const slack = await startFakeSlack({ latencyMs: { default: 40 } });
+  const clock = createSandboxClock(options.startAt);
+  const slack = await startFakeSlack({ latencyMs: { default: 40 }, now: () => clock.now().getTime() });
   const aws = await startFakeAws();
   const loaded = loadConfig(sandboxEnvironment({ secrets, slackApiUrl: slack.apiUrl, awsUrl: aws.url, fromProcess: options.env }), (path) =>
     path === SANDBOX_CONFIG_PATH ? sandboxConfigYaml() : undefined,
@@ -121,7 +130,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 
   const sendEvent = async (event: PipelineEventBody): Promise<number> => {
     const body = JSON.stringify(event);
-    const response = await fetch(`${botUrl}/hooks/pipeline`, { method: 'POST', headers: pipelineHeaders(secrets.webhookSecret, body), body });
+    // Signed at the sandbox's time: the bot checks the signature's age against its own clock.
+    const signedAt = Math.floor(clock.now().getTime() / 1000);
+    const response = await fetch(`${botUrl}/hooks/pipeline`, { method: 'POST', headers: pipelineHeaders(secrets.webhookSecret, body, signedAt), body });
     await response.text();
     return response.status;
   };
@@ -144,7 +155,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       aws,
       models: SANDBOX_MODELS,
       sendEvent,
-      now: () => systemClock.now(),
+      now: () => clock.now(),
       onError: (error, what) => logger.error({ err: error, step: what }, 'sandbox: a simulated pipeline step failed'),
     });
     unsubscribePipeline = pipeline.onChange(bump);
@@ -154,6 +165,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       overrides: {
         aws: { endpoint: aws.url, region: 'us-east-1', credentials: FAKE_AWS_CREDENTIALS, maxAttempts: 2, requestTimeoutMs: 5000 },
         delivery: SANDBOX_DELIVERY,
+        clock,
       },
     });
     botUrl = `http://127.0.0.1:${await bot.start()}`;
@@ -164,9 +176,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         pipeline,
         interactions,
         sendEvent,
-        now: () => systemClock.now(),
+        now: () => clock.now(),
         rejectedBy: SANDBOX_USERS.find((u) => u.role === 'second-approver')?.id ?? 'U0SANDAPR2',
       });
+      // Seen in Slack is not yet done: the outbox's bookkeeping after a post (the card's place on
+      // its candidate, which the reminder threads under) finishes before the page is offered.
+      await outboxSettled();
     }
     bump();
   }
@@ -186,12 +201,47 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       .catch(() => undefined)
       .then(async () => {
         await stopWorld();
+        clock.reset();
         slack.reset();
         aws.reset();
         await startWorld(seed);
       });
     return resetting;
   };
+  /**
+   * "Skip ahead": the sandbox's time moves forward, then each of the bot's background jobs runs
+   * the pass its timer would have run by then (approval timers, digest, bake, schedules,
+   * watchdog): the real jobs decide and post through the outbox, as in production.
+   */
+  async function skipAhead(ms: number): Promise<SkipAhead> {
+    // What is in flight lands at the time it was sent, before the hours pass.
+    await outboxSettled();
+    const now = clock.advance(ms);
+    bump();
+    const jobs = bot?.jobs ?? [];
+    for (const job of jobs) {
+      // BackgroundJob promises start/stop only; the time-driven ones are leased jobs, which have runOnce.
+      const runOnce = (job as { runOnce?: () => Promise<unknown> }).runOnce;
+      if (runOnce === undefined) continue;
+      try {
+        await runOnce.call(job);
+      } catch (error) {
+        logger.error({ err: error, job: job.name }, 'sandbox: a job pass after skipping ahead failed');
+      }
+    }
+    return { ok: true, now: now.toISOString(), skippedMs: clock.skippedMs() };
+  }
+
+  /** Until the bot's outbox holds nothing (every post done, its bookkeeping included), bounded: a busy bot is not waited for. */
+  async function outboxSettled(): Promise<void> {
+    const deadline = Date.now() + SETTLE_MS;
+    while (bot !== undefined && Date.now() < deadline) {
+      const pending = await pendingDeliveries(bot.deps.store);
+      if (pending.events + pending.messages === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
+    }
+  }
+
   function requirePipeline(): SimulatedPipeline {
     if (pipeline === undefined) throw new Error('sandbox: the pipeline is not running');
     return pipeline;
@@ -205,6 +255,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         channels,
         slack,
         pipeline: requirePipeline(),
+        clock,
+        ...(config.file.digest !== undefined ? { digest: config.file.digest } : {}),
         version,
       }),
     interactions,
@@ -215,7 +267,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         id: `sandbox-drift-${randomUUID()}`,
         type: 'drift.detected',
         model,
-        timestamp: systemClock.now().toISOString(),
+        timestamp: clock.now().toISOString(),
         drift: {
           signal,
           metric: quality ? 'f1' : 'psi',
@@ -228,6 +280,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       });
       return status === 202 ? { ok: true } : { ok: false, error: `the bot answered ${status}` };
     },
+    skipAhead,
     reset,
     onVersion: (listener) => {
       versionListeners.add(listener);
@@ -267,6 +320,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     config,
     botUrl: () => botUrl,
     slack,
+    clock,
     aws,
     reset,
     stop: async () => {

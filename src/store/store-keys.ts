@@ -67,6 +67,8 @@ export const storeKeys = {
   driftAlert: (eventId: string) => `drift:alert:${eventId}`,
   /** A snoozed model + drift signal: {until, by}; expires when the snooze ends. */
   driftSnooze: (model: string, signal: string) => `drift:snooze:${model}:${signal}`,
+  /** A model's drift events as delivery planned them, newest last, bounded: {id, at, snoozed} (the daily digest). */
+  driftRecent: (model: string) => `drift:recent:${model}`,
   /** A model's retraining schedule state: {cursor, paused?, last} (src/schedules). */
   schedule: (model: string) => `schedule:${model}`,
   /** A chart already uploaded to Slack, by the hash of what it shows: its file id (charts, issue 13). */

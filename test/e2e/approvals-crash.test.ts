@@ -1,12 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { APPROVAL_TIMERS_JOB, type ApprovalTimers } from '../../src/approvals';
 import { createAwsClients } from '../../src/aws/aws-clients';
 import { createLambdaDagTrigger } from '../../src/aws/lambda-dag-trigger';
 import { deploymentRunIdFor } from '../../src/core/candidate';
 import type { DagTrigger, DagTriggerRequest } from '../../src/core/ports';
 import type { DeployRecoveryJob } from '../../src/deployments/deploy-recovery';
 import { ActionId } from '../../src/slack/slack-ids';
+import { storeKeys } from '../../src/store/store-keys';
 import { startFakeAws, type FakeAws } from '../kit/fake-aws-server';
 import { startFakeSlack, type FakeSlack } from '../kit/fake-slack-server';
 import { blockActionPayload, interactionBody, slackHeaders } from '../kit/sign-requests';
@@ -21,6 +23,7 @@ import {
   getCandidate,
   invokesFor,
   lockHolder,
+  messageOf,
   runPipelineHooks,
   seedCandidate,
   sleep,
@@ -269,4 +272,73 @@ describe('CRASH: a process dying between the state change and the trigger is rec
     const invokes = invokesFor({ aws }, seeded.id);
     expect(invokes.map((i) => i.body.dag_run_id)).toEqual([deploymentRunIdFor(seeded.id, 1)]);
   }, 60_000);
+});
+
+describe('CRASH: a process dying between expiring a candidate and refreshing its card', () => {
+  let slack: FakeSlack;
+  let aws: FakeAws;
+  const bots: TestBot[] = [];
+  let child: ChildProcess | undefined;
+  /** Expiry a day after the card; the candidate below was created two days ago (real clock). */
+  const EXPIRING_CONFIG = { ...APPROVALS_CONFIG, approvals: { expireAfterHours: 24 } };
+
+  beforeAll(async () => {
+    slack = await startFakeSlack();
+    aws = await startFakeAws();
+  });
+  afterAll(async () => {
+    await slack.close();
+    await aws.close();
+  });
+  afterEach(async () => {
+    while (bots.length > 0) await bots.pop()?.stop();
+    if (child?.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+
+  const cardUpdates = (ts: string) => slack.calls.filter((c) => c.method === 'chat.update' && c.args.ts === ts);
+
+  it('SIGKILL after the expiry is stored: the restarted bot re-renders the card once, without buttons', async () => {
+    const keyPrefix = testKeyPrefix('crash');
+    // Seeded by an in-process bot without timers (it plays no further part).
+    const seeder = await startTestBot({ fileConfig: APPROVALS_CONFIG, slack, aws, keyPrefix });
+    const seeded = await seedCandidate(seeder, { createdAt: new Date(Date.now() - 48 * 3600_000).toISOString() });
+    await seeder.stop();
+
+    child = spawn(
+      process.execPath,
+      [
+        '--import',
+        pathToFileURL(require.resolve('tsx')).href,
+        path.join(__dirname, 'fixtures', 'expiry-crash-child.ts'),
+        slack.apiUrl,
+        aws.url,
+        keyPrefix,
+        JSON.stringify(EXPIRING_CONFIG),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let err = '';
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = await new Promise<NodeJS.Signals | null>((resolve) => child?.once('exit', (_code, signal) => resolve(signal)));
+    expect({ signal: exited, failed: /expiry-crash-child failed/.exec(err)?.[0] }).toEqual({ signal: 'SIGKILL', failed: undefined });
+
+    // The restarted bot: the candidate is expired (and audited) but its card still offers Deploy.
+    const restarted = await startTestBot({ fileConfig: EXPIRING_CONFIG, slack, aws, keyPrefix });
+    bots.push(restarted);
+    const timers = restarted.bot.jobs.find((j) => j.name === APPROVAL_TIMERS_JOB) as ApprovalTimers;
+    expect((await getCandidate(restarted, seeded.id)).state).toBe('expired');
+    expect((await auditActions(restarted, FRAUD.model, seeded.id)).map((a) => a.action)).toEqual(['expired']);
+
+    // The dead process still holds its jobs' leases (the timers', the outbox's) until their TTL (15 s
+    // to 3 min) runs out; end them as Redis would. The restarted bot takes them at its next pass.
+    for (const job of restarted.bot.jobs) await restarted.bot.deps.store.delete(storeKeys.lease(job.name));
+    expect(await timers.runOnce()).toMatchObject({ leader: true, expired: 0, refreshed: 1 });
+    await waitFor(() => messageOf(restarted, seeded).text.includes('Expired'), 'the card to say it expired');
+    expect(messageOf(restarted, seeded).actions).toEqual([]);
+    expect(messageOf(restarted, seeded).blocks).toContain('/mlops deploy fraud-detector 1.4.0');
+    expect(await timers.runOnce()).toMatchObject({ expired: 0, refreshed: 0 });
+    await sleep(300);
+    expect(cardUpdates(seeded.ts)).toHaveLength(1);
+    expect((await auditActions(restarted, FRAUD.model, seeded.id)).map((a) => a.action)).toEqual(['expired']);
+  }, 40_000);
 });

@@ -158,4 +158,41 @@ describe('freeze windows', () => {
     const [invoke] = await waitFor(() => (invokesFor(t, seeded.id).length > 0 ? invokesFor(t, seeded.id) : undefined), 'the trigger');
     expect(invoke?.body.conf['override_reason']).toBe('Security fix, agreed with on-call');
   });
+
+  describe('authorization matrix', () => {
+    it('a non-approver gets no form inside the window, and a forged submission deploys nothing', async () => {
+      const seeded = await seedCandidate(t);
+      const answer = await waitForAnswer(t, await deployClick(t, seeded, 'U0MALLORY'));
+      expect(answer).toContain('You may not approve deployments of fraud-detector');
+      expect(t.slack.callsTo('views.open')).toHaveLength(0);
+      const forged = await submit(t, 'U0MALLORY', JSON.stringify({ candidateId: seeded.id, channel: seeded.channel, ts: seeded.ts }), 'freeze? what freeze');
+      expect(forged.status).toBe(200);
+      const [ephemeral] = await t.slack.waitForCalls('chat.postEphemeral', 1);
+      expect(ephemeral?.args['user']).toBe('U0MALLORY');
+      expect(invokesFor(t, seeded.id)).toHaveLength(0);
+      expect((await getCandidate(t, seeded.id)).state).toBe('pending');
+      expect(await auditActions(t, FRAUD.model, seeded.id)).toEqual([]);
+    });
+
+    it('the one who started the run gets no form (self-approval), not even with a reason', async () => {
+      const seeded = await seedCandidate(t, { startedBy: 'U0ALICE' });
+      expect(await waitForAnswer(t, await deployClick(t, seeded, 'U0ALICE'))).toContain('started this run');
+      expect(t.slack.callsTo('views.open')).toHaveLength(0);
+      await submit(t, 'U0ALICE', JSON.stringify({ candidateId: seeded.id, channel: seeded.channel, ts: seeded.ts }), 'my own hotfix');
+      await t.slack.waitForCalls('chat.postEphemeral', 1);
+      expect(invokesFor(t, seeded.id)).toHaveLength(0);
+      expect((await getCandidate(t, seeded.id)).state).toBe('pending');
+    });
+
+    it('an approver who gives a reason deploys; the reason is audited and on the card', async () => {
+      const seeded = await seedCandidate(t);
+      await deployClick(t, seeded, 'U0CAROL');
+      const view = await overrideForm(t);
+      await submit(t, 'U0CAROL', view.private_metadata, 'Rollback of a broken model, on-call agreed');
+      await waitFor(() => invokesFor(t, seeded.id)[0], 'the trigger');
+      const audited = await auditActions(t, FRAUD.model, seeded.id);
+      expect(JSON.stringify(audited)).toContain('Rollback of a broken model, on-call agreed');
+      await waitFor(() => messageOf(t, seeded).blocks.includes('Rollback of a broken model, on-call agreed'), 'the reason on the card');
+    });
+  });
 });

@@ -221,6 +221,46 @@ describe('approval timers: one reminder, then expiry', () => {
     expect((await auditActions(c, FRAUD.model, seeded.id)).map((x) => x.action)).toEqual(['reminded', 'expired']);
   });
 
+  /** The candidate as it is while the outbox has not posted its card yet: no place known. */
+  async function withoutCard(t: TestBot, seeded: Seeded): Promise<void> {
+    await t.bot.deps.candidates.update(seeded.id, (c) => {
+      const { message: _card, ...rest } = c;
+      return { write: rest, result: undefined };
+    });
+  }
+
+  test('a reminder due before the card is posted (Slack down) waits for the card and lands in its thread', async () => {
+    const t = await bot();
+    const seeded = await seedCandidate(t, { createdAt: new Date(T0).toISOString() });
+    await withoutCard(t, seeded);
+    clock.set(T0 + 240 * MIN);
+    expect(await timersOf(t).runOnce()).toMatchObject({ reminded: 0, retry: 1 });
+    await outboxDrained(t);
+    expect(slack.messages(dmOf('U0BOB'))).toHaveLength(0);
+    expect((await getCandidate(t, seeded.id)).remindedAt).toBeUndefined();
+
+    // The outbox posts the card and records its place on the candidate (decide-placement's bookkeeping).
+    await t.bot.deps.candidates.update(seeded.id, (c) => ({ write: { ...c, message: { channel: seeded.channel, ts: seeded.ts } }, result: undefined }));
+    clock.set(T0 + 250 * MIN);
+    expect(await timersOf(t).runOnce()).toMatchObject({ reminded: 1, retry: 0 });
+    await outboxDrained(t);
+    expect(threadReplies(slack, seeded)).toHaveLength(1);
+    expect(slack.messages(dmOf('U0BOB'))).toHaveLength(1);
+  });
+
+  test('a card that never comes: after an hour the reminder goes without it (the DMs)', async () => {
+    const t = await bot();
+    const seeded = await seedCandidate(t, { createdAt: new Date(T0).toISOString() });
+    await withoutCard(t, seeded);
+    clock.set(T0 + 240 * MIN + 59 * MIN);
+    expect(await timersOf(t).runOnce()).toMatchObject({ reminded: 0, retry: 1 });
+    clock.set(T0 + 240 * MIN + 60 * MIN);
+    expect(await timersOf(t).runOnce()).toMatchObject({ reminded: 1, retry: 0 });
+    await outboxDrained(t);
+    expect(threadReplies(slack, seeded)).toHaveLength(0);
+    for (const user of ['U0ALICE', 'U0BOB', 'U0CAROL']) expect(slack.messages(dmOf(user))).toHaveLength(1);
+  });
+
   test('a crash after the reminder was recorded but before it was claimed: the next pass posts it once', async () => {
     const t = await bot();
     const seeded = await seedCandidate(t, { createdAt: new Date(T0).toISOString() });

@@ -369,3 +369,52 @@ describe('npm run sandbox in a browser', () => {
     await home.locator('.bk-section', { hasText: 'fraud-detector' }).first().waitFor({ timeout: BOT_WAIT_MS });
   }, 180_000);
 });
+
+describe('skip ahead in a browser', () => {
+  let sandbox: Sandbox;
+  let page: Page;
+
+  beforeAll(async () => {
+    // 08:30 in Berlin: +1 h reaches both the reminder (60 min) and the digest's 09:00.
+    sandbox = await startSandbox({ env: { SANDBOX_PORT: '0', LOG_LEVEL: 'error' }, startAt: new Date('2026-12-01T07:30:00Z') });
+    page = await browser.newPage({ viewport: { width: 1440, height: 960 } });
+    await page.goto(sandbox.url);
+  }, 60_000);
+
+  afterAll(async () => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- undefined when beforeAll failed
+    await page?.close();
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- undefined when beforeAll failed
+    await sandbox?.stop();
+  });
+
+  it('reports drift, skips an hour: the DM reminder and the digest (with the drift) show; the time moves on the page', async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.locator('#sandbox-skipped', { hasText: 'not skipped yet' }).waitFor({ timeout: BOT_WAIT_MS });
+    const before = await page.locator('#sandbox-time').getAttribute('data-now');
+    await page.click('#drift');
+    await page.click(`.nav-item[data-channel="${SANDBOX_CHANNELS.fraud.id}"]`);
+    await page.locator('#messages .msg', { hasText: 'Data drift on fraud-detector' }).first().waitFor({ timeout: BOT_WAIT_MS });
+
+    await page.click('[data-skip="1h"]');
+    await page.locator('#sandbox-skipped', { hasText: 'skipped ahead 1 h' }).waitFor({ timeout: BOT_WAIT_MS });
+    const after = await page.locator('#sandbox-time').getAttribute('data-now');
+    expect(Date.parse(after ?? '') - Date.parse(before ?? '')).toBeGreaterThanOrEqual(3_600_000);
+
+    // Maya's DM with the bot: the reminder.
+    await page.selectOption('#user-select', 'U0SANDAPR1');
+    await page.click('#dm-list .nav-item');
+    await page.locator('#messages .msg', { hasText: 'fraud-detector 1.4.0 is waiting for your decision' }).waitFor({ timeout: BOT_WAIT_MS });
+    await page.locator('[data-skip="1h"]:enabled').waitFor({ timeout: BOT_WAIT_MS });
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'skip-ahead-reminder.png') });
+
+    await page.click(`.nav-item[data-channel="${SANDBOX_CHANNELS.digest.id}"]`);
+    const digest = page.locator('#messages .msg', { has: page.locator('.bk-header', { hasText: 'MLOps digest' }) }).first();
+    await digest.waitFor({ timeout: BOT_WAIT_MS });
+    const text = await digest.innerText();
+    expect(text).toContain('Waiting for approval');
+    expect(text).toContain('Drift since yesterday');
+    expect(text).toContain('fraud-detector');
+    await digest.screenshot({ path: path.join(SCREENSHOTS, 'daily-digest.png') });
+  }, 120_000);
+});

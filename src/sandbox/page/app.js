@@ -3,7 +3,7 @@
 // holds no bot logic: it shows /api/state, and every click or command goes to the server, which
 // sends it to the real bot as a signed Slack request. Live updates: /api/events says a new
 // version exists, the page refetches the state.
-import { emojiText, inputValues, renderBlocks, renderMrkdwn, renderText, showInputErrors } from './block-kit.js';
+import { emojiText, inputValues, renderBlocks, renderMrkdwn, renderText, setCurrentTime, showInputErrors } from './block-kit.js';
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, className, text) => {
@@ -29,7 +29,25 @@ const ui = {
   seen: {},
   /** For a few seconds after the acting user sends something, renders show the bottom of the channel (as Slack does): the answer arrives later. */
   toBottomUntil: 0,
+  /** The sandbox's time minus this browser's, from the last state: "now" on the page is the sandbox's. */
+  clockOffsetMs: 0,
 };
+
+/** The sandbox's time now (the bot's clock: real time plus what "Skip ahead" skipped). */
+const sandboxNow = () => new Date(Date.now() + ui.clockOffsetMs);
+setCurrentTime(sandboxNow);
+
+/** The acting user's DM with the bot (approval reminders), shown like a channel. */
+function directChannel() {
+  const dm = ui.data?.directMessages?.find((d) => d.user === ui.user);
+  return dm === undefined ? undefined : { id: dm.channel, name: 'mlops (DM)', purpose: 'Your direct messages from the bot: approval reminders', direct: true };
+}
+
+/** Channels and the acting user's DM: everything the pane can show. */
+function viewChannels() {
+  const dm = directChannel();
+  return [...(ui.data?.channels ?? []), ...(dm !== undefined ? [dm] : [])];
+}
 
 async function api(path, body) {
   const response = await fetch(path, {
@@ -111,7 +129,7 @@ function userName(id) {
   return user?.name ?? id;
 }
 function channelName(id) {
-  return ui.data?.channels.find((c) => c.id === id)?.name ?? id;
+  return viewChannels().find((c) => c.id === id)?.name ?? id;
 }
 const textContext = { userName, channelName };
 
@@ -311,12 +329,14 @@ function renderSidebar() {
   $('workspace-name').textContent = data.workspace?.name ?? 'Sandbox';
   const list = $('channel-list');
   list.replaceChildren();
-  for (const channel of data.channels) {
+  const dmList = $('dm-list');
+  dmList.replaceChildren();
+  for (const channel of viewChannels()) {
     const item = el('button', 'nav-item');
     item.type = 'button';
     item.dataset.channel = channel.id;
     item.title = channel.purpose ?? '';
-    item.append(el('span', 'nav-icon', '#'), el('span', 'nav-name', channel.name));
+    item.append(el('span', 'nav-icon', channel.direct === true ? '●' : '#'), el('span', 'nav-name', channel.direct === true ? 'mlops' : channel.name));
     const count = data.messages.filter((m) => m.channel === channel.id).length;
     if ((ui.view.kind === 'channel' && ui.view.id === channel.id) || ui.seen[channel.id] === undefined) ui.seen[channel.id] = count;
     if (ui.view.kind === 'channel' && ui.view.id === channel.id) item.classList.add('active');
@@ -325,8 +345,9 @@ function renderSidebar() {
       item.appendChild(el('span', 'badge', String(count - ui.seen[channel.id])));
     }
     item.addEventListener('click', () => selectView({ kind: 'channel', id: channel.id }));
-    list.appendChild(item);
+    (channel.direct === true ? dmList : list).appendChild(item);
   }
+  renderClock();
   $('nav-home').classList.toggle('active', ui.view.kind === 'home');
 
   const select = $('user-select');
@@ -352,11 +373,13 @@ function renderSidebar() {
 }
 
 function renderChannelPane() {
-  const channel = ui.data.channels.find((c) => c.id === ui.view.id);
+  const channel = viewChannels().find((c) => c.id === ui.view.id);
   const header = $('pane-header');
-  header.replaceChildren(el('span', 'pane-title', `# ${channel?.name ?? ui.view.id}`), el('span', 'pane-purpose', channel?.purpose ?? ''));
+  const title = channel?.direct === true ? 'mlops · direct messages' : `# ${channel?.name ?? ui.view.id}`;
+  header.replaceChildren(el('span', 'pane-title', title), el('span', 'pane-purpose', channel?.purpose ?? ''));
   $('composer').hidden = false;
-  $('composer-input').placeholder = `Message #${channel?.name ?? ''} — type /mlops help, /mlops train fraud-detector…`;
+  $('composer-input').placeholder =
+    `Message ${channel?.direct === true ? 'mlops' : `#${channel?.name ?? ''}`} — type /mlops help, /mlops train fraud-detector…`;
   renderMessages($('messages'), channelTimeline(ui.view.id), {});
 }
 
@@ -479,7 +502,8 @@ function render() {
   const { data } = ui;
   if (data === undefined) return;
   if (ui.user === undefined || !data.users.some((u) => u.id === ui.user)) ui.user = data.users[0]?.id;
-  if (ui.view === null || (ui.view.kind === 'channel' && !data.channels.some((c) => c.id === ui.view.id))) {
+  if (data.clock?.now !== undefined) ui.clockOffsetMs = Date.parse(data.clock.now) - Date.now();
+  if (ui.view === null || (ui.view.kind === 'channel' && !viewChannels().some((c) => c.id === ui.view.id))) {
     ui.view = data.channels[0] !== undefined ? { kind: 'channel', id: data.channels[0].id } : { kind: 'home' };
   }
   renderSidebar();
@@ -505,11 +529,45 @@ async function openHome() {
 
 // ---------------------------------------------------------------- composer and controls
 
+const clockFormat = new Intl.DateTimeFormat(undefined, { weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
+
+function skippedText(ms) {
+  if (!(ms > 0)) return 'not skipped yet';
+  const hours = Math.round(ms / 3_600_000);
+  const days = Math.floor(hours / 24);
+  const rest = hours % 24;
+  return `skipped ahead ${[days > 0 ? `${days} d` : '', rest > 0 || days === 0 ? `${rest} h` : ''].filter(Boolean).join(' ')}`;
+}
+
+/** The sandbox's time in the sidebar, how far it was skipped, and when the digest comes. */
+function renderClock() {
+  const clock = ui.data?.clock;
+  if (clock === undefined) return;
+  $('sandbox-time').textContent = clockFormat.format(sandboxNow());
+  $('sandbox-time').dataset.now = clock.now;
+  $('sandbox-skipped').textContent = skippedText(clock.skippedMs);
+  $('time-hint').textContent =
+    clock.digest !== undefined ? `Reminder after 1 h, expiry after 1 day; digest daily at ${clock.digest.time} (${clock.digest.timezone}).` : '';
+}
+
+/** "Skip ahead": the server moves the sandbox's time and the bot's jobs run what fell due (reminders, expiry, digest). */
+async function skipAhead(button) {
+  const buttons = document.querySelectorAll('[data-skip]');
+  for (const b of buttons) b.disabled = true;
+  try {
+    const result = await api('/api/clock', { skip: button.dataset.skip });
+    if (result.ok === false) toast(`Skipping ahead failed: ${result.error ?? 'unknown error'}`);
+    else toast(`Skipped ${(button.textContent ?? '').trim()}: it is now ${clockFormat.format(new Date(result.now))} in the sandbox.`);
+  } finally {
+    for (const b of buttons) b.disabled = false;
+  }
+}
+
 let noteSeq = 0;
 function localNote(text) {
   if (ui.view.kind !== 'channel') return;
   noteSeq += 1;
-  ui.localNotes.push({ channel: ui.view.id, user: ui.user, ts: `${Math.floor(Date.now() / 1000)}.${String(noteSeq).padStart(6, '0')}`, text });
+  ui.localNotes.push({ channel: ui.view.id, user: ui.user, ts: `${Math.floor(sandboxNow().getTime() / 1000)}.${String(noteSeq).padStart(6, '0')}`, text });
   ui.toBottomUntil = Date.now() + 10_000;
   render();
 }
@@ -558,6 +616,11 @@ function start() {
     const result = await api('/api/drift', { model: 'fraud-detector', signal: 'data', severity: 'high' });
     if (result.ok === false) toast(`The drift control failed: ${result.error ?? 'unknown error'}`);
   });
+  for (const button of document.querySelectorAll('[data-skip]')) {
+    button.addEventListener('click', () => void skipAhead(button));
+  }
+  // The shown time moves with the real one between state changes.
+  setInterval(renderClock, 15_000);
   listen();
   void load().then(() => {
     if (ui.view?.kind === 'home') void openHome();

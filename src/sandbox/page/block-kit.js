@@ -6,8 +6,11 @@
 
 /** Emoji the bot's views use (grep views/ for `:name:`), plus a few common ones; others stay as text. */
 const EMOJI = {
+  alarm_clock: '⏰',
   arrow_forward: '▶️',
+  arrows_counterclockwise: '🔄',
   bar_chart: '📊',
+  chart_with_downwards_trend: '📉',
   check: '✔️',
   fast_forward: '⏩',
   grey_question: '❔',
@@ -17,12 +20,14 @@ const EMOJI = {
   hourglass_flowing_sand: '⏳',
   information_source: 'ℹ️',
   large_green_circle: '🟢',
+  large_orange_square: '🟧',
   large_yellow_circle: '🟡',
   lock: '🔒',
   new: '🆕',
   no_entry: '⛔',
   no_entry_sign: '🚫',
   red_circle: '🔴',
+  red_square: '🟥',
   rewind: '⏪',
   rocket: '🚀',
   rotating_light: '🚨',
@@ -31,6 +36,7 @@ const EMOJI = {
   white_check_mark: '✅',
   white_circle: '⚪',
   x: '❌',
+  zzz: '💤',
 };
 
 /** Slack escapes only these three in message text. */
@@ -91,8 +97,14 @@ function ordinal(n) {
   return `${n}${s}`;
 }
 
+/** "Now" for today / yesterday: the sandbox's time (the page skips ahead), set by the page. */
+let currentTime = () => new Date();
+export function setCurrentTime(now) {
+  currentTime = now;
+}
+
 /** `<!date^…^format|fallback>` in the reader's time zone, as Slack's clients show it. */
-export function formatSlackDate(seconds, format, fallback, now = new Date()) {
+export function formatSlackDate(seconds, format, fallback, now = currentTime()) {
   if (!Number.isFinite(seconds)) return fallback;
   const d = new Date(seconds * 1000);
   const sameDay = (a, b) => a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
