@@ -94,7 +94,12 @@ export function createBakeWatch(deps: BakeDeps, options: { intervalMs?: number }
     if (candidate?.abortedBy !== undefined) return; // an aborted rollout's late success: the rollback is baked instead
     if (isUnpromotedShadow(candidate)) return; // a shadow takes no production traffic: baked once promoted
     const id = candidate?.id ?? `${event.model}@${event.version}`;
-    if ((await deps.store.get(storeKeys.bake(id))) !== null) return; // a repeat of the event
+    const existing = await deps.store.get(storeKeys.bake(id));
+    if (existing !== null) {
+      // A repeat of the event. It also heals a crash between the record and the worklist write below.
+      if ((JSON.parse(existing) as BakeRecord).state === 'baking') await deps.store.setAdd(storeKeys.bakes(), id);
+      return;
+    }
     const bake = model.bake ?? BAKE_DEFAULTS;
     const now = deps.clock.now();
     const previousVersion = (await deps.production.history(event.model)).find((r) => r.version !== event.version)?.version;

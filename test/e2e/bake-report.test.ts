@@ -136,6 +136,20 @@ describe('bake report after deployment.succeeded', () => {
     expect(reportsIn(thread(seeded))).toHaveLength(1);
   }, 30_000);
 
+  it('a crash between the bake record and the worklist: the repeated deployment.succeeded lists it again, and it is reported once', async () => {
+    const { seeded, bake } = await deployAndSucceed();
+    // The crash: the record was written, the worklist entry was not.
+    await t.bot.deps.store.setRemove(storeKeys.bakes(), bake.id);
+    // The pipeline (or SNS) sends the event again: the still-baking record is listed again, not started anew.
+    expect((await t.hook(deploymentEvent('deployment.succeeded', { version: '1.4.0', candidate_id: seeded.id }))).status).toBe(202);
+    await waitFor(async () => ((await t.bot.deps.store.setMembers(storeKeys.bakes())).includes(bake.id) ? true : undefined), 'the bake to be listed again');
+    clock.advance(11 * MIN);
+    await waitFor(async () => (await bakeOf(bake.id))?.state === 'reported', 'the bake to be reported', 15_000);
+    expect((await bakeOf(bake.id))?.succeededAt).toBe(bake.succeededAt);
+    await waitFor(() => (reportsIn(thread(seeded)).length > 0 ? true : undefined), 'the report in the thread');
+    expect(reportsIn(thread(seeded))).toHaveLength(1);
+  }, 30_000);
+
   it('degraded: p99 doubles after the deployment → report in the thread and the alert channel, with Roll back (approvers only)', async () => {
     const { seeded, bake } = await deployAndSucceed();
     latencyStepAt(bake.succeededAt);
