@@ -7,6 +7,7 @@ import { bakeVerdict, figuresOf, type BakeFigures, type BakeThresholds, type Bak
 import { isUnpromotedShadow, type DeploymentCandidate } from '../core/candidate-state-machine';
 import { isMlopsError } from '../core/errors';
 import type { PipelineEvent } from '../core/pipeline-event';
+import type { MetricSeries } from '../core/ports';
 import { findDeploymentCandidate } from '../deployments';
 import { leasedJob, type LeasedJob } from '../jobs/leased-job';
 import type { MessageTarget } from '../outbox';
@@ -18,6 +19,8 @@ export const BAKE_JOB = 'bake';
 /** Bake records outlive the longest bake (1,440 min) and its retries. */
 const BAKE_TTL_MS = 3 * 24 * 60 * 60 * 1000;
 const MINUTE = 60_000;
+/** The longest span read in one GetMetricData call at a 60 s period (the inspector's 1,440-point cap). */
+const ONE_READ_SPAN_MS = 1_440 * MINUTE;
 
 /** One deployment being baked (storeKeys.bake(id)), listed in storeKeys.bakes() until reported. */
 export interface BakeRecord {
@@ -160,9 +163,17 @@ export function createBakeWatch(deps: BakeDeps, options: { intervalMs?: number }
     try {
       if (deps.inspector === undefined) throw new Error('no AWS access is configured');
       const w = windows(r, now);
-      const series = await deps.inspector.endpointMetrics(r.endpoint, [], w.before[0], w.during[1], undefined, { latencyP50: true });
-      before = figuresOf(series, ...w.before);
-      during = figuresOf(series, ...w.during);
+      const inspector = deps.inspector;
+      const read = (from: Date, to: Date) => inspector.endpointMetrics(r.endpoint, [], from, to, 60, { latencyP50: true });
+      // One read covers both windows at 1-minute points while they are close; a deployment reported
+      // long after it started (or a late event) would widen the period past a short bake window, so
+      // then each window is read on its own.
+      const [beforeSeries, duringSeries]: [MetricSeries[], MetricSeries[]] =
+        w.during[1].getTime() - w.before[0].getTime() <= ONE_READ_SPAN_MS
+          ? await read(w.before[0], w.during[1]).then((all) => [all, all])
+          : await Promise.all([read(...w.before), read(...w.during)]);
+      before = figuresOf(beforeSeries, ...w.before);
+      during = figuresOf(duringSeries, ...w.during);
     } catch (error) {
       const problem = isMlopsError(error) || error instanceof Error ? error.message : 'unexpected error';
       blog.warn({ err: error }, 'bake: CloudWatch could not be read; retrying');

@@ -150,6 +150,24 @@ describe('bake report after deployment.succeeded', () => {
     expect(reportsIn(thread(seeded))).toHaveLength(1);
   }, 30_000);
 
+  it('a deployment reported long after it started: each window is read on its own at 1-minute points, so a short bake is still judged', async () => {
+    const DAY = 24 * 60 * MIN;
+    await runPipelineHooks(t, deploymentEvent('deployment.succeeded', { version: '1.3.0', timestamp: new Date(Date.now() - 30 * DAY).toISOString() }));
+    // No candidate: the window before ends at the event's own timestamp, 20 days ago.
+    expect((await t.hook(deploymentEvent('deployment.succeeded', { timestamp: new Date(Date.now() - 20 * DAY).toISOString() }))).status).toBe(202);
+    const bake = await waitFor(() => bakeOf('fraud-detector@1.4.0'), 'the bake to start');
+    clock.advance(11 * MIN);
+    await waitFor(async () => (await bakeOf(bake.id))?.state === 'reported', 'the bake to be reported', 15_000);
+    expect((await bakeOf(bake.id))?.verdict).toBe('healthy');
+    const calls = aws
+      .callsTo('cloudwatch', 'GetMetricData')
+      .map((c) => c.body as { StartTime: number; EndTime: number; MetricDataQueries: { MetricStat: { Period: number } }[] });
+    expect(calls).toHaveLength(2);
+    for (const call of calls) expect(new Set(call.MetricDataQueries.map((q) => q.MetricStat.Period))).toEqual(new Set([60]));
+    const [early, late] = [...calls].sort((a, b) => a.StartTime - b.StartTime);
+    expect(late!.StartTime - early!.EndTime).toBeGreaterThan((19 * DAY) / 1000);
+  }, 30_000);
+
   it('degraded: p99 doubles after the deployment → report in the thread and the alert channel, with Roll back (approvers only)', async () => {
     const { seeded, bake } = await deployAndSucceed();
     latencyStepAt(bake.succeededAt);
