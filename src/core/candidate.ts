@@ -57,10 +57,39 @@ export interface Candidate {
   remindedAt?: string;
   /** When it expired without a decision (approvals.expireAfterHours). */
   expiredAt?: string;
+  /** The SageMaker Model Registry package it stands for (models.<m>.modelPackageGroup), and the sync both ways. */
+  registry?: RegistryLink;
   createdAt: string;
   updatedAt: string;
   /** Monotonic revision, bumped by every transition (makes CAS values unique). */
   rev: number;
+}
+
+/** A decided ModelApprovalStatus (PendingManualApproval is the undecided one). */
+export type RegistryStatus = 'Approved' | 'Rejected';
+
+/** A decision about a package made in SageMaker (Studio, the console, the API), as its event or DescribeModelPackage said. */
+export interface RegistryDecision {
+  status: RegistryStatus;
+  /** The Studio user profile or IAM identity that changed it, when SageMaker says. */
+  by?: string;
+  at: string;
+  description?: string;
+}
+
+export interface RegistryLink {
+  packageArn: string;
+  group: string;
+  packageVersion: number;
+  /**
+   * The latest decision made in SageMaker outside the bot. `applied`: it decided this candidate
+   * (pending → approved / rejected); otherwise the bot had decided already and it is only shown.
+   */
+  external?: RegistryDecision & { applied: boolean };
+  /** The bot's own status is in SageMaker (its UpdateModelPackage landed, or SageMaker said so already). */
+  synced?: { status: RegistryStatus; at: string };
+  /** The bot's UpdateModelPackage failed so far (retried by the registry sync job; shown on the card). */
+  syncFailure?: { status: RegistryStatus; message: string; at: string; attempts: number };
 }
 
 /** Airflow run ids allow only `[A-Za-z0-9_.~:+-]`; candidate ids are built to fit. */

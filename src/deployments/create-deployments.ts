@@ -64,6 +64,7 @@ export function createDeployments(deps: DeploymentDeps & Parameters<typeof creat
     },
     request: (candidate, channel, log) => service.createCommandRequest(candidate, channel, log),
     applyPipelineEvent,
+    continueApproved: (candidateId, log, actor) => service.continueDeployment(candidateId, log, actor),
     showCard: (candidateId, log) => service.refresh(candidateId, log),
     recovery,
   };
