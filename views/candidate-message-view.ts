@@ -210,6 +210,9 @@ function registryLine(c: DeploymentCandidate, deployable: boolean): string | und
     if (external.status === 'Rejected') return `:card_index_dividers: Decided in the SageMaker Model Registry (package ${pkg}).`;
     return `:card_index_dividers: Approved in the SageMaker Model Registry (package ${pkg}): the bot deploys it through the deployment DAG, once (the same run id a Deploy click would use).`;
   }
+  if (c.state === 'pending' && external?.status === 'Approved' && external.held !== undefined) {
+    return `:raised_hand: Approved in SageMaker by ${registryWho(external.by)} ${slackDate(external.at)}, but not deployed: it would override ${escapeTruncate(external.held.join('; '), 600)}. An approver decides here: Deploy (with a reason) or Reject (package ${pkg}).`;
+  }
   if (c.state === 'pending' && external?.status === 'Approved') {
     return `:card_index_dividers: Approved in SageMaker by ${registryWho(external.by)} ${slackDate(external.at)}${deployable ? '' : '; this model has no deployment DAG, so the bot deploys nothing'} (package ${pkg}).`;
   }

@@ -80,6 +80,8 @@ export function createModelRegistrySync(deps: BotDeps, options: { intervalMs?: n
       return 'unknown_package';
     }
     const clog = childLogger(plog, { candidate: c.id, version: c.version });
+    // A Studio approval deploys only as a Slack click could without a reason: a failed gate or a freeze holds it.
+    const held = d.status === 'Approved' && c.state === 'pending' && deployable(d.model) ? await deps.deployments.overrideChecks(c.id) : [];
     const { decision, candidate } = await transition(c.id, (x) =>
       applyRegistryDecision(x, {
         status: d.status,
@@ -88,9 +90,12 @@ export function createModelRegistrySync(deps: BotDeps, options: { intervalMs?: n
         ...(d.description !== undefined ? { description: d.description } : {}),
         deployable: deployable(d.model),
         now: now(),
+        held,
       }),
     );
     if (!decision.ok) return 'unknown_package';
+    if (held.length > 0 && decision.outcome === 'noted')
+      clog.warn({ held }, 'approved in SageMaker, but deploying needs an override: held for an approver in Slack');
     const outcome = decision.outcome;
     const actor = `sagemaker:${d.by ?? 'unknown'}`;
     if (outcome === 'echo' || outcome === 'unchanged') {

@@ -85,7 +85,11 @@ export interface RegistryLink {
    * The latest decision made in SageMaker outside the bot. `applied`: it decided this candidate
    * (pending → approved / rejected); otherwise the bot had decided already and it is only shown.
    */
-  external?: RegistryDecision & { applied: boolean };
+  external?: RegistryDecision & {
+    applied: boolean;
+    /** An approval that would have to override the gate or a freeze window: not deployed; an approver decides in Slack with a reason. */
+    held?: string[];
+  };
   /** The bot's own status is in SageMaker (its UpdateModelPackage landed, or SageMaker said so already). */
   synced?: { status: RegistryStatus; at: string };
   /** The bot's UpdateModelPackage failed so far (retried by the registry sync job; shown on the card). */

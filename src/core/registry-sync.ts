@@ -8,6 +8,7 @@ import { approverIds, type Decision, type DeploymentCandidate } from './candidat
  *   SageMaker → bot (a package event or DescribeModelPackage):
  *     our own UpdateModelPackage coming back (ApprovalDescription starts with REGISTRY_MARK) → echo, no change
  *     pending  ──Approved in SageMaker (deployment DAG configured)──▶ approved (then the Deploy path: lock, same run id)
+ *     pending  ──Approved, but the gate fails or a freeze window is on──▶ pending (held: an approver decides in Slack, with a reason)
  *     pending  ──Rejected in SageMaker──▶ rejected
  *     any other state ──Approved / Rejected──▶ same state, the decision kept and shown (a conflict when it differs)
  *   bot → SageMaker (the registry sync job, after the decision):
@@ -96,7 +97,7 @@ export function isOwnRegistryChange(description: string | undefined): boolean {
  */
 export function applyRegistryDecision(
   c: DeploymentCandidate,
-  input: RegistryDecision & { deployable: boolean; now: string },
+  input: RegistryDecision & { deployable: boolean; now: string; held?: readonly string[] },
 ): Decision<'echo' | 'approved' | 'rejected' | 'noted' | 'conflict' | 'unchanged'> {
   const r = c.registry;
   if (r === undefined) return { ok: false, refusal: { code: 'state_conflict', state: c.state } };
@@ -115,7 +116,8 @@ export function applyRegistryDecision(
   };
   const known = r.external;
   if (known?.status === seen.status && known.at === seen.at && known.by === seen.by) return { ok: true, outcome: 'unchanged' };
-  if (c.state === 'pending' && (input.status === 'Rejected' || input.deployable)) {
+  const held = input.status === 'Approved' && input.held !== undefined && input.held.length > 0 ? [...input.held] : undefined;
+  if (c.state === 'pending' && (input.status === 'Rejected' || (input.deployable && held === undefined))) {
     const next: DeploymentCandidate = { ...c, registry: { ...r, external: { ...seen, applied: true } }, decidedAt: input.at, updatedAt: input.now };
     delete next.registry?.syncFailure;
     if (input.status === 'Rejected') {
@@ -127,7 +129,12 @@ export function applyRegistryDecision(
     next.state = 'approved';
     return { ok: true, outcome: 'approved', next };
   }
-  const next: DeploymentCandidate = { ...c, registry: { ...r, external: { ...seen, applied: false } }, updatedAt: input.now };
+  // A held approval (gate or freeze) stays pending: the reason an override needs can only be given in Slack.
+  const next: DeploymentCandidate = {
+    ...c,
+    registry: { ...r, external: { ...seen, applied: false, ...(c.state === 'pending' && held !== undefined ? { held } : {}) } },
+    updatedAt: input.now,
+  };
   return { ok: true, outcome: registryConflict(next) !== undefined ? 'conflict' : 'noted', next };
 }
 

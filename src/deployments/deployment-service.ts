@@ -481,6 +481,7 @@ export function createDeploymentService(deps: DeploymentDeps, cards: CandidateCa
     approve: approveClick,
 
     continueDeployment,
+    overrideChecks,
 
     /** Crash recovery of a `deploying` candidate whose trigger was never confirmed: same dag_run_id. */
     async retrigger(candidateId: string, log: Logger): Promise<DeployResult> {

@@ -108,6 +108,8 @@ export interface Deployments {
    * the endpoint lock on (deterministic run id, exactly once; crash recovery finishes it too).
    */
   continueApproved(candidateId: string, log: Logger, actor: string): Promise<DeployResult>;
+  /** What deploying this candidate now would override (the non-regression gate, a freeze window), plain text; empty when nothing. */
+  overrideChecks(candidateId: string): Promise<string[]>;
   /** Queues a re-render of a candidate's card through the outbox (a change made outside this feature: expiry). */
   showCard(candidateId: string, log: Logger): Promise<void>;
   /** Crash recovery of interrupted deployments (a background job). */

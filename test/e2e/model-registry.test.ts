@@ -57,6 +57,8 @@ describe('SageMaker Model Registry, both ways', () => {
   let handler: (req: IncomingMessage, res: ServerResponse) => void = () => undefined;
   const signer = createSnsSigner();
   const clock = new OffsetClock();
+  /** The config of the next bot (a nested describe may change it for its tests). */
+  let config: Record<string, unknown> = CONFIG;
 
   beforeAll(async () => {
     slack = await startFakeSlack();
@@ -75,7 +77,7 @@ describe('SageMaker Model Registry, both ways', () => {
     slack.reset();
     aws.reset();
     clock.offsetMs = 0;
-    t = await startTestBot({ fileConfig: CONFIG, slack, aws, clock });
+    t = await startTestBot({ fileConfig: config, slack, aws, clock });
     if (t.bot.modelRegistry === undefined) throw new Error('the registry sync is not running');
     registry = t.bot.modelRegistry;
     const deps = t.bot.deps;
@@ -317,5 +319,46 @@ describe('SageMaker Model Registry, both ways', () => {
     expect(triggerInvokes(t)).toHaveLength(0);
     // The bot still answers.
     expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
+  });
+
+  describe('inside a freeze window', () => {
+    beforeAll(() => {
+      config = { ...CONFIG, approvals: { freeze: [{ cron: '* * * * *', durationHours: 1, timezone: 'Europe/Berlin' }] } };
+    });
+    afterAll(() => {
+      config = CONFIG;
+    });
+
+    it('a Studio approval is held, not deployed: the card says why; an approver deploys it from Slack with a reason, once, and nothing is written back', async () => {
+      const seeded = await registerPending();
+      const res = await post(packageEvent(studioDecision('Approved', nowIso()), 'studio-in-freeze'));
+      expect(await res.json()).toEqual({ applied: 'noted' });
+      expect(await getCandidate(t, seeded.id)).toMatchObject({
+        state: 'pending',
+        registry: { external: { applied: false, held: [expect.stringContaining('freeze window')] } },
+      });
+      await waitFor(() => messageOf(t, seeded).blocks.includes('Approved in SageMaker by maria.studio'), 'the held approval on the card');
+      expect(messageOf(t, seeded).blocks).toContain('but not deployed: it would override freeze window');
+      expect(triggerInvokes(t)).toHaveLength(0);
+
+      // The override form, as for any Deploy in a freeze window.
+      await click(t, ActionId.Deploy, seeded, 'U0ALICE');
+      const [open] = await t.slack.waitForCalls('views.open', 1);
+      const view = open!.args['view'] as { callback_id: string; private_metadata: string; blocks: { block_id?: string; element?: { action_id: string } }[] };
+      const input = view.blocks.find((b) => b.element !== undefined)!;
+      const submitted = await t.submitView({
+        callbackId: view.callback_id,
+        userId: 'U0ALICE',
+        privateMetadata: view.private_metadata,
+        values: { [input.block_id!]: { [input.element!.action_id]: { type: 'plain_text_input', value: 'hotfix for the fraud spike' } } },
+      });
+      expect(submitted.status).toBe(200);
+      await waitFor(() => invokesFor(t, seeded.id).length === 1, 'the deployment after the override');
+      expect(invokesFor(t, seeded.id)[0]!.body.conf['override_reason']).toBe('hotfix for the fraud spike');
+      await registry.job.runOnce();
+      // SageMaker says Approved already: nothing to write.
+      expect(updates()).toHaveLength(0);
+      expect(invokesFor(t, seeded.id)).toHaveLength(1);
+    });
   });
 });

@@ -133,6 +133,17 @@ describe('registry decisions on a candidate (core/registry-sync)', () => {
     });
   });
 
+  it('a Studio approval that would override the gate or a freeze window is held: pending, with the checks', () => {
+    const held = applyRegistryDecision(candidate(), decision('Approved', { held: ['freeze window (* * * * *, UTC) until 2026-11-24T19:00Z'] }));
+    expect(held).toMatchObject({
+      ok: true,
+      outcome: 'noted',
+      next: { state: 'pending', registry: { external: { applied: false, held: [expect.stringContaining('freeze')] } } },
+    });
+    // A rejection is never held.
+    expect(applyRegistryDecision(candidate(), decision('Rejected', { held: ['freeze'] }))).toMatchObject({ outcome: 'rejected' });
+  });
+
   it('the bot’s own write coming back is an echo: no state change, whatever the state', () => {
     for (const state of ['pending', 'deploying', 'deployed', 'rejected'] as const) {
       const result = applyRegistryDecision(candidate({ state }), decision('Approved', { description: `${REGISTRY_MARK} Approved in Slack by U0ALICE` }));
