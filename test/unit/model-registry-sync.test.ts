@@ -1,3 +1,5 @@
+import { stringify } from 'yaml';
+import { loadConfig } from '../../src/config/load-config';
 import type { DeploymentCandidate } from '../../src/core/candidate-state-machine';
 import { mapModelPackageEvent } from '../../src/core/map-model-package-event';
 import { parsePipelineEvent } from '../../src/core/pipeline-event';
@@ -190,5 +192,25 @@ describe('registry decisions on a candidate (core/registry-sync)', () => {
     expect(long.length).toBe(APPROVAL_DESCRIPTION_MAX);
     expect(long.startsWith(`${REGISTRY_MARK} Rejected in Slack by U0BOB: bad x`)).toBe(true);
     expect(long).not.toMatch(/\n/);
+  });
+});
+
+describe('config: models.<m>.modelPackageGroup (contract 10)', () => {
+  const env = { SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_SIGNING_SECRET: 'sign-secret' };
+  const load = (models: Record<string, unknown>) => loadConfig(env, () => stringify({ models }));
+
+  it('is accepted and kept', () => {
+    const result = load({ 'fraud-detector': { modelPackageGroup: PACKAGE_GROUP } });
+    if (!result.ok) throw new Error(result.problems.join('\n'));
+    expect(result.config.file.models['fraud-detector']?.modelPackageGroup).toBe(PACKAGE_GROUP);
+  });
+
+  it('refuses a group followed by two models, and a name SageMaker would refuse', () => {
+    const twice = load({ a: { modelPackageGroup: 'shared' }, b: { modelPackageGroup: 'shared' } });
+    expect(twice.ok).toBe(false);
+    if (!twice.ok) expect(twice.problems.join('\n')).toContain('models.b.modelPackageGroup: "shared" is already followed by a: one model per group');
+    const bad = load({ a: { modelPackageGroup: 'no_underscores' } });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.problems.join('\n')).toContain('models.a.modelPackageGroup');
   });
 });
