@@ -271,6 +271,8 @@ function decisionText(input: CandidateMessageInput): string {
       return `:no_entry: ${c.origin === 'evaluation' ? 'Rejected' : 'Cancelled'} by ${c.decidedBy !== undefined ? userMention(c.decidedBy) : 'someone'}${when}${c.rejectReason !== undefined ? `: “${escapeTruncate(c.rejectReason, 1500)}”` : ''}`;
     case 'superseded':
       return `:fast_forward: Superseded${c.supersededBy !== undefined ? ` by ${escapeTruncate(c.supersededBy, 100)}` : ''}: a newer version was deployed.`;
+    case 'registry_approved':
+      return `:white_check_mark: Approved for the SageMaker Model Registry: ${approvedBy(c, approvers)}${when}. This model has no deployment DAG, so the bot deploys nothing.`;
     case 'expired':
       return `:hourglass: Expired${c.expiredAt !== undefined ? ` ${slackDate(c.expiredAt)}` : ''} without a decision. \`/mlops deploy ${escapeTruncate(c.model, 100)} ${version}\` brings it back on a fresh card.`;
   }
@@ -302,6 +304,8 @@ function plainDecision(c: Candidate): string {
       return 'Superseded';
     case 'expired':
       return 'Expired without a decision';
+    case 'registry_approved':
+      return 'Approved (Model Registry)';
   }
 }
 

@@ -117,7 +117,7 @@ export function createModelRegistrySync(deps: BotDeps, options: { intervalMs?: n
         detail: `in SageMaker${d.description !== undefined ? `: ${d.description.slice(0, 500)}` : ''}`,
       });
     }
-    if (outcome === 'approved') {
+    if (outcome === 'approved' && candidate.state === 'approved') {
       // The Deploy path from the endpoint lock on: same run id rules, recovery finishes it after a crash.
       const result = await deps.deployments.continueApproved(c.id, clog, actor);
       clog.info({ result: result.kind }, 'deployment after the SageMaker approval');

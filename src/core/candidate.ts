@@ -6,7 +6,19 @@ import { createHash } from 'node:crypto';
  * Deploy / Reject buttons. Stored as JSON under storeKeys.candidate(id) and changed only by
  * compare-and-set, so every transition is atomic across replicas.
  */
-export const CANDIDATE_STATES = ['pending', 'approved', 'deploying', 'deployed', 'deploy_failed', 'rejected', 'superseded', 'expired'] as const;
+// `registry_approved` (contract 10): approved for a Model Registry package whose model has no deployment
+// DAG; the bot writes Approved to the registry and deploys nothing (SageMaker's side deploys, if anything).
+export const CANDIDATE_STATES = [
+  'pending',
+  'approved',
+  'deploying',
+  'deployed',
+  'deploy_failed',
+  'rejected',
+  'superseded',
+  'expired',
+  'registry_approved',
+] as const;
 export type CandidateState = (typeof CANDIDATE_STATES)[number];
 
 export interface Approval {

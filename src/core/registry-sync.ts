@@ -8,11 +8,12 @@ import { approverIds, type Decision, type DeploymentCandidate } from './candidat
  *   SageMaker → bot (a package event or DescribeModelPackage):
  *     our own UpdateModelPackage coming back (ApprovalDescription starts with REGISTRY_MARK) → echo, no change
  *     pending  ──Approved in SageMaker (deployment DAG configured)──▶ approved (then the Deploy path: lock, same run id)
+ *     pending  ──Approved in SageMaker (no deployment DAG)──▶ registry_approved (nothing deployed by the bot)
  *     pending  ──Approved, but the gate fails or a freeze window is on──▶ pending (held: an approver decides in Slack, with a reason)
  *     pending  ──Rejected in SageMaker──▶ rejected
  *     any other state ──Approved / Rejected──▶ same state, the decision kept and shown (a conflict when it differs)
  *   bot → SageMaker (the registry sync job, after the decision):
- *     rejected in Slack → Rejected; deployment triggered (confirmed), live or failed → Approved
+ *     rejected in Slack → Rejected; deployment triggered (confirmed), live or failed, or registry_approved → Approved
  *
  * Where the write sits: AFTER the deployment trigger is confirmed, never before. The trigger is the
  * exactly-once step (deterministic run id, confirmed under doubt); a registry status written
@@ -40,6 +41,7 @@ export function registryStatusOf(c: Pick<DeploymentCandidate, 'state' | 'trigger
       return c.triggerConfirmedAt !== undefined ? 'Approved' : undefined;
     case 'deployed':
     case 'deploy_failed':
+    case 'registry_approved':
       return 'Approved';
     default:
       return undefined;
@@ -49,7 +51,9 @@ export function registryStatusOf(c: Pick<DeploymentCandidate, 'state' | 'trigger
 /** The status the bot has decided, final or not (for telling a conflict): approved in any form, or rejected. */
 function decidedStatusOf(c: Pick<DeploymentCandidate, 'state'>): RegistryStatus | undefined {
   if (c.state === 'rejected') return 'Rejected';
-  if (c.state === 'approved' || c.state === 'deploying' || c.state === 'deployed' || c.state === 'deploy_failed') return 'Approved';
+  if (c.state === 'approved' || c.state === 'deploying' || c.state === 'deployed' || c.state === 'deploy_failed' || c.state === 'registry_approved') {
+    return 'Approved';
+  }
   return undefined;
 }
 
@@ -93,7 +97,7 @@ export function isOwnRegistryChange(description: string | undefined): boolean {
 /**
  * A decision SageMaker reports (event or DescribeModelPackage). `deployable`: the model has a
  * deployment DAG and a trigger, so a Studio approval deploys through the Deploy path (the bot is
- * the deployer); without one it is shown and the candidate stays pending.
+ * the deployer); without one the candidate becomes registry_approved (nothing deployed).
  */
 export function applyRegistryDecision(
   c: DeploymentCandidate,
@@ -117,7 +121,7 @@ export function applyRegistryDecision(
   const known = r.external;
   if (known?.status === seen.status && known.at === seen.at && known.by === seen.by) return { ok: true, outcome: 'unchanged' };
   const held = input.status === 'Approved' && input.held !== undefined && input.held.length > 0 ? [...input.held] : undefined;
-  if (c.state === 'pending' && (input.status === 'Rejected' || (input.deployable && held === undefined))) {
+  if (c.state === 'pending' && (input.status === 'Rejected' || held === undefined)) {
     const next: DeploymentCandidate = { ...c, registry: { ...r, external: { ...seen, applied: true } }, decidedAt: input.at, updatedAt: input.now };
     delete next.registry?.syncFailure;
     if (input.status === 'Rejected') {
@@ -126,7 +130,8 @@ export function applyRegistryDecision(
       return { ok: true, outcome: 'rejected', next };
     }
     // Studio approval: no Slack approvals needed; the strategy is the model's default (the first offered).
-    next.state = 'approved';
+    // Without a deployment DAG the bot deploys nothing: the decision is only recorded.
+    next.state = input.deployable ? 'approved' : 'registry_approved';
     return { ok: true, outcome: 'approved', next };
   }
   // A held approval (gate or freeze) stays pending: the reason an override needs can only be given in Slack.

@@ -361,4 +361,40 @@ describe('SageMaker Model Registry, both ways', () => {
       expect(invokesFor(t, seeded.id)).toHaveLength(1);
     });
   });
+
+  describe('a model without a deployment DAG (the registry decides, SageMaker’s side deploys)', () => {
+    beforeAll(() => {
+      const { deploymentDag: _unused, ...fraud } = CONFIG.models['fraud-detector'];
+      config = { ...CONFIG, models: { ...CONFIG.models, 'fraud-detector': fraud } };
+    });
+    afterAll(() => {
+      config = CONFIG;
+    });
+
+    it('Deploy in Slack approves the package in the registry only: no lock, no trigger; the card and the reply say so', async () => {
+      const seeded = await registerPending();
+      const responseId = await deployClickSettled(t, seeded, 'U0ALICE');
+      expect(await waitForAnswer(t, responseId)).toContain('the SageMaker Model Registry will show it Approved');
+      expect(await getCandidate(t, seeded.id)).toMatchObject({ state: 'registry_approved', approvals: [{ userId: 'U0ALICE' }] });
+      await registry.job.runOnce();
+      expect(updates()).toEqual([
+        { ModelPackageArn: packageArn(2), ModelApprovalStatus: 'Approved', ApprovalDescription: `${REGISTRY_MARK} Approved in Slack by U0ALICE` },
+      ]);
+      expect(triggerInvokes(t)).toHaveLength(0);
+      await waitFor(() => messageOf(t, seeded).blocks.includes('SageMaker Model Registry: Approved'), 'the card after the write');
+      expect(messageOf(t, seeded).blocks).toContain('no deployment DAG, so the bot deploys nothing');
+      expect(messageOf(t, seeded).actions).toEqual([]);
+    });
+
+    it('approved in Studio → registry_approved, shown; nothing triggered, nothing written back', async () => {
+      const seeded = await registerPending();
+      expect(await (await post(packageEvent(studioDecision('Approved', nowIso()), 'studio-no-dag'))).json()).toEqual({ applied: 'approved' });
+      expect(await getCandidate(t, seeded.id)).toMatchObject({ state: 'registry_approved' });
+      await waitFor(() => messageOf(t, seeded).blocks.includes('approved in SageMaker by maria.studio'), 'the card naming the Studio user');
+      await registry.job.runOnce();
+      await t.bot.deps.deployments.recovery.runOnce();
+      expect(updates()).toHaveLength(0);
+      expect(triggerInvokes(t)).toHaveLength(0);
+    });
+  });
 });

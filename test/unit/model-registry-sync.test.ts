@@ -127,12 +127,12 @@ describe('registry decisions on a candidate (core/registry-sync)', () => {
     expect(rejected).toMatchObject({ ok: true, outcome: 'rejected', next: { state: 'rejected', rejectReason: 'data leak in features' } });
   });
 
-  it('without a deployment DAG a Studio approval is noted and the candidate stays pending', () => {
-    expect(applyRegistryDecision(candidate(), decision('Approved', { deployable: false }))).toMatchObject({
-      ok: true,
-      outcome: 'noted',
-      next: { state: 'pending' },
-    });
+  it('without a deployment DAG a Studio approval makes it registry_approved: nothing to deploy, nothing to write back', () => {
+    const result = applyRegistryDecision(candidate(), decision('Approved', { deployable: false }));
+    expect(result).toMatchObject({ ok: true, outcome: 'approved', next: { state: 'registry_approved', registry: { external: { applied: true } } } });
+    if (result.ok && result.next !== undefined) expect(registryWriteDue(result.next)).toBeUndefined();
+    // Approved in Slack (no DAG): written to the registry at once.
+    expect(registryWriteDue(candidate({ state: 'registry_approved' }))).toBe('Approved');
   });
 
   it('a Studio approval that would override the gate or a freeze window is held: pending, with the checks', () => {
