@@ -1,6 +1,7 @@
 import type { BotDeps } from '../bot-deps';
 import type { DeploymentCandidate, Decision } from '../core/candidate-state-machine';
 import { isMlopsError } from '../core/errors';
+import type { RegistryDecision } from '../core/candidate';
 import type { ModelPackageDecision } from '../core/map-model-package-event';
 import {
   applyRegistryDecision,
@@ -17,6 +18,11 @@ import { childLogger, type Logger } from '../observability/create-logger';
 export const MODEL_REGISTRY_SYNC_JOB = 'model-registry-sync';
 /** A Slack decision reaches SageMaker within about this long (a failed write waits longer: registryRetryDelayMs). */
 const DEFAULT_INTERVAL_MS = 10_000;
+/**
+ * A pending package's status is read at most this often (DescribeModelPackage): a decision whose
+ * event was lost, or came before its PendingManualApproval (EventBridge does not order), is found.
+ */
+const RECONCILE_MS = 60_000;
 const STOP_WAIT_MS = 5000;
 
 export type PackageDecisionOutcome = 'echo' | 'approved' | 'rejected' | 'noted' | 'conflict' | 'unchanged' | 'unknown_package';
@@ -24,6 +30,8 @@ export type PackageDecisionOutcome = 'echo' | 'approved' | 'rejected' | 'noted' 
 export interface ModelRegistrySyncReport {
   leader: boolean;
   synced: number;
+  /** Decisions found in SageMaker without their event (lost or out of order), applied. */
+  reconciled: number;
   conflicts: number;
   /** Writes that failed this pass (retried later). */
   failed: number;
@@ -76,10 +84,15 @@ export function createModelRegistrySync(deps: BotDeps, options: { intervalMs?: n
     const c = await findCandidate(d.model, d.package.arn);
     const plog = childLogger(requestLog, { model: d.model, modelPackage: d.package.arn, status: d.status });
     if (c === undefined) {
-      plog.warn('model package decision for a package without a candidate (its PendingManualApproval was never seen); ignored');
+      // EventBridge does not order events: when the pending one comes later, the reconcile pass finds this decision.
+      plog.warn('model package decision for a package without a candidate (its PendingManualApproval not seen yet, or never); ignored');
       return 'unknown_package';
     }
-    const clog = childLogger(plog, { candidate: c.id, version: c.version });
+    return applyToCandidate(c, d, childLogger(plog, { candidate: c.id, version: c.version }));
+  }
+
+  /** A decision SageMaker shows (its event, or DescribeModelPackage in the reconcile pass), applied to the package's candidate. */
+  async function applyToCandidate(c: DeploymentCandidate, d: RegistryDecision & { model: string }, clog: Logger): Promise<PackageDecisionOutcome> {
     // A Studio approval deploys only as a Slack click could without a reason: a failed gate or a freeze holds it.
     const held = d.status === 'Approved' && c.state === 'pending' && deployable(d.model) ? await deps.deployments.overrideChecks(c.id) : [];
     const { decision, candidate } = await transition(c.id, (x) =>
@@ -162,11 +175,14 @@ export function createModelRegistrySync(deps: BotDeps, options: { intervalMs?: n
   }
 
   async function pass(turn: LeaseTurn): Promise<ModelRegistrySyncReport> {
-    const report: ModelRegistrySyncReport = { leader: true, synced: 0, conflicts: 0, failed: 0 };
+    const report: ModelRegistrySyncReport = { leader: true, synced: 0, reconciled: 0, conflicts: 0, failed: 0 };
+    const seen = new Set<string>();
     for (const [model, m] of Object.entries(config.models)) {
       if (m.modelPackageGroup === undefined) continue;
       for (const c of (await deps.candidates.listByModel(model)) as DeploymentCandidate[]) {
         if (turn.stopping()) return report;
+        seen.add(c.id);
+        if (await reconcile(c, turn)) report.reconciled++;
         const want = registryWriteDue(c);
         if (want === undefined) continue;
         const failure = c.registry?.syncFailure;
@@ -180,7 +196,44 @@ export function createModelRegistrySync(deps: BotDeps, options: { intervalMs?: n
         await deps.deployments.showCard(c.id, clog);
       }
     }
+    for (const id of lastRead.keys()) if (!seen.has(id)) lastRead.delete(id);
     return report;
+  }
+
+  /** When this replica last read each pending package (a new leader reads them all once, which is cheap). */
+  const lastRead = new Map<string, number>();
+
+  /** A pending package's status in SageMaker, read every RECONCILE_MS: a decision made there is applied as its event would be. */
+  async function reconcile(c: DeploymentCandidate, turn: LeaseTurn): Promise<boolean> {
+    const registry = deps.modelRegistry;
+    const arn = c.registry?.packageArn;
+    if (registry === undefined || arn === undefined || c.state !== 'pending' || c.registry?.external !== undefined) return false;
+    const at = deps.clock.now().getTime();
+    if (at - (lastRead.get(c.id) ?? Number.NEGATIVE_INFINITY) < RECONCILE_MS) return false;
+    if (!(await turn.keep())) return false;
+    lastRead.set(c.id, at);
+    const clog = log.child({ model: c.model, candidate: c.id, version: c.version, modelPackage: arn });
+    let pkg: Awaited<ReturnType<typeof registry.describePackage>>;
+    try {
+      pkg = await registry.describePackage(arn);
+    } catch (error) {
+      clog.warn({ err: error }, 'model registry sync: could not read a pending package; will read it again');
+      return false;
+    }
+    if ((pkg.status !== 'Approved' && pkg.status !== 'Rejected') || isOwnRegistryChange(pkg.description)) return false;
+    clog.warn({ status: pkg.status, by: pkg.modifiedBy }, 'model registry sync: SageMaker shows a decision whose event did not arrive; applying it');
+    const outcome = await applyToCandidate(
+      c,
+      {
+        model: c.model,
+        status: pkg.status,
+        at: pkg.modifiedAt ?? new Date(at).toISOString(),
+        ...(pkg.modifiedBy !== undefined ? { by: pkg.modifiedBy } : {}),
+        ...(pkg.description !== undefined ? { description: pkg.description } : {}),
+      },
+      clog,
+    );
+    return outcome !== 'unchanged';
   }
 
   const job = leasedJob<ModelRegistrySyncReport>({
@@ -193,7 +246,7 @@ export function createModelRegistrySync(deps: BotDeps, options: { intervalMs?: n
     stopWaitMs: STOP_WAIT_MS,
     // A successor must not write beside a write still in flight here (harmless, but logged twice).
     releaseAtStop: 'after-wait',
-    idle: () => ({ leader: false, synced: 0, conflicts: 0, failed: 0 }),
+    idle: () => ({ leader: false, synced: 0, reconciled: 0, conflicts: 0, failed: 0 }),
     pass,
   });
 

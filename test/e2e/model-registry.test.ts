@@ -269,8 +269,8 @@ describe('SageMaker Model Registry, both ways', () => {
 
   it('conflict found at the write: deployed from Slack while Studio rejected it (event not arrived yet) → not overwritten, shown on the card', async () => {
     const seeded = await registerPending();
-    aws.sagemaker.setModelPackage(studioDecision('Rejected', nowIso(), 'li.studio'));
     await deployClickSettled(t, seeded, 'U0ALICE');
+    aws.sagemaker.setModelPackage(studioDecision('Rejected', nowIso(), 'li.studio'));
     expect(await registry.job.runOnce()).toMatchObject({ conflicts: 1, synced: 0 });
     expect(updates()).toHaveLength(0);
     expect(invokesFor(t, seeded.id)).toHaveLength(1);
@@ -297,6 +297,23 @@ describe('SageMaker Model Registry, both ways', () => {
     expect((await getCandidate(t, seeded.id)).registry).toMatchObject({ synced: { status: 'Rejected' } });
     expect((await getCandidate(t, seeded.id)).registry?.syncFailure).toBeUndefined();
     await waitFor(() => messageOf(t, seeded).blocks.includes('SageMaker Model Registry: Rejected'), 'the card after the retry');
+  });
+
+  it('a Studio decision whose event came before the pending one (EventBridge does not order) is found by reading the package: deployed once; the late event changes nothing', async () => {
+    const at = nowIso();
+    const early = await post(packageEvent(studioDecision('Approved', at), 'studio-early'));
+    expect(await early.json()).toEqual({ applied: 'unknown_package' });
+    const seeded = await registerPending();
+    aws.sagemaker.setModelPackage(studioDecision('Approved', at));
+    expect(await registry.job.runOnce()).toMatchObject({ reconciled: 1 });
+    await waitFor(() => invokesFor(t, seeded.id).length === 1, 'the deployment after the reconcile');
+    expect(await getCandidate(t, seeded.id)).toMatchObject({ registry: { external: { status: 'Approved', by: 'maria.studio', applied: true } } });
+    // Read again later: nothing new. The event again: the same decision.
+    clock.offsetMs = 61_000;
+    expect(await registry.job.runOnce()).toMatchObject({ reconciled: 0, synced: 0 });
+    expect(await (await post(packageEvent(studioDecision('Approved', at), 'studio-early-again'))).json()).toEqual({ applied: 'unchanged' });
+    expect(invokesFor(t, seeded.id)).toHaveLength(1);
+    expect(updates()).toHaveLength(0);
   });
 
   it('a group nobody follows is ignored with a log line; a malformed package event is refused with its problems', async () => {
