@@ -190,6 +190,7 @@ export function createModelRegistrySync(deps: BotDeps, options: { intervalMs?: n
         if (!(await turn.keep())) return report;
         const clog = log.child({ model, candidate: c.id, version: c.version, modelPackage: c.registry?.packageArn });
         const outcome = await syncOne(c, want, clog);
+        deps.metrics.modelRegistryWrites.inc({ result: outcome === 'synced' ? 'ok' : outcome });
         if (outcome === 'synced') report.synced++;
         else if (outcome === 'conflict') report.conflicts++;
         else report.failed++;

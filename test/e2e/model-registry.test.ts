@@ -297,6 +297,13 @@ describe('SageMaker Model Registry, both ways', () => {
     expect((await getCandidate(t, seeded.id)).registry).toMatchObject({ synced: { status: 'Rejected' } });
     expect((await getCandidate(t, seeded.id)).registry?.syncFailure).toBeUndefined();
     await waitFor(() => messageOf(t, seeded).blocks.includes('SageMaker Model Registry: Rejected'), 'the card after the retry');
+    const writes = (await t.bot.deps.metrics.modelRegistryWrites.get()).values.map((v) => [v.labels.result, v.value]);
+    expect(writes).toEqual(
+      expect.arrayContaining([
+        ['failed', 1],
+        ['ok', 1],
+      ]),
+    );
   });
 
   it('a Studio decision whose event came before the pending one (EventBridge does not order) is found by reading the package: deployed once; the late event changes nothing', async () => {
