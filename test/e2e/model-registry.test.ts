@@ -323,6 +323,49 @@ describe('SageMaker Model Registry, both ways', () => {
     expect(updates()).toHaveLength(0);
   });
 
+  it('two replicas get the Studio approval at once (SNS redelivery to another replica, and a Slack Deploy click): one trigger, one run id', async () => {
+    const seeded = await registerPending();
+    // A second replica on the same store, with its own SNS route.
+    const b = await startTestBot({ fileConfig: config, slack, aws, clock, keyPrefix: t.keyPrefix });
+    try {
+      const bd = b.bot.deps;
+      const routeB = snsHookRoute({
+        config: bd.config.file,
+        store: bd.store,
+        recordEvent: (event, source, at) => bd.recordEvent(event, source, at),
+        recordAlarm: createAlarmRecorder({ store: bd.store }),
+        applyPackageDecision: (d, log) => b.bot.modelRegistry!.applyDecision(d, log),
+        clock: bd.clock,
+        metrics: bd.metrics,
+        fetch: signer.fetch,
+      });
+      const serverB = createServer((req, res) => void routeB(req, res, bd.logger));
+      await new Promise<void>((resolve) => serverB.listen(0, '127.0.0.1', resolve));
+      const urlB = `http://127.0.0.1:${(serverB.address() as AddressInfo).port}/hooks/sns`;
+      const event = packageEvent(studioDecision('Approved', nowIso()), 'studio-race');
+      const postTo = (target: string) =>
+        fetch(target, {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': 'Notification' },
+          body: JSON.stringify(signer.sign(snsNotification(event))),
+        }).then((r) => r.json() as Promise<{ applied: string }>);
+      const [ra, rb] = await Promise.all([postTo(url), postTo(urlB), click(t, ActionId.Deploy, seeded, 'U0ALICE')]);
+      // Exactly one of the two deliveries applied the approval (or the click won and both saw a decided candidate).
+      expect([ra.applied, rb.applied].filter((x) => x === 'approved').length).toBeLessThanOrEqual(1);
+      await waitFor(() => invokesFor(t, seeded.id).length >= 1, 'the deployment');
+      await t.bot.deps.deployments.recovery.runOnce();
+      await b.bot.deps.deployments.recovery.runOnce();
+      await Promise.all([registry.job.runOnce(), b.bot.modelRegistry!.job.runOnce()]);
+      const runIds = new Set(invokesFor(t, seeded.id).map((c) => c.body.dag_run_id));
+      expect([...runIds]).toEqual([`mlops_deploy__${seeded.id}__1`]);
+      expect(invokesFor(t, seeded.id)).toHaveLength(1);
+      serverB.closeAllConnections();
+      await new Promise((resolve) => serverB.close(resolve));
+    } finally {
+      await b.stop();
+    }
+  });
+
   it('a group nobody follows is ignored with a log line; a malformed package event is refused with its problems', async () => {
     const other = await post(packageEvent(packageDetail({ ModelPackageGroupName: 'someone-elses', ModelPackageArn: packageArn(1, 'someone-elses') })));
     expect(other.status).toBe(200);
