@@ -12,6 +12,7 @@ import {
   registryRetryDelayMs,
   registryWriteDue,
 } from '../core/registry-sync';
+import type { ModelPackageState } from '../core/ports';
 import { leasedJob, type LeasedJob, type LeaseTurn } from '../jobs/leased-job';
 import { childLogger, type Logger } from '../observability/create-logger';
 
@@ -25,7 +26,18 @@ const DEFAULT_INTERVAL_MS = 10_000;
 const RECONCILE_MS = 60_000;
 const STOP_WAIT_MS = 5000;
 
-export type PackageDecisionOutcome = 'echo' | 'approved' | 'rejected' | 'noted' | 'conflict' | 'unchanged' | 'unknown_package';
+export type PackageDecisionOutcome =
+  | 'echo'
+  | 'approved'
+  | 'rejected'
+  | 'noted'
+  | 'conflict'
+  | 'unchanged'
+  | 'unknown_package'
+  /** SageMaker does not show a decision for the package (a stale or forged event): nothing applied. */
+  | 'not_confirmed'
+  /** SageMaker could not be asked: nothing applied now; the reconcile pass reads the package again. */
+  | 'unverified';
 
 export interface ModelRegistrySyncReport {
   leader: boolean;
@@ -88,7 +100,35 @@ export function createModelRegistrySync(deps: BotDeps, options: { intervalMs?: n
       plog.warn('model package decision for a package without a candidate (its PendingManualApproval not seen yet, or never); ignored');
       return 'unknown_package';
     }
-    return applyToCandidate(c, d, childLogger(plog, { candidate: c.id, version: c.version }));
+    const clog = childLogger(plog, { candidate: c.id, version: c.version });
+    // Whoever may publish to the topic could send this event, and an approval deploys: the bot acts on
+    // what SageMaker itself says about the package now (who, when, why), never on the message's word.
+    const registry = deps.modelRegistry;
+    if (registry === undefined) return 'unverified';
+    let pkg: ModelPackageState;
+    try {
+      pkg = await registry.describePackage(d.package.arn);
+    } catch (error) {
+      clog.warn({ err: error }, 'model package decision: could not read the package from SageMaker; the reconcile pass will');
+      return 'unverified';
+    }
+    if (pkg.status !== 'Approved' && pkg.status !== 'Rejected') {
+      clog.warn({ registryStatus: pkg.status }, 'model package decision not confirmed by SageMaker (stale or forged event); nothing applied');
+      return 'not_confirmed';
+    }
+    if (pkg.status !== d.status) clog.info({ registryStatus: pkg.status }, 'SageMaker shows a newer decision than the event; applying what it shows');
+    return applyToCandidate(c, fromPackage(c.model, { ...pkg, status: pkg.status }, d.at), clog);
+  }
+
+  /** The decision DescribeModelPackage shows (its time, else `fallbackAt`). */
+  function fromPackage(model: string, pkg: ModelPackageState & { status: 'Approved' | 'Rejected' }, fallbackAt: string): RegistryDecision & { model: string } {
+    return {
+      model,
+      status: pkg.status,
+      at: pkg.modifiedAt ?? fallbackAt,
+      ...(pkg.modifiedBy !== undefined ? { by: pkg.modifiedBy } : {}),
+      ...(pkg.description !== undefined ? { description: pkg.description } : {}),
+    };
   }
 
   /** A decision SageMaker shows (its event, or DescribeModelPackage in the reconcile pass), applied to the package's candidate. */
@@ -223,17 +263,7 @@ export function createModelRegistrySync(deps: BotDeps, options: { intervalMs?: n
     }
     if ((pkg.status !== 'Approved' && pkg.status !== 'Rejected') || isOwnRegistryChange(pkg.description)) return false;
     clog.warn({ status: pkg.status, by: pkg.modifiedBy }, 'model registry sync: SageMaker shows a decision whose event did not arrive; applying it');
-    const outcome = await applyToCandidate(
-      c,
-      {
-        model: c.model,
-        status: pkg.status,
-        at: pkg.modifiedAt ?? new Date(at).toISOString(),
-        ...(pkg.modifiedBy !== undefined ? { by: pkg.modifiedBy } : {}),
-        ...(pkg.description !== undefined ? { description: pkg.description } : {}),
-      },
-      clog,
-    );
+    const outcome = await applyToCandidate(c, fromPackage(c.model, { ...pkg, status: pkg.status }, new Date(at).toISOString()), clog);
     return outcome !== 'unchanged';
   }
 

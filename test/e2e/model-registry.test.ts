@@ -107,6 +107,11 @@ describe('SageMaker Model Registry, both ways', () => {
   const updates = () =>
     aws.callsTo('sagemaker', 'UpdateModelPackage').map((c) => c.body as { ModelPackageArn: string; ModelApprovalStatus: string; ApprovalDescription: string });
   const nowIso = () => new Date().toISOString();
+  /** A decision made in Studio: SageMaker holds it (the bot reads it back), then its event arrives. */
+  const decideInStudio = (detail: ReturnType<typeof studioDecision>, id: string) => {
+    aws.sagemaker.setModelPackage(detail);
+    return post(packageEvent(detail, id));
+  };
 
   /** A package registered PendingManualApproval: the event through SNS, then its card in the model channel. */
   async function registerPending(version = 2): Promise<Seeded> {
@@ -215,6 +220,7 @@ describe('SageMaker Model Registry, both ways', () => {
     const seeded = await registerPending();
     const at = nowIso();
     const event = packageEvent(studioDecision('Approved', at, 'maria.studio', 'validated offline'), 'studio-approval');
+    aws.sagemaker.setModelPackage(studioDecision('Approved', at, 'maria.studio', 'validated offline'));
     const res = await post(event);
     expect(await res.json()).toEqual({ applied: 'approved' });
     const invokes = await waitFor(() => invokesFor(t, seeded.id).length === 1 && invokesFor(t, seeded.id), 'the deployment trigger');
@@ -255,7 +261,7 @@ describe('SageMaker Model Registry, both ways', () => {
   it('conflict the other way: rejected in Studio first → the Slack Deploy is refused, nothing deployed, the card names the Studio user', async () => {
     const seeded = await registerPending();
     const at = nowIso();
-    expect(await (await post(packageEvent(studioDecision('Rejected', at, 'li.studio', 'bias audit failed'), 'studio-reject'))).json()).toEqual({
+    expect(await (await decideInStudio(studioDecision('Rejected', at, 'li.studio', 'bias audit failed'), 'studio-reject')).json()).toEqual({
       applied: 'rejected',
     });
     const answer = await waitForAnswer(t, await click(t, ActionId.Deploy, seeded, 'U0ALICE'));
@@ -342,7 +348,9 @@ describe('SageMaker Model Registry, both ways', () => {
       const serverB = createServer((req, res) => void routeB(req, res, bd.logger));
       await new Promise<void>((resolve) => serverB.listen(0, '127.0.0.1', resolve));
       const urlB = `http://127.0.0.1:${(serverB.address() as AddressInfo).port}/hooks/sns`;
-      const event = packageEvent(studioDecision('Approved', nowIso()), 'studio-race');
+      const decided = studioDecision('Approved', nowIso());
+      aws.sagemaker.setModelPackage(decided);
+      const event = packageEvent(decided, 'studio-race');
       const postTo = (target: string) =>
         fetch(target, {
           method: 'POST',
@@ -364,6 +372,25 @@ describe('SageMaker Model Registry, both ways', () => {
     } finally {
       await b.stop();
     }
+  });
+
+  it('an Approved event SageMaker does not confirm (stale or forged) deploys nothing; when SageMaker cannot be asked, the reconcile pass decides later', async () => {
+    const seeded = await registerPending();
+    // Whoever may publish to the topic sends "Approved": SageMaker still says PendingManualApproval.
+    expect(await (await post(packageEvent(studioDecision('Approved', nowIso(), 'mallory'), 'forged'))).json()).toEqual({ applied: 'not_confirmed' });
+    expect(await getCandidate(t, seeded.id)).toMatchObject({ state: 'pending' });
+    expect(t.logs.text()).toContain('not confirmed by SageMaker');
+
+    // A real approval while DescribeModelPackage fails: not applied now…
+    const at = nowIso();
+    aws.sagemaker.setModelPackage(studioDecision('Approved', at));
+    aws.failNext('sagemaker', 'DescribeModelPackage', { error: { status: 500, type: 'InternalFailure', message: 'internal error' } }, 2);
+    expect(await (await post(packageEvent(studioDecision('Approved', at), 'studio-while-down'))).json()).toEqual({ applied: 'unverified' });
+    expect(triggerInvokes(t)).toHaveLength(0);
+    // …the reconcile pass reads it and deploys once.
+    clock.offsetMs = 61_000;
+    expect(await registry.job.runOnce()).toMatchObject({ reconciled: 1 });
+    await waitFor(() => invokesFor(t, seeded.id).length === 1, 'the deployment after the reconcile');
   });
 
   it('a group nobody follows is ignored with a log line; a malformed package event is refused with its problems', async () => {
@@ -398,7 +425,7 @@ describe('SageMaker Model Registry, both ways', () => {
 
     it('a Studio approval is held, not deployed: the card says why; an approver deploys it from Slack with a reason, once, and nothing is written back', async () => {
       const seeded = await registerPending();
-      const res = await post(packageEvent(studioDecision('Approved', nowIso()), 'studio-in-freeze'));
+      const res = await decideInStudio(studioDecision('Approved', nowIso()), 'studio-in-freeze');
       expect(await res.json()).toEqual({ applied: 'noted' });
       expect(await getCandidate(t, seeded.id)).toMatchObject({
         state: 'pending',
@@ -455,7 +482,7 @@ describe('SageMaker Model Registry, both ways', () => {
 
     it('approved in Studio → registry_approved, shown; nothing triggered, nothing written back', async () => {
       const seeded = await registerPending();
-      expect(await (await post(packageEvent(studioDecision('Approved', nowIso()), 'studio-no-dag'))).json()).toEqual({ applied: 'approved' });
+      expect(await (await decideInStudio(studioDecision('Approved', nowIso()), 'studio-no-dag')).json()).toEqual({ applied: 'approved' });
       expect(await getCandidate(t, seeded.id)).toMatchObject({ state: 'registry_approved' });
       await waitFor(() => messageOf(t, seeded).blocks.includes('approved in SageMaker by maria.studio'), 'the card naming the Studio user');
       await registry.job.runOnce();
