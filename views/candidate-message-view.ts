@@ -208,6 +208,8 @@ function registryLine(c: DeploymentCandidate, deployable: boolean): string | und
   const external = r.external;
   if (external?.applied === true) {
     if (external.status === 'Rejected') return `:card_index_dividers: Decided in the SageMaker Model Registry (package ${pkg}).`;
+    if (c.state === 'registry_approved')
+      return `:card_index_dividers: Approved in the SageMaker Model Registry (package ${pkg}); the bot deploys nothing here.`;
     return `:card_index_dividers: Approved in the SageMaker Model Registry (package ${pkg}): the bot deploys it through the deployment DAG, once (the same run id a Deploy click would use).`;
   }
   if (c.state === 'pending' && external?.status === 'Approved' && external.held !== undefined) {

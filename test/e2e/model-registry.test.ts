@@ -485,6 +485,8 @@ describe('SageMaker Model Registry, both ways', () => {
       expect(await (await decideInStudio(studioDecision('Approved', nowIso()), 'studio-no-dag')).json()).toEqual({ applied: 'approved' });
       expect(await getCandidate(t, seeded.id)).toMatchObject({ state: 'registry_approved' });
       await waitFor(() => messageOf(t, seeded).blocks.includes('approved in SageMaker by maria.studio'), 'the card naming the Studio user');
+      expect(messageOf(t, seeded).blocks).toContain('the bot deploys nothing here');
+      expect(messageOf(t, seeded).blocks).not.toContain('the bot deploys it through the deployment DAG');
       await registry.job.runOnce();
       await t.bot.deps.deployments.recovery.runOnce();
       expect(updates()).toHaveLength(0);
