@@ -54,6 +54,10 @@ const driftInput = z.object({
 });
 export type DriftInput = z.infer<typeof driftInput>;
 
+/** The Model Registry controls (issue 16): register a package (PendingManualApproval), or decide the latest in Studio. */
+const modelPackageInput = z.object({ action: z.enum(['register', 'approve', 'reject']) });
+export type ModelPackageInput = z.infer<typeof modelPackageInput>;
+
 export interface SandboxRoutesDeps {
   pageDir: string;
   state(): SandboxState;
@@ -61,6 +65,8 @@ export interface SandboxRoutesDeps {
   setNextRun(next: NextRun): void;
   /** Posts a signed drift.detected for the model, as a monitor would. */
   drift(input: DriftInput): Promise<InteractionResult>;
+  /** A package registered in SageMaker, or approved / rejected there, as its EventBridge event would tell the bot. */
+  modelPackage(input: ModelPackageInput): Promise<InteractionResult>;
   reset(): Promise<void>;
   /** Calls `listener` with the new version after every change; returns the unsubscribe. */
   onVersion(listener: (version: number) => void): () => void;
@@ -190,6 +196,8 @@ export function createSandboxServer(deps: SandboxRoutesDeps): { server: Server; 
         return { ok: true };
       case '/api/drift':
         return deps.drift(parse(driftInput, body));
+      case '/api/model-package':
+        return deps.modelPackage(parse(modelPackageInput, body));
       case '/api/reset':
         await deps.reset();
         return { ok: true };

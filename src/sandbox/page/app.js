@@ -558,6 +558,16 @@ function start() {
     const result = await api('/api/drift', { model: 'fraud-detector', signal: 'data', severity: 'high' });
     if (result.ok === false) toast(`The drift control failed: ${result.error ?? 'unknown error'}`);
   });
+  // Issue 16: the SageMaker Model Registry, both ways.
+  for (const [id, action] of [
+    ['register-package', 'register'],
+    ['approve-in-studio', 'approve'],
+  ]) {
+    $(id).addEventListener('click', async () => {
+      const result = await api('/api/model-package', { action });
+      if (result.ok === false) toast(`The Model Registry control failed: ${result.error ?? 'unknown error'}`);
+    });
+  }
   listen();
   void load().then(() => {
     if (ui.view?.kind === 'home') void openHome();
