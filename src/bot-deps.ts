@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Config } from './config/config-schema';
 import type { WorkLimiter } from './core/create-work-limiter';
-import type { Clock, DagTrigger, EndpointInspector } from './core/ports';
+import type { Clock, DagTrigger, EndpointInspector, ModelRegistry } from './core/ports';
 import type { Store } from './core/store';
 import type { RecordEvent } from './pipeline-events/record-event';
 import type { RecordMessage, UpdateMessage } from './outbox';
@@ -29,6 +29,8 @@ export interface BotDeps {
   /** Undefined when the config file has no `trigger` section. */
   trigger?: DagTrigger;
   inspector?: EndpointInspector;
+  /** The SageMaker Model Registry; set when a model has `modelPackageGroup` (contract 10). */
+  modelRegistry?: ModelRegistry;
   recordEvent: RecordEvent;
   /** The bot's Slack ids from the startup auth.test, once it answered (undefined before). */
   slackIdentity?: () => { botId: string; botUserId: string } | undefined;

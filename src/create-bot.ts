@@ -29,6 +29,7 @@ import { checkRedisServer } from './store/check-redis-server';
 import { DEFAULT_KEY_PREFIX } from './store/store-keys';
 import type { AwsClientsOptions } from './aws/aws-clients';
 import { createAwsPorts } from './aws/create-aws-ports';
+import type { ModelRegistrySync } from './approvals';
 
 export interface BotOptions {
   config: Config;
@@ -61,6 +62,8 @@ export interface Bot {
   server: Server;
   /** The background jobs the features brought (started by start(), stopped by stop()); tests run their passes. */
   jobs: readonly BackgroundJob[];
+  /** The SageMaker Model Registry sync (contract 10), when a model follows a group; tests run its passes. */
+  modelRegistry?: ModelRegistrySync;
   /** Resolves with the bound port. */
   start(): Promise<number>;
   /** Graceful stop per contract 1: refuse new requests, finish in-flight work (<= timeoutMs), close the store. */
@@ -109,6 +112,7 @@ export function createBot(options: BotOptions): Bot {
     deliveryClient: slack.deliveryClient,
     ...(aws.trigger !== undefined ? { trigger: aws.trigger } : {}),
     ...(aws.inspector !== undefined ? { inspector: aws.inspector } : {}),
+    ...(aws.modelRegistry !== undefined ? { modelRegistry: aws.modelRegistry } : {}),
     recordEvent: createEventRecorder({ store, onRecorded: (r) => onRecorded.forEach((fn) => fn(r)) }),
     // The delivery worker's poll (every 500 ms) picks these up.
     recordMessage: createMessageRecorder({ store }),
@@ -130,7 +134,11 @@ export function createBot(options: BotOptions): Bot {
   const deps: BotDeps = { ...adapters, deployments: createDeployments(adapters) };
 
   let shuttingDown = false;
-  const { jobs, routes: extraRoutes } = registerListeners(slack.app, deps, {
+  const {
+    jobs,
+    routes: extraRoutes,
+    modelRegistry,
+  } = registerListeners(slack.app, deps, {
     onRecorded,
     ...(options.overrides?.delivery !== undefined ? { delivery: options.overrides.delivery } : {}),
     ...(options.overrides?.charts !== undefined ? { charts: options.overrides.charts } : {}),
@@ -184,6 +192,7 @@ export function createBot(options: BotOptions): Bot {
     deps,
     server,
     jobs,
+    ...(modelRegistry !== undefined ? { modelRegistry } : {}),
     start: async () => {
       // Before listening: a Redis reached the wrong way (TLS, cluster mode) or that may evict locks
       // and dedup markers is refused (README "Redis").

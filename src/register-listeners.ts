@@ -14,7 +14,7 @@ import { createBakeWatch } from './bake';
 import { createShadowWatch, registerShadowListeners } from './shadow';
 import type { AlarmAlert } from './core/alarm-alert';
 import type { PipelineEvent } from './core/pipeline-event';
-import { registerApprovals } from './approvals';
+import { createModelRegistrySync, registerApprovals, type ModelRegistrySync } from './approvals';
 import { registerDriftListeners } from './drift';
 import { createScheduleJob } from './schedules';
 import { createEvaluationCharts, type EvaluationChartsOptions } from './charts';
@@ -35,7 +35,11 @@ export interface ListenerWiring {
  * Registers every Slack listener, each kind's folder registering its own, and returns the
  * background jobs and extra HTTP routes the features bring.
  */
-export function registerListeners(app: App, deps: BotDeps, wiring: ListenerWiring): { jobs: BackgroundJob[]; routes: HttpRoute[] } {
+export function registerListeners(
+  app: App,
+  deps: BotDeps,
+  wiring: ListenerWiring,
+): { jobs: BackgroundJob[]; routes: HttpRoute[]; modelRegistry?: ModelRegistrySync } {
   installListenerKit(app, deps, errorView); // first: every later middleware and listener finds its record in context
   registerUnknownInteractionGuard(app);
   registerCommands(app, deps);
@@ -56,9 +60,16 @@ export function registerListeners(app: App, deps: BotDeps, wiring: ListenerWirin
     },
     applyAlarm: (alarm: AlarmAlert) => bake.applyAlarm(alarm),
   };
+  // Contract 10: only when a model follows a SageMaker Model Registry group.
+  const modelRegistry = Object.values(deps.config.file.models).some((m) => m.modelPackageGroup !== undefined) ? createModelRegistrySync(deps) : undefined;
   const delivery = registerDelivery(
     deps,
-    { onRecorded: wiring.onRecorded, deploymentEvents, onPosted: charts !== undefined ? [(p) => charts.onPosted(p)] : [] },
+    {
+      onRecorded: wiring.onRecorded,
+      deploymentEvents,
+      ...(modelRegistry !== undefined ? { applyPackageDecision: (d, log) => modelRegistry.applyDecision(d, log) } : {}),
+      onPosted: charts !== undefined ? [(p) => charts.onPosted(p)] : [],
+    },
     wiring.delivery,
   );
   return {
@@ -71,7 +82,9 @@ export function registerListeners(app: App, deps: BotDeps, wiring: ListenerWirin
       bake.job,
       shadow.job,
       ...(charts !== undefined ? [charts.job] : []),
+      ...(modelRegistry !== undefined ? [modelRegistry.job] : []),
     ],
     routes: delivery.routes,
+    ...(modelRegistry !== undefined ? { modelRegistry } : {}),
   };
 }

@@ -43,6 +43,9 @@ function replyText(reply: ApprovalReply): string {
     }
     case 'recorded': {
       const c = reply.candidate;
+      if (c.state === 'registry_approved') {
+        return `:white_check_mark: ${escapeMrkdwn(c.model)} ${escapeMrkdwn(c.version)} is approved: the SageMaker Model Registry will show it Approved. This model has no deployment DAG, so the bot deploys nothing.`;
+      }
       return `:white_check_mark: Your approval of ${escapeMrkdwn(c.model)} ${escapeMrkdwn(c.version)} is recorded: ${c.approvals.length} of ${c.requiredApprovals} approvals.`;
     }
     case 'trigger_failed':
@@ -97,6 +100,8 @@ function stateText(c: Candidate): string {
       return `:hourglass: ${what} expired without a decision; \`/mlops deploy ${escapeMrkdwn(c.model)} ${escapeMrkdwn(c.version)}\` brings it back on a fresh card.`;
     case 'pending':
       return `:hourglass_flowing_sand: ${what} is still waiting for approval.`;
+    case 'registry_approved':
+      return `:white_check_mark: ${what} is already approved (in the SageMaker Model Registry; this model has no deployment DAG).`;
   }
 }
 
@@ -129,6 +134,8 @@ export function refusalPlainText(refusal: Refusal, c: Candidate): string {
           return `Nothing changed: ${what} expired without a decision (/mlops deploy brings it back).`;
         case 'pending':
           return `Nothing changed: ${what} is still waiting for approval.`;
+        case 'registry_approved':
+          return `Nothing changed: ${what} is already approved (in the SageMaker Model Registry).`;
       }
   }
 }

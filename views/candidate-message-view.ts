@@ -4,6 +4,7 @@ import { describeStrategy, type DeploymentStrategy, type StrategyOption } from '
 import { progressLine, type RolloutProgress } from './deployment-progress-view';
 import { compareMetrics, formatDelta, formatMetric, metricLabel, primaryVerdict, type MetricDirection, type MetricRow } from '../src/core/metric-comparison';
 import type { ProductionRecord } from '../src/core/production-record';
+import { registryConflict, registryStatusOf, registryWriteDue } from '../src/core/registry-sync';
 import { ActionId } from '../src/slack/slack-ids';
 import { breakFences, escapeTruncate, userMention, monospaceTable, slackLink, slackDate, inlineCode, escapeMrkdwn } from './format';
 import { fitMessage, SlackLimits, truncate, type KnownBlock, type SlackMessage } from './slack-message';
@@ -113,6 +114,8 @@ export function candidateMessageView(input: CandidateMessageInput): SlackMessage
   if (input.progress !== undefined && c.state === 'deploying') {
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: progressLine(input.progress) }] });
   }
+  const registry = registryLine(c, input.deploymentDag !== undefined);
+  if (registry !== undefined) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: registry }] });
   if (input.notice !== undefined) {
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `:warning: ${escapeTruncate(input.notice, 2000)}` }] });
   }
@@ -179,6 +182,62 @@ function confusionMatrixTable(cm: { labels: string[]; matrix: number[][] }): str
   return `*Confusion matrix*\n${cm.labels.length} labels (too wide to show)`;
 }
 
+/** Who changed a package in SageMaker (a Studio user profile or an IAM identity), shown as text. */
+function registryWho(by: string | undefined): string {
+  return by !== undefined ? escapeTruncate(by, 200) : 'someone';
+}
+
+/**
+ * The Model Registry line of a candidate that stands for a package (contract 10): what the bot
+ * wrote or still has to write, a failed write being retried, a decision made in SageMaker, and a
+ * conflict between the two, shown as both sides said it.
+ */
+function registryLine(c: DeploymentCandidate, deployable: boolean): string | undefined {
+  const r = c.registry;
+  if (r === undefined) return undefined;
+  const pkg = `${escapeTruncate(r.group, 63)} v${r.packageVersion}`;
+  const conflict = registryConflict(c);
+  if (conflict !== undefined) {
+    const ours =
+      c.state === 'rejected'
+        ? `rejected in Slack by ${c.decidedBy !== undefined ? userMention(c.decidedBy) : 'someone'}`
+        : `approved in Slack by ${c.approvals.map((a) => userMention(a.userId)).join(', ') || 'an approver'}`;
+    const note = conflict.description !== undefined ? ` (“${escapeTruncate(conflict.description, 300)}”)` : '';
+    return `:warning: Conflict: ${ours}; SageMaker says *${conflict.status}* by ${registryWho(conflict.by)} ${slackDate(conflict.at)}${note}. The Slack decision stands; the registry was not overwritten (package ${pkg}).`;
+  }
+  const external = r.external;
+  if (external?.applied === true) {
+    if (external.status === 'Rejected') return `:card_index_dividers: Decided in the SageMaker Model Registry (package ${pkg}).`;
+    if (c.state === 'registry_approved')
+      return `:card_index_dividers: Approved in the SageMaker Model Registry (package ${pkg}); the bot deploys nothing here.`;
+    return `:card_index_dividers: Approved in the SageMaker Model Registry (package ${pkg}): the bot deploys it through the deployment DAG, once (the same run id a Deploy click would use).`;
+  }
+  if (c.state === 'pending' && external?.status === 'Approved' && external.held !== undefined) {
+    return `:raised_hand: Approved in SageMaker by ${registryWho(external.by)} ${slackDate(external.at)}, but not deployed: it would override ${escapeTruncate(external.held.join('; '), 600)}. An approver decides here: Deploy (with a reason) or Reject (package ${pkg}).`;
+  }
+  if (c.state === 'pending' && external?.status === 'Approved') {
+    return `:card_index_dividers: Approved in SageMaker by ${registryWho(external.by)} ${slackDate(external.at)}${deployable ? '' : '; this model has no deployment DAG, so the bot deploys nothing'} (package ${pkg}).`;
+  }
+  const due = registryWriteDue(c);
+  if (due !== undefined && r.syncFailure !== undefined) {
+    return `:warning: The SageMaker Model Registry does not show ${due} yet: UpdateModelPackage failed (${r.syncFailure.attempts} ${r.syncFailure.attempts === 1 ? 'attempt' : 'attempts'}, last ${slackDate(r.syncFailure.at)}: ${escapeTruncate(r.syncFailure.message, 300)}); retrying (package ${pkg}).`;
+  }
+  if (due !== undefined) return `:hourglass_flowing_sand: Setting ${due} in the SageMaker Model Registry (package ${pkg})…`;
+  if (r.synced !== undefined && r.synced.status === registryStatusOf(c))
+    return `:card_index_dividers: SageMaker Model Registry: ${r.synced.status} (package ${pkg}).`;
+  if (external !== undefined)
+    return `:card_index_dividers: SageMaker Model Registry: ${external.status} by ${registryWho(external.by)} ${slackDate(external.at)} (package ${pkg}).`;
+  if (c.state === 'pending') return `:card_index_dividers: SageMaker Model Registry package ${pkg}: Deploy or Reject here sets its approval status there too.`;
+  return `:card_index_dividers: SageMaker Model Registry package ${pkg}.`;
+}
+
+/** "approved by <approvers>", or by whom in SageMaker when the registry decided it. */
+function approvedBy(c: Candidate, approvers: string): string {
+  const external = c.registry?.external;
+  if (external?.applied === true && external.status === 'Approved') return `approved in SageMaker by ${registryWho(external.by)}`;
+  return `approved by ${approvers || 'nobody'}`;
+}
+
 function decisionText(input: CandidateMessageInput): string {
   const c = input.candidate;
   const approvers = c.approvals.map((a) => userMention(a.userId)).join(', ');
@@ -194,7 +253,7 @@ function decisionText(input: CandidateMessageInput): string {
         : `:hourglass_flowing_sand: Waiting for a decision: deploy to ${target}?`;
     case 'approved':
     case 'deploying':
-      return `:rocket: Deploying ${version} to ${target}${how}: approved by ${approvers || 'nobody'}${when}${c.dagRunId !== undefined ? ` (run ${inlineCode(c.dagRunId, 250)})` : ''}`;
+      return `:rocket: Deploying ${version} to ${target}${how}: ${approvedBy(c, approvers)}${when}${c.dagRunId !== undefined ? ` (run ${inlineCode(c.dagRunId, 250)})` : ''}`;
     case 'deployed':
       if (input.strategy?.type === 'shadow') {
         const decided = input.shadowDecision;
@@ -202,15 +261,20 @@ function decisionText(input: CandidateMessageInput): string {
           decided === undefined
             ? ''
             : ` ${decided.type === 'promote-shadow' ? ':arrow_up: Promotion' : ':stop_sign: Stop'} requested by ${userMention(decided.by)}.`;
-        return `:busts_in_silhouette: ${version} runs in shadow on ${target}${how}: approved by ${approvers || 'nobody'}${when}.${follow}`;
+        return `:busts_in_silhouette: ${version} runs in shadow on ${target}${how}: ${approvedBy(c, approvers)}${when}.${follow}`;
       }
-      return `:white_check_mark: ${version} is live on ${target}${how}${bakedText(input.baked)}: approved by ${approvers || 'nobody'}${when}`;
+      return `:white_check_mark: ${version} is live on ${target}${how}${bakedText(input.baked)}: ${approvedBy(c, approvers)}${when}`;
     case 'deploy_failed':
       return `:x: Deployment of ${version} to ${target} failed${c.failureReason !== undefined ? `: ${escapeTruncate(c.failureReason, 1500)}` : ''}`;
     case 'rejected':
+      if (c.registry?.external?.applied === true && c.registry.external.status === 'Rejected') {
+        return `:no_entry: Rejected in SageMaker by ${registryWho(c.registry.external.by)}${when}${c.rejectReason !== undefined ? `: “${escapeTruncate(c.rejectReason, 1500)}”` : ''}`;
+      }
       return `:no_entry: ${c.origin === 'evaluation' ? 'Rejected' : 'Cancelled'} by ${c.decidedBy !== undefined ? userMention(c.decidedBy) : 'someone'}${when}${c.rejectReason !== undefined ? `: “${escapeTruncate(c.rejectReason, 1500)}”` : ''}`;
     case 'superseded':
       return `:fast_forward: Superseded${c.supersededBy !== undefined ? ` by ${escapeTruncate(c.supersededBy, 100)}` : ''}: a newer version was deployed.`;
+    case 'registry_approved':
+      return `:white_check_mark: Approved for the SageMaker Model Registry: ${approvedBy(c, approvers)}${when}. This model has no deployment DAG, so the bot deploys nothing.`;
     case 'expired':
       return `:hourglass: Expired${c.expiredAt !== undefined ? ` ${slackDate(c.expiredAt)}` : ''} without a decision. \`/mlops deploy ${escapeTruncate(c.model, 100)} ${version}\` brings it back on a fresh card.`;
   }
@@ -242,6 +306,8 @@ function plainDecision(c: Candidate): string {
       return 'Superseded';
     case 'expired':
       return 'Expired without a decision';
+    case 'registry_approved':
+      return 'Approved (Model Registry)';
   }
 }
 

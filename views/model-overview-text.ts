@@ -24,6 +24,7 @@ const STATE_WORDS: Record<string, string> = {
   rejected: 'rejected',
   superseded: 'superseded',
   expired: 'expired',
+  registry_approved: 'approved in the Model Registry',
 };
 
 /** The model as a few mrkdwn lines; `compact` leaves out SageMaker (the Home tab is busier). */

@@ -44,11 +44,22 @@ locals {
     endpoint_name_pattern        = var.endpoint_name_pattern
     endpoint_config_name_pattern = var.endpoint_config_name_pattern
     training_job_name_pattern    = var.training_job_name_pattern
+    model_package_group          = "GROUP" # replaced below, one resource per followed group
   }))
   dropped_sid = var.trigger_kind == "lambda" ? "InvokeMwaaRestApi" : "InvokeDagTriggerLambda"
+  # Contract 10: DescribeModelPackage / UpdateModelPackage on the versioned packages of the followed
+  # groups only (models.<m>.modelPackageGroup); the statement is dropped when there are none.
+  model_package_arns = distinct(flatten([
+    for g in var.model_package_groups : [
+      for name in distinct([g, lower(g)]) : "arn:${local.partition}:sagemaker:${local.region}:${local.account_id}:model-package/${name}/*"
+    ]
+  ]))
   bot_policy = {
-    Version   = local.bot_policy_all.Version
-    Statement = [for s in local.bot_policy_all.Statement : s if s.Sid != local.dropped_sid]
+    Version = local.bot_policy_all.Version
+    Statement = [
+      for s in local.bot_policy_all.Statement : (s.Sid == "ModelRegistryPackages" ? merge(s, { Resource = local.model_package_arns }) : s)
+      if s.Sid != local.dropped_sid && (s.Sid != "ModelRegistryPackages" || length(var.model_package_groups) > 0)
+    ]
   }
 
   create_topic = var.sns_topic_arn == ""
@@ -231,6 +242,30 @@ resource "aws_cloudwatch_event_target" "training_job_state" {
   arn   = aws_sns_topic.events[0].arn
 }
 
+# Contract 10: the followed Model Registry groups' approval status changes (PendingManualApproval
+# makes a candidate card; Approved / Rejected made in Studio or the console show on it).
+resource "aws_cloudwatch_event_rule" "model_package_state" {
+  count       = local.create_topic && length(var.model_package_groups) > 0 ? 1 : 0
+  name        = "${var.name_prefix}-model-package-state"
+  description = "SageMaker Model Registry approval status changes of the followed groups, for the mlops-chatops bot."
+  # PendingManualApproval -> a candidate card; Approved / Rejected -> shown on it (and a Studio approval deploys).
+  event_pattern = jsonencode({
+    source        = ["aws.sagemaker"]
+    "detail-type" = ["SageMaker Model Package State Change"]
+    detail        = {
+      ModelPackageGroupName = var.model_package_groups
+      ModelApprovalStatus   = ["PendingManualApproval", "Approved", "Rejected"]
+    }
+  })
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_event_target" "model_package_state" {
+  count = local.create_topic && length(var.model_package_groups) > 0 ? 1 : 0
+  rule  = aws_cloudwatch_event_rule.model_package_state[0].name
+  arn   = aws_sns_topic.events[0].arn
+}
+
 # Only on a topic this module created: a topic policy replaces any existing one (and the default
 # one, which lets the whole account publish). Publishing is narrowed to what the bot trusts:
 # EventBridge's rule above, CloudWatch alarms of this account, and the pipeline's own roles.
@@ -251,6 +286,24 @@ data "aws_iam_policy_document" "events_topic" {
         test     = "ArnEquals"
         variable = "aws:SourceArn"
         values   = [aws_cloudwatch_event_rule.training_job_state[0].arn]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(var.model_package_groups) > 0 ? [1] : []
+    content {
+      sid       = "EventBridgeModelPackagesPublish"
+      actions   = ["sns:Publish"]
+      resources = [aws_sns_topic.events[0].arn]
+      principals {
+        type        = "Service"
+        identifiers = ["events.amazonaws.com"]
+      }
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:SourceArn"
+        values   = [aws_cloudwatch_event_rule.model_package_state[0].arn]
       }
     }
   }

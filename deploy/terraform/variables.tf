@@ -147,6 +147,12 @@ variable "forward_training_job_events" {
   default     = true
 }
 
+variable "model_package_groups" {
+  description = "SageMaker Model Registry groups the bot follows (the models' `modelPackageGroup`): the bot may describe and approve/reject their packages, and (for a created topic) their approval status changes are routed to it."
+  type        = list(string)
+  default     = []
+}
+
 variable "publisher_role_arns" {
   description = "For a created topic: IAM role ARNs that may publish pipeline events to it (the MWAA execution role for SnsPublishOperator, a CI role). Nobody else in the account may: the bot trusts SNS messages by topic. EventBridge (training jobs) and CloudWatch alarms of this account are always allowed."
   type        = list(string)

@@ -8,6 +8,13 @@ import { approvalTimerPolicy, createApprovalTimers } from './approval-timers';
 import { createDailyDigest } from './daily-digest';
 
 export { collectWaitingOnYou } from './waiting-on-you';
+export {
+  MODEL_REGISTRY_SYNC_JOB,
+  createModelRegistrySync,
+  type ModelRegistrySync,
+  type ModelRegistrySyncReport,
+  type PackageDecisionOutcome,
+} from './model-registry-sync';
 export { DAILY_DIGEST_JOB, createDailyDigest, digestKey, type DailyDigest, type DailyDigestReport } from './daily-digest';
 export {
   APPROVAL_TIMERS_JOB,

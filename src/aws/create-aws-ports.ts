@@ -1,15 +1,16 @@
 import type { Config } from '../config/config-schema';
-import type { DagTrigger, EndpointInspector } from '../core/ports';
+import type { DagTrigger, EndpointInspector, ModelRegistry } from '../core/ports';
 import { createAwsClients, type AwsClientsOptions } from './aws-clients';
 import { createLambdaDagTrigger } from './lambda-dag-trigger';
 import { createMwaaDagTrigger } from './mwaa-dag-trigger';
 import { createSagemakerEndpointInspector } from './sagemaker-endpoint-inspector';
+import { createSagemakerModelRegistry } from './sagemaker-model-registry';
 
 /** Builds the AWS-backed ports from config; overrides (tests) win. Clients are created lazily once. */
 export function createAwsPorts(
   config: Config,
   overrides: { trigger?: DagTrigger; inspector?: EndpointInspector; aws?: AwsClientsOptions } = {},
-): { trigger?: DagTrigger; inspector?: EndpointInspector } {
+): { trigger?: DagTrigger; inspector?: EndpointInspector; modelRegistry?: ModelRegistry } {
   const env = config.env;
   const endpointOverridden = [
     env.AWS_ENDPOINT_URL,
@@ -18,7 +19,8 @@ export function createAwsPorts(
     env.AWS_ENDPOINT_URL_CLOUDWATCH,
     env.AWS_ENDPOINT_URL_MWAA,
   ].some((v) => v !== undefined && v !== '');
-  const needsClients = (overrides.trigger === undefined && config.file.trigger !== undefined) || overrides.inspector === undefined;
+  const followsRegistry = Object.values(config.file.models).some((m) => m.modelPackageGroup !== undefined);
+  const needsClients = (overrides.trigger === undefined && config.file.trigger !== undefined) || overrides.inspector === undefined || followsRegistry;
   const clients = needsClients ? createAwsClients({ endpointOverridden, ...overrides.aws }) : undefined;
   let trigger = overrides.trigger;
   if (trigger === undefined && clients !== undefined && config.file.trigger !== undefined) {
@@ -28,5 +30,11 @@ export function createAwsPorts(
         : createMwaaDagTrigger(clients.mwaa, config.file.trigger.environment);
   }
   const inspector = overrides.inspector ?? (clients !== undefined ? createSagemakerEndpointInspector(clients.sagemaker, clients.cloudwatch) : undefined);
-  return { ...(trigger !== undefined ? { trigger } : {}), ...(inspector !== undefined ? { inspector } : {}) };
+  // Only when a model follows a Model Registry group (contract 10).
+  const modelRegistry = followsRegistry && clients !== undefined ? createSagemakerModelRegistry(clients.sagemaker) : undefined;
+  return {
+    ...(trigger !== undefined ? { trigger } : {}),
+    ...(inspector !== undefined ? { inspector } : {}),
+    ...(modelRegistry !== undefined ? { modelRegistry } : {}),
+  };
 }

@@ -64,6 +64,11 @@ const modelSchema = z.strictObject({
   bake: bakeSchema.optional(),
   // Contract 9: when set, the bot owns the model's retraining schedule (src/schedules).
   retrainSchedule: retrainScheduleSchema.optional(),
+  // Contract 10: the SageMaker Model Registry group followed both ways (src/model-registry).
+  modelPackageGroup: z
+    .string()
+    .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'a model package group name: letters, digits and hyphens, at most 63')
+    .optional(),
 });
 export type ModelConfig = z.infer<typeof modelSchema>;
 
@@ -194,7 +199,20 @@ export const fileConfigSchema = z
         message: `the reminder (${remindAfterMinutes} min) would come after the expiry (${expireAfterHours} h): make it shorter or drop it`,
       });
     }
+    const groupOwners = new Map<string, string>();
     for (const [name, model] of Object.entries(config.models)) {
+      const group = model.modelPackageGroup;
+      if (group !== undefined) {
+        const owner = groupOwners.get(group);
+        // One model per group: a package event must name exactly one candidate's model.
+        if (owner !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['models', name, 'modelPackageGroup'],
+            message: `"${group}" is already followed by ${owner}: one model per group`,
+          });
+        } else groupOwners.set(group, name);
+      }
       if (model.primaryMetric !== undefined && Object.keys(model.metrics).length > 0 && !(model.primaryMetric in model.metrics)) {
         ctx.addIssue({
           code: 'custom',

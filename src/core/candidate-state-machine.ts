@@ -18,6 +18,7 @@ import { ErrorCode } from './errors';
  *   deploying ──deployment.succeeded──▶ deployed     deploying ──deployment.failed──▶ deploy_failed
  *   pending ──reject / cancel──▶ rejected            pending ──newer version deployed──▶ superseded
  *   pending ──remindAfter──▶ pending (remindedAt, once)   pending ──expireAfter──▶ expired (no buttons)
+ *   pending ──approve, a registry package without a deployment DAG──▶ registry_approved (no lock, no trigger)
  *
  * `approved` is short-lived: it means "won the race for this deployment, taking the endpoint lock".
  * It exists so that the lock holder is always a candidate in `approved` or `deploying`: a lock
@@ -176,7 +177,7 @@ function write<O extends string>(outcome: O, next: DeploymentCandidate): Decisio
  */
 export function approve(
   c: DeploymentCandidate,
-  input: { userId: string; at: string; forbidSelfApproval: boolean; strategy?: DeploymentStrategy; override?: Override },
+  input: { userId: string; at: string; forbidSelfApproval: boolean; strategy?: DeploymentStrategy; override?: Override; registryOnly?: boolean },
 ): Decision<'recorded' | 'complete'> {
   if (c.state !== 'pending') return conflict(c);
   if (input.forbidSelfApproval && c.startedBy !== undefined && c.startedBy === input.userId) return { ok: false, refusal: { code: 'self_approval' } };
@@ -193,7 +194,8 @@ export function approve(
   const strategy = input.strategy ?? c.strategy;
   return write('complete', {
     ...c,
-    state: 'approved',
+    // Nothing to deploy here: the decision goes to the Model Registry only (contract 10).
+    state: input.registryOnly === true ? 'registry_approved' : 'approved',
     approvals,
     decidedBy: input.userId,
     decidedAt: input.at,

@@ -6,7 +6,19 @@ import { createHash } from 'node:crypto';
  * Deploy / Reject buttons. Stored as JSON under storeKeys.candidate(id) and changed only by
  * compare-and-set, so every transition is atomic across replicas.
  */
-export const CANDIDATE_STATES = ['pending', 'approved', 'deploying', 'deployed', 'deploy_failed', 'rejected', 'superseded', 'expired'] as const;
+// `registry_approved` (contract 10): approved for a Model Registry package whose model has no deployment
+// DAG; the bot writes Approved to the registry and deploys nothing (SageMaker's side deploys, if anything).
+export const CANDIDATE_STATES = [
+  'pending',
+  'approved',
+  'deploying',
+  'deployed',
+  'deploy_failed',
+  'rejected',
+  'superseded',
+  'expired',
+  'registry_approved',
+] as const;
 export type CandidateState = (typeof CANDIDATE_STATES)[number];
 
 export interface Approval {
@@ -57,10 +69,43 @@ export interface Candidate {
   remindedAt?: string;
   /** When it expired without a decision (approvals.expireAfterHours). */
   expiredAt?: string;
+  /** The SageMaker Model Registry package it stands for (models.<m>.modelPackageGroup), and the sync both ways. */
+  registry?: RegistryLink;
   createdAt: string;
   updatedAt: string;
   /** Monotonic revision, bumped by every transition (makes CAS values unique). */
   rev: number;
+}
+
+/** A decided ModelApprovalStatus (PendingManualApproval is the undecided one). */
+export type RegistryStatus = 'Approved' | 'Rejected';
+
+/** A decision about a package made in SageMaker (Studio, the console, the API), as its event or DescribeModelPackage said. */
+export interface RegistryDecision {
+  status: RegistryStatus;
+  /** The Studio user profile or IAM identity that changed it, when SageMaker says. */
+  by?: string;
+  at: string;
+  description?: string;
+}
+
+export interface RegistryLink {
+  packageArn: string;
+  group: string;
+  packageVersion: number;
+  /**
+   * The latest decision made in SageMaker outside the bot. `applied`: it decided this candidate
+   * (pending → approved / rejected); otherwise the bot had decided already and it is only shown.
+   */
+  external?: RegistryDecision & {
+    applied: boolean;
+    /** An approval that would have to override the gate or a freeze window: not deployed; an approver decides in Slack with a reason. */
+    held?: string[];
+  };
+  /** The bot's own status is in SageMaker (its UpdateModelPackage landed, or SageMaker said so already). */
+  synced?: { status: RegistryStatus; at: string };
+  /** The bot's UpdateModelPackage failed so far (retried by the registry sync job; shown on the card). */
+  syncFailure?: { status: RegistryStatus; message: string; at: string; attempts: number };
 }
 
 /** Airflow run ids allow only `[A-Za-z0-9_.~:+-]`; candidate ids are built to fit. */

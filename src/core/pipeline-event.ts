@@ -119,6 +119,14 @@ export const pipelineEventSchema = z
         bakingUntil: z.iso.datetime({ offset: true }).optional(),
       })
       .optional(),
+    // Contract 10: the SageMaker Model Registry package an evaluation stands for (Deploy/Reject then set its status).
+    modelPackage: z
+      .looseObject({
+        arn: z.string().regex(/^arn:aws[a-z-]*:sagemaker:[a-z0-9-]{9,16}:\d{12}:model-package\/\S{1,2000}$/, 'expected a model package ARN'),
+        group: z.string().min(1).max(63),
+        version: z.number().int().min(1),
+      })
+      .optional(),
     // Contract 9 (drift.detected): what the monitor saw.
     drift: z
       .looseObject({

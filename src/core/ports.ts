@@ -99,3 +99,21 @@ export interface EndpointInspector {
     options?: { latencyP50?: boolean },
   ): Promise<MetricSeries[]>;
 }
+
+/** A model package as DescribeModelPackage answers, the fields the registry sync reads. */
+export interface ModelPackageState {
+  /** ModelApprovalStatus: Approved, Rejected or PendingManualApproval. */
+  status: string;
+  description?: string;
+  /** LastModifiedBy: the Studio user profile or IAM identity. */
+  modifiedBy?: string;
+  modifiedAt?: string;
+}
+
+/** The SageMaker Model Registry (contract 10): read and set a package's approval status. */
+export interface ModelRegistry {
+  /** DescribeModelPackage. */
+  describePackage(arn: string): Promise<ModelPackageState>;
+  /** UpdateModelPackage with ModelApprovalStatus and ApprovalDescription (idempotent: the same status twice changes nothing). */
+  setApproval(arn: string, status: 'Approved' | 'Rejected', description: string): Promise<void>;
+}

@@ -64,6 +64,11 @@ export function createDeployments(deps: DeploymentDeps & Parameters<typeof creat
     },
     request: (candidate, channel, log) => service.createCommandRequest(candidate, channel, log),
     applyPipelineEvent,
+    continueApproved: (candidateId, log, actor) => service.continueDeployment(candidateId, log, actor),
+    async overrideChecks(candidateId) {
+      const c = await deps.candidates.get(candidateId);
+      return c === undefined ? [] : service.overrideChecks(c);
+    },
     showCard: (candidateId, log) => service.refresh(candidateId, log),
     recovery,
   };

@@ -137,6 +137,21 @@ export function createDeploymentService(deps: DeploymentDeps, cards: CandidateCa
     return undefined;
   }
 
+  /**
+   * A Model Registry package of a model without a deployment DAG (contract 10): Deploy approves it in
+   * the registry only (the registry sync writes Approved); nothing is locked or triggered.
+   */
+  function isRegistryOnly(c: Pick<DeploymentCandidate, 'model' | 'registry' | 'origin'>): boolean {
+    const model = config.models[c.model];
+    return (
+      model !== undefined &&
+      model.deploymentDag === undefined &&
+      c.origin === 'evaluation' &&
+      c.registry !== undefined &&
+      model.modelPackageGroup === c.registry.group
+    );
+  }
+
   async function authorize(userId: string, model: string): Promise<{ ok: true } | { ok: false; who: string }> {
     const principals = approversFor(config, model);
     if (await deps.principals.includes(userId, principals, false)) return { ok: true };
@@ -339,7 +354,8 @@ export function createDeploymentService(deps: DeploymentDeps, cards: CandidateCa
     const loaded = await loadForApprover(input, 'deploy click');
     if (!loaded.ok) return loaded.result;
     const { c, log } = loaded;
-    const problem = prerequisiteProblem(c);
+    const registryOnly = isRegistryOnly(c);
+    const problem = registryOnly ? undefined : prerequisiteProblem(c);
     if (problem !== undefined) return { kind: 'not_configured', problem };
     if (isConfirming(c)) return { kind: 'confirming', candidate: c, endpoint: endpointOf(c) };
     const mismatch = endpointMismatch(c);
@@ -352,7 +368,7 @@ export function createDeploymentService(deps: DeploymentDeps, cards: CandidateCa
       return { kind: 'endpoint_mismatch', candidate: c, ...mismatch };
     }
     await attachIfUnknown(c, input.message);
-    const settings = { userId: input.userId, forbidSelfApproval: config.approvals.forbidSelfApproval };
+    const settings = { userId: input.userId, forbidSelfApproval: config.approvals.forbidSelfApproval, ...(registryOnly ? { registryOnly } : {}) };
     // Refuse a busy endpoint before recording the last approval, so that nothing changes.
     const dryRun = approve(c, { ...settings, at: now() });
     // A failed gate or a freeze window: this approval needs a reason (asked in a form) before anything changes.
@@ -363,7 +379,7 @@ export function createDeploymentService(deps: DeploymentDeps, cards: CandidateCa
       return { kind: 'override_required', candidate: c, checks };
     }
     const override = checks.length > 0 ? { reason, by: input.userId, at: now(), checks } : undefined;
-    if (dryRun.ok && dryRun.outcome === 'complete') {
+    if (dryRun.ok && dryRun.outcome === 'complete' && !registryOnly) {
       const endpoint = endpointOf(c);
       const holder = await lock.busyFor(endpoint, c.id, isLive);
       if (holder !== undefined) {
@@ -391,7 +407,7 @@ export function createDeploymentService(deps: DeploymentDeps, cards: CandidateCa
       `${approverIds(candidate).length} of ${candidate.requiredApprovals} approvals${override !== undefined ? `; override of ${override.checks.join('; ')}: ${override.reason}` : ''}`,
     );
     log.info({ approvals: approverIds(candidate), outcome: decision.outcome }, 'approval recorded');
-    if (decision.outcome === 'recorded') {
+    if (decision.outcome === 'recorded' || registryOnly) {
       await refresh(c.id, log);
       return { kind: 'recorded', candidate };
     }
@@ -481,6 +497,7 @@ export function createDeploymentService(deps: DeploymentDeps, cards: CandidateCa
     approve: approveClick,
 
     continueDeployment,
+    overrideChecks,
 
     /** Crash recovery of a `deploying` candidate whose trigger was never confirmed: same dag_run_id. */
     async retrigger(candidateId: string, log: Logger): Promise<DeployResult> {

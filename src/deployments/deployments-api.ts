@@ -103,6 +103,13 @@ export interface Deployments {
    * endpoint lock, superseded candidates and their cards. Idempotent (at-least-once delivery).
    */
   applyPipelineEvent(event: PipelineEvent): Promise<void>;
+  /**
+   * A candidate approved outside Slack (a Model Registry approval, contract 10): the Deploy path from
+   * the endpoint lock on (deterministic run id, exactly once; crash recovery finishes it too).
+   */
+  continueApproved(candidateId: string, log: Logger, actor: string): Promise<DeployResult>;
+  /** What deploying this candidate now would override (the non-regression gate, a freeze window), plain text; empty when nothing. */
+  overrideChecks(candidateId: string): Promise<string[]>;
   /** Queues a re-render of a candidate's card through the outbox (a change made outside this feature: expiry). */
   showCard(candidateId: string, log: Logger): Promise<void>;
   /** Crash recovery of interrupted deployments (a background job). */

@@ -111,6 +111,8 @@ export const METRIC_LABEL_VALUES = {
     'already_triggered',
     'unclear',
     'timeout',
+    // Model Registry writes (contract 10): a person decided otherwise in SageMaker.
+    'conflict',
   ],
   method: [
     'chat.postMessage',
@@ -267,6 +269,14 @@ export function createMetrics() {
       registers: [registry],
     }),
   );
+  const modelRegistryWrites = closed(
+    new Counter({
+      name: 'mlops_model_registry_writes_total',
+      help: 'Slack decisions written to the SageMaker Model Registry (UpdateModelPackage) by result (ok, failed: retried, conflict: not overwritten)',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
+  );
   const watchdogChecks = closed(
     new Counter({
       name: 'mlops_watchdog_checks_total',
@@ -313,6 +323,7 @@ export function createMetrics() {
     slackRequests,
     slackAckDuration,
     slackHandlerDuration,
+    modelRegistryWrites,
     eventsReceived,
     eventsPosted,
     eventsFailed,

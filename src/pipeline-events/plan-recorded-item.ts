@@ -259,6 +259,10 @@ async function createCandidate(ctx: DeliveryContext, event: PipelineEvent, log: 
     ...(event.links !== undefined ? { links: event.links } : {}),
     evaluatedAt: event.timestamp,
     sourceEventId: event.id,
+    // Only a package of the group this model follows: the bot writes its status back (IAM allows no other).
+    ...(event.modelPackage !== undefined && model?.modelPackageGroup === event.modelPackage.group
+      ? { registry: { packageArn: event.modelPackage.arn, group: event.modelPackage.group, packageVersion: event.modelPackage.version } }
+      : {}),
     ...(startedBy !== undefined ? { startedBy } : {}),
     ...(run?.origin !== undefined ? { startedFrom: run.origin } : {}),
     requiredApprovals: model?.requiredApprovals ?? 1,

@@ -6,7 +6,7 @@ import { recordPlacement } from './decide-placement';
 import { planRecordedItem, type DeliveryContext, type DeploymentEvents } from './plan-recorded-item';
 import { createAlarmRecorder, type RecordedEvent, type RecordedItem } from './record-event';
 import { prepareDelivery, renderRootUpdate } from './render-delivery';
-import { SNS_HOOK_PATH, snsHookRoute } from './sns-hook-route';
+import { SNS_HOOK_PATH, snsHookRoute, type ApplyPackageDecision } from './sns-hook-route';
 
 /**
  * Pipeline events to Slack: the outbox's delivery worker, with this feature plugged in as its
@@ -18,6 +18,8 @@ export function registerDelivery(
   wiring: {
     onRecorded: ((recorded: RecordedEvent) => void)[];
     deploymentEvents: DeploymentEvents;
+    /** Approved / Rejected model package events of followed groups (contract 10), when a model follows one. */
+    applyPackageDecision?: ApplyPackageDecision;
     /** Told after each main message is in Slack and its bookkeeping done (charts): must return at once and never throw. */
     onPosted?: ((posted: { delivery: DeliveryRecord; ts: string }) => void)[];
   },
@@ -67,6 +69,7 @@ export function registerDelivery(
       store: deps.store,
       recordEvent: deps.recordEvent,
       recordAlarm,
+      ...(wiring.applyPackageDecision !== undefined ? { applyPackageDecision: wiring.applyPackageDecision } : {}),
       clock: deps.clock,
       metrics: deps.metrics,
       // Looked up at call time, so a test can watch every outbound request of the route.

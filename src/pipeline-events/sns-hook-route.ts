@@ -5,6 +5,7 @@ import { ErrorCode } from '../core/errors';
 import { isCloudwatchAlarm, mapCloudwatchAlarm } from '../core/map-cloudwatch-alarm';
 import { TRAINING_JOB_STATE_CHANGE, mapTrainingJobEvent } from '../core/map-training-job-event';
 import { isModelMonitorEvent, mapModelMonitorEvent } from '../core/map-model-monitor-event';
+import { MODEL_PACKAGE_STATE_CHANGE, mapModelPackageEvent, type ModelPackageDecision } from '../core/map-model-package-event';
 import { parsePipelineEvent } from '../core/pipeline-event';
 import type { Clock } from '../core/ports';
 import { routeEvent } from '../core/route-event';
@@ -19,6 +20,9 @@ import { sendJson } from '../http/create-http-server';
 import { createSnsVerifier, type FetchLike } from './verify-sns-message';
 
 export const SNS_HOOK_PATH = '/hooks/sns';
+
+/** Applies an Approved / Rejected package of a followed group to its candidate (the approvals feature); its outcome is logged. */
+export type ApplyPackageDecision = (decision: ModelPackageDecision, log: Logger) => Promise<string>;
 const SUBSCRIBE_TIMEOUT_MS = 5000;
 
 /**
@@ -29,7 +33,9 @@ const SUBSCRIBE_TIMEOUT_MS = 5000;
  * SubscriptionConfirmation: GET SubscribeURL (SNS host only). UnsubscribeConfirmation: logged.
  * Notification: its Message is a pipeline event (5.3), an EventBridge "SageMaker Training Job
  * State Change" (mapped to training.*), a SageMaker Model Monitor execution with violations
- * (mapped to drift.detected, see map-model-monitor-event) or a CloudWatch alarm (an alert), recorded like hook
+ * (mapped to drift.detected, see map-model-monitor-event), a "SageMaker Model Package State Change" of a
+ * followed group (PendingManualApproval: an evaluation.completed with its candidate; Approved / Rejected:
+ * applied to that candidate, see map-model-package-event) or a CloudWatch alarm (an alert), recorded like hook
  * events: 202 recorded, 200 duplicate or ignored, 422 no channel, 503 store down.
  */
 export function snsHookRoute(deps: {
@@ -37,6 +43,7 @@ export function snsHookRoute(deps: {
   store: Store;
   recordEvent: RecordEvent;
   recordAlarm: RecordAlarm;
+  applyPackageDecision?: ApplyPackageDecision;
   clock: Clock;
   metrics: Metrics;
   fetch: FetchLike;
@@ -45,6 +52,9 @@ export function snsHookRoute(deps: {
   const allowedTopics = new Set(deps.config.sns.topicArns);
   const configuredModels = Object.keys(deps.config.models);
   const endpointsByModel = Object.fromEntries(Object.entries(deps.config.models).map(([name, m]) => [name, m.endpoint]));
+  const modelsByGroup = Object.fromEntries(
+    Object.entries(deps.config.models).flatMap(([name, m]) => (m.modelPackageGroup !== undefined ? [[m.modelPackageGroup, name]] : [])),
+  );
 
   return async (req: IncomingMessage, res: ServerResponse, requestLog: Logger): Promise<void> => {
     const count = (type: string, result: string) => deps.metrics.eventsReceived.inc({ source: 'sns', type, result });
@@ -189,6 +199,33 @@ export function snsHookRoute(deps: {
           count('sagemaker', 'ignored');
           log.warn({ reason: mapped.ignored }, 'sns hook: SageMaker event not reported');
           sendJson(res, 200, { ignored: mapped.ignored });
+          return;
+        }
+        candidate = { timestamp: now.toISOString(), ...mapped.event };
+      } else if (body['detail-type'] === MODEL_PACKAGE_STATE_CHANGE) {
+        const mapped = mapModelPackageEvent(body, modelsByGroup);
+        if (!mapped.ok) {
+          if ('problems' in mapped) {
+            count('sagemaker', 'invalid');
+            log.warn({ problems: mapped.problems }, 'sns hook: model package event refused');
+            sendJson(res, 400, { error: ErrorCode.EventInvalid, problems: mapped.problems });
+            return;
+          }
+          count('sagemaker', 'ignored');
+          log.info({ reason: mapped.ignored }, 'sns hook: model package event not followed');
+          sendJson(res, 200, { ignored: mapped.ignored });
+          return;
+        }
+        if (mapped.kind === 'decision') {
+          if (deps.applyPackageDecision === undefined) {
+            count('sagemaker', 'ignored');
+            sendJson(res, 200, { ignored: 'the model registry sync is not running' });
+            return;
+          }
+          const outcome = await deps.applyPackageDecision(mapped.decision, log);
+          count('sagemaker', 'recorded');
+          log.info({ modelPackage: mapped.decision.package.arn, status: mapped.decision.status, outcome }, 'sns hook: model package decision applied');
+          sendJson(res, 200, { applied: outcome });
           return;
         }
         candidate = { timestamp: now.toISOString(), ...mapped.event };

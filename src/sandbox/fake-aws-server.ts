@@ -6,7 +6,8 @@
  * - Lambda, restJson1: `POST /2015-03-31/functions/{name}/invocations`; the body is the payload,
  *   a function error is HTTP 200 + `X-Amz-Function-Error: Unhandled` + `{errorMessage,errorType}`.
  * - SageMaker, awsJson1_1: `POST /`, `X-Amz-Target: SageMaker.<Operation>` (DescribeEndpoint,
- *   DescribeEndpointConfig, ListModels, DescribeTrainingJob); timestamps are epoch seconds.
+ *   DescribeEndpointConfig, ListModels, DescribeTrainingJob, DescribeModelPackage, UpdateModelPackage);
+ *   timestamps are epoch seconds.
  * - CloudWatch, awsJson1_0 with query compatibility (client-cloudwatch 3.11xx; not the old query
  *   protocol): `X-Amz-Target: GraniteServiceVersion20100801.GetMetricData`; errors also carry
  *   `x-amzn-query-error: <Code>;Sender`, from which the SDK takes the error name ('Throttling',
@@ -211,6 +212,13 @@ export interface FakeAws {
     removeEndpoint(name: string): void;
     /** A DescribeTrainingJob answer (SDK field names, timestamps as Date or epoch seconds). */
     setTrainingJob(job: { TrainingJobName: string } & Record<string, unknown>): void;
+    /**
+     * A Model Registry package (DescribeModelPackage / UpdateModelPackage): wire field names, e.g. the
+     * `detail` of a "SageMaker Model Package State Change" event. UpdateModelPackage changes it in place.
+     */
+    setModelPackage(pkg: { ModelPackageArn: string } & Record<string, unknown>): void;
+    /** The package as it stands now (undefined when unknown). */
+    modelPackage(arn: string): Record<string, unknown> | undefined;
   };
   cloudwatch: {
     /**
@@ -332,6 +340,7 @@ export async function startFakeAws(): Promise<FakeAws> {
   const mwaaRuns = new Map<string, Map<string, FakeDagRun>>();
   const endpoints = new Map<string, FakeEndpointSpec>();
   const trainingJobs = new Map<string, Record<string, unknown>>();
+  const modelPackages = new Map<string, Record<string, unknown>>();
   let series: { key: FakeSeriesKey; values: readonly number[] | ((i: number, atSeconds: number) => number) }[] = [];
   const pendingDelays = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   const latencies = new Map<string, number>();
@@ -343,6 +352,7 @@ export async function startFakeAws(): Promise<FakeAws> {
     endpoints.set(DEFAULT_ENDPOINT.name, DEFAULT_ENDPOINT);
     trainingJobs.clear();
     trainingJobs.set(DEFAULT_TRAINING_JOB_NAME, defaultTrainingJob());
+    modelPackages.clear();
     lambdaRuns.clear();
     mwaaRuns.clear();
     series = [];
@@ -537,6 +547,46 @@ export async function startFakeAws(): Promise<FakeAws> {
       case 'DescribeTrainingJob': {
         const job = trainingJobs.get(str(body.TrainingJobName) ?? '');
         return job ? { result: job } : { error: { status: 400, type: 'ValidationException', message: 'Requested resource not found.' } };
+      }
+      case 'DescribeModelPackage': {
+        const name = str(body.ModelPackageName) ?? '';
+        const pkg = modelPackages.get(name);
+        return pkg ? { result: pkg } : { error: { status: 400, type: 'ValidationException', message: `ModelPackage ${name} does not exist.` } };
+      }
+      case 'UpdateModelPackage': {
+        // As SageMaker validates (API reference): the package must exist, a known status, ApprovalDescription <= 1024.
+        const arn = str(body.ModelPackageArn) ?? '';
+        const pkg = modelPackages.get(arn);
+        if (!pkg) return { error: { status: 400, type: 'ValidationException', message: `ModelPackage ${arn} does not exist.` } };
+        const status = body.ModelApprovalStatus;
+        if (status !== undefined && status !== 'Approved' && status !== 'Rejected' && status !== 'PendingManualApproval') {
+          return {
+            error: {
+              status: 400,
+              type: 'ValidationException',
+              message: `1 validation error detected: Value ${JSON.stringify(status)} at 'modelApprovalStatus' failed to satisfy constraint`,
+            },
+          };
+        }
+        const description = body.ApprovalDescription;
+        if (typeof description === 'string' && description.length > 1024) {
+          return {
+            error: {
+              status: 400,
+              type: 'ValidationException',
+              message:
+                "1 validation error detected: Value at 'approvalDescription' failed to satisfy constraint: Member must have length less than or equal to 1024",
+            },
+          };
+        }
+        modelPackages.set(arn, {
+          ...pkg,
+          ...(status !== undefined ? { ModelApprovalStatus: status } : {}),
+          ...(typeof description === 'string' ? { ApprovalDescription: description } : {}),
+          LastModifiedTime: secs(new Date()),
+          LastModifiedBy: { IamIdentity: { Arn: `arn:aws:sts::${FAKE_ACCOUNT}:assumed-role/mlops-chatops-bot/bot`, PrincipalId: 'AROAFAKE:bot' } },
+        });
+        return { result: { ModelPackageArn: arn } };
       }
       default:
         return { error: { status: 400, type: 'UnknownOperationException', message: `The fake does not implement SageMaker.${operation}` } };
@@ -905,6 +955,14 @@ export async function startFakeAws(): Promise<FakeAws> {
                 : v;
         trainingJobs.set(job.TrainingJobName, toWire(job) as Record<string, unknown>);
       },
+      setModelPackage(pkg) {
+        // EventBridge renders times as ISO text; the API answers epoch seconds.
+        const wire = Object.fromEntries(
+          Object.entries(pkg).map(([k, v]) => [k, (k === 'CreationTime' || k === 'LastModifiedTime') && typeof v === 'string' ? Date.parse(v) / 1000 : v]),
+        );
+        modelPackages.set(pkg.ModelPackageArn, wire);
+      },
+      modelPackage: (arn) => modelPackages.get(arn),
     },
     cloudwatch: {
       setSeries: (k, values) => void series.push({ key: k, values }),

@@ -90,8 +90,12 @@ const DEMAND: SandboxModel = {
   minimize: ['mape', 'rmse'],
 };
 export const SANDBOX_MODELS: readonly SandboxModel[] = [FRAUD, CHURN, DEMAND];
+/** fraud-detector: the model of the Model Registry controls (issue 16). */
+export const SANDBOX_FRAUD_MODEL: SandboxModel = FRAUD;
 
 export const SANDBOX_LAMBDA_FUNCTION = 'mlops-dag-trigger';
+/** The SageMaker Model Registry group fraud-detector follows in the sandbox (issue 16). */
+export const SANDBOX_PACKAGE_GROUP = 'fraud-detector-packages';
 
 /** The bot's config file (contract section 3), as the sandbox runs it. */
 export function sandboxFileConfig(): Record<string, unknown> {
@@ -119,6 +123,8 @@ export function sandboxFileConfig(): Record<string, unknown> {
           { type: 'shadow', samplePercent: 50, durationHours: 24 },
         ],
         bake: { minutes: 1, maxLatencyIncrease: 0.2, max5xxRate: 0.01 },
+        // Issue 16: the 'Register a model package' / 'Approve in Studio' controls use this group.
+        modelPackageGroup: SANDBOX_PACKAGE_GROUP,
       },
       [CHURN.name]: {
         channel: SANDBOX_CHANNELS.churn.id,

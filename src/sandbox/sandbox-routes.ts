@@ -63,6 +63,10 @@ export interface SkipAhead {
   skippedMs: number;
 }
 
+/** The Model Registry controls (issue 16): register a package (PendingManualApproval), or decide the latest in Studio. */
+const modelPackageInput = z.object({ action: z.enum(['register', 'approve', 'reject']) });
+export type ModelPackageInput = z.infer<typeof modelPackageInput>;
+
 export interface SandboxRoutesDeps {
   pageDir: string;
   state(): SandboxState;
@@ -72,6 +76,8 @@ export interface SandboxRoutesDeps {
   drift(input: DriftInput): Promise<InteractionResult>;
   /** Moves the sandbox's time forward and lets the bot's jobs run the passes that fell due. */
   skipAhead(ms: number): Promise<SkipAhead>;
+  /** A package registered in SageMaker, or approved / rejected there, as its EventBridge event would tell the bot. */
+  modelPackage(input: ModelPackageInput): Promise<InteractionResult>;
   reset(): Promise<void>;
   /** Calls `listener` with the new version after every change; returns the unsubscribe. */
   onVersion(listener: (version: number) => void): () => void;
@@ -203,6 +209,8 @@ export function createSandboxServer(deps: SandboxRoutesDeps): { server: Server; 
         return deps.drift(parse(driftInput, body));
       case '/api/clock':
         return deps.skipAhead(SKIP_STEPS[parse(clockInput, body).skip]);
+      case '/api/model-package':
+        return deps.modelPackage(parse(modelPackageInput, body));
       case '/api/reset':
         await deps.reset();
         return { ok: true };

@@ -7,13 +7,16 @@ import type { Config } from '../config/config-schema';
 import { createBot, type Bot } from '../create-bot';
 import { pendingDeliveries } from '../outbox';
 import { createLogger, type Logger } from '../observability/create-logger';
-import { startFakeAws, type FakeAws } from './fake-aws-server';
+import { MODEL_PACKAGE_STATE_CHANGE, mapModelPackageEvent } from '../core/map-model-package-event';
+import { FAKE_ACCOUNT, FAKE_REGION, startFakeAws, type FakeAws } from './fake-aws-server';
 import { startFakeSlack, type FakeSlack } from './fake-slack-server';
 import {
   ML_ENGINEERS_GROUP,
   SANDBOX_CHANNELS,
   SANDBOX_CONFIG_PATH,
   SANDBOX_MODELS,
+  SANDBOX_FRAUD_MODEL,
+  SANDBOX_PACKAGE_GROUP,
   SANDBOX_USERS,
   SANDBOX_WORKSPACE,
   sandboxConfigYaml,
@@ -204,6 +207,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         clock.reset();
         slack.reset();
         aws.reset();
+        registeredPackages = 0;
         await startWorld(seed);
       });
     return resetting;
@@ -240,6 +244,69 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       if (pending.events + pending.messages === 0) return;
       await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
     }
+  }
+
+  // Issue 16: the Model Registry controls. Packages live in the fake SageMaker; their events reach the bot as
+  // EventBridge would deliver them (the same mapping as /hooks/sns; a decision goes through the registry sync).
+  let registeredPackages = 0;
+  async function modelPackage(action: 'register' | 'approve' | 'reject'): Promise<{ ok: true } | { ok: false; error: string }> {
+    const now = clock.now().toISOString();
+    if (action === 'register') {
+      registeredPackages += 1;
+      const n = registeredPackages;
+      const arn = `arn:aws:sagemaker:${FAKE_REGION}:${FAKE_ACCOUNT}:model-package/${SANDBOX_PACKAGE_GROUP}/${n}`;
+      const metrics = Object.fromEntries(Object.entries(SANDBOX_FRAUD_MODEL.baseline).map(([k, v]) => [`metric.${k}`, (v + 0.004 * n).toFixed(3)]));
+      const detail = {
+        ModelPackageGroupName: SANDBOX_PACKAGE_GROUP,
+        ModelPackageVersion: n,
+        ModelPackageArn: arn,
+        CreationTime: now,
+        LastModifiedTime: now,
+        ModelPackageStatus: 'Completed',
+        ModelApprovalStatus: 'PendingManualApproval',
+        InferenceSpecification: {
+          Containers: [
+            {
+              Image: `${FAKE_ACCOUNT}.dkr.ecr.${FAKE_REGION}.amazonaws.com/mlops/fraud-detector:registry-${n}`,
+              ModelDataUrl: `s3://sandbox-models/fraud-detector/registry-${n}/model.tar.gz`,
+            },
+          ],
+        },
+        CustomerMetadataProperties: { ...metrics, 'mlops:version': `1.${10 + n}.0` },
+      };
+      aws.sagemaker.setModelPackage(detail);
+      const event = { 'detail-type': MODEL_PACKAGE_STATE_CHANGE, source: 'aws.sagemaker', region: FAKE_REGION, time: now, detail };
+      const mapped = mapModelPackageEvent(event, { [SANDBOX_PACKAGE_GROUP]: SANDBOX_FRAUD_MODEL.name });
+      if (!mapped.ok || mapped.kind !== 'pending') return { ok: false, error: 'the package event did not map' };
+      const status = await sendEvent({
+        ...mapped.event,
+        id: String(mapped.event['id']),
+        type: 'evaluation.completed',
+        model: SANDBOX_FRAUD_MODEL.name,
+        timestamp: now,
+      });
+      return status === 202 ? { ok: true } : { ok: false, error: `the bot answered ${status}` };
+    }
+    const n = registeredPackages;
+    const arn = `arn:aws:sagemaker:${FAKE_REGION}:${FAKE_ACCOUNT}:model-package/${SANDBOX_PACKAGE_GROUP}/${n}`;
+    const current = aws.sagemaker.modelPackage(arn);
+    if (n === 0 || current === undefined) return { ok: false, error: 'register a model package first' };
+    if (bot?.modelRegistry === undefined) return { ok: false, error: 'the registry sync is not running' };
+    const status = action === 'approve' ? 'Approved' : 'Rejected';
+    const by = 'studio-user';
+    aws.sagemaker.setModelPackage({
+      ...current,
+      ModelPackageArn: arn,
+      ModelApprovalStatus: status,
+      ApprovalDescription: `${status} in SageMaker Studio (sandbox)`,
+      LastModifiedTime: now,
+      LastModifiedBy: { UserProfileName: by, DomainId: 'd-sandbox' },
+    });
+    await bot.modelRegistry.applyDecision(
+      { model: SANDBOX_FRAUD_MODEL.name, package: { arn, group: SANDBOX_PACKAGE_GROUP, version: n }, status, by, at: now },
+      logger,
+    );
+    return { ok: true };
   }
 
   function requirePipeline(): SimulatedPipeline {
@@ -281,6 +348,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       return status === 202 ? { ok: true } : { ok: false, error: `the bot answered ${status}` };
     },
     skipAhead,
+    modelPackage: ({ action }) => modelPackage(action),
     reset,
     onVersion: (listener) => {
       versionListeners.add(listener);

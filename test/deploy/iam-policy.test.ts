@@ -17,6 +17,8 @@ const ACTION_OF: Record<string, string> = {
   DescribeEndpointConfigCommand: 'sagemaker:DescribeEndpointConfig',
   ListModelsCommand: 'sagemaker:ListModels',
   DescribeTrainingJobCommand: 'sagemaker:DescribeTrainingJob',
+  DescribeModelPackageCommand: 'sagemaker:DescribeModelPackage',
+  UpdateModelPackageCommand: 'sagemaker:UpdateModelPackage',
   GetMetricDataCommand: 'cloudwatch:GetMetricData',
   InvokeCommand: 'lambda:InvokeFunction',
   InvokeRestApi: 'airflow:InvokeRestApi',
@@ -101,6 +103,19 @@ describe('deploy/terraform bot policy', () => {
     expect(list(invokeRestApi!.Resource)).toEqual(['arn:${partition}:airflow:${region}:${account_id}:role/${mwaa_environment}/${airflow_role}']);
     const invokeLambda = policy.Statement.find((s) => list(s.Action).includes('lambda:InvokeFunction'));
     expect(list(invokeLambda!.Resource)).toEqual(['${trigger_function_arn}']);
+  });
+
+  it('lets the bot describe and approve/reject only the packages of the followed Model Registry groups (contract 10)', () => {
+    const registry = policy.Statement.find((s) => s.Sid === 'ModelRegistryPackages');
+    expect(list(registry!.Action).sort()).toEqual(['sagemaker:DescribeModelPackage', 'sagemaker:UpdateModelPackage']);
+    // No other statement grants them (not on "*", not on a group ARN).
+    const elsewhere = policy.Statement.filter((s) => s !== registry && list(s.Action).some((a) => a.includes('ModelPackage')));
+    expect(elsewhere).toEqual([]);
+    // main.tf puts one versioned-package ARN per group of var.model_package_groups in its place, and drops it without groups.
+    expect(mainTf).toMatch(/model-package\/\$\{name\}\/\*"/);
+    expect(mainTf).toContain('for g in var.model_package_groups');
+    expect(mainTf).toContain('merge(s, { Resource = local.model_package_arns })');
+    expect(mainTf).toContain('(s.Sid != "ModelRegistryPackages" || length(var.model_package_groups) > 0)');
   });
 
   it('grants exactly the AWS calls the bot makes in src/aws (every used action granted, every granted action used)', () => {

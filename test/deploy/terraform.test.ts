@@ -117,6 +117,20 @@ describe('deploy/terraform (parsed HCL)', () => {
     });
   });
 
+  it('routes the followed Model Registry groups’ approval status changes to the topic, and lets only that rule publish them (contract 10)', () => {
+    const rule = block('resource', 'aws_cloudwatch_event_rule', 'model_package_state');
+    expect(rule['count']).toBe('${local.create_topic && length(var.model_package_groups) > 0 ? 1 : 0}');
+    const pattern = String(rule['event_pattern']);
+    expect(pattern).toContain('"SageMaker Model Package State Change"');
+    expect(pattern).toMatch(/ModelPackageGroupName\s*=\s*var\.model_package_groups/);
+    expect(pattern).toMatch(/ModelApprovalStatus\s*=\s*\["PendingManualApproval", "Approved", "Rejected"\]/);
+    expect(block('resource', 'aws_cloudwatch_event_target', 'model_package_state')['arn']).toBe('${aws_sns_topic.events[0].arn}');
+    const publish = topicStatements().find((s) => s.sid === 'EventBridgeModelPackagesPublish');
+    expect(publish?.condition).toEqual([{ test: 'ArnEquals', variable: 'aws:SourceArn', values: ['${aws_cloudwatch_event_rule.model_package_state[0].arn}'] }]);
+    expect(publish?.onlyWhen).toMatch(/length\(var\.model_package_groups\) > 0/);
+    expect(block('variable', 'model_package_groups')['default']).toEqual([]);
+  });
+
   it('forwards InProgress (-> training.started) as well as Completed, Failed and Stopped from EventBridge', () => {
     const pattern = String(block('resource', 'aws_cloudwatch_event_rule', 'training_job_state')['event_pattern']);
     const statuses = /TrainingJobStatus\s*=\s*\[([^\]]*)\]/

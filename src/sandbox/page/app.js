@@ -621,6 +621,16 @@ function start() {
   }
   // The shown time moves with the real one between state changes.
   setInterval(renderClock, 15_000);
+  // Issue 16: the SageMaker Model Registry, both ways.
+  for (const [id, action] of [
+    ['register-package', 'register'],
+    ['approve-in-studio', 'approve'],
+  ]) {
+    $(id).addEventListener('click', async () => {
+      const result = await api('/api/model-package', { action });
+      if (result.ok === false) toast(`The Model Registry control failed: ${result.error ?? 'unknown error'}`);
+    });
+  }
   listen();
   void load().then(() => {
     if (ui.view?.kind === 'home') void openHome();
