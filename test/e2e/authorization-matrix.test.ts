@@ -29,7 +29,21 @@ const STARTER = ROLES.starter;
 const APPROVER_GROUP = 'S0MLOPS';
 const GROUP_MEMBERS = [ROLES.groupApprover, 'U0HENRY'];
 
-const ACTIONS = ['train', 'retrain', 'deploy-button', 'reject-button', 'reject-submit', 'rollback-button', 'deploy-command', 'rollback-command'] as const;
+const ACTIONS = [
+  'train',
+  'retrain',
+  'deploy-button',
+  'reject-button',
+  'reject-submit',
+  'rollback-button',
+  'deploy-command',
+  'rollback-command',
+  // Issue 14's buttons: after the Deploy click (a rollout, a shadow, a bake report).
+  'abort-button',
+  'shadow-promote',
+  'shadow-stop',
+  'bake-rollback',
+] as const;
 type Action = (typeof ACTIONS)[number];
 
 type Outcome = 'allowed' | 'not_authorized' | 'self_approval';
@@ -55,6 +69,9 @@ function inPrincipals(p: Policy['approvers'], user: string): boolean {
  * - Reject (button and modal submit), Rollback (button, `/mlops rollback`): an approver. The
  *   self-approval rule is about approving one's own run; a rollback redeploys a version that
  *   was approved before, so it does not carry the run's starter (rollback-command.ts).
+ * - Abort and roll back, Roll back from a bake report, Promote shadow, Stop shadow: an approver.
+ *   The deployment they act on was already approved (by someone else when the rule is on), so
+ *   the starter, an approver here, may act on it like any approver.
  */
 function expectedOutcome(policy: Policy, action: Action, user: string, startedBy: string): Outcome {
   switch (action) {
@@ -71,6 +88,10 @@ function expectedOutcome(policy: Policy, action: Action, user: string, startedBy
     case 'reject-submit':
     case 'rollback-button':
     case 'rollback-command':
+    case 'abort-button':
+    case 'shadow-promote':
+    case 'shadow-stop':
+    case 'bake-rollback':
       return inPrincipals(policy.approvers, user) ? 'allowed' : 'not_authorized';
   }
 }
@@ -386,6 +407,96 @@ async function runCell(t: TestBot, cell: Cell): Promise<void> {
       return;
     }
 
+    case 'abort-button': {
+      // A canary rollout of 2.0.0 in progress (approved by Alice, triggered), 1.0.0 live before it.
+      await recordDeployed(t, cell, '1.0.0', '2026-11-01T10:00:00Z');
+      const rollout = await seed(t, cell, approvedDeployment(cell, 'deploying', { type: 'canary', trafficPercent: 10, bakeMinutes: 10 }));
+      const before = await getCandidate(t, rollout.id);
+      const responseId = await clickSettled(t, ActionId.AbortRollback, 'abort_rollback', rollout, user);
+      const rollbacks = (await candidatesOf(t, cell)).filter((c) => c.origin === 'rollback-command');
+      if (expected === 'allowed') {
+        expect(await getCandidate(t, rollout.id)).toMatchObject({ state: 'deploy_failed', abortedBy: user });
+        expect(rollbacks).toHaveLength(1);
+        expect(rollbacks[0]).toMatchObject({ version: '1.0.0', replacesVersion: '2.0.0', requestedBy: user, state: 'deploying' });
+        const invokes = invokesOfModel(t, cell);
+        expect(invokes).toHaveLength(1);
+        expect(invokes[0]?.body.conf).toMatchObject({
+          version: '1.0.0',
+          approved_by: [user],
+          candidate_id: rollbacks[0]!.id,
+          strategy: { type: 'all-at-once' },
+        });
+        expect(answers(t, responseId)).toEqual([]);
+      } else {
+        expect(await waitForAnswer(t, responseId)).toContain(`You may not roll back deployments of ${cell.model}`);
+        expect(rollbacks).toHaveLength(0);
+        await expectUnchanged(t, cell, rollout, before);
+      }
+      return;
+    }
+
+    case 'shadow-promote':
+    case 'shadow-stop': {
+      // 2.0.0 runs in shadow beside 1.0.0 (approved by Alice, deployment.succeeded received).
+      const type = action === 'shadow-promote' ? 'promote-shadow' : 'stop-shadow';
+      await recordDeployed(t, cell, '1.0.0', '2026-11-01T10:00:00Z');
+      const shadow = await seed(t, cell, approvedDeployment(cell, 'deployed', { type: 'shadow', samplePercent: 50, durationHours: 24 }));
+      const before = await getCandidate(t, shadow.id);
+      const responseId = await clickSettled(
+        t,
+        action === 'shadow-promote' ? ActionId.ShadowPromote : ActionId.ShadowStop,
+        action === 'shadow-promote' ? 'shadow_promote' : 'shadow_stop',
+        shadow,
+        user,
+      );
+      const invokes = invokesOfModel(t, cell);
+      if (expected === 'allowed') {
+        const after = await getCandidate(t, shadow.id);
+        expect(after.shadowDecision).toMatchObject({ type, by: user });
+        expect(invokes).toHaveLength(1);
+        expect(invokes[0]?.body).toMatchObject({
+          dag_name: cell.deploymentDag,
+          dag_run_id: after.shadowDecision!.dagRunId,
+          conf: { version: '2.0.0', approved_by: [user], candidate_id: shadow.id, strategy: { type } },
+        });
+        expect(String(invokes[0]?.body.dag_run_id)).toContain(type);
+        expect(answers(t, responseId)).toEqual([]);
+      } else {
+        expect(await waitForAnswer(t, responseId)).toContain(`deployments of ${cell.model}`);
+        expect(await waitForAnswer(t, responseId)).toContain(':no_entry: You may not');
+        await expectUnchanged(t, cell, shadow, before);
+      }
+      return;
+    }
+
+    case 'bake-rollback': {
+      // 2.0.0 live after 1.0.0; its bake report said degraded and offers "Roll back to 1.0.0".
+      await recordDeployed(t, cell, '1.0.0', '2026-11-01T10:00:00Z');
+      await recordDeployed(t, cell, '2.0.0', '2026-11-10T10:00:00Z');
+      const baked = await seed(t, cell, approvedDeployment(cell, 'deployed', { type: 'all-at-once' }));
+      const before = await getCandidate(t, baked.id);
+      const responseId = await clickSettled(t, ActionId.BakeRollback, 'bake_rollback', baked, user);
+      const rollbacks = (await candidatesOf(t, cell)).filter((c) => c.origin === 'rollback-command');
+      if (expected === 'allowed') {
+        expect(rollbacks).toHaveLength(1);
+        expect(rollbacks[0]).toMatchObject({ version: '1.0.0', replacesVersion: '2.0.0', requestedBy: user, state: 'deploying' });
+        const invokes = invokesOfModel(t, cell);
+        expect(invokes).toHaveLength(1);
+        expect(invokes[0]?.body.conf).toMatchObject({
+          version: '1.0.0',
+          approved_by: [user],
+          candidate_id: rollbacks[0]!.id,
+          strategy: { type: 'all-at-once' },
+        });
+        expect(answers(t, responseId)).toEqual([]);
+      } else {
+        expect(await waitForAnswer(t, responseId)).toContain(`You may not roll back deployments of ${cell.model}`);
+        expect(rollbacks).toHaveLength(0);
+        await expectUnchanged(t, cell, baked, before);
+      }
+      return;
+    }
+
     case 'deploy-command':
     case 'rollback-command': {
       const rollback = action === 'rollback-command';
@@ -441,6 +552,23 @@ async function runCell(t: TestBot, cell: Cell): Promise<void> {
       return;
     }
   }
+}
+
+/** 2.0.0 approved by Alice and triggered with `strategy`, now in `state` (a rollout in progress, or live). */
+function approvedDeployment(cell: Cell, state: 'deploying' | 'deployed', strategy: NonNullable<DeploymentCandidate['strategy']>): Partial<DeploymentCandidate> {
+  const id = candidateIdFor(cell.model, '2.0.0', randomUUID());
+  const at = new Date(Date.now() - 600_000).toISOString();
+  return {
+    id,
+    state,
+    approvals: [{ userId: ROLES.approver, at }],
+    decidedBy: ROLES.approver,
+    decidedAt: at,
+    attempt: 1,
+    dagRunId: deploymentRunIdFor(id, 1),
+    triggerConfirmedAt: at,
+    strategy,
+  };
 }
 
 /** Nothing changed: the record, its message's buttons, no Invoke, no audit entry. */
