@@ -879,6 +879,10 @@ export async function startFakeAws(): Promise<FakeAws> {
       }
     });
   });
+  // AWS endpoints keep idle connections open far longer than Node's default 5 s. With 5 s, a
+  // client reusing a socket the fake had just closed saw an ECONNRESET no AWS service sends
+  // (a flaky test); resets are injected on purpose through answerFate instead.
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
