@@ -124,44 +124,9 @@ export function createSagemakerEndpointInspector(sagemaker: SageMakerClient, clo
       }
     }
 
-    const live = new Map((endpoint.ProductionVariants ?? []).filter((v) => v.VariantName).map((v) => [v.VariantName as string, v]));
-    const variants: EndpointVariant[] = [];
-    for (const cv of configVariants) {
-      if (cv.VariantName === undefined) continue;
-      const lv = live.get(cv.VariantName);
-      live.delete(cv.VariantName);
-      variants.push(
-        compact({
-          variantName: cv.VariantName,
-          modelName: cv.ModelName,
-          instanceType: cv.InstanceType,
-          instanceCount: lv?.CurrentInstanceCount ?? cv.InitialInstanceCount,
-          weight: lv?.CurrentWeight ?? cv.InitialVariantWeight,
-        }),
-      );
-    }
-    for (const [variantName, lv] of live) {
-      variants.push(compact({ variantName, instanceCount: lv.CurrentInstanceCount, weight: lv.CurrentWeight }));
-    }
+    const variants = mergeVariants(configVariants, endpoint.ProductionVariants);
     // A shadow test's variant (one at most): from the config, with the endpoint's live count when it reports one.
-    const liveShadows = new Map((endpoint.ShadowProductionVariants ?? []).filter((v) => v.VariantName).map((v) => [v.VariantName as string, v]));
-    const shadowVariants: EndpointVariant[] = [];
-    for (const cv of configShadows) {
-      if (cv.VariantName === undefined) continue;
-      const lv = liveShadows.get(cv.VariantName);
-      liveShadows.delete(cv.VariantName);
-      shadowVariants.push(
-        compact({
-          variantName: cv.VariantName,
-          modelName: cv.ModelName,
-          instanceType: cv.InstanceType,
-          instanceCount: lv?.CurrentInstanceCount ?? cv.InitialInstanceCount,
-          weight: lv?.CurrentWeight ?? cv.InitialVariantWeight,
-        }),
-      );
-    }
-    for (const [variantName, lv] of liveShadows)
-      shadowVariants.push(compact({ variantName, instanceCount: lv.CurrentInstanceCount, weight: lv.CurrentWeight }));
+    const shadowVariants = mergeVariants(configShadows, endpoint.ShadowProductionVariants);
     return compact({
       name: endpoint.EndpointName ?? name,
       status: endpoint.EndpointStatus ?? 'Unknown',
@@ -280,4 +245,32 @@ export function createSagemakerEndpointInspector(sagemaker: SageMakerClient, clo
 /** Drops undefined properties, so optional fields are absent rather than undefined (exactOptional-friendly). */
 function compact<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/**
+ * The endpoint's variants: each configured one with the live instance count and weight when the
+ * endpoint reports them, then any live variant the config does not name.
+ */
+function mergeVariants(
+  configured: readonly { VariantName?: string; ModelName?: string; InstanceType?: string; InitialInstanceCount?: number; InitialVariantWeight?: number }[],
+  reported: readonly { VariantName?: string; CurrentInstanceCount?: number; CurrentWeight?: number }[] | undefined,
+): EndpointVariant[] {
+  const live = new Map((reported ?? []).filter((v) => v.VariantName).map((v) => [v.VariantName as string, v]));
+  const variants: EndpointVariant[] = [];
+  for (const cv of configured) {
+    if (cv.VariantName === undefined) continue;
+    const lv = live.get(cv.VariantName);
+    live.delete(cv.VariantName);
+    variants.push(
+      compact({
+        variantName: cv.VariantName,
+        modelName: cv.ModelName,
+        instanceType: cv.InstanceType,
+        instanceCount: lv?.CurrentInstanceCount ?? cv.InitialInstanceCount,
+        weight: lv?.CurrentWeight ?? cv.InitialVariantWeight,
+      }),
+    );
+  }
+  for (const [variantName, lv] of live) variants.push(compact({ variantName, instanceCount: lv.CurrentInstanceCount, weight: lv.CurrentWeight }));
+  return variants;
 }
